@@ -1,0 +1,95 @@
+# sipconform: build, run and test.  `make run` and `make test` are the two
+# set-up commands of the README; both first make sure the Debian packages exist.
+
+CC       ?= cc
+BUILD    ?= build
+VERSION  := 0.1.0
+
+# libre 1.1.0 needs these or re_types.h redefines bool (see libre-notes.md)
+RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
+            $(RE_DEFS) -I/usr/include/re -Icommon -Isim-registrar -Isim-phone \
+            -Iharness -Ireports -Itests/unit -DSIPCONFORM_VERSION='"$(VERSION)"'
+LDLIBS   += -lre -lyaml -lssl -lcrypto -lm -lpthread
+
+ifeq ($(SAN),1)
+BUILD    := build-san
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev
+
+# Library sources: every .c of a part except its program's main.
+LIB_SRC  := $(wildcard common/*.c) \
+            $(filter-out sim-registrar/main.c, $(wildcard sim-registrar/*.c)) \
+            $(filter-out sim-phone/main.c, $(wildcard sim-phone/*.c)) \
+            $(filter-out harness/main.c, $(wildcard harness/*.c)) \
+            $(wildcard reports/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libsipconform.a
+
+PROGS    := $(BUILD)/sim-registrar
+ifneq ($(wildcard sim-phone/main.c),)
+PROGS    += $(BUILD)/sim-phone
+endif
+ifneq ($(wildcard harness/main.c),)
+PROGS    += $(BUILD)/harness
+endif
+
+# every tests/unit/test_*.c is one Check program of its own
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# helpers the unit tests share
+TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
+TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps run test unit integration clean
+all: deps $(PROGS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%: $(BUILD)/obj/%/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TLIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(LIB) $(LDLIBS) -lcheck -lsubunit -lm
+
+run: all
+	./$(BUILD)/sim-registrar -v
+
+unit: deps $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
+	  CK_DEFAULT_TIMEOUT=60 $$t || fail=1; done; exit $$fail
+
+integration: all
+	BUILD=$(BUILD) bash tests/integration/run.sh
+
+test: unit integration
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

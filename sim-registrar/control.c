@@ -1,0 +1,265 @@
+/**
+ * @file control.c  Control API: HTTP+JSON (libre's HTTP server)
+ *
+ *   GET  /health                      status, version, virtual clock
+ *   GET  /bindings[?domain=D][&aor=A] bindings with remaining expiry
+ *   POST /clock/advance?ms=N  (or s=N)   move the virtual clock forward
+ *   POST /reset                       forget every binding and nonce
+ *   GET  /rules                       the rules table
+ */
+
+#include <string.h>
+#include <re.h>
+#include "vclock.h"
+#include "jsonw.h"
+#include "config.h"
+#include "location.h"
+#include "sim_registrar.h"
+#include "control.h"
+
+struct control {
+	struct http_sock *sock;
+	struct sim_registrar *sr;     /* owner */
+};
+
+
+static void destructor(void *data)
+{
+	struct control *ctl = data;
+
+	mem_deref(ctl->sock);
+}
+
+
+static int reply_json(struct http_conn *conn, uint16_t scode,
+		      const char *reason, struct mbuf *mb)
+{
+	return http_creply(conn, scode, reason, "application/json",
+			   "%b\n", mb->buf, mb->end);
+}
+
+
+static void reply_error(struct http_conn *conn, uint16_t scode,
+			const char *reason, const char *what)
+{
+	(void)http_creply(conn, scode, reason, "application/json",
+			  "{\"error\":%H}\n", jsonw_str, what);
+}
+
+
+/* a query parameter as text, "" when absent */
+static void query_get(const struct http_msg *msg, const char *name,
+		      char *buf, size_t sz)
+{
+	struct pl val;
+	char pat[64];
+
+	buf[0] = '\0';
+	(void)re_snprintf(pat, sizeof(pat), "[?&]%s=[^&]*", name);
+	if (!re_regex(msg->prm.p, msg->prm.l, pat, NULL, &val) ||
+	    !re_regex(msg->prm.p, msg->prm.l, pat, &val))
+		(void)re_snprintf(buf, sz, "%H", uri_param_unescape, &val);
+}
+
+
+struct list_ctx {
+	struct mbuf *mb;
+	const struct reg_config *cfg;
+	uint32_t n;
+};
+
+
+static bool binding_json(const struct binding *b, uint32_t domain, void *arg)
+{
+	struct list_ctx *lc = arg;
+	uint64_t now = vclock_now();
+	uint64_t left = b->expires_at > now ? b->expires_at - now : 0;
+
+	(void)mbuf_printf(lc->mb, "%s{\"aor\":%H,\"domain\":%H,"
+			  "\"contact\":%H,\"expires_in\":%llu,"
+			  "\"granted\":%u,\"call_id\":%H,\"cseq\":%u,"
+			  "\"transport\":%H,\"source\":%H,"
+			  "\"user_agent\":%H}",
+			  lc->n ? "," : "", jsonw_str, b->aor,
+			  jsonw_str, lc->cfg->domainv[domain].name,
+			  jsonw_str, b->uri,
+			  (unsigned long long)((left + 999) / 1000),
+			  b->granted, jsonw_str, b->callid, b->cseq,
+			  jsonw_str, b->transport, jsonw_str, b->source,
+			  jsonw_str, b->user_agent);
+	lc->n++;
+
+	return false;
+}
+
+
+static void get_bindings(struct control *ctl, struct http_conn *conn,
+			 const struct http_msg *msg)
+{
+	const struct reg_config *cfg = sim_registrar_config(ctl->sr);
+	struct location *loc = sim_registrar_location(ctl->sr);
+	struct list_ctx lc = {NULL, cfg, 0};
+	uint32_t domain = UINT32_MAX;
+	char dname[256], aor[512];
+
+	query_get(msg, "domain", dname, sizeof(dname));
+	query_get(msg, "aor", aor, sizeof(aor));
+
+	if (dname[0]) {
+		const struct domain_conf *d =
+			reg_config_domain(cfg, dname, strlen(dname));
+		if (!d) {
+			reply_error(conn, 404, "Not Found", "no such domain");
+			return;
+		}
+		domain = (uint32_t)(d - cfg->domainv);
+	}
+
+	lc.mb = mbuf_alloc(4096);
+	if (!lc.mb) {
+		reply_error(conn, 500, "Internal Server Error", "no memory");
+		return;
+	}
+
+	(void)mbuf_printf(lc.mb, "{\"bindings\":[");
+	location_apply(loc, domain, aor[0] ? aor : NULL, binding_json, &lc);
+	(void)mbuf_printf(lc.mb, "],\"count\":%u}", lc.n);
+
+	reply_json(conn, 200, "OK", lc.mb);
+	mem_deref(lc.mb);
+}
+
+
+static void get_health(struct control *ctl, struct http_conn *conn)
+{
+	struct location *loc = sim_registrar_location(ctl->sr);
+	const struct reg_config *cfg = sim_registrar_config(ctl->sr);
+
+	(void)http_creply(conn, 200, "OK", "application/json",
+			  "{\"status\":\"ok\",\"version\":%H,"
+			  "\"profile\":%H,\"virtual_ms\":%llu,"
+			  "\"offset_ms\":%llu,\"bindings\":%u}\n",
+			  jsonw_str, SIPCONFORM_VERSION,
+			  jsonw_str, cfg->profile.name,
+			  (unsigned long long)vclock_now(),
+			  (unsigned long long)vclock_offset(),
+			  location_count_account(loc));
+}
+
+
+static void post_advance(struct http_conn *conn, const struct http_msg *msg)
+{
+	char ms[32], s[32];
+	uint64_t by;
+	struct pl pl;
+
+	query_get(msg, "ms", ms, sizeof(ms));
+	query_get(msg, "s", s, sizeof(s));
+
+	pl_set_str(&pl, ms[0] ? ms : s);
+	if (!pl.l || re_regex(pl.p, pl.l, "[0-9]+", NULL) ||
+	    strspn(ms[0] ? ms : s, "0123456789") != pl.l || pl.l > 12) {
+		reply_error(conn, 400, "Bad Request",
+			    "give ms=N or s=N, a whole number");
+		return;
+	}
+
+	by = pl_u64(&pl) * (ms[0] ? 1 : 1000);
+	vclock_advance(by);
+
+	(void)http_creply(conn, 200, "OK", "application/json",
+			  "{\"advanced_ms\":%llu,\"offset_ms\":%llu,"
+			  "\"virtual_ms\":%llu}\n", (unsigned long long)by,
+			  (unsigned long long)vclock_offset(),
+			  (unsigned long long)vclock_now());
+}
+
+
+static void get_rules(struct http_conn *conn)
+{
+	struct mbuf *mb = mbuf_alloc(8192);
+
+	if (!mb)
+		return;
+
+	(void)mbuf_printf(mb, "{\"rules\":[");
+	for (unsigned i = 0; i < RULE_COUNT; i++) {
+		const struct rule *r = rule_get((enum rule_id)i);
+
+		(void)mbuf_printf(mb, "%s{\"id\":%H,\"condition\":%H,"
+				  "\"scode\":%u,\"basis\":%H}", i ? "," : "",
+				  jsonw_str, r->name, jsonw_str, r->condition,
+				  r->scode, jsonw_str, r->basis);
+	}
+	(void)mbuf_printf(mb, "]}");
+
+	reply_json(conn, 200, "OK", mb);
+	mem_deref(mb);
+}
+
+
+static void http_req_handler(struct http_conn *conn,
+			     const struct http_msg *msg, void *arg)
+{
+	struct control *ctl = arg;
+	bool get = !pl_strcmp(&msg->met, "GET");
+	bool post = !pl_strcmp(&msg->met, "POST");
+
+	if (!pl_strcmp(&msg->path, "/health") && get)
+		get_health(ctl, conn);
+	else if (!pl_strcmp(&msg->path, "/bindings") && get)
+		get_bindings(ctl, conn, msg);
+	else if (!pl_strcmp(&msg->path, "/clock/advance") && post)
+		post_advance(conn, msg);
+	else if (!pl_strcmp(&msg->path, "/reset") && post) {
+		sim_registrar_reset(ctl->sr);
+		(void)http_creply(conn, 200, "OK", "application/json",
+				  "{\"status\":\"reset\"}\n");
+	}
+	else if (!pl_strcmp(&msg->path, "/rules") && get)
+		get_rules(conn);
+	else
+		reply_error(conn, 404, "Not Found", "unknown call: see the "
+			    "README (GET /health, GET /bindings, POST "
+			    "/clock/advance, POST /reset, GET /rules)");
+}
+
+
+int control_alloc(struct control **ctlp, struct sim_registrar *sr,
+		  const struct sa *laddr)
+{
+	struct control *ctl;
+	int err;
+
+	if (!ctlp || !sr || !laddr)
+		return EINVAL;
+
+	/* no authentication yet: never anywhere but loopback */
+	if (!sa_is_loopback(laddr))
+		return EACCES;
+
+	ctl = mem_zalloc(sizeof(*ctl), destructor);
+	if (!ctl)
+		return ENOMEM;
+
+	ctl->sr = sr;
+
+	err = http_listen(&ctl->sock, laddr, http_req_handler, ctl);
+	if (err) {
+		mem_deref(ctl);
+		return err;
+	}
+
+	*ctlp = ctl;
+
+	return 0;
+}
+
+
+int control_laddr(const struct control *ctl, struct sa *laddr)
+{
+	if (!ctl || !laddr)
+		return EINVAL;
+
+	return tcp_sock_local_get(http_sock_tcp(ctl->sock), laddr);
+}

@@ -1,0 +1,17 @@
+/**
+ * @file control.h  The control API: HTTP+JSON on loopback, for the harness
+ * and for people.  See the README for the calls.
+ */
+
+#ifndef SIPCONFORM_CONTROL_H
+#define SIPCONFORM_CONTROL_H
+
+struct sa;
+struct sim_registrar;
+struct control;
+
+int control_alloc(struct control **ctlp, struct sim_registrar *sr,
+		  const struct sa *laddr);
+int control_laddr(const struct control *ctl, struct sa *laddr);
+
+#endif

@@ -1,0 +1,31 @@
+/**
+ * @file guard.h  Answers the requests libre's decoder would drop in
+ * silence (bad start line, SIP version, header syntax) with 400 or 505,
+ * for the UDP and TCP transports a SIP stack creates while a guard is
+ * being attached (REG-MSG-2).
+ *
+ * libre 1.1.0 has no hook for undecodable messages, so the guard wraps
+ * udp_listen and tcp_accept (the same interposition libre-notes.md uses
+ * for tmr_jiffies): while guard_attach_begin() is in force, the sockets
+ * the stack opens get the guard in front of them.
+ */
+
+#ifndef SIPCONFORM_GUARD_H
+#define SIPCONFORM_GUARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sa;
+struct guard;
+
+typedef void (guard_h)(uint16_t scode, const char *reason, const char *detail,
+		       const struct sa *src, const char *transport,
+		       const char *method, void *arg);
+
+int  guard_alloc(struct guard **gp, guard_h *h, void *arg);
+void guard_attach_begin(struct guard *g);   /* before sip_transp_add */
+void guard_attach_end(void);
+unsigned guard_socket_count(const struct guard *g);
+
+#endif

@@ -1,0 +1,158 @@
+/**
+ * @file main.c  sim-registrar: the reference registrar as a program
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "config.h"
+#include "sim_registrar.h"
+
+static const char usage[] =
+	"usage: sim-registrar [--config FILE] [--listen IP:PORT] "
+	"[--tls IP:PORT]\n"
+	"                     [--control IP:PORT] [-v] [--print-config]\n"
+	"\n"
+	"  --config FILE     YAML configuration (default: the embedded one,\n"
+	"                    see --print-config)\n"
+	"  --listen IP:PORT  UDP and TCP (default 127.0.0.1:5060; port 0 "
+	"picks one)\n"
+	"  --tls IP:PORT     also TLS, with a self-signed certificate\n"
+	"  --control IP:PORT HTTP+JSON control API (off unless given)\n"
+	"  -v                log full SIP messages too\n"
+	"  --print-config    print the embedded default configuration\n";
+
+
+static void signal_handler(int sig)
+{
+	(void)sig;
+	re_cancel();
+}
+
+
+static int parse_addr(struct sa *sa, const char *s, const char *opt)
+{
+	if (sa_decode(sa, s, strlen(s))) {
+		fprintf(stderr, "sim-registrar: %s: '%s' is not IP:PORT\n",
+			opt, s);
+		return EINVAL;
+	}
+
+	return 0;
+}
+
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"config",       required_argument, NULL, 'c'},
+		{"listen",       required_argument, NULL, 'l'},
+		{"tls",          required_argument, NULL, 't'},
+		{"control",      required_argument, NULL, 'C'},
+		{"verbose",      no_argument,       NULL, 'v'},
+		{"print-config", no_argument,       NULL, 'p'},
+		{"help",         no_argument,       NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	struct sim_registrar_opts opts;
+	struct sim_registrar *sr = NULL;
+	struct reg_config *cfg = NULL;
+	struct sa listen, tls, control, a;
+	const char *config = NULL;
+	char errbuf[512];
+	int c, err;
+
+	memset(&opts, 0, sizeof(opts));
+	(void)sa_set_str(&listen, "127.0.0.1", 5060);
+	opts.listen = &listen;
+
+	while ((c = getopt_long(argc, argv, "c:l:t:C:vph", longopts,
+				NULL)) != -1) {
+		switch (c) {
+
+		case 'c': config = optarg; break;
+		case 'v': opts.verbose = true; break;
+
+		case 'l':
+			if (parse_addr(&listen, optarg, "--listen"))
+				return 2;
+			break;
+
+		case 't':
+			if (parse_addr(&tls, optarg, "--tls"))
+				return 2;
+			opts.tls = &tls;
+			break;
+
+		case 'C':
+			if (parse_addr(&control, optarg, "--control"))
+				return 2;
+			opts.control = &control;
+			break;
+
+		case 'p':
+			fputs(reg_config_default_yaml(), stdout);
+			return 0;
+
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+
+	if (optind < argc) {
+		fprintf(stderr, "sim-registrar: unexpected argument '%s'\n%s",
+			argv[optind], usage);
+		return 2;
+	}
+
+	errbuf[0] = '\0';
+	err = config ? reg_config_load_file(&cfg, config, errbuf,
+					    sizeof(errbuf)) :
+		reg_config_default(&cfg);
+	if (err) {
+		fprintf(stderr, "%s\n", errbuf[0] ? errbuf :
+			"sim-registrar: cannot load the configuration");
+		return 2;
+	}
+
+	err = libre_init();
+	if (err) {
+		fprintf(stderr, "sim-registrar: libre_init: %s\n",
+			strerror(err));
+		mem_deref(cfg);
+		return 3;
+	}
+
+	err = sim_registrar_alloc(&sr, cfg, &opts);
+	if (err) {
+		(void)re_fprintf(stderr, "sim-registrar: cannot start on "
+				 "%J: %m\n", &listen, err);
+		goto out;
+	}
+
+	(void)sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a);
+	(void)re_fprintf(stderr, "sim-registrar %s: listening on %J "
+			 "(UDP, TCP)", SIPCONFORM_VERSION, &a);
+	if (opts.tls && !sim_registrar_laddr(sr, SIP_TRANSP_TLS, &a))
+		(void)re_fprintf(stderr, ", %J (TLS)", &a);
+	if (!sim_registrar_control_laddr(sr, &a))
+		(void)re_fprintf(stderr, ", control http://%J/", &a);
+	(void)re_fprintf(stderr, "; config %s, %u domain(s)\n", cfg->source,
+			 cfg->domainc);
+
+	err = re_main(signal_handler);
+
+ out:
+	mem_deref(sr);
+	mem_deref(cfg);
+	libre_close();
+
+	return err ? 3 : 0;
+}

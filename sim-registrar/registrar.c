@@ -1,0 +1,756 @@
+/**
+ * @file registrar.c  REGISTER processing (RFC 3261 10.3 with the service's
+ * rules).  Every exit names the rule that decided it.
+ *
+ * Order of checks: message shape, Require, domain, rate, authentication,
+ * contacts and expiry, then the whole update is planned and checked against
+ * CSeq order and the limits before anything changes (all-or-nothing).
+ */
+
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include "vclock.h"
+#include "config.h"
+#include "aor.h"
+#include "digest.h"
+#include "location.h"
+#include "methods.h"
+#include "registrar.h"
+
+enum { MAX_CONTACTS = 32, RATE_WINDOW_MS = 1000 };
+
+struct registrar {
+	struct sip *sip;
+	const struct reg_config *cfg;
+	struct location *loc;
+	struct digest_auth *auth;
+	decision_h *dh;
+	void *arg;
+};
+
+/* one REGISTER being decided */
+struct reg_req {
+	struct registrar *r;
+	const struct sip_msg *msg;
+	const struct domain_conf *dom;
+	uint32_t domidx;
+	char *aor;
+	struct binding_change changev[MAX_CONTACTS];
+	char *strs[2 * MAX_CONTACTS];
+	uint32_t changec;
+	uint32_t strc;
+	bool star;
+	bool clamped;
+	bool bad_contact;
+	bool loopback;
+	uint32_t below_min;       /* a requested expiry under the minimum */
+	const char *bad_detail;
+};
+
+
+static void destructor(void *data)
+{
+	struct registrar *r = data;
+
+	mem_deref(r->auth);
+}
+
+
+int registrar_alloc(struct registrar **rp, struct sip *sip,
+		    const struct reg_config *cfg, struct location *loc,
+		    decision_h *dh, void *arg)
+{
+	struct registrar *r;
+	int err;
+
+	if (!rp || !sip || !cfg || !loc)
+		return EINVAL;
+
+	r = mem_zalloc(sizeof(*r), destructor);
+	if (!r)
+		return ENOMEM;
+
+	r->sip = sip;
+	r->cfg = cfg;
+	r->loc = loc;
+	r->dh  = dh;
+	r->arg = arg;
+
+	err = digest_auth_alloc(&r->auth, cfg->profile.realm,
+				cfg->profile.nonce_lifetime);
+	if (err) {
+		mem_deref(r);
+		return err;
+	}
+
+	*rp = r;
+
+	return 0;
+}
+
+
+void registrar_reset(struct registrar *r)
+{
+	if (!r)
+		return;
+
+	digest_auth_reset(r->auth);
+	location_reset(r->loc);
+}
+
+
+static int print_date(struct re_printf *pf, void *arg)
+{
+	char buf[64];
+	struct tm tm;
+	time_t t = (time_t)((vclock_wall_ms() + vclock_offset()) / 1000);
+	(void)arg;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+
+	return re_hprintf(pf, "%s", buf);
+}
+
+
+int registrar_reply(struct registrar *r, const struct sip_msg *msg,
+		    enum rule_id id, uint16_t scode, const char *reason,
+		    const char *aor, const char *detail,
+		    const struct mbuf *hdrs)
+{
+	const char *etext = NULL;
+	uint32_t twerr = 0;
+	char errline[256];
+	struct decision d;
+	int err;
+
+	if (!r || !msg)
+		return EINVAL;
+
+	if (!scode && id < RULE_COUNT)
+		reg_config_reply(r->cfg, id, &scode, &reason, &twerr, &etext);
+	if (!scode)
+		return EINVAL;
+	if (!reason)
+		reason = "Unknown";
+
+	if (twerr)
+		(void)re_snprintf(errline, sizeof(errline),
+				  "X-Twilio-Error: %u%s%s\r\n", twerr,
+				  etext ? " " : "", etext ? etext : "");
+	else
+		errline[0] = '\0';
+
+	err = sip_treplyf(NULL, NULL, r->sip, msg, false, scode, reason,
+			  "%b%sDate: %H\r\nContent-Length: 0\r\n\r\n",
+			  hdrs ? hdrs->buf : NULL, hdrs ? hdrs->end : 0,
+			  errline, print_date, NULL);
+
+	d.rule = id;
+	d.scode = scode;
+	d.reason = reason;
+	d.aor = aor;
+	d.detail = detail;
+	d.msg = msg;
+
+	if (r->dh)
+		r->dh(&d, r->arg);
+
+	return err;
+}
+
+
+static void reg_req_destructor(struct reg_req *q)
+{
+	for (uint32_t i = 0; i < q->strc; i++)
+		mem_deref(q->strs[i]);
+
+	mem_deref(q->aor);
+}
+
+
+static int reply_rule(struct reg_req *q, enum rule_id id, const char *detail,
+		      const struct mbuf *hdrs)
+{
+	return registrar_reply(q->r, q->msg, id, 0, NULL, q->aor, detail,
+			       hdrs);
+}
+
+
+/* the 2xx: every current binding with its remaining expiry (REG-OK-1) */
+static bool contact_line(const struct binding *b, uint32_t domain, void *arg)
+{
+	struct mbuf *mb = arg;
+	uint64_t now = vclock_now();
+	uint64_t left = b->expires_at > now ? b->expires_at - now : 0;
+	(void)domain;
+
+	(void)mbuf_printf(mb, "Contact: <%s>;expires=%llu\r\n", b->uri,
+			  (unsigned long long)((left + 999) / 1000));
+
+	return false;
+}
+
+
+static int reply_ok(struct reg_req *q, enum rule_id id, const char *detail)
+{
+	struct mbuf *mb = mbuf_alloc(512);
+	int err;
+
+	if (!mb)
+		return ENOMEM;
+
+	location_apply(q->r->loc, UINT32_MAX, q->aor, contact_line, mb);
+	err = reply_rule(q, id, detail, mb);
+	mem_deref(mb);
+
+	return err;
+}
+
+
+static int reply_hdr(struct reg_req *q, enum rule_id id, const char *detail,
+		     const char *fmt, ...)
+{
+	struct mbuf *mb = mbuf_alloc(256);
+	va_list ap;
+	int err;
+
+	if (!mb)
+		return ENOMEM;
+
+	va_start(ap, fmt);
+	err = mbuf_vprintf(mb, fmt, ap);
+	va_end(ap);
+
+	if (!err)
+		err = reply_rule(q, id, detail, mb);
+
+	mem_deref(mb);
+
+	return err;
+}
+
+
+static int challenge(struct reg_req *q, enum rule_id id, bool stale,
+		     const char *detail)
+{
+	struct mbuf *mb = mbuf_alloc(256);
+	uint16_t scode;
+	int err;
+
+	if (!mb)
+		return ENOMEM;
+
+	reg_config_reply(q->r->cfg, id, &scode, NULL, NULL, NULL);
+	err = digest_challenge_print(mb, q->r->auth, scode, stale);
+	if (!err)
+		err = reply_rule(q, id, detail, mb);
+
+	mem_deref(mb);
+
+	return err;
+}
+
+
+/* Require: the registrar supports no extension (REG-MSG-1) */
+static bool require_line(const struct sip_hdr *hdr, const struct sip_msg *msg,
+			 void *arg)
+{
+	struct mbuf *mb = arg;
+	(void)msg;
+
+	(void)mbuf_printf(mb, "%s%r", mb->end ? ", " : "", &hdr->val);
+
+	return false;
+}
+
+
+static bool check_require(struct reg_req *q)
+{
+	struct mbuf *tags = mbuf_alloc(64);
+	bool answered = false;
+
+	if (!tags)
+		return false;
+
+	(void)sip_msg_hdr_apply(q->msg, true, SIP_HDR_REQUIRE, require_line,
+				tags);
+	if (tags->end) {
+		(void)reply_hdr(q, RULE_REG_MSG_1, "unsupported Require",
+				"Unsupported: %b\r\n", tags->buf, tags->end);
+		answered = true;
+	}
+
+	mem_deref(tags);
+
+	return answered;
+}
+
+
+static bool is_digits(const struct pl *pl)
+{
+	if (!pl_isset(pl) || pl->l > 10)
+		return false;
+
+	for (size_t i = 0; i < pl->l; i++) {
+		if (!isdigit((unsigned char)pl->p[i]))
+			return false;
+	}
+
+	return true;
+}
+
+
+/* R-REG-12: a malformed expiry is treated as the default, then clamped */
+static uint32_t expiry_value(const struct pl *pl, uint32_t dflt)
+{
+	uint64_t v;
+
+	if (!is_digits(pl))
+		return dflt;
+
+	v = pl_u64(pl);
+
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+
+static bool is_loopback_host(const struct pl *host)
+{
+	return !pl_strcasecmp(host, "localhost") ||
+		(host->l >= 4 && !memcmp(host->p, "127.", 4)) ||
+		!pl_strcmp(host, "::1") || !pl_strcmp(host, "[::1]");
+}
+
+
+static int str_keep(struct reg_req *q, char *s, const char **out)
+{
+	if (!s || q->strc >= (uint32_t)ARRAY_SIZE(q->strs)) {
+		mem_deref(s);
+		return ENOMEM;
+	}
+
+	q->strs[q->strc++] = s;
+	*out = s;
+
+	return 0;
+}
+
+
+static bool contact_handler(const struct sip_hdr *hdr,
+			    const struct sip_msg *msg, void *arg)
+{
+	struct reg_req *q = arg;
+	const struct limits_conf *lim = &q->r->cfg->limits;
+	struct binding_change *ch;
+	struct sip_addr addr;
+	struct pl val = hdr->val, ev;
+	uint32_t asked;
+	char *s;
+
+	while (val.l && isspace((unsigned char)val.p[val.l - 1]))
+		val.l--;
+
+	if (val.l && val.p[0] == '*') {
+		if (val.l != 1) {
+			q->bad_contact = true;
+			q->bad_detail = "'*' takes no parameters";
+		}
+		q->star = true;
+		return false;
+	}
+
+	if (q->changec >= MAX_CONTACTS) {
+		q->bad_contact = true;
+		q->bad_detail = "too many contacts in one request";
+		return true;
+	}
+
+	if (sip_addr_decode(&addr, &val) ||
+	    (pl_strcasecmp(&addr.uri.scheme, "sip") &&
+	     pl_strcasecmp(&addr.uri.scheme, "sips"))) {
+		q->bad_contact = true;
+		q->bad_detail = "malformed Contact";
+		return true;
+	}
+
+	if (!msg_param_decode(&addr.params, "expires", &ev))
+		asked = expiry_value(&ev, lim->default_expires);
+	else if (pl_isset(&msg->expires))
+		asked = expiry_value(&msg->expires, lim->default_expires);
+	else
+		asked = lim->default_expires;
+
+	if (asked && lim->min_expires && asked < lim->min_expires)
+		q->below_min = asked;
+
+	if (is_loopback_host(&addr.uri.host))
+		q->loopback = true;
+
+	ch = &q->changev[q->changec];
+	ch->expires = asked > lim->max_expires ? lim->max_expires : asked;
+	if (asked > lim->max_expires ||
+	    (msg_param_decode(&addr.params, "expires", &ev) &&
+	     !pl_isset(&msg->expires)))
+		q->clamped = true;
+
+	s = NULL;
+	if (pl_strdup(&s, &addr.auri) || str_keep(q, s, &ch->uri))
+		return true;
+
+	s = NULL;
+	if (contact_key(&s, &addr.uri) || str_keep(q, s, &ch->key))
+		return true;
+
+	q->changec++;
+
+	return false;
+}
+
+
+/* find credentials for our realm; Authorization only where allowed */
+struct cred_find {
+	struct registrar *r;
+	struct digest_cred *cred;
+	bool found;
+	bool other_realm;
+};
+
+
+static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
+			 void *arg)
+{
+	struct cred_find *cf = arg;
+	struct digest_cred c;
+	(void)msg;
+
+	if (digest_cred_decode(&c, &hdr->val)) {
+		/* a Digest header naming our realm but broken is malformed */
+		struct pl realm;
+		if (!re_regex(hdr->val.p, hdr->val.l, "realm=\"[^\"]*\"",
+			      &realm) &&
+		    !pl_strcmp(&realm, cf->r->cfg->profile.realm)) {
+			memset(cf->cred, 0, sizeof(*cf->cred));
+			cf->cred->realm = realm;
+			cf->found = true;
+			return true;
+		}
+		return false;
+	}
+
+	if (pl_strcmp(&c.realm, cf->r->cfg->profile.realm)) {
+		cf->other_realm = true;
+		return false;
+	}
+
+	*cf->cred = c;
+	cf->found = true;
+
+	return true;
+}
+
+
+/* returns true when the request was answered (not authenticated) */
+static bool authenticate(struct reg_req *q, const struct credential **credp)
+{
+	const struct profile_conf *prof = &q->r->cfg->profile;
+	const struct credential *cred;
+	struct digest_cred dc;
+	struct cred_find cf = {q->r, &dc, false, false};
+	enum sip_hdrid own = prof->challenge == 401 ?
+		SIP_HDR_AUTHORIZATION : SIP_HDR_PROXY_AUTHORIZATION;
+	enum sip_hdrid other = prof->challenge == 401 ?
+		SIP_HDR_PROXY_AUTHORIZATION : SIP_HDR_AUTHORIZATION;
+	const char *bad;
+	struct uri duri;
+	char user[64];
+
+	(void)sip_msg_hdr_apply(q->msg, true, own, cred_handler, &cf);
+	if (!cf.found) {
+		(void)sip_msg_hdr_apply(q->msg, true, other, cred_handler,
+					&cf);
+		if (cf.found && !prof->accept_authorization) {
+			challenge(q, RULE_REG_AUTH_1, false, "credentials in "
+				  "the wrong header (REG-AUTH-6, strict)");
+			return true;
+		}
+	}
+
+	if (!cf.found) {
+		challenge(q, RULE_REG_AUTH_1, false, cf.other_realm ?
+			  "credentials for another realm" : "no credentials");
+		return true;
+	}
+
+	if (!pl_isset(&dc.username) || !pl_isset(&dc.response)) {
+		reply_rule(q, RULE_REG_AUTH_2, "malformed digest", NULL);
+		return true;
+	}
+
+	cred = reg_config_credential(q->r->cfg, q->dom, false, dc.username.p,
+				     dc.username.l);
+	if (!cred) {
+		reply_rule(q, RULE_REG_AUTH_2, "unknown username", NULL);
+		return true;
+	}
+
+	bad = digest_cred_malformed(q->r->auth, &dc);
+	if (bad) {
+		reply_rule(q, RULE_REG_AUTH_2, bad, NULL);
+		return true;
+	}
+
+	/* RFC 8760 2.6: the digest uri must name this domain */
+	if (uri_decode(&duri, &dc.uri) ||
+	    pl_casecmp(&duri.host, &q->msg->uri.host)) {
+		reply_rule(q, RULE_REG_AUTH_2, "digest uri does not name the "
+			   "Request-URI's domain", NULL);
+		return true;
+	}
+
+	if (!digest_cred_verify(&dc, &q->msg->met, cred->ha1)) {
+		reply_rule(q, RULE_REG_AUTH_2, "wrong password", NULL);
+		return true;
+	}
+
+	switch (digest_nonce_check(q->r->auth, &dc)) {
+
+	case NONCE_STALE:
+		challenge(q, RULE_REG_AUTH_4, true, "nonce expired");
+		return true;
+
+	case NONCE_UNKNOWN:
+		challenge(q, RULE_REG_AUTH_4, true, "nonce not issued here");
+		return true;
+
+	case NONCE_REPLAY:
+		challenge(q, RULE_REG_AUTH_5, false, "nonce count replayed");
+		return true;
+
+	default:
+		break;
+	}
+
+	(void)digest_nonce_accept(q->r->auth, &dc);
+
+	/* the digest username must be the AOR's user (REG-AUTH-3) */
+	if (re_snprintf(user, sizeof(user), "%H", uri_user_unescape,
+			&q->msg->to.uri.user) < 0 ||
+	    pl_strcmp(&dc.username, user)) {
+		reply_rule(q, RULE_REG_AUTH_3, "digest username is not the "
+			   "AOR's user", NULL);
+		return true;
+	}
+
+	*credp = cred;
+
+	return false;
+}
+
+
+static bool only_removals(const struct reg_req *q)
+{
+	for (uint32_t i = 0; i < q->changec; i++) {
+		if (q->changev[i].expires)
+			return false;
+	}
+
+	return q->changec > 0;
+}
+
+
+static void print_source(char *buf, size_t sz, const struct sip_msg *msg)
+{
+	(void)re_snprintf(buf, sz, "%J", &msg->src);
+}
+
+
+static void handle_register(struct registrar *r, const struct sip_msg *msg)
+{
+	const struct reg_config *cfg = r->cfg;
+	const struct credential *cred = NULL;
+	struct reg_req q;
+	struct binding_update upd;
+	struct update_effect eff;
+	const struct sip_hdr *ua;
+	char source[64], *callid = NULL, *uastr = NULL;
+	uint32_t dcount, acount;
+	enum rule_id ok_rule;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	q.r = r;
+	q.msg = msg;
+
+	if (!pl_isset(&msg->callid) || !pl_isset(&msg->to.uri.user) ||
+	    !pl_isset(&msg->from.auri) ||
+	    pl_strcasecmp(&msg->cseq.met, "REGISTER")) {
+		reply_rule(&q, RULE_REG_MSG_2, "REGISTER without Call-ID, "
+			   "a user in To, From, or a matching CSeq", NULL);
+		return;
+	}
+
+	if (check_require(&q))
+		return;
+
+	q.dom = reg_config_domain(cfg, msg->uri.host.p, msg->uri.host.l);
+	if (!q.dom || pl_casecmp(&msg->to.uri.host, &msg->uri.host)) {
+		reply_rule(&q, RULE_REG_DOMAIN_1, q.dom ? "To names another "
+			   "domain" : "not a served domain (or another "
+			   "region's host)", NULL);
+		return;
+	}
+	q.domidx = (uint32_t)(q.dom - cfg->domainv);
+
+	if (aor_key(&q.aor, &msg->to.uri)) {
+		reply_rule(&q, RULE_REG_MSG_2, "bad To", NULL);
+		goto out;
+	}
+
+	if (!q.dom->registration) {
+		reply_rule(&q, RULE_REG_DOMAIN_2, "registration is off", NULL);
+		goto out;
+	}
+
+	if (!q.dom->reg_listc) {
+		reply_rule(&q, RULE_REG_DOMAIN_3, "no credential list mapped",
+			   NULL);
+		goto out;
+	}
+
+	if (location_rate_exceeded(r->loc, q.aor, q.domidx,
+				   cfg->limits.registers_per_second,
+				   RATE_WINDOW_MS)) {
+		reply_hdr(&q, RULE_REG_LIM_RATE, "REGISTER rate per AOR",
+			  "Retry-After: 1\r\n");
+		goto out;
+	}
+
+	if (authenticate(&q, &cred))
+		goto out;
+
+	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_handler,
+				&q);
+
+	if (q.bad_contact) {
+		reply_rule(&q, RULE_REG_MSG_2, q.bad_detail, NULL);
+		goto out;
+	}
+
+	if (q.star) {
+		if (q.changec || !pl_isset(&msg->expires) ||
+		    !is_digits(&msg->expires) || pl_u32(&msg->expires)) {
+			reply_rule(&q, RULE_REG_DEL_3, "'*' with other "
+				   "contacts or with an Expires other than 0",
+				   NULL);
+			goto out;
+		}
+	}
+	else if (!q.changec) {
+		reply_ok(&q, RULE_REG_FETCH_1, "fetch");
+		goto out;
+	}
+
+	if (q.below_min) {
+		reply_hdr(&q, RULE_REG_EXP_3, "expiry below the minimum",
+			  "Min-Expires: %u\r\n", cfg->limits.min_expires);
+		goto out;
+	}
+
+	if (q.loopback && cfg->profile.loopback_contacts == LOOPBACK_REJECT) {
+		reply_rule(&q, RULE_REG_CONTACT_1, "loopback contact", NULL);
+		goto out;
+	}
+
+	ua = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
+	err  = pl_strdup(&callid, &msg->callid);
+	if (ua)
+		err |= pl_strdup(&uastr, &ua->val);
+	if (err)
+		goto out;
+
+	print_source(source, sizeof(source), msg);
+
+	memset(&upd, 0, sizeof(upd));
+	upd.aor = q.aor;
+	upd.domain = q.domidx;
+	upd.callid = callid;
+	upd.cseq = msg->cseq.num;
+	upd.transport = sip_transp_name(msg->tp);
+	upd.source = source;
+	upd.user_agent = uastr;
+	upd.remove_all = q.star;
+	upd.changev = q.changev;
+	upd.changec = q.changec;
+
+	err = location_plan(r->loc, &upd, &eff);
+	if (err)
+		goto out;
+
+	if (eff.out_of_order) {
+		reply_rule(&q, RULE_REG_ORD_1, "same Call-ID, CSeq not above "
+			   "the stored one", NULL);
+		goto out;
+	}
+
+	if (eff.added && eff.aor_after > cfg->limits.contacts_per_aor) {
+		reply_rule(&q, RULE_REG_LIM_AOR, "contacts per AOR", NULL);
+		goto out;
+	}
+
+	dcount = location_count_domain(r->loc, q.domidx);
+	if (eff.added > eff.removed &&
+	    dcount + eff.added - eff.removed >
+	    cfg->limits.registrations_per_domain) {
+		reply_rule(&q, RULE_REG_LIM_DOMAIN, "registrations per domain",
+			   NULL);
+		goto out;
+	}
+
+	acount = location_count_account(r->loc);
+	if (eff.added > eff.removed &&
+	    acount + eff.added - eff.removed >
+	    cfg->limits.registrations_per_account) {
+		reply_rule(&q, RULE_REG_LIM_ACCOUNT, "registrations per "
+			   "account", NULL);
+		goto out;
+	}
+
+	err = location_commit(r->loc, &upd);
+	if (err) {
+		reply_rule(&q, RULE_REG_MSG_2, "out of memory", NULL);
+		goto out;
+	}
+
+	if (q.star)
+		ok_rule = RULE_REG_DEL_2;
+	else if (only_removals(&q))
+		ok_rule = RULE_REG_DEL_1;
+	else if (q.clamped)
+		ok_rule = RULE_REG_EXP_2;
+	else
+		ok_rule = RULE_REG_EXP_1;
+
+	reply_ok(&q, ok_rule, cred ? cred->username : NULL);
+
+ out:
+	mem_deref(callid);
+	mem_deref(uastr);
+	reg_req_destructor(&q);
+}
+
+
+bool registrar_request(struct registrar *r, const struct sip_msg *msg)
+{
+	if (!r || !msg)
+		return false;
+
+	if (!pl_strcmp(&msg->met, "REGISTER")) {
+		handle_register(r, msg);
+		return true;
+	}
+
+	return methods_handle(r, r->cfg, msg);
+}

@@ -1,0 +1,258 @@
+/**
+ * @file server.c  The reference registrar as one object (sim_registrar.h)
+ */
+
+#include <string.h>
+#include <sys/socket.h>
+#include <re.h>
+#include "config.h"
+#include "location.h"
+#include "registrar.h"
+#include "control.h"
+#include "guard.h"
+#include "sipcheck.h"
+#include "sim_registrar.h"
+
+#define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
+
+struct sim_registrar {
+	struct reg_config *cfg;
+	struct sip *sip;
+	struct sip_lsnr *lsnr;
+	struct tls *tls;
+	struct location *loc;
+	struct registrar *reg;
+	struct control *ctl;
+	struct guard *guard;
+	bool verbose;
+	decision_h *dh;
+	guard_h *guardh;
+	void *arg;
+};
+
+
+static void destructor(void *data)
+{
+	struct sim_registrar *sr = data;
+
+	mem_deref(sr->ctl);
+	mem_deref(sr->lsnr);
+	mem_deref(sr->reg);
+	mem_deref(sr->guard);
+	sip_close(sr->sip, true);
+	mem_deref(sr->sip);
+	mem_deref(sr->tls);
+	mem_deref(sr->loc);
+	mem_deref(sr->cfg);
+}
+
+
+static void log_decision(const struct decision *d, void *arg)
+{
+	struct sim_registrar *sr = arg;
+
+	if (sr->dh) {
+		sr->dh(d, sr->arg);
+		return;
+	}
+
+	(void)re_fprintf(stderr, "%H\n", decision_print, d);
+}
+
+
+static void guard_log(uint16_t scode, const char *reason, const char *detail,
+		      const struct sa *src, const char *transport,
+		      const char *method, void *arg)
+{
+	struct sim_registrar *sr = arg;
+	(void)reason;
+
+	if (sr->guardh) {
+		sr->guardh(scode, reason, detail, src, transport, method,
+			   sr->arg);
+		return;
+	}
+
+	(void)re_fprintf(stderr, "%s %u %s from %J/%s: %s\n",
+			 scode == 416 ? "RFC3261" : "REG-MSG-2", scode,
+			 method, src, transport, detail);
+}
+
+
+static bool request_handler(const struct sip_msg *msg, void *arg)
+{
+	struct sim_registrar *sr = arg;
+	struct sipcheck res;
+
+	/* what libre decoded may still break SIP's rules (REG-MSG-2) */
+	if (sipcheck_msg(msg, msg->tp != SIP_TRANSP_UDP, &res) &&
+	    pl_strcmp(&msg->met, "ACK")) {
+		(void)registrar_reply(sr->reg, msg, res.scode == 416 ?
+				      RULE_COUNT : RULE_REG_MSG_2, res.scode,
+				      res.reason, NULL, res.detail, NULL);
+		return true;
+	}
+
+	return registrar_request(sr->reg, msg);
+}
+
+
+static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
+			  const struct sa *dst, const uint8_t *pkt, size_t len,
+			  void *arg)
+{
+	(void)arg;
+
+	(void)re_fprintf(stderr, "---- %s %s %J -> %J (%zu bytes)\n%b\n",
+			 tx ? "sent" : "received", sip_transp_name(tp),
+			 src, dst, len, pkt, len);
+}
+
+
+/* UDP and TCP on one port (RFC 3261 18.2.1); port 0: one free for both */
+static int add_transports(struct sim_registrar *sr, const struct sa *listen)
+{
+	struct sa laddr = *listen;
+	int err = 0;
+
+	for (int attempt = 0; attempt < 20; attempt++) {
+		err = sip_transp_add(sr->sip, SIP_TRANSP_UDP, &laddr);
+		if (err)
+			return err;
+
+		err = sip_transp_laddr(sr->sip, &laddr, SIP_TRANSP_UDP, NULL);
+		if (err)
+			return err;
+
+		err = sip_transp_add(sr->sip, SIP_TRANSP_TCP, &laddr);
+		if (!err || sa_port(listen))
+			return err;
+
+		/* the TCP side of a picked port was taken: try another */
+		sip_transp_flush(sr->sip);
+		laddr = *listen;
+	}
+
+	return err;
+}
+
+
+int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
+			const struct sim_registrar_opts *opts)
+{
+	struct sim_registrar *sr;
+	int err;
+
+	if (!srp || !cfg || !opts || !opts->listen)
+		return EINVAL;
+
+	sr = mem_zalloc(sizeof(*sr), destructor);
+	if (!sr)
+		return ENOMEM;
+
+	sr->cfg = mem_ref(cfg);
+	sr->verbose = opts->verbose;
+	sr->dh = opts->dh;
+	sr->guardh = opts->guardh;
+	sr->arg = opts->arg;
+
+	err = sip_alloc(&sr->sip, NULL, 64, 1024, 64, SOFTWARE, NULL, NULL);
+	if (err)
+		goto out;
+
+	err = guard_alloc(&sr->guard, guard_log, sr);
+	if (err)
+		goto out;
+
+	guard_attach_begin(sr->guard);
+	err = add_transports(sr, opts->listen);
+	guard_attach_end();
+	if (err)
+		goto out;
+
+	if (opts->tls) {
+		err = tls_alloc(&sr->tls, TLS_METHOD_SSLV23, NULL, NULL);
+		if (!err)
+			err = tls_set_selfsigned_rsa(sr->tls, "sim-registrar",
+						     2048);
+		if (!err) {
+			guard_attach_begin(sr->guard);
+			err = sip_transp_add(sr->sip, SIP_TRANSP_TLS,
+					     opts->tls, sr->tls);
+			guard_attach_end();
+		}
+		if (err)
+			goto out;
+	}
+
+	if (opts->verbose)
+		sip_set_trace_handler(sr->sip, trace_handler);
+
+	err = location_alloc(&sr->loc, cfg->domainc);
+	if (err)
+		goto out;
+
+	err = registrar_alloc(&sr->reg, sr->sip, cfg, sr->loc, log_decision,
+			      sr);
+	if (err)
+		goto out;
+
+	err = sip_listen(&sr->lsnr, sr->sip, true, request_handler, sr);
+	if (err)
+		goto out;
+
+	if (opts->control) {
+		err = control_alloc(&sr->ctl, sr, opts->control);
+		if (err)
+			goto out;
+	}
+
+ out:
+	if (err)
+		mem_deref(sr);
+	else
+		*srp = sr;
+
+	return err;
+}
+
+
+int sim_registrar_laddr(const struct sim_registrar *sr, int tp,
+			struct sa *laddr)
+{
+	if (!sr || !laddr)
+		return EINVAL;
+
+	return sip_transp_laddr(sr->sip, laddr, (enum sip_transp)tp, NULL);
+}
+
+
+int sim_registrar_control_laddr(const struct sim_registrar *sr,
+				struct sa *laddr)
+{
+	if (!sr || !sr->ctl)
+		return ENOENT;
+
+	return control_laddr(sr->ctl, laddr);
+}
+
+
+struct location *sim_registrar_location(const struct sim_registrar *sr)
+{
+	return sr ? sr->loc : NULL;
+}
+
+
+const struct reg_config *sim_registrar_config(const struct sim_registrar *sr)
+{
+	return sr ? sr->cfg : NULL;
+}
+
+
+void sim_registrar_reset(struct sim_registrar *sr)
+{
+	if (!sr)
+		return;
+
+	registrar_reset(sr->reg);
+}
