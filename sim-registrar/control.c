@@ -8,6 +8,7 @@
  *   GET  /rules                       the rules table
  */
 
+#include <ctype.h>
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
@@ -47,18 +48,53 @@ static void reply_error(struct http_conn *conn, uint16_t scode,
 }
 
 
+/* %XX escapes decoded; anything else kept as it is */
+static void pct_decode(char *buf, size_t sz, const char *p, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 1 < sz; i++) {
+		if (p[i] == '%' && i + 2 < len && isxdigit((unsigned char)p[i+1])
+		    && isxdigit((unsigned char)p[i+2])) {
+			buf[o++] = (char)((ch_hex(p[i+1]) << 4) |
+					  ch_hex(p[i+2]));
+			i += 2;
+		}
+		else {
+			buf[o++] = p[i];
+		}
+	}
+
+	buf[o] = '\0';
+}
+
+
 /* a query parameter as text, "" when absent */
 static void query_get(const struct http_msg *msg, const char *name,
 		      char *buf, size_t sz)
 {
-	struct pl val;
-	char pat[64];
+	struct pl rest = msg->prm;
+	size_t nlen = strlen(name);
 
 	buf[0] = '\0';
-	(void)re_snprintf(pat, sizeof(pat), "[?&]%s=[^&]*", name);
-	if (!re_regex(msg->prm.p, msg->prm.l, pat, NULL, &val) ||
-	    !re_regex(msg->prm.p, msg->prm.l, pat, &val))
-		(void)re_snprintf(buf, sz, "%H", uri_param_unescape, &val);
+
+	if (rest.l && rest.p[0] == '?')
+		pl_advance(&rest, 1);
+
+	while (rest.l) {
+		const char *amp = pl_strchr(&rest, '&');
+		struct pl item = {rest.p, amp ? (size_t)(amp - rest.p) :
+				  rest.l};
+
+		if (item.l > nlen && item.p[nlen] == '=' &&
+		    !strncmp(item.p, name, nlen)) {
+			pct_decode(buf, sz, item.p + nlen + 1,
+				   item.l - nlen - 1);
+			return;
+		}
+
+		pl_advance(&rest, (ssize_t)item.l + (amp ? 1 : 0));
+	}
 }
 
 

@@ -27,9 +27,23 @@ struct regclient {
 	struct sip_msg *resp;
 	char last_rule[32];
 	bool waiting;
+	struct sa ctl;
+	struct tcp_conn *http;
+	struct mbuf *http_req;
+	struct mbuf *http_rx;
+	bool http_done;
 };
 
 static bool libre_ready;
+
+
+static void timeout_handler(void *arg)
+{
+	struct regclient *rc = arg;
+
+	rc->waiting = false;
+	re_cancel();
+}
 
 
 static void destructor(void *data)
@@ -37,6 +51,9 @@ static void destructor(void *data)
 	struct regclient *rc = data;
 
 	tmr_cancel(&rc->tmr);
+	mem_deref(rc->http);
+	mem_deref(rc->http_req);
+	mem_deref(rc->http_rx);
 	mem_deref(rc->tc);
 	mem_deref(rc->tcp_pending);
 	mem_deref(rc->tcp_rx);
@@ -163,7 +180,7 @@ int regclient_alloc(struct regclient **rcp, const char *yaml)
 {
 	struct sim_registrar_opts opts;
 	struct regclient *rc;
-	struct sa listen;
+	struct sa listen, ctl;
 	char errbuf[256];
 	int err;
 
@@ -189,6 +206,8 @@ int regclient_alloc(struct regclient **rcp, const char *yaml)
 	(void)sa_set_str(&listen, "127.0.0.1", 0);
 	memset(&opts, 0, sizeof(opts));
 	opts.listen = &listen;
+	(void)sa_set_str(&ctl, "127.0.0.1", 0);
+	opts.control = &ctl;
 	opts.dh = decision_handler;
 	opts.guardh = guard_handler;
 	opts.arg = rc;
@@ -201,6 +220,10 @@ int regclient_alloc(struct regclient **rcp, const char *yaml)
 	if (err)
 		goto out;
 	re_snprintf(rc->raddr_str, sizeof(rc->raddr_str), "%J", &rc->raddr);
+
+	err = sim_registrar_control_laddr(rc->sr, &rc->ctl);
+	if (err)
+		goto out;
 
 	(void)sa_set_str(&rc->laddr_udp, "127.0.0.1", 0);
 	err = udp_listen(&rc->us, &rc->laddr_udp, udp_recv, rc);
@@ -235,13 +258,6 @@ const char *regclient_last_rule(const struct regclient *rc)
 }
 
 
-static void timeout_handler(void *arg)
-{
-	struct regclient *rc = arg;
-
-	rc->waiting = false;
-	re_cancel();
-}
 
 
 /* "$R" -> registrar address, "$L" -> ours */
@@ -468,4 +484,94 @@ struct sip_msg *regclient_register(struct regclient *rc,
 		return NULL;
 
 	return resp;
+}
+
+
+static void http_estab(void *arg)
+{
+	struct regclient *rc = arg;
+
+	(void)tcp_send(rc->http, rc->http_req);
+}
+
+
+static void http_recv(struct mbuf *mb, void *arg)
+{
+	struct regclient *rc = arg;
+
+	struct pl clen;
+	size_t hlen;
+
+	rc->http_rx->pos = rc->http_rx->end;
+	(void)mbuf_write_mem(rc->http_rx, mbuf_buf(mb), mbuf_get_left(mb));
+	rc->http_rx->pos = 0;
+
+	/* whole when the body's Content-Length has arrived */
+	hlen = sipcheck_head_len(rc->http_rx->buf, rc->http_rx->end);
+	if (hlen && !re_regex((char *)rc->http_rx->buf, hlen,
+			      "Content-Length: [0-9]+", &clen) &&
+	    rc->http_rx->end >= hlen + pl_u32(&clen) && !rc->http_done) {
+		rc->http_done = true;
+		tmr_cancel(&rc->tmr);
+		re_cancel();
+	}
+}
+
+
+static void http_close(int err, void *arg)
+{
+	struct regclient *rc = arg;
+	(void)err;
+
+	if (!rc->http_done) {
+		rc->http_done = true;
+		tmr_cancel(&rc->tmr);
+		re_cancel();
+	}
+}
+
+
+int regclient_http(struct regclient *rc, const char *met, const char *path,
+		   char *body, size_t sz)
+{
+	struct pl code, text;
+	int status = -1;
+
+	if (!rc || !met || !path)
+		return -1;
+
+	body[0] = '\0';
+	rc->http_req = mem_deref(rc->http_req);
+	rc->http_rx = mem_deref(rc->http_rx);
+	rc->http_req = mbuf_alloc(256);
+	rc->http_rx = mbuf_alloc(4096);
+	if (!rc->http_req || !rc->http_rx)
+		return -1;
+
+	(void)mbuf_printf(rc->http_req, "%s %s HTTP/1.0\r\nHost: test\r\n"
+			  "Content-Length: 0\r\n\r\n", met, path);
+	rc->http_req->pos = 0;
+	rc->http_done = false;
+
+	if (tcp_connect(&rc->http, &rc->ctl, http_estab, http_recv,
+			http_close, rc))
+		return -1;
+
+	tmr_start(&rc->tmr, 2000, timeout_handler, rc);
+	(void)re_main(NULL);
+	tmr_cancel(&rc->tmr);
+	rc->http = mem_deref(rc->http);
+
+	if (!re_regex((char *)rc->http_rx->buf, rc->http_rx->end,
+		      "HTTP/[0-9.]+ [0-9]+ [^\r\n]*", NULL, &code,
+		      &text)) {
+		size_t hlen = sipcheck_head_len(rc->http_rx->buf,
+						rc->http_rx->end);
+		status = (int)pl_u32(&code);
+		if (hlen)
+			re_snprintf(body, sz, "%b", rc->http_rx->buf + hlen,
+				    rc->http_rx->end - hlen);
+	}
+
+	return status;
 }

@@ -29,6 +29,13 @@ struct sim_registrar *regclient_registrar(const struct regclient *rc);
 struct sip_msg *regclient_send(struct regclient *rc, bool tcp,
 			       const char *fmt, ...);
 
+/*
+ * One HTTP request to the registrar's control API (started on 127.0.0.1,
+ * a free port): returns the status code, the body in body; -1 on timeout.
+ */
+int regclient_http(struct regclient *rc, const char *met, const char *path,
+		   char *body, size_t sz);
+
 /* the rule ID of the registrar's last decision, "" if none */
 const char *regclient_last_rule(const struct regclient *rc);
 
