@@ -1,0 +1,229 @@
+/**
+ * @file test_digest_aor.c  Digest known answers (RFC 2617 3.5, RFC 7616
+ * 3.9.1), nonce life and replay, and URI canonicalisation (RFC 3261
+ * 19.1.4: R-URI-01, R-URI-02, R-REG-06).
+ */
+
+#include <check.h>
+#include <string.h>
+#include <re.h>
+#include "vclock.h"
+#include "digest.h"
+#include "aor.h"
+
+
+static void ha1_hex(char *out, const char *user, const char *realm,
+		    const char *pw)
+{
+	uint8_t md5[16];
+
+	md5_printf(md5, "%s:%s:%s", user, realm, pw);
+	re_snprintf(out, 33, "%w", md5, sizeof(md5));
+}
+
+
+static bool verify(const char *hdr, const char *method, const char *ha1)
+{
+	struct digest_cred c;
+	struct pl h, m;
+
+	pl_set_str(&h, hdr);
+	pl_set_str(&m, method);
+	ck_assert_int_eq(digest_cred_decode(&c, &h), 0);
+
+	return digest_cred_verify(&c, &m, ha1);
+}
+
+
+START_TEST(test_rfc2617_vector)
+{
+	char ha1[33];
+
+	ha1_hex(ha1, "Mufasa", "testrealm@host.com", "Circle Of Life");
+	ck_assert(verify("Digest username=\"Mufasa\", "
+			 "realm=\"testrealm@host.com\", "
+			 "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+			 "uri=\"/dir/index.html\", qop=auth, nc=00000001, "
+			 "cnonce=\"0a4f113b\", "
+			 "response=\"6629fae49393a05397450978507c4ef1\", "
+			 "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+			 "GET", ha1));
+
+	/* one digit off */
+	ck_assert(!verify("Digest username=\"Mufasa\", "
+			  "realm=\"testrealm@host.com\", "
+			  "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+			  "uri=\"/dir/index.html\", qop=auth, nc=00000001, "
+			  "cnonce=\"0a4f113b\", "
+			  "response=\"6629fae49393a05397450978507c4ef2\"",
+			  "GET", ha1));
+}
+END_TEST
+
+
+START_TEST(test_rfc7616_md5_vector)
+{
+	char ha1[33];
+
+	ha1_hex(ha1, "Mufasa", "http-auth@example.org", "Circle of Life");
+	ck_assert(verify("Digest username=\"Mufasa\", "
+			 "realm=\"http-auth@example.org\", "
+			 "uri=\"/dir/index.html\", algorithm=MD5, "
+			 "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
+			 "nc=00000001, "
+			 "cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", "
+			 "qop=auth, "
+			 "response=\"8ca523f5e9506fed4657c9700eebdbec\", "
+			 "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"",
+			 "GET", ha1));
+}
+END_TEST
+
+
+START_TEST(test_cred_malformed)
+{
+	struct digest_auth *da;
+	struct digest_cred c;
+	struct pl h;
+
+	ck_assert_int_eq(digest_auth_alloc(&da, "sip.twilio.com", 300), 0);
+
+	pl_set_str(&h, "Basic YWxpY2U6cHc=");
+	ck_assert_int_eq(digest_cred_decode(&c, &h), EBADMSG);
+
+	pl_set_str(&h, "Digest username=\"a\",realm=\"r\",nonce=\"n\","
+		   "uri=\"sip:x\",response=\"0123456789abcdef0123456789abcdef\""
+		   ",qop=auth,cnonce=\"c\"");
+	ck_assert_int_eq(digest_cred_decode(&c, &h), 0);
+	ck_assert_ptr_nonnull(digest_cred_malformed(da, &c));  /* no nc */
+
+	pl_set_str(&h, "Digest username=\"a\",realm=\"r\",nonce=\"n\","
+		   "uri=\"sip:x\",response=\"short\"");
+	ck_assert_int_eq(digest_cred_decode(&c, &h), 0);
+	ck_assert_ptr_nonnull(digest_cred_malformed(da, &c));
+
+	mem_deref(da);
+}
+END_TEST
+
+
+START_TEST(test_nonce_life)
+{
+	struct digest_auth *da;
+	struct digest_cred c;
+	struct mbuf *mb = mbuf_alloc(256);
+	struct pl nonce, h;
+	char hdr[512];
+
+	vclock_reset();
+	ck_assert_int_eq(digest_auth_alloc(&da, "sip.twilio.com", 300), 0);
+	ck_assert_int_eq(digest_challenge_print(mb, da, 407, false), 0);
+	ck_assert_int_eq(re_regex((char *)mb->buf, mb->end,
+				  "nonce=\"[^\"]+\"", &nonce), 0);
+
+	re_snprintf(hdr, sizeof(hdr), "Digest username=\"a\","
+		    "realm=\"sip.twilio.com\",nonce=\"%r\",uri=\"sip:x\","
+		    "response=\"0123456789abcdef0123456789abcdef\","
+		    "qop=auth,nc=00000001,cnonce=\"c\"", &nonce);
+	pl_set_str(&h, hdr);
+	ck_assert_int_eq(digest_cred_decode(&c, &h), 0);
+
+	ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_FRESH);
+	ck_assert_int_eq(digest_nonce_accept(da, &c), 0);
+	ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_REPLAY);
+
+	vclock_advance(300 * 1000);
+	ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_STALE);
+
+	/* a forged nonce is not ours */
+	hdr[strlen("Digest username=\"a\",realm=\"sip.twilio.com\","
+		   "nonce=\"") + 30] ^= 1;
+	pl_set_str(&h, hdr);
+	ck_assert_int_eq(digest_cred_decode(&c, &h), 0);
+	ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_UNKNOWN);
+
+	mem_deref(mb);
+	mem_deref(da);
+}
+END_TEST
+
+
+static char *ckey(const char *uri)
+{
+	struct uri u;
+	struct pl pl;
+	char *key = NULL;
+
+	pl_set_str(&pl, uri);
+	ck_assert_int_eq(uri_decode(&u, &pl), 0);
+	ck_assert_int_eq(contact_key(&key, &u), 0);
+
+	return key;
+}
+
+
+static bool same(const char *a, const char *b)
+{
+	char *ka = ckey(a), *kb = ckey(b);
+	bool eq = !strcmp(ka, kb);
+
+	mem_deref(ka);
+	mem_deref(kb);
+
+	return eq;
+}
+
+
+START_TEST(test_uri_equivalence)
+{
+	/* R-URI-01 */
+	ck_assert(same("sip:%61lice@AtLanTa.CoM;Transport=tcp",
+		       "sip:alice@atlanta.com;transport=TCP"));
+	ck_assert(same("sip:carol@chicago.com;newparam=5",
+		       "sip:carol@chicago.com"));
+	/* R-URI-02 */
+	ck_assert(!same("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
+	ck_assert(!same("sip:bob@biloxi.com",
+			"sip:bob@biloxi.com;transport=udp"));
+	ck_assert(!same("sip:ALICE@AtLanTa.CoM", "sip:alice@atlanta.com"));
+}
+END_TEST
+
+
+START_TEST(test_aor_key)
+{
+	struct uri u;
+	struct pl pl;
+	char *key = NULL;
+
+	pl_set_str(&pl, "sip:%61lice@EXAMPLE.sip.us1.twilio.com;user=phone");
+	ck_assert_int_eq(uri_decode(&u, &pl), 0);
+	ck_assert_int_eq(aor_key(&key, &u), 0);
+	ck_assert_str_eq(key, "alice@example.sip.us1.twilio.com");
+	mem_deref(key);
+}
+END_TEST
+
+
+int main(void)
+{
+	Suite *s = suite_create("digest and URIs");
+	TCase *tc = tcase_create("digest");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_rfc2617_vector);
+	tcase_add_test(tc, test_rfc7616_md5_vector);
+	tcase_add_test(tc, test_cred_malformed);
+	tcase_add_test(tc, test_nonce_life);
+	tcase_add_test(tc, test_uri_equivalence);
+	tcase_add_test(tc, test_aor_key);
+	suite_add_tcase(s, tc);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return failed ? 1 : 0;
+}
