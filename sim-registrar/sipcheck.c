@@ -229,7 +229,7 @@ int sipcheck_msg(const struct sip_msg *msg, bool stream,
 		 struct sipcheck *res)
 {
 	const struct sip_hdr *hdr;
-	struct pl num;
+	struct pl num, met;
 	size_t body;
 
 	verdict(res, 0, NULL, NULL);
@@ -256,14 +256,15 @@ int sipcheck_msg(const struct sip_msg *msg, bool stream,
 				   "appears twice");
 	}
 
+	/* CSeq = 1*DIGIT LWS Method, nothing before or after (RFC 4475) */
 	hdr = sip_msg_hdr(msg, SIP_HDR_CSEQ);
-	if (!hdr || !pl_isset(&msg->cseq.met) ||
-	    re_regex(hdr->val.p, hdr->val.l, "[0-9]+", &num) ||
-	    num.p != hdr->val.p || !all_digits(&num, 10) ||
-	    pl_u64(&num) > 0x7fffffff)
+	if (!hdr || re_regex(hdr->val.p, hdr->val.l, "[0-9]+[ \t]+[^ \t]+",
+			     &num, NULL, &met) ||
+	    num.p != hdr->val.p || met.p + met.l != hdr->val.p + hdr->val.l ||
+	    !all_digits(&num, 10) || pl_u64(&num) > 0x7fffffff)
 		return bad(res, "malformed CSeq");
 
-	if (pl_cmp(&msg->cseq.met, &msg->met))
+	if (pl_cmp(&met, &msg->met))
 		return bad(res, "CSeq method differs from the request's");
 
 	if (pl_isset(&msg->maxfwd) && !all_digits(&msg->maxfwd, 3))

@@ -1,0 +1,471 @@
+#!/usr/bin/env bash
+# Integration tests: the built sim-registrar, started fresh for every test on
+# a free 127.0.0.1 port, driven over real UDP and TCP sockets by SIPp
+# scenarios (sipp/*.xml) and a tiny raw sender (sipsend.py, raw/*.txt).
+#
+#   tests/integration/run.sh            every test
+#   tests/integration/run.sh NAME...    only these (see --list)
+#   tests/integration/run.sh --list
+#
+# Environment: BUILD (default build), REGISTRAR (default $BUILD/sim-registrar),
+# SIPP (sipp), PYTHON (python3), PORT_BASE (15060), KEEP=1 keeps the work
+# directory, VERBOSE=1 runs the registrar with -v and prints SIPp's message
+# trace on failure.
+#
+# Every test checks the reply codes and headers in SIPp (recv response=,
+# ereg check_it) and the rule ID the registrar logged for its decision.
+# The last line is exactly "N passed, M failed"; the exit status is 1 when
+# anything failed.
+
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-build}
+[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
+REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
+SIPP=${SIPP:-sipp}
+PYTHON=${PYTHON:-python3}
+PORT_BASE=${PORT_BASE:-15060}
+KEEP=${KEEP:-0}
+VERBOSE=${VERBOSE:-0}
+
+DOMAIN=example.sip.us1.twilio.com
+D_RE='example\.sip\.us1\.twilio\.com'
+SIPP_TIMEOUT=20         # SIPp's own -timeout, seconds
+HARD_TIMEOUT=30         # then it is killed
+
+TESTS=(
+	reg_digest_udp
+	reg_digest_tcp
+	reg_badpass
+	reg_aor_limit
+	reg_rate
+	reg_expiry_clamp
+	reg_min_expires
+	reg_wildcard
+	reg_cseq_order
+	methods
+	malformed_udp
+	malformed_cseq_suffix
+	tls_options
+	bad_config
+)
+
+# ---------------------------------------------------------------- helpers
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-it.XXXXXX")
+REG_PID=""
+PORT=""                 # the registrar's UDP+TCP port
+SPORT=""                # SIPp's local port
+T=""                    # this test's directory
+FAIL_MSG=""
+FAILED_SIPP=()
+# spread concurrent runs apart; every port is still checked before use
+NEXT_PORT=$(( PORT_BASE + ($$ % 50) * 40 ))
+
+cleanup() {
+	stop_registrar >/dev/null 2>&1
+	if [[ $KEEP = 1 ]]; then
+		echo "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+	FAIL_MSG+="$*"$'\n'
+	return 1
+}
+
+# pick_port VAR: a port free for both UDP and TCP on 127.0.0.1, from
+# NEXT_PORT upward (never one handed out before in this run)
+pick_port() {
+	local p
+	p=$("$PYTHON" - "$NEXT_PORT" <<'EOF'
+import socket, sys
+p = int(sys.argv[1])
+while p < 65000:
+    ok = True
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        finally:
+            s.close()
+    if ok:
+        print(p)
+        sys.exit(0)
+    p += 1
+sys.exit(1)
+EOF
+	) || return 1
+	NEXT_PORT=$((p + 1))
+	printf -v "$1" '%s' "$p"
+}
+
+# start_registrar [registrar options...]: on a free port, wait until it
+# answers an OPTIONS probe; a few ports are tried if one is taken meanwhile
+start_registrar() {
+	local attempt deadline vflag=()
+	[[ $VERBOSE = 1 ]] && vflag=(-v)
+
+	for attempt in 1 2 3 4 5; do
+		pick_port PORT || { fail "no free port"; return 1; }
+		"$REGISTRAR" --listen "127.0.0.1:$PORT" "${vflag[@]}" "$@" \
+			2>"$T/registrar.log" &
+		REG_PID=$!
+		deadline=$(( $(date +%s%N) / 1000000 + 5000 ))
+		while (( $(date +%s%N) / 1000000 < deadline )); do
+			if ! kill -0 "$REG_PID" 2>/dev/null; then
+				wait "$REG_PID" 2>/dev/null
+				REG_PID=""
+				break
+			fi
+			if "$PYTHON" "$HERE/sipsend.py" --timeout 0.2 \
+				--expect 200 127.0.0.1 "$PORT" \
+				"$HERE/raw/options.txt" >/dev/null 2>&1; then
+				pick_port SPORT || { fail "no free port"; return 1; }
+				return 0
+			fi
+			sleep 0.1
+		done
+		if [[ -n $REG_PID ]]; then
+			fail "registrar on port $PORT did not answer OPTIONS within 5 s"
+			return 1
+		fi
+		# it exited: a taken port is worth another try, anything else not
+		grep -q "cannot start" "$T/registrar.log" || break
+	done
+	fail "registrar did not start: $(tail -3 "$T/registrar.log")"
+	return 1
+}
+
+# stop_registrar: fails when it had died on its own (a crash)
+stop_registrar() {
+	local pid=$REG_PID i
+	[[ -z $pid ]] && return 0
+	REG_PID=""
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" 2>/dev/null
+		fail "registrar exited during the test (status $?)"
+		return 1
+	fi
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 30; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+registrar_alive() {
+	kill -0 "$REG_PID" 2>/dev/null || {
+		fail "registrar is not running any more"
+		return 1
+	}
+}
+
+# sipp_run SCENARIO TRANSPORT [more sipp options]: one call, must succeed
+sipp_run() {
+	local xml=$1 tp=$2 name rc
+	shift 2
+	name=$(basename "$xml" .xml)-$tp
+	(
+		cd "$T" || exit 1
+		exec timeout -k 2 "$HARD_TIMEOUT" "$SIPP" \
+			-sf "$HERE/sipp/$xml" -m 1 -l 1 -r 1 \
+			-i 127.0.0.1 -p "$SPORT" -t "$tp" \
+			-auth_uri "$DOMAIN" \
+			-default_behaviors all,-bye \
+			-recv_timeout 5000 \
+			-timeout "${SIPP_TIMEOUT}s" -timeout_error \
+			-trace_err -error_file "$T/$name.errors.log" \
+			-trace_msg -message_file "$T/$name.messages.log" \
+			-nostdin "$@" "127.0.0.1:$PORT"
+	) >"$T/$name.out" 2>&1 </dev/null
+	rc=$?
+	if ((rc != 0)); then
+		case $rc in
+		124|137) fail "sipp $xml ($tp): killed after ${HARD_TIMEOUT}s" ;;
+		*) fail "sipp $xml ($tp): exit status $rc" ;;
+		esac
+		FAILED_SIPP+=("$name")
+		return 1
+	fi
+	return 0
+}
+
+# raw_expect CODE FILE [--tcp]: send raw/FILE, the status must be CODE
+raw_expect() {
+	local code=$1 file=$2 out
+	shift 2
+	out=$("$PYTHON" "$HERE/sipsend.py" "$@" --timeout 2 --expect "$code" \
+		127.0.0.1 "$PORT" "$HERE/raw/$file" 2>&1) || {
+		fail "raw/$file: expected $code, got: $(head -1 <<<"$out")"
+		return 1
+	}
+	echo "$out" >>"$T/raw.log"
+}
+
+# expect_log PATTERN...: each (grep -E) must match a line of the log
+expect_log() {
+	local re ok=0
+	for re in "$@"; do
+		grep -Eq -- "$re" "$T/registrar.log" || {
+			fail "registrar log has no line matching: $re"
+			ok=1
+		}
+	done
+	return $ok
+}
+
+# --------------------------------------------------------------- the tests
+# Each test_* function runs with a fresh registrar not yet started.
+
+FROM='from 127\.0\.0\.1:[0-9]+'
+AOR_RE="alice@$D_RE sip:$D_RE"
+
+test_reg_digest_udp() {
+	start_registrar || return 1
+	sipp_run reg_digest.xml u1 || return 1
+	expect_log \
+		"^REG-AUTH-1 407 REGISTER $AOR_RE $FROM/UDP: no credentials$" \
+		"^REG-EXP-1 200 REGISTER $AOR_RE $FROM/UDP"
+}
+
+test_reg_digest_tcp() {
+	start_registrar || return 1
+	sipp_run reg_digest.xml t1 || return 1
+	expect_log \
+		"^REG-AUTH-1 407 REGISTER $AOR_RE $FROM/TCP: no credentials$" \
+		"^REG-EXP-1 200 REGISTER $AOR_RE $FROM/TCP"
+}
+
+test_reg_badpass() {
+	start_registrar || return 1
+	sipp_run reg_badpass.xml u1 || return 1
+	expect_log \
+		"^REG-AUTH-2 403 REGISTER $AOR_RE $FROM/UDP: wrong password$" \
+		"^REG-FETCH-1 200 REGISTER $AOR_RE"
+}
+
+test_reg_aor_limit() {
+	start_registrar || return 1
+	sipp_run reg_aor_limit.xml u1 || return 1
+	expect_log \
+		"^REG-LIM-AOR 403 REGISTER $AOR_RE $FROM/UDP" \
+		"^REG-FETCH-1 200 REGISTER $AOR_RE" || return 1
+	# exactly 10 accepted, no rate limiting on the way
+	local n
+	n=$(grep -Ec "^REG-EXP-1 200 REGISTER $AOR_RE" "$T/registrar.log")
+	((n == 10)) || fail "expected 10 REG-EXP-1 decisions, saw $n"
+	! grep -q "^REG-LIM-RATE" "$T/registrar.log" ||
+		fail "REG-LIM-RATE tripped: the pauses are too short"
+}
+
+test_reg_rate() {
+	start_registrar || return 1
+	sipp_run reg_rate.xml u1 || return 1
+	expect_log "^REG-LIM-RATE 503 REGISTER $AOR_RE $FROM/UDP" || return 1
+	local n
+	n=$(grep -c "^REG-" "$T/registrar.log")
+	((n == 7)) || fail "expected 7 REGISTER decisions, saw $n"
+	# the 6th decision is the 503; the 7th, after Retry-After, a 200
+	[[ $(grep "^REG-" "$T/registrar.log" | sed -n 6p) = REG-LIM-RATE* ]] ||
+		fail "the 6th REGISTER was not the one refused"
+	[[ $(grep "^REG-" "$T/registrar.log" | sed -n 7p) = "REG-EXP-1 200"* ]] ||
+		fail "no 200 after Retry-After"
+}
+
+test_reg_expiry_clamp() {
+	start_registrar || return 1
+	sipp_run reg_expiry_clamp.xml u1 || return 1
+	local n
+	n=$(grep -Ec "^REG-EXP-2 200 REGISTER $AOR_RE" "$T/registrar.log")
+	((n == 2)) || fail "expected 2 REG-EXP-2 decisions, saw $n"
+}
+
+test_reg_min_expires() {
+	start_registrar --config "$HERE/min-expires.yaml" || return 1
+	sipp_run reg_min_expires.xml u1 || return 1
+	expect_log \
+		"^REG-EXP-3 423 REGISTER $AOR_RE $FROM/UDP" \
+		"^REG-EXP-1 200 REGISTER $AOR_RE"
+}
+
+test_reg_wildcard() {
+	start_registrar || return 1
+	sipp_run reg_wildcard.xml u1 || return 1
+	expect_log \
+		"^REG-DEL-3 400 REGISTER $AOR_RE $FROM/UDP" \
+		"^REG-DEL-2 200 REGISTER $AOR_RE $FROM/UDP"
+}
+
+test_reg_cseq_order() {
+	start_registrar || return 1
+	sipp_run reg_cseq_order.xml u1 || return 1
+	expect_log "^REG-ORD-1 500 REGISTER $AOR_RE $FROM/UDP"
+}
+
+test_methods() {
+	start_registrar || return 1
+	sipp_run methods.xml u1 || return 1
+	expect_log \
+		"^OPT-1 200 OPTIONS sip:$D_RE $FROM/UDP" \
+		"^METH-1 405 MESSAGE sip:bob@$D_RE $FROM/UDP" \
+		"^METH-2 501 FOO sip:$D_RE $FROM/UDP" \
+		"^REFER-2 405 REFER sip:bob@$D_RE $FROM/UDP" \
+		"^REFER-2 481 REFER sip:bob@$D_RE $FROM/UDP"
+}
+
+# REG-MSG-2: malformed requests are answered and the registrar goes on
+test_malformed_udp() {
+	start_registrar || return 1
+	raw_expect 505 sip70.txt || return 1
+	raw_expect 400 bad_cseq.txt || return 1
+	raw_expect 400 two_refer_to.txt || return 1
+	raw_expect 400 short_body.txt || return 1
+	raw_expect 400 no_clen_tcp.txt --tcp || return 1
+	# bytes that are no SIP at all: an answer is optional, a crash is not
+	printf 'garbage \x00\x01\xff\r\n\r\n' |
+		"$PYTHON" "$HERE/sipsend.py" --timeout 0.5 127.0.0.1 "$PORT" - \
+		>>"$T/raw.log" 2>&1
+	registrar_alive || return 1
+	sipp_run reg_digest.xml u1 || return 1
+	expect_log \
+		"^REG-MSG-2 505 REGISTER $FROM/UDP" \
+		"^REG-MSG-2 400 REGISTER $FROM/UDP" \
+		"^REG-MSG-2 400 REFER sip:bob@$D_RE $FROM/UDP: several Refer-To" \
+		"^REG-MSG-2 400 MESSAGE $FROM/UDP" \
+		"^REG-MSG-2 400 OPTIONS $FROM/TCP" \
+		"^REG-EXP-1 200 REGISTER $AOR_RE $FROM/UDP"
+}
+
+# REG-MSG-2: CSeq is 1*DIGIT LWS Method; "1x2 REGISTER" is malformed
+test_malformed_cseq_suffix() {
+	start_registrar || return 1
+	raw_expect 400 bad_cseq_suffix.txt || return 1
+	expect_log "^REG-MSG-2 400 REGISTER $FROM/UDP"
+}
+
+# --tls: a self-signed certificate made at start; OPTIONS over TLS
+test_tls_options() {
+	local tport reply
+	pick_port tport || { fail "no free port"; return 1; }
+	start_registrar --tls "127.0.0.1:$tport" || return 1
+	reply=$("$PYTHON" - "$tport" "$DOMAIN" <<'PY' 2>&1
+import socket, ssl, sys
+port, dom = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE          # the certificate is self-signed
+with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+    with ctx.wrap_socket(raw) as s:
+        s.sendall(("OPTIONS sip:%s SIP/2.0\r\n"
+                   "Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKtls1\r\n"
+                   "From: <sip:probe@%s>;tag=1\r\nTo: <sip:%s>\r\n"
+                   "Call-ID: tls-1\r\nCSeq: 1 OPTIONS\r\n"
+                   "Content-Length: 0\r\n\r\n" % (dom, dom, dom)).encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        print(data.decode(errors="replace").split("\r\n")[0])
+PY
+	)
+	echo "$reply" >"$T/raw.log"
+	[[ $reply == "SIP/2.0 200 OK"* ]] || { fail "TLS OPTIONS: expected 200, got '$reply'"; return 1; }
+	expect_log "^OPT-1 200 OPTIONS sip:$D_RE $FROM/TLS"
+}
+
+# a bad configuration: file:line:col, exit status 2, no crash
+test_bad_config() {
+	local rc
+	printf 'domains:\n  - name: example.sip.us1.twilio.com\n    colour: blue\n' >"$T/bad.yaml"
+	"$REGISTRAR" --config "$T/bad.yaml" --listen 127.0.0.1:0 2>"$T/registrar.log"
+	rc=$?
+	[[ $rc == 2 ]] || { fail "bad config: exit status $rc, expected 2"; return 1; }
+	grep -q "^$T/bad.yaml:3:5: unknown key 'colour'" "$T/registrar.log" ||
+		{ fail "bad config: no file:line:col error: $(cat "$T/registrar.log")"; return 1; }
+}
+
+# ------------------------------------------------------------------ driver
+
+if [[ ${1:-} = --list ]]; then
+	printf '%s\n' "${TESTS[@]}"
+	exit 0
+fi
+
+SELECTED=("$@")
+((${#SELECTED[@]})) || SELECTED=("${TESTS[@]}")
+
+[[ -x $REGISTRAR ]] || { echo "no registrar at $REGISTRAR (make first)"; echo "0 passed, 1 failed"; exit 1; }
+command -v "$SIPP" >/dev/null || { echo "sipp not found"; echo "0 passed, 1 failed"; exit 1; }
+command -v "$PYTHON" >/dev/null || { echo "$PYTHON not found"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+failed_names=()
+
+for name in "${SELECTED[@]}"; do
+	if ! declare -F "test_$name" >/dev/null; then
+		echo "FAIL $name: no such test (see --list)"
+		failed=$((failed + 1))
+		failed_names+=("$name")
+		continue
+	fi
+	T=$WORK/$name
+	mkdir -p "$T"
+	FAIL_MSG=""
+	FAILED_SIPP=()
+	start=$(date +%s%N)
+	"test_$name"
+	rc=$?
+	stop_registrar || rc=1
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	secs=$((ms / 1000)).$((ms % 1000 / 100))
+	if ((rc == 0)) && [[ -z $FAIL_MSG ]]; then
+		echo "PASS $name (${secs}s)"
+		passed=$((passed + 1))
+		continue
+	fi
+	failed=$((failed + 1))
+	failed_names+=("$name")
+	echo "FAIL $name (${secs}s)"
+	printf '%s' "$FAIL_MSG" | sed 's/^/  | /'
+	for s in "${FAILED_SIPP[@]}"; do
+		if [[ -s $T/$s.errors.log ]]; then
+			echo "  -- sipp error log ($s):"
+			tail -n 40 "$T/$s.errors.log" | sed 's/^/  | /'
+			echo
+		else
+			echo "  -- sipp output ($s):"
+			grep -v '^\s*$' "$T/$s.out" | tail -n 15 | sed 's/^/  | /'
+		fi
+		if [[ $VERBOSE = 1 && -s $T/$s.messages.log ]]; then
+			echo "  -- sipp messages ($s):"
+			tail -n 80 "$T/$s.messages.log" | sed 's/^/  | /'
+		fi
+	done
+	if [[ -s $T/raw.log ]]; then
+		echo "  -- raw replies:"
+		tail -n 20 "$T/raw.log" | sed 's/^/  | /'
+	fi
+	if [[ -f $T/registrar.log ]]; then
+		echo "  -- registrar log (tail):"
+		tail -n 20 "$T/registrar.log" | sed 's/^/  | /'
+	fi
+done
+
+((failed)) && echo "failed: ${failed_names[*]}"
+echo "$passed passed, $failed failed"
+((failed == 0))
