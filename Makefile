@@ -46,6 +46,8 @@ TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
 .PHONY: all deps run test unit integration clean
+# objects are kept between builds
+.SECONDARY:
 all: deps $(PROGS)
 
 deps:
