@@ -1,0 +1,538 @@
+/**
+ * @file main.c  sim-phone: register one or many simulated phones and keep
+ * them registered until SIGINT/SIGTERM (or register and unregister once)
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "vtimer.h"
+#include "phone.h"
+
+
+enum {
+	EXIT_USAGE     = 2,
+	DEFAULT_WINDOW = 200,      /* registrations pending at once       */
+	MAX_COUNT      = 100000,
+	QUIT_WAIT_MS   = 5000,     /* for unregistrations at shutdown     */
+	POLL_MS        = 50,
+};
+
+enum stage {
+	STAGE_REGISTER,            /* starting and keeping registrations  */
+	STAGE_UNREGISTER,          /* shutting down                       */
+};
+
+static struct app {
+	struct phone **phonev;
+	char **userv;
+	size_t n;
+	size_t started;            /* phones whose register was sent      */
+	size_t pending;            /* operations waiting for their end    */
+	size_t first_done;         /* first registrations ended           */
+	size_t first_ok;
+	size_t window;
+	bool once;
+	bool verbose;
+	enum stage stage;
+	uint64_t quit_deadline;
+	struct tmr tmr;
+} app;
+
+
+static void usage(FILE *f)
+{
+	(void)re_fprintf(f,
+		"usage: sim-phone --registrar IP:PORT --domain DOMAIN"
+		" --user USER [options]\n"
+		"\n"
+		"Registers simulated phones and keeps them registered"
+		" (refreshing) until\n"
+		"SIGINT/SIGTERM, then unregisters them.  One line per"
+		" registration result.\n"
+		"\n"
+		"  --registrar IP:PORT   where REGISTERs are sent"
+		" (IP literal)\n"
+		"  --transport udp|tcp|tls   (default udp)\n"
+		"  --domain DOMAIN       AOR host and Request-URI,"
+		" e.g. example.sip.us1.twilio.com\n"
+		"  --user USER           AOR user; 'ph{1..100}' makes"
+		" ph1..ph100\n"
+		"  --count N             N phones USER-1..USER-N\n"
+		"  --auth-user NAME      digest username (default: the"
+		" AOR user)\n"
+		"  --password PW         digest password (none: challenges"
+		" are not answered)\n"
+		"  --expires S           asked expiry (default 600)\n"
+		"  --local IP            local address to bind"
+		" (default 127.0.0.1)\n"
+		"  --window N            registrations pending at once"
+		" (default %d)\n"
+		"  --once                register, unregister, exit"
+		" (1 if any failed)\n"
+		"  -v, --verbose         print every request and response\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"exit status: 0 ok, 1 a registration failed (--once),"
+		" 2 bad arguments\n",
+		DEFAULT_WINDOW);
+}
+
+
+static int bad_usage(const char *what, const char *val)
+{
+	(void)re_fprintf(stderr, "sim-phone: %s%s%s\n"
+			 "try 'sim-phone --help'\n", what,
+			 val ? ": " : "", val ? val : "");
+	return EXIT_USAGE;
+}
+
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+
+	return !errno && !*end && *v <= max;
+}
+
+
+/* "ph{1..100}x" -> prefix "ph", from 1, to 100, suffix "x" */
+static int brace_range(const char *user, struct pl *pre,
+		       unsigned long *from, unsigned long *to, struct pl *suf)
+{
+	struct pl a, b;
+
+	if (re_regex(user, strlen(user), "[^{]*{[0-9]+..[0-9]+}[^]*",
+		     pre, &a, &b, suf))
+		return ENOENT;
+
+	*from = pl_u32(&a);
+	*to   = pl_u32(&b);
+
+	return *from <= *to ? 0 : EINVAL;
+}
+
+
+static int make_users(const char *user, unsigned long count)
+{
+	unsigned long from = 1, to = count, i;
+	struct pl pre, suf;
+	bool range;
+	int err;
+
+	err = brace_range(user, &pre, &from, &to, &suf);
+	if (err == EINVAL)
+		return bad_usage("bad --user range", user);
+
+	range = err == 0;
+	if (range && count && count != to - from + 1)
+		return bad_usage("--count disagrees with the --user range",
+				 user);
+
+	if (!range && !count)
+		from = to = 1;
+
+	app.n = to - from + 1;
+	if (app.n > MAX_COUNT)
+		return bad_usage("too many phones", user);
+
+	app.userv = mem_zalloc(app.n * sizeof(*app.userv), NULL);
+	app.phonev = mem_zalloc(app.n * sizeof(*app.phonev), NULL);
+	if (!app.userv || !app.phonev)
+		return ENOMEM;
+
+	for (i = 0; i < app.n; i++) {
+		if (range)
+			err = re_sdprintf(&app.userv[i], "%r%lu%r", &pre,
+					  from + i, &suf);
+		else if (count)
+			err = re_sdprintf(&app.userv[i], "%s-%lu", user,
+					  i + 1);
+		else
+			err = str_dup(&app.userv[i], user);
+		if (err)
+			return err;
+	}
+
+	return 0;
+}
+
+
+static void print_msg(const char *name, const char *dir,
+		      const struct sa *peer, const struct sip_msg *msg)
+{
+	if (!msg || !msg->mb)
+		return;
+
+	(void)re_printf("%s %s %J\n%b", name, dir, peer,
+			msg->mb->buf, msg->mb->end);
+}
+
+
+static void start_more(void);
+
+
+static void op_done(struct phone *phone, const struct phone_event *ev)
+{
+	const char *name = phone_name(phone);
+	const bool ok = !ev->err && ev->scode >= 200 && ev->scode < 300;
+
+	if (ev->op == PHONE_OP_UNREGISTER)
+		(void)re_printf("%s unregistered", name);
+	else
+		(void)re_printf("%s", name);
+
+	if (ev->msg)
+		(void)re_printf(" %u %r", ev->scode, &ev->msg->reason);
+
+	if (ok && ev->op != PHONE_OP_UNREGISTER)
+		(void)re_printf(" granted %us", ev->granted);
+	else if (ev->err == EACCES)
+		(void)re_printf(" (challenge not answered)");
+	else if (ev->err)
+		(void)re_printf(" error: %m", ev->err);
+
+	(void)re_printf("\n");
+
+	/* refreshes and retries are not counted: they end on their own */
+	if ((ev->op == PHONE_OP_REGISTER || ev->op == PHONE_OP_UNREGISTER) &&
+	    app.pending)
+		--app.pending;
+
+	if (ev->op == PHONE_OP_REGISTER) {
+		++app.first_done;
+		app.first_ok += ok;
+	}
+
+	if (app.stage == STAGE_REGISTER)
+		start_more();
+}
+
+
+static void event_handler(struct phone *phone, const struct phone_event *ev,
+			  void *arg)
+{
+	(void)arg;
+
+	switch (ev->type) {
+
+	case PHONE_EV_SENT:
+		if (app.verbose)
+			print_msg(phone_name(phone), ev->retrans ?
+				  "sent again to" : "sent to", &ev->msg->dst,
+				  ev->msg);
+		break;
+
+	case PHONE_EV_RESPONSE:
+		if (app.verbose)
+			print_msg(phone_name(phone), "received from",
+				  &ev->msg->src, ev->msg);
+		break;
+
+	case PHONE_EV_DONE:
+		op_done(phone, ev);
+		break;
+
+	default:
+		break;
+	}
+}
+
+
+static void start_more(void)
+{
+	while (app.started < app.n && app.pending < app.window) {
+		struct phone *phone = app.phonev[app.started++];
+		int err = phone_register(phone);
+
+		if (err) {
+			(void)re_printf("%s error: %m\n", phone_name(phone),
+					err);
+			++app.first_done;
+			continue;
+		}
+
+		++app.pending;
+	}
+}
+
+
+static void start_unregister(void)
+{
+	size_t i;
+
+	app.stage = STAGE_UNREGISTER;
+	app.quit_deadline = tmr_jiffies() + QUIT_WAIT_MS;
+
+	for (i = 0; i < app.n; i++) {
+		struct phone *phone = app.phonev[i];
+		const enum phone_state st = phone_state(phone);
+		int err;
+
+		/* a pending register ends first, then the unregister goes */
+		if (!phone_busy(phone) && st != PHONE_ST_REGISTERED)
+			continue;
+
+		err = phone_unregister(phone, false);
+		if (err) {
+			(void)re_printf("%s unregister error: %m\n",
+					phone_name(phone), err);
+			continue;
+		}
+
+		++app.pending;
+	}
+}
+
+
+static void tick(void *arg)
+{
+	(void)arg;
+
+	if (app.stage == STAGE_REGISTER && app.once &&
+	    app.first_done == app.n && !app.pending)
+		start_unregister();
+
+	if (app.stage == STAGE_UNREGISTER &&
+	    (!app.pending || tmr_jiffies() >= app.quit_deadline)) {
+		re_cancel();
+		return;
+	}
+
+	tmr_start(&app.tmr, POLL_MS, tick, NULL);
+}
+
+
+/* called from the loop (libre notes the signal, re_main calls this) */
+static void signal_handler(int sig)
+{
+	(void)sig;
+
+	/* a second signal: leave at once */
+	if (app.stage == STAGE_UNREGISTER) {
+		re_cancel();
+		return;
+	}
+
+	start_unregister();
+}
+
+
+static int phones_alloc(const struct phone_conf *base)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < app.n; i++) {
+		struct phone_conf conf = *base;
+
+		conf.user = app.userv[i];
+		err = phone_alloc(&app.phonev[i], &conf, event_handler, NULL);
+		if (err) {
+			(void)re_fprintf(stderr, "sim-phone: phone %s: %m\n",
+					 conf.user, err);
+			return err;
+		}
+	}
+
+	return 0;
+}
+
+
+static void app_close(void)
+{
+	size_t i;
+
+	tmr_cancel(&app.tmr);
+
+	for (i = 0; i < app.n; i++) {
+		mem_deref(app.phonev ? app.phonev[i] : NULL);
+		mem_deref(app.userv ? app.userv[i] : NULL);
+	}
+
+	mem_deref(app.phonev);
+	mem_deref(app.userv);
+}
+
+
+static int parse_transport(const char *s, enum sip_transp *tp)
+{
+	if (!str_casecmp(s, "udp"))
+		*tp = SIP_TRANSP_UDP;
+	else if (!str_casecmp(s, "tcp"))
+		*tp = SIP_TRANSP_TCP;
+	else if (!str_casecmp(s, "tls"))
+		*tp = SIP_TRANSP_TLS;
+	else
+		return EINVAL;
+
+	return 0;
+}
+
+
+int main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"registrar", required_argument, NULL, 'r'},
+		{"transport", required_argument, NULL, 't'},
+		{"domain",    required_argument, NULL, 'd'},
+		{"user",      required_argument, NULL, 'u'},
+		{"auth-user", required_argument, NULL, 'a'},
+		{"password",  required_argument, NULL, 'p'},
+		{"count",     required_argument, NULL, 'n'},
+		{"expires",   required_argument, NULL, 'e'},
+		{"local",     required_argument, NULL, 'l'},
+		{"window",    required_argument, NULL, 'w'},
+		{"once",      no_argument,       NULL, 'o'},
+		{"verbose",   no_argument,       NULL, 'v'},
+		{"help",      no_argument,       NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *registrar = NULL, *user = NULL;
+	struct phone_conf conf;
+	unsigned long count = 0, v;
+	int c, err, status;
+
+	memset(&conf, 0, sizeof(conf));
+	app.window = DEFAULT_WINDOW;
+
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+
+		switch (c) {
+
+		case 'r':
+			registrar = optarg;
+			break;
+
+		case 't':
+			if (parse_transport(optarg, &conf.tp))
+				return bad_usage("bad --transport", optarg);
+			break;
+
+		case 'd':
+			conf.domain = optarg;
+			break;
+
+		case 'u':
+			user = optarg;
+			break;
+
+		case 'a':
+			conf.auth_user = optarg;
+			break;
+
+		case 'p':
+			conf.password = optarg;
+			break;
+
+		case 'n':
+			if (!parse_uint(optarg, MAX_COUNT, &count) || !count)
+				return bad_usage("bad --count", optarg);
+			break;
+
+		case 'e':
+			if (!parse_uint(optarg, UINT32_MAX, &v) || !v)
+				return bad_usage("bad --expires", optarg);
+			conf.expires = (uint32_t)v;
+			break;
+
+		case 'l':
+			if (sa_set_str(&conf.laddr, optarg, 0))
+				return bad_usage("bad --local (an IP)",
+						 optarg);
+			break;
+
+		case 'w':
+			if (!parse_uint(optarg, MAX_COUNT, &v) || !v)
+				return bad_usage("bad --window", optarg);
+			app.window = v;
+			break;
+
+		case 'o':
+			app.once = true;
+			break;
+
+		case 'v':
+			app.verbose = true;
+			break;
+
+		case 'h':
+			usage(stdout);
+			return 0;
+
+		default:
+			return bad_usage("bad arguments", NULL);
+		}
+	}
+
+	if (optind < argc)
+		return bad_usage("unexpected argument", argv[optind]);
+
+	if (!registrar)
+		return bad_usage("--registrar IP:PORT is required", NULL);
+
+	if (sa_decode(&conf.registrar, registrar, strlen(registrar)) ||
+	    !sa_port(&conf.registrar))
+		return bad_usage("bad --registrar (IP:PORT)", registrar);
+
+	if (!str_isset(conf.domain))
+		return bad_usage("--domain is required", NULL);
+
+	if (!str_isset(user))
+		return bad_usage("--user is required", NULL);
+
+	err = make_users(user, count);
+	if (err) {
+		app_close();
+		return err == ENOMEM ? 1 : err;
+	}
+
+	err = libre_init();
+	if (err) {
+		(void)re_fprintf(stderr, "sim-phone: libre_init: %m\n", err);
+		app_close();
+		return 1;
+	}
+
+	/* before any socket: sizes libre's descriptor table */
+	err = phone_global_init((unsigned)app.n);
+	if (err) {
+		(void)re_fprintf(stderr, "sim-phone: %zu phones: %m"
+				 " (raise the open files limit)\n", app.n,
+				 err);
+		status = 1;
+		goto out;
+	}
+
+	err = phones_alloc(&conf);
+	if (err) {
+		status = 1;
+		goto out;
+	}
+
+	start_more();
+	tmr_start(&app.tmr, POLL_MS, tick, NULL);
+
+	err = re_main(signal_handler);
+	if (err)
+		(void)re_fprintf(stderr, "sim-phone: re_main: %m\n", err);
+
+	if (app.once)
+		status = app.first_ok == app.n ? 0 : 1;
+	else
+		status = err ? 1 : 0;
+
+ out:
+	app_close();
+	libre_close();
+
+	return status;
+}

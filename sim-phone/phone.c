@@ -1,0 +1,496 @@
+/**
+ * @file phone.c  The simulated phone object: its SIP stack and socket,
+ * configuration, state, events and getters (REGISTER logic: phone_reg.c)
+ */
+
+#include <string.h>
+#include <re.h>
+#include "vtimer.h"
+#include "phone.h"
+#include "phone_digest.h"
+#include "phone_priv.h"
+
+
+/* small tables: a phone has one transaction at a time and no server
+ * side; each size must be a power of 2 (hash_alloc) */
+enum {
+	PHONE_HT_CTRANS = 4,
+	PHONE_HT_STRANS = 2,
+	PHONE_HT_CONN   = 2,
+};
+
+
+static void destructor(void *arg)
+{
+	struct phone *phone = arg;
+
+	vtimer_cancel(&phone->tmr_refresh);
+	vtimer_cancel(&phone->tmr_expiry);
+
+	/* a pending request goes on quietly until the stack closes it */
+	list_flush(&phone->txl);
+
+	/* a TCP response refers to its connection: free it before the stack */
+	mem_deref(phone->last_resp);
+	mem_deref(phone->sip);
+	phone_tls_put(phone->tls);
+
+	phone_digest_reset(&phone->dg);
+	mem_deref(phone->contacts);
+	mem_deref(phone->name);
+	mem_deref(phone->user);
+	mem_deref(phone->domain);
+	mem_deref(phone->auth_user);
+	mem_deref(phone->password);
+	mem_deref(phone->ruri);
+	mem_deref(phone->route_str);
+	mem_deref(phone->extra);
+}
+
+
+/* every packet the stack sends; requests become SENT events */
+static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
+			  const struct sa *dst, const uint8_t *pkt,
+			  size_t len, void *arg)
+{
+	struct phone *phone = arg;
+	struct sip_msg *msg = NULL;
+	struct mbuf *mb;
+	(void)tp;
+
+	if (!tx || !phone->eh)
+		return;
+
+	mb = mbuf_alloc(len);
+	if (!mb)
+		return;
+
+	(void)mbuf_write_mem(mb, pkt, len);
+	mb->pos = 0;
+
+	/* a CRLF keep-alive does not decode: not a request */
+	if (!sip_msg_decode(&msg, mb) && msg->req) {
+		msg->src = *src;
+		msg->dst = *dst;
+		phone_trace_sent(phone, msg);
+	}
+
+	mem_deref(msg);
+	mem_deref(mb);
+}
+
+
+static const char *tp_name(enum sip_transp tp)
+{
+	switch (tp) {
+
+	case SIP_TRANSP_TCP: return "tcp";
+	case SIP_TRANSP_TLS: return "tls";
+	default:             return "udp";
+	}
+}
+
+
+static int stack_alloc(struct phone *phone, const struct phone_conf *conf)
+{
+	struct sa laddr;
+	int err;
+
+	err = sip_alloc(&phone->sip, NULL, PHONE_HT_CTRANS, PHONE_HT_STRANS,
+			PHONE_HT_CONN, PHONE_UA, NULL, phone);
+	if (err)
+		return err;
+
+	/* 0.0.0.0 is EINVAL for sip_transp_add: a concrete IP */
+	if (sa_isset(&conf->laddr, SA_ADDR))
+		laddr = conf->laddr;
+	else
+		sa_set_str(&laddr, "127.0.0.1", 0);
+
+	switch (conf->tp) {
+
+	case SIP_TRANSP_UDP:
+	case SIP_TRANSP_TCP:
+		err = sip_transp_add(phone->sip, conf->tp, &laddr);
+		break;
+
+	case SIP_TRANSP_TLS:
+		err = phone_tls_get(&phone->tls);
+		if (err)
+			break;
+
+		err = sip_transp_add(phone->sip, conf->tp, &laddr, phone->tls);
+		break;
+
+	default:
+		err = EPROTONOSUPPORT;
+		break;
+	}
+
+	if (err)
+		return err;
+
+	err = sip_transp_laddr(phone->sip, &phone->laddr, conf->tp,
+			       &conf->registrar);
+	if (err)
+		return err;
+
+	sip_set_trace_handler(phone->sip, trace_handler);
+
+	return 0;
+}
+
+
+static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
+{
+	struct pl pl;
+	int err;
+
+	phone->tp          = conf->tp;
+	phone->expires     = conf->expires ? conf->expires :
+		PHONE_DEFAULT_EXPIRES;
+	phone->exp_where   = conf->exp_where;
+	phone->callid_pol  = conf->callid;
+	phone->cseq_pol    = conf->cseq;
+	phone->auth_pol    = conf->auth;
+	phone->auth_fresh  = conf->auth_fresh;
+	phone->refresh_pol = conf->refresh;
+	phone->refresh_frac = conf->refresh_frac > 0 ? conf->refresh_frac :
+		0.5;
+	phone->retry_wait  = conf->retry_wait ? conf->retry_wait :
+		PHONE_DEFAULT_RETRY;
+
+	if (conf->cseq_start)
+		phone->cseq = conf->cseq_start;
+	else
+		phone->cseq = conf->cseq == PHONE_CSEQ_DECR ? 100 : 1;
+
+	err  = str_dup(&phone->name, str_isset(conf->name) ?
+		       conf->name : conf->user);
+	err |= str_dup(&phone->user, conf->user);
+	err |= str_dup(&phone->domain, conf->domain);
+	err |= str_dup(&phone->auth_user, str_isset(conf->auth_user) ?
+		       conf->auth_user : conf->user);
+	if (conf->password)
+		err |= str_dup(&phone->password, conf->password);
+	err |= re_sdprintf(&phone->ruri, "sip:%s", conf->domain);
+
+	/* the next hop: the Request-URI keeps the domain while packets go
+	 * to the registrar's IP (sip_request sends to the route's host) */
+	err |= re_sdprintf(&phone->route_str, "sip:%J;transport=%s",
+			   &conf->registrar, tp_name(conf->tp));
+	if (err)
+		return ENOMEM;
+
+	pl_set_str(&pl, phone->route_str);
+	err = uri_decode(&phone->route, &pl);
+	if (err)
+		return err;
+
+	err = phone_lines_norm(&phone->extra, conf->extra);
+	if (err)
+		return err;
+
+	if (conf->contactc)
+		return phone_strv_alloc(&phone->contacts, conf->contactv,
+					conf->contactc, &phone->laddr);
+
+	return phone_contact_default(&phone->contacts, conf->user,
+				     &phone->laddr, conf->tp);
+}
+
+
+/**
+ * Create a phone: its own SIP stack bound to conf->laddr (127.0.0.1, any
+ * port by default).  Nothing is sent until an operation is called.
+ *
+ * @param phonep New phone (mem_deref() destroys it, without unregistering)
+ * @param conf   Configuration (copied)
+ * @param eh     Event handler (optional)
+ * @param arg    Handler argument
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int phone_alloc(struct phone **phonep, const struct phone_conf *conf,
+		phone_event_h *eh, void *arg)
+{
+	struct phone *phone;
+	int err;
+
+	if (!phonep || !conf || !str_isset(conf->user) ||
+	    !str_isset(conf->domain) || !sa_isset(&conf->registrar, SA_ALL))
+		return EINVAL;
+
+	if (conf->contactc && !conf->contactv)
+		return EINVAL;
+
+	if (conf->refresh_frac < 0)
+		return EINVAL;
+
+	phone = mem_zalloc(sizeof(*phone), destructor);
+	if (!phone)
+		return ENOMEM;
+
+	vtimer_init(&phone->tmr_refresh);
+	vtimer_init(&phone->tmr_expiry);
+	phone->eh  = eh;
+	phone->arg = arg;
+
+	err = stack_alloc(phone, conf);
+	if (err)
+		goto out;
+
+	err = phone_conf_apply(phone, conf);
+	if (err)
+		goto out;
+
+	phone_new_callid(phone);
+
+ out:
+	if (err)
+		mem_deref(phone);
+	else
+		*phonep = phone;
+
+	return err;
+}
+
+
+/* a new Call-ID and From tag: a new registration in the registrar's eyes */
+void phone_new_callid(struct phone *phone)
+{
+	re_snprintf(phone->callid, sizeof(phone->callid), "%016llx%08x",
+		    rand_u64(), rand_u32());
+	re_snprintf(phone->tag, sizeof(phone->tag), "%016llx", rand_u64());
+}
+
+
+void phone_emit(struct phone *phone, struct phone_event *ev)
+{
+	ev->state = phone->state;
+
+	if (phone->eh)
+		phone->eh(phone, ev, phone->arg);
+}
+
+
+void phone_set_state(struct phone *phone, enum phone_state st,
+		     const struct sip_msg *msg, int err)
+{
+	struct phone_event ev;
+
+	if (phone->state == st)
+		return;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type    = PHONE_EV_STATE;
+	ev.prev    = phone->state;
+	ev.msg     = msg;
+	ev.scode   = msg ? msg->scode : 0;
+	ev.err     = err;
+	ev.granted = phone->granted;
+
+	phone->state = st;
+	phone_emit(phone, &ev);
+}
+
+
+/**
+ * Register (or refresh now): one REGISTER operation, challenge round
+ * included, with the configured contacts and expiry
+ *
+ * @param phone Phone
+ *
+ * @return 0 if sent, EBUSY if a REGISTER is pending, otherwise errorcode
+ */
+int phone_register(struct phone *phone)
+{
+	if (!phone)
+		return EINVAL;
+
+	return phone_op_start(phone, PHONE_OP_REGISTER, NULL, false);
+}
+
+
+/**
+ * Unregister: our contacts with expiry 0, or `Contact: *` + `Expires: 0`.
+ * Stops refreshing.  Queued when a REGISTER is pending (sent once it ends,
+ * so requests never overlap).
+ *
+ * @param phone    Phone
+ * @param wildcard Remove every binding of the AOR with `*`
+ *
+ * @return 0 if sent or queued, otherwise errorcode
+ */
+int phone_unregister(struct phone *phone, bool wildcard)
+{
+	if (!phone)
+		return EINVAL;
+
+	vtimer_cancel(&phone->tmr_refresh);
+	phone->refresh_queued = false;
+
+	if (!list_isempty(&phone->txl)) {
+		phone->unreg_queued   = true;
+		phone->unreg_wildcard = wildcard;
+		return 0;
+	}
+
+	return phone_op_start(phone, PHONE_OP_UNREGISTER, NULL, wildcard);
+}
+
+
+/**
+ * Fetch the bindings: REGISTER without Contact (the 200 lists them)
+ *
+ * @param phone Phone
+ *
+ * @return 0 if sent, EBUSY if a REGISTER is pending, otherwise errorcode
+ */
+int phone_fetch(struct phone *phone)
+{
+	if (!phone)
+		return EINVAL;
+
+	return phone_op_start(phone, PHONE_OP_FETCH, NULL, false);
+}
+
+
+/**
+ * Send one REGISTER shaped by overrides (escape hatch for scenarios).  Its
+ * 2xx updates the state like a register (expiry 0 or `*`: unregister; no
+ * Contact: a fetch); its failure leaves the state alone.
+ *
+ * @param phone Phone
+ * @param req   Overrides (NULL: as configured)
+ *
+ * @return 0 if sent, EBUSY if a REGISTER is pending (see req->overlap),
+ *         otherwise errorcode
+ */
+int phone_send(struct phone *phone, const struct phone_req *req)
+{
+	if (!phone)
+		return EINVAL;
+
+	return phone_op_start(phone, PHONE_OP_CUSTOM, req, false);
+}
+
+
+const char *phone_name(const struct phone *phone)
+{
+	return phone ? phone->name : NULL;
+}
+
+
+enum phone_state phone_state(const struct phone *phone)
+{
+	return phone ? phone->state : PHONE_ST_IDLE;
+}
+
+
+bool phone_isregistered(const struct phone *phone)
+{
+	return phone && phone->state == PHONE_ST_REGISTERED;
+}
+
+
+/** True while a REGISTER of the phone waits for its final response */
+bool phone_busy(const struct phone *phone)
+{
+	return phone && !list_isempty(&phone->txl);
+}
+
+
+/** Expiry in seconds granted by the last successful registration */
+uint32_t phone_granted(const struct phone *phone)
+{
+	return phone ? phone->granted : 0;
+}
+
+
+/** Virtual ms until the next refresh or retry; 0 when none is planned */
+uint64_t phone_refresh_left(const struct phone *phone)
+{
+	return phone ? vtimer_left(&phone->tmr_refresh) : 0;
+}
+
+
+/** Local address of the phone's socket (the Contact's IP:PORT) */
+const struct sa *phone_laddr(const struct phone *phone)
+{
+	return phone ? &phone->laddr : NULL;
+}
+
+
+/** The first configured Contact value */
+const char *phone_contact(const struct phone *phone)
+{
+	if (!phone || !phone->contacts || !phone->contacts->n)
+		return NULL;
+
+	return phone->contacts->v[0];
+}
+
+
+/** The phone's current Call-ID (what its next request uses) */
+const char *phone_callid(const struct phone *phone)
+{
+	return phone ? phone->callid : NULL;
+}
+
+
+/** CSeq of the last request sent (the first one's before any) */
+uint32_t phone_cseq(const struct phone *phone)
+{
+	return phone ? phone->cseq : 0;
+}
+
+
+/** The last final response received, or NULL */
+const struct sip_msg *phone_last_response(const struct phone *phone)
+{
+	return phone ? phone->last_resp : NULL;
+}
+
+
+const char *phone_state_name(enum phone_state st)
+{
+	switch (st) {
+
+	case PHONE_ST_IDLE:          return "idle";
+	case PHONE_ST_REGISTERING:   return "registering";
+	case PHONE_ST_REGISTERED:    return "registered";
+	case PHONE_ST_UNREGISTERING: return "unregistering";
+	case PHONE_ST_FAILED:        return "failed";
+	case PHONE_ST_EXPIRED:       return "expired";
+	default:                     return "?";
+	}
+}
+
+
+const char *phone_op_name(enum phone_op op)
+{
+	switch (op) {
+
+	case PHONE_OP_REGISTER:   return "register";
+	case PHONE_OP_REFRESH:    return "refresh";
+	case PHONE_OP_UNREGISTER: return "unregister";
+	case PHONE_OP_FETCH:      return "fetch";
+	case PHONE_OP_CUSTOM:     return "custom";
+	default:                  return "?";
+	}
+}
+
+
+const char *phone_event_name(enum phone_event_type type)
+{
+	switch (type) {
+
+	case PHONE_EV_SENT:     return "sent";
+	case PHONE_EV_RESPONSE: return "response";
+	case PHONE_EV_ERROR:    return "error";
+	case PHONE_EV_STATE:    return "state";
+	case PHONE_EV_DONE:     return "done";
+	default:                return "?";
+	}
+}

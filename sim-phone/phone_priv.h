@@ -1,0 +1,114 @@
+/**
+ * @file phone_priv.h  Internals shared by the sim-phone files (not a
+ * contract: phone.h is).  Include <re.h>, vtimer.h, phone.h and
+ * phone_digest.h first.
+ */
+
+#define PHONE_UA "sipconform-sim-phone/0.1"
+
+enum {
+	PHONE_DEFAULT_EXPIRES = 600,
+	PHONE_DEFAULT_RETRY   = 60,
+	PHONE_MAX_CHALLENGES  = 3,     /* answered per operation */
+};
+
+/** A list of strings (Contact values), one mem object */
+struct phone_strv {
+	size_t n;
+	char *v[];
+};
+
+/** One REGISTER operation: its first request and its retries */
+struct regtx {
+	struct le le;              /* in phone->txl                       */
+	struct phone *phone;       /* owner (no reference)                */
+	struct sip_request *req;   /* the pending request, NULL when done */
+	enum phone_op op;
+	char *callid;              /* Call-ID of the operation            */
+	bool fixed_callid;         /* given by phone_send(): no policy    */
+	uint32_t cseq;             /* of the latest request               */
+	bool set_cseq;             /* first request: use cseq as it is    */
+	uint32_t expires;          /* asked                               */
+	enum phone_exp_where where;
+	struct phone_strv *contacts;  /* NULL: no Contact (fetch)         */
+	char *extra;               /* this operation's extra lines        */
+	bool no_auth;
+	unsigned attempt;          /* requests sent so far                */
+	unsigned txc;              /* transmissions of the latest one     */
+	unsigned challenges;       /* challenges answered                 */
+	bool with_auth;            /* latest request carried credentials  */
+	bool tried_423;
+};
+
+struct phone {
+	struct sip *sip;
+	struct tls *tls;
+	struct list txl;           /* pending operations (struct regtx)   */
+	struct regtx *sending;     /* operation inside sip_requestf()     */
+	phone_event_h *eh;
+	void *arg;
+
+	char *name;
+	char *user;
+	char *domain;
+	char *auth_user;
+	char *password;
+	char *ruri;                /* sip:DOMAIN                          */
+	char *route_str;           /* sip:IP:PORT;transport=..            */
+	struct uri route;          /* decoded route_str: the next hop     */
+	char *extra;               /* CRLF-terminated lines, or NULL      */
+	struct phone_strv *contacts;
+	struct sa laddr;
+	enum sip_transp tp;
+
+	uint32_t expires;
+	enum phone_exp_where exp_where;
+	enum phone_callid_policy callid_pol;
+	enum phone_cseq_policy cseq_pol;
+	enum phone_auth_policy auth_pol;
+	enum phone_refresh_policy refresh_pol;
+	bool auth_fresh;
+	double refresh_frac;
+	uint32_t retry_wait;
+
+	char callid[40];
+	char tag[20];
+	uint32_t cseq;             /* last CSeq sent                      */
+	bool cseq_used;            /* cseq holds a sent one               */
+	struct phone_digest dg;    /* last challenge                      */
+
+	enum phone_state state;
+	uint32_t granted;          /* s, of the last successful register  */
+	struct sip_msg *last_resp; /* last final response (reference)     */
+	struct vtimer tmr_refresh; /* refresh, or retry after a failure   */
+	struct vtimer tmr_expiry;  /* the granted expiry runs out         */
+	bool unreg_queued;         /* unregister once nothing is pending  */
+	bool unreg_wildcard;
+	bool refresh_queued;       /* refresh once nothing is pending     */
+};
+
+/* phone.c */
+void phone_emit(struct phone *phone, struct phone_event *ev);
+void phone_set_state(struct phone *phone, enum phone_state st,
+		     const struct sip_msg *msg, int err);
+void phone_new_callid(struct phone *phone);
+
+/* phone_reg.c */
+int  phone_op_start(struct phone *phone, enum phone_op op,
+		    const struct phone_req *req, bool wildcard);
+void phone_trace_sent(struct phone *phone, const struct sip_msg *msg);
+
+/* phone_contact.c */
+int  phone_strv_alloc(struct phone_strv **svp, const char * const *v,
+		      size_t n, const struct sa *laddr);
+int  phone_contact_default(struct phone_strv **svp, const char *user,
+			   const struct sa *laddr, enum sip_transp tp);
+bool phone_contact_ours(const struct phone_strv *ours,
+			const struct sip_addr *addr);
+int  phone_granted_find(uint32_t *grantedp, const struct sip_msg *msg,
+			const struct phone_strv *ours, uint32_t asked);
+int  phone_lines_norm(char **linesp, const char *text);
+
+/* phone_sys.c */
+int  phone_tls_get(struct tls **tlsp);
+void phone_tls_put(struct tls *tls);

@@ -1,0 +1,442 @@
+/**
+ * @file test_vtimer.c  vtimer: heap order, cancel, restart, virtual jumps
+ */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "vclock.h"
+#include "vtimer.h"
+
+
+enum { MAXREC = 16 };
+
+struct rec {
+	int v[MAXREC];
+	size_t n;
+};
+
+static struct rec rec;
+static struct tmr guard;
+
+
+static void setup(void)
+{
+	ck_assert_int_eq(libre_init(), 0);
+	vclock_reset();
+	memset(&rec, 0, sizeof(rec));
+	tmr_init(&guard);
+}
+
+
+static void teardown(void)
+{
+	tmr_cancel(&guard);
+	libre_close();
+}
+
+
+static void guard_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/* run the loop for about ms milliseconds of real time */
+static void run_loop(uint64_t ms)
+{
+	tmr_start(&guard, ms, guard_h, NULL);
+	ck_assert_int_eq(re_main(NULL), 0);
+}
+
+
+static void record_h(void *arg)
+{
+	if (rec.n < MAXREC)
+		rec.v[rec.n++] = (int)(intptr_t)arg;
+}
+
+
+START_TEST(test_order)
+{
+	struct vtimer t[5];
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		vtimer_init(&t[i]);
+
+	vtimer_start(&t[0], 3000, record_h, (void *)1);
+	vtimer_start(&t[1], 1000, record_h, (void *)2);
+	vtimer_start(&t[2], 2000, record_h, (void *)3);
+	vtimer_start(&t[3], 1000, record_h, (void *)4);  /* tie: after 2 */
+	vtimer_start(&t[4], 5000, record_h, (void *)5);
+	ck_assert_uint_eq(vtimer_count(), 5);
+
+	vclock_advance(4000);
+	vtimer_poll();
+	run_loop(30);
+
+	ck_assert_uint_eq(rec.n, 4);
+	ck_assert_int_eq(rec.v[0], 2);
+	ck_assert_int_eq(rec.v[1], 4);
+	ck_assert_int_eq(rec.v[2], 3);
+	ck_assert_int_eq(rec.v[3], 1);
+	ck_assert(!vtimer_isrunning(&t[1]));
+	ck_assert(vtimer_isrunning(&t[4]));
+	ck_assert_uint_ge(vtimer_left(&t[4]), 900);
+	ck_assert_uint_le(vtimer_left(&t[4]), 1000);
+	ck_assert_uint_eq(vtimer_count(), 1);
+
+	vtimer_cancel(&t[4]);
+	ck_assert_uint_eq(vtimer_count(), 0);
+}
+END_TEST
+
+
+/* without any clock jump a short vtimer fires in real time */
+START_TEST(test_real_time)
+{
+	struct vtimer t;
+
+	vtimer_init(&t);
+	vtimer_start(&t, 20, record_h, (void *)7);
+	run_loop(5);
+	ck_assert_uint_eq(rec.n, 0);
+	run_loop(60);
+	ck_assert_uint_eq(rec.n, 1);
+	ck_assert_int_eq(rec.v[0], 7);
+}
+END_TEST
+
+
+START_TEST(test_cancel)
+{
+	struct vtimer t[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		vtimer_init(&t[i]);
+
+	vtimer_cancel(&t[0]);          /* not running: no-op */
+	ck_assert(!vtimer_isrunning(&t[0]));
+	ck_assert_uint_eq(vtimer_left(&t[0]), 0);
+
+	for (i = 0; i < 4; i++)
+		vtimer_start(&t[i], 1000 * (i + 1), record_h,
+			     (void *)(intptr_t)(i + 1));
+
+	vtimer_cancel(&t[0]);          /* the earliest: re-arms */
+	vtimer_cancel(&t[2]);
+	vtimer_cancel(&t[2]);          /* twice: no-op */
+	ck_assert(!vtimer_isrunning(&t[0]));
+	ck_assert(vtimer_isrunning(&t[1]));
+	ck_assert_uint_eq(vtimer_count(), 2);
+
+	vclock_advance(10000);
+	vtimer_poll();
+	run_loop(30);
+
+	ck_assert_uint_eq(rec.n, 2);
+	ck_assert_int_eq(rec.v[0], 2);
+	ck_assert_int_eq(rec.v[1], 4);
+}
+END_TEST
+
+
+/* restarting an already running timer moves it */
+START_TEST(test_restart_running)
+{
+	struct vtimer a, b;
+
+	vtimer_init(&a);
+	vtimer_init(&b);
+	vtimer_start(&a, 1000, record_h, (void *)1);
+	vtimer_start(&b, 2000, record_h, (void *)2);
+	vtimer_start(&a, 3000, record_h, (void *)3);
+	ck_assert_uint_eq(vtimer_count(), 2);
+
+	vclock_advance(2500);
+	vtimer_poll();
+	run_loop(30);
+	ck_assert_uint_eq(rec.n, 1);
+	ck_assert_int_eq(rec.v[0], 2);
+
+	vclock_advance(1000);
+	vtimer_poll();
+	run_loop(30);
+	ck_assert_uint_eq(rec.n, 2);
+	ck_assert_int_eq(rec.v[1], 3);
+}
+END_TEST
+
+
+struct self {
+	struct vtimer t;
+	struct vtimer *victim;
+	unsigned fires;
+	unsigned limit;
+	uint64_t delay;
+	struct tmr observer;     /* a libre timer: proves a loop turn   */
+	bool turned;
+	bool spun;               /* fired again before the loop turned  */
+};
+
+
+static void observer_h(void *arg)
+{
+	struct self *s = arg;
+
+	s->turned = true;
+}
+
+
+static void self_h(void *arg)
+{
+	struct self *s = arg;
+
+	if (s->fires && !s->turned)
+		s->spun = true;
+
+	++s->fires;
+	record_h((void *)(intptr_t)s->fires);
+
+	s->turned = false;
+	tmr_start(&s->observer, 0, observer_h, s);
+
+	if (s->victim)
+		vtimer_cancel(s->victim);
+
+	if (s->fires < s->limit)
+		vtimer_start(&s->t, s->delay, self_h, s);
+}
+
+
+/* a handler restarting itself with delay 0 fires once per loop turn */
+START_TEST(test_restart_self_zero)
+{
+	struct self s;
+
+	memset(&s, 0, sizeof(s));
+	vtimer_init(&s.t);
+	tmr_init(&s.observer);
+	s.limit = 5;
+	s.delay = 0;
+
+	vtimer_start(&s.t, 0, self_h, &s);
+	run_loop(50);
+
+	ck_assert_uint_eq(s.fires, 5);
+	ck_assert(!s.spun);
+	ck_assert(!vtimer_isrunning(&s.t));
+	tmr_cancel(&s.observer);
+}
+END_TEST
+
+
+/* restarted from its handler with a long delay: fires again only after
+ * the next jump */
+START_TEST(test_restart_self_jump)
+{
+	struct self s;
+
+	memset(&s, 0, sizeof(s));
+	vtimer_init(&s.t);
+	s.limit = 10;
+	s.delay = 60000;
+
+	vtimer_start(&s.t, 60000, self_h, &s);
+
+	vclock_advance(59000);
+	vtimer_poll();
+	run_loop(20);
+	ck_assert_uint_eq(s.fires, 0);
+
+	vclock_advance(1000);
+	vtimer_poll();
+	run_loop(20);
+	ck_assert_uint_eq(s.fires, 1);
+	ck_assert(vtimer_isrunning(&s.t));
+
+	/* one jump past two periods still fires it once: the restart
+	 * counts from the moment it fired */
+	vclock_advance(130000);
+	vtimer_poll();
+	run_loop(20);
+	ck_assert_uint_eq(s.fires, 2);
+
+	vtimer_cancel(&s.t);
+	tmr_cancel(&s.observer);
+}
+END_TEST
+
+
+/* a handler cancelling another timer due in the same turn */
+START_TEST(test_cancel_from_handler)
+{
+	struct self s;
+	struct vtimer other;
+
+	memset(&s, 0, sizeof(s));
+	vtimer_init(&s.t);
+	vtimer_init(&other);
+	s.victim = &other;
+	s.limit = 1;
+
+	vtimer_start(&s.t, 1000, self_h, &s);
+	vtimer_start(&other, 2000, record_h, (void *)99);
+
+	vclock_advance(5000);
+	vtimer_poll();
+	run_loop(20);
+
+	ck_assert_uint_eq(s.fires, 1);
+	ck_assert_uint_eq(rec.n, 1);
+	ck_assert(!vtimer_isrunning(&other));
+	ck_assert_uint_eq(vtimer_count(), 0);
+	tmr_cancel(&s.observer);
+}
+END_TEST
+
+
+START_TEST(test_advance_partial)
+{
+	struct vtimer t[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		vtimer_init(&t[i]);
+		vtimer_start(&t[i], 10000 * (i + 1), record_h,
+			     (void *)(intptr_t)(i + 1));
+	}
+
+	/* advanced but not polled: nothing due yet as far as libre knows,
+	 * the armed libre timer still waits ~10 s of real time */
+	vclock_advance(15000);
+	run_loop(20);
+	ck_assert_uint_eq(rec.n, 0);
+
+	vtimer_poll();
+	run_loop(20);
+	ck_assert_uint_eq(rec.n, 1);
+	ck_assert_int_eq(rec.v[0], 1);
+	ck_assert(vtimer_isrunning(&t[1]));
+	ck_assert_uint_le(vtimer_left(&t[1]), 5000);
+	ck_assert_uint_ge(vtimer_left(&t[1]), 4900);
+	ck_assert_uint_le(vtimer_left(&t[2]), 15000);
+	ck_assert_uint_ge(vtimer_left(&t[2]), 14900);
+
+	for (i = 0; i < 3; i++)
+		vtimer_cancel(&t[i]);
+}
+END_TEST
+
+
+enum { MANY = 100000 };
+
+static struct vtimer *many;
+static size_t many_fired;
+static bool many_ordered;
+static uint64_t many_last;
+
+
+static void many_h(void *arg)
+{
+	size_t i = (size_t)(uintptr_t)arg;
+
+	/* white box: due stays readable after firing */
+	if (many[i].due < many_last)
+		many_ordered = false;
+
+	many_last = many[i].due;
+	++many_fired;
+}
+
+
+START_TEST(test_many)
+{
+	size_t i, running = 0;
+
+	many = calloc(MANY, sizeof(*many));
+	ck_assert_ptr_nonnull(many);
+	many_fired = 0;
+	many_ordered = true;
+	many_last = 0;
+
+	srand(42);
+
+	for (i = 0; i < MANY; i++) {
+		uint64_t d = 1000 + (uint64_t)rand() % 3600000;
+
+		vtimer_init(&many[i]);
+		vtimer_start(&many[i], d, many_h, (void *)(uintptr_t)i);
+	}
+	ck_assert_uint_eq(vtimer_count(), MANY);
+
+	/* cancel a third, restart another third later */
+	for (i = 0; i < MANY; i += 3)
+		vtimer_cancel(&many[i]);
+	for (i = 1; i < MANY; i += 3) {
+		uint64_t d = 1000 + (uint64_t)rand() % 3600000;
+
+		vtimer_start(&many[i], d, many_h, (void *)(uintptr_t)i);
+	}
+	for (i = 0; i < MANY; i++)
+		running += vtimer_isrunning(&many[i]);
+	ck_assert_uint_eq(vtimer_count(), running);
+
+	/* half way: only the timers due by then fire, in due order */
+	vclock_advance(1800000);
+	vtimer_poll();
+	run_loop(200);
+	ck_assert(many_ordered);
+	ck_assert_uint_gt(many_fired, 0);
+	ck_assert_uint_lt(many_fired, running);
+	ck_assert_uint_eq(vtimer_count(), running - many_fired);
+
+	vclock_advance(1900000);
+	vtimer_poll();
+	run_loop(200);
+	ck_assert(many_ordered);
+	ck_assert_uint_eq(many_fired, running);
+	ck_assert_uint_eq(vtimer_count(), 0);
+
+	free(many);
+}
+END_TEST
+
+
+static Suite *vtimer_suite(void)
+{
+	Suite *s = suite_create("vtimer");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_real_time);
+	tcase_add_test(tc, test_cancel);
+	tcase_add_test(tc, test_restart_running);
+	tcase_add_test(tc, test_restart_self_zero);
+	tcase_add_test(tc, test_restart_self_jump);
+	tcase_add_test(tc, test_cancel_from_handler);
+	tcase_add_test(tc, test_advance_partial);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+
+int main(void)
+{
+	SRunner *sr = srunner_create(vtimer_suite());
+	int nfail;
+
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+}
