@@ -6,9 +6,11 @@
  *   POST /clock/advance?ms=N  (or s=N)   move the virtual clock forward
  *   POST /reset                       forget every binding and nonce
  *   GET  /rules                       the rules table
+ *   GET  /decisions?call_id=X&cseq=N  the rule that answered a request
  */
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
@@ -234,6 +236,35 @@ static void get_rules(struct http_conn *conn)
 }
 
 
+static void get_decision(struct control *ctl, struct http_conn *conn,
+			 const struct http_msg *msg)
+{
+	char callid[128], cseq[16];
+	const char *rule;
+	uint16_t scode = 0;
+
+	query_get(msg, "call_id", callid, sizeof(callid));
+	query_get(msg, "cseq", cseq, sizeof(cseq));
+	if (!callid[0] || !cseq[0]) {
+		reply_error(conn, 400, "Bad Request", "give call_id and cseq");
+		return;
+	}
+
+	rule = sim_registrar_decision(ctl->sr, callid,
+				      (uint32_t)strtoul(cseq, NULL, 10),
+				      &scode);
+	if (!rule) {
+		reply_error(conn, 404, "Not Found", "no recent decision on "
+			    "that request");
+		return;
+	}
+
+	(void)http_creply(conn, 200, "OK", "application/json",
+			  "{\"rule\":%H,\"scode\":%u}\n", jsonw_str, rule,
+			  scode);
+}
+
+
 static void http_req_handler(struct http_conn *conn,
 			     const struct http_msg *msg, void *arg)
 {
@@ -254,6 +285,8 @@ static void http_req_handler(struct http_conn *conn,
 	}
 	else if (!pl_strcmp(&msg->path, "/rules") && get)
 		get_rules(conn);
+	else if (!pl_strcmp(&msg->path, "/decisions") && get)
+		get_decision(ctl, conn, msg);
 	else
 		reply_error(conn, 404, "Not Found", "unknown call: see the "
 			    "README (GET /health, GET /bindings, POST "

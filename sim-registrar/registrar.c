@@ -47,6 +47,12 @@ struct reg_req {
 	bool loopback;
 	uint32_t below_min;       /* a requested expiry under the minimum */
 	const char *bad_detail;
+	const struct credential *cred;
+	char *callid;
+	char *user_agent;
+	char source[64];
+	struct binding_update upd;
+	struct update_effect eff;
 };
 
 
@@ -168,6 +174,8 @@ static void reg_req_destructor(struct reg_req *q)
 		mem_deref(q->strs[i]);
 
 	mem_deref(q->aor);
+	mem_deref(q->callid);
+	mem_deref(q->user_agent);
 }
 
 
@@ -561,183 +569,328 @@ static bool only_removals(const struct reg_req *q)
 }
 
 
-static void print_source(char *buf, size_t sz, const struct sip_msg *msg)
+/*
+ * The REGISTER pipeline, as data: each stage enforces its rule rows and
+ * returns true when it answered the request.  The order is RFC 3261 10.3's
+ * (Require, domain, authentication, contacts, then the update), with the
+ * service's rows where the spec puts them: the rate limit counts every
+ * request, challenged or not, so it comes before authentication.
+ */
+
+static bool stage_shape(struct reg_req *q)
 {
-	(void)re_snprintf(buf, sz, "%J", &msg->src);
+	const struct sip_msg *msg = q->msg;
+
+	if (pl_isset(&msg->callid) && pl_isset(&msg->to.uri.user) &&
+	    pl_isset(&msg->from.auri) &&
+	    !pl_strcasecmp(&msg->cseq.met, "REGISTER"))
+		return false;
+
+	reply_rule(q, RULE_REG_MSG_2, "REGISTER without Call-ID, a user in "
+		   "To, From, or a matching CSeq", NULL);
+
+	return true;
 }
+
+
+static bool stage_require(struct reg_req *q)
+{
+	return check_require(q);
+}
+
+
+static bool stage_domain(struct reg_req *q)
+{
+	const struct sip_msg *msg = q->msg;
+	const struct reg_config *cfg = q->r->cfg;
+
+	q->dom = reg_config_domain(cfg, msg->uri.host.p, msg->uri.host.l);
+	if (!q->dom || pl_casecmp(&msg->to.uri.host, &msg->uri.host)) {
+		reply_rule(q, RULE_REG_DOMAIN_1, q->dom ? "To names another "
+			   "domain" : "not a served domain (or another "
+			   "region's host)", NULL);
+		return true;
+	}
+
+	q->domidx = (uint32_t)(q->dom - cfg->domainv);
+
+	if (aor_key(&q->aor, &msg->to.uri)) {
+		reply_rule(q, RULE_REG_MSG_2, "bad To", NULL);
+		return true;
+	}
+
+	return false;
+}
+
+
+static bool stage_registration_on(struct reg_req *q)
+{
+	if (q->dom->registration)
+		return false;
+
+	reply_rule(q, RULE_REG_DOMAIN_2, "registration is off", NULL);
+
+	return true;
+}
+
+
+static bool stage_lists_mapped(struct reg_req *q)
+{
+	if (q->dom->reg_listc)
+		return false;
+
+	reply_rule(q, RULE_REG_DOMAIN_3, "no credential list mapped", NULL);
+
+	return true;
+}
+
+
+static bool stage_rate(struct reg_req *q)
+{
+	if (!location_rate_exceeded(q->r->loc, q->aor, q->domidx,
+				    q->r->cfg->limits.registers_per_second,
+				    RATE_WINDOW_MS))
+		return false;
+
+	reply_hdr(q, RULE_REG_LIM_RATE, "REGISTER rate per AOR",
+		  "Retry-After: 1\r\n");
+
+	return true;
+}
+
+
+static bool stage_auth(struct reg_req *q)
+{
+	return authenticate(q, &q->cred);
+}
+
+
+static bool stage_contacts(struct reg_req *q)
+{
+	(void)sip_msg_hdr_apply(q->msg, true, SIP_HDR_CONTACT,
+				contact_handler, q);
+
+	if (!q->bad_contact)
+		return false;
+
+	reply_rule(q, RULE_REG_MSG_2, q->bad_detail, NULL);
+
+	return true;
+}
+
+
+static bool stage_wildcard(struct reg_req *q)
+{
+	const struct sip_msg *msg = q->msg;
+
+	if (!q->star)
+		return false;
+
+	if (!q->changec && pl_isset(&msg->expires) &&
+	    is_digits(&msg->expires) && !pl_u32(&msg->expires))
+		return false;
+
+	reply_rule(q, RULE_REG_DEL_3, "'*' with other contacts or with an "
+		   "Expires other than 0", NULL);
+
+	return true;
+}
+
+
+static bool stage_fetch(struct reg_req *q)
+{
+	if (q->star || q->changec)
+		return false;
+
+	reply_ok(q, RULE_REG_FETCH_1, "fetch");
+
+	return true;
+}
+
+
+static bool stage_min_expiry(struct reg_req *q)
+{
+	if (!q->below_min)
+		return false;
+
+	reply_hdr(q, RULE_REG_EXP_3, "expiry below the minimum",
+		  "Min-Expires: %u\r\n", q->r->cfg->limits.min_expires);
+
+	return true;
+}
+
+
+static bool stage_loopback(struct reg_req *q)
+{
+	if (!q->loopback ||
+	    q->r->cfg->profile.loopback_contacts != LOOPBACK_REJECT)
+		return false;
+
+	reply_rule(q, RULE_REG_CONTACT_1, "loopback contact", NULL);
+
+	return true;
+}
+
+
+/* what the whole update would do, before anything changes */
+static bool stage_plan(struct reg_req *q)
+{
+	const struct sip_msg *msg = q->msg;
+	const struct sip_hdr *ua = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
+	int err;
+
+	err = pl_strdup(&q->callid, &msg->callid);
+	if (!err && ua)
+		err = pl_strdup(&q->user_agent, &ua->val);
+	(void)re_snprintf(q->source, sizeof(q->source), "%J", &msg->src);
+
+	q->upd.aor = q->aor;
+	q->upd.domain = q->domidx;
+	q->upd.callid = q->callid;
+	q->upd.cseq = msg->cseq.num;
+	q->upd.transport = sip_transp_name(msg->tp);
+	q->upd.source = q->source;
+	q->upd.user_agent = q->user_agent;
+	q->upd.remove_all = q->star;
+	q->upd.changev = q->changev;
+	q->upd.changec = q->changec;
+
+	if (!err)
+		err = location_plan(q->r->loc, &q->upd, &q->eff);
+	if (err) {
+		reply_rule(q, RULE_REG_MSG_2, "out of memory", NULL);
+		return true;
+	}
+
+	return false;
+}
+
+
+static bool stage_order(struct reg_req *q)
+{
+	if (!q->eff.out_of_order)
+		return false;
+
+	reply_rule(q, RULE_REG_ORD_1, "same Call-ID, CSeq not above the "
+		   "stored one", NULL);
+
+	return true;
+}
+
+
+/* refreshes never count against a limit: only net new bindings do */
+static bool stage_limit_aor(struct reg_req *q)
+{
+	if (!q->eff.added ||
+	    q->eff.aor_after <= q->r->cfg->limits.contacts_per_aor)
+		return false;
+
+	reply_rule(q, RULE_REG_LIM_AOR, "contacts per AOR", NULL);
+
+	return true;
+}
+
+
+static bool over_limit(const struct reg_req *q, uint32_t count,
+		       uint32_t limit)
+{
+	return q->eff.added > q->eff.removed &&
+		count + q->eff.added - q->eff.removed > limit;
+}
+
+
+static bool stage_limit_domain(struct reg_req *q)
+{
+	if (!over_limit(q, location_count_domain(q->r->loc, q->domidx),
+			q->r->cfg->limits.registrations_per_domain))
+		return false;
+
+	reply_rule(q, RULE_REG_LIM_DOMAIN, "registrations per domain", NULL);
+
+	return true;
+}
+
+
+static bool stage_limit_account(struct reg_req *q)
+{
+	if (!over_limit(q, location_count_account(q->r->loc),
+			q->r->cfg->limits.registrations_per_account))
+		return false;
+
+	reply_rule(q, RULE_REG_LIM_ACCOUNT, "registrations per account",
+		   NULL);
+
+	return true;
+}
+
+
+static bool stage_commit(struct reg_req *q)
+{
+	enum rule_id ok_rule;
+
+	if (location_commit(q->r->loc, &q->upd)) {
+		reply_rule(q, RULE_REG_MSG_2, "out of memory", NULL);
+		return true;
+	}
+
+	if (q->star)
+		ok_rule = RULE_REG_DEL_2;
+	else if (only_removals(q))
+		ok_rule = RULE_REG_DEL_1;
+	else if (q->clamped)
+		ok_rule = RULE_REG_EXP_2;
+	else
+		ok_rule = RULE_REG_EXP_1;
+
+	reply_ok(q, ok_rule, q->cred ? q->cred->username : NULL);
+
+	return true;
+}
+
+
+struct reg_stage {
+	const char *what;
+	bool (*h)(struct reg_req *q);
+	enum rule_id rulev[3];        /* the rows it answers by          */
+};
+
+static const struct reg_stage stages[] = {
+	{"shape",            stage_shape,           {RULE_REG_MSG_2}},
+	{"Require",          stage_require,         {RULE_REG_MSG_1}},
+	{"domain",           stage_domain,          {RULE_REG_DOMAIN_1}},
+	{"registration on",  stage_registration_on, {RULE_REG_DOMAIN_2}},
+	{"lists mapped",     stage_lists_mapped,    {RULE_REG_DOMAIN_3}},
+	{"rate",             stage_rate,            {RULE_REG_LIM_RATE}},
+	{"authentication",   stage_auth,            {RULE_REG_AUTH_1,
+						     RULE_REG_AUTH_2,
+						     RULE_REG_AUTH_3}},
+	{"contacts",         stage_contacts,        {RULE_REG_MSG_2}},
+	{"wildcard",         stage_wildcard,        {RULE_REG_DEL_3}},
+	{"fetch",            stage_fetch,           {RULE_REG_FETCH_1}},
+	{"minimum expiry",   stage_min_expiry,      {RULE_REG_EXP_3}},
+	{"loopback contact", stage_loopback,        {RULE_REG_CONTACT_1}},
+	{"plan",             stage_plan,            {RULE_REG_MSG_2}},
+	{"CSeq order",       stage_order,           {RULE_REG_ORD_1}},
+	{"AOR limit",        stage_limit_aor,       {RULE_REG_LIM_AOR}},
+	{"domain limit",     stage_limit_domain,    {RULE_REG_LIM_DOMAIN}},
+	{"account limit",    stage_limit_account,   {RULE_REG_LIM_ACCOUNT}},
+	{"commit",           stage_commit,          {RULE_REG_OK_1}},
+};
 
 
 static void handle_register(struct registrar *r, const struct sip_msg *msg)
 {
-	const struct reg_config *cfg = r->cfg;
-	const struct credential *cred = NULL;
 	struct reg_req q;
-	struct binding_update upd;
-	struct update_effect eff;
-	const struct sip_hdr *ua;
-	char source[64], *callid = NULL, *uastr = NULL;
-	uint32_t dcount, acount;
-	enum rule_id ok_rule;
-	int err;
 
 	memset(&q, 0, sizeof(q));
 	q.r = r;
 	q.msg = msg;
 
-	if (!pl_isset(&msg->callid) || !pl_isset(&msg->to.uri.user) ||
-	    !pl_isset(&msg->from.auri) ||
-	    pl_strcasecmp(&msg->cseq.met, "REGISTER")) {
-		reply_rule(&q, RULE_REG_MSG_2, "REGISTER without Call-ID, "
-			   "a user in To, From, or a matching CSeq", NULL);
-		return;
+	for (size_t i = 0; i < ARRAY_SIZE(stages); i++) {
+		if (stages[i].h(&q))
+			break;
 	}
 
-	if (check_require(&q))
-		return;
-
-	q.dom = reg_config_domain(cfg, msg->uri.host.p, msg->uri.host.l);
-	if (!q.dom || pl_casecmp(&msg->to.uri.host, &msg->uri.host)) {
-		reply_rule(&q, RULE_REG_DOMAIN_1, q.dom ? "To names another "
-			   "domain" : "not a served domain (or another "
-			   "region's host)", NULL);
-		return;
-	}
-	q.domidx = (uint32_t)(q.dom - cfg->domainv);
-
-	if (aor_key(&q.aor, &msg->to.uri)) {
-		reply_rule(&q, RULE_REG_MSG_2, "bad To", NULL);
-		goto out;
-	}
-
-	if (!q.dom->registration) {
-		reply_rule(&q, RULE_REG_DOMAIN_2, "registration is off", NULL);
-		goto out;
-	}
-
-	if (!q.dom->reg_listc) {
-		reply_rule(&q, RULE_REG_DOMAIN_3, "no credential list mapped",
-			   NULL);
-		goto out;
-	}
-
-	if (location_rate_exceeded(r->loc, q.aor, q.domidx,
-				   cfg->limits.registers_per_second,
-				   RATE_WINDOW_MS)) {
-		reply_hdr(&q, RULE_REG_LIM_RATE, "REGISTER rate per AOR",
-			  "Retry-After: 1\r\n");
-		goto out;
-	}
-
-	if (authenticate(&q, &cred))
-		goto out;
-
-	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_handler,
-				&q);
-
-	if (q.bad_contact) {
-		reply_rule(&q, RULE_REG_MSG_2, q.bad_detail, NULL);
-		goto out;
-	}
-
-	if (q.star) {
-		if (q.changec || !pl_isset(&msg->expires) ||
-		    !is_digits(&msg->expires) || pl_u32(&msg->expires)) {
-			reply_rule(&q, RULE_REG_DEL_3, "'*' with other "
-				   "contacts or with an Expires other than 0",
-				   NULL);
-			goto out;
-		}
-	}
-	else if (!q.changec) {
-		reply_ok(&q, RULE_REG_FETCH_1, "fetch");
-		goto out;
-	}
-
-	if (q.below_min) {
-		reply_hdr(&q, RULE_REG_EXP_3, "expiry below the minimum",
-			  "Min-Expires: %u\r\n", cfg->limits.min_expires);
-		goto out;
-	}
-
-	if (q.loopback && cfg->profile.loopback_contacts == LOOPBACK_REJECT) {
-		reply_rule(&q, RULE_REG_CONTACT_1, "loopback contact", NULL);
-		goto out;
-	}
-
-	ua = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
-	err  = pl_strdup(&callid, &msg->callid);
-	if (ua)
-		err |= pl_strdup(&uastr, &ua->val);
-	if (err)
-		goto out;
-
-	print_source(source, sizeof(source), msg);
-
-	memset(&upd, 0, sizeof(upd));
-	upd.aor = q.aor;
-	upd.domain = q.domidx;
-	upd.callid = callid;
-	upd.cseq = msg->cseq.num;
-	upd.transport = sip_transp_name(msg->tp);
-	upd.source = source;
-	upd.user_agent = uastr;
-	upd.remove_all = q.star;
-	upd.changev = q.changev;
-	upd.changec = q.changec;
-
-	err = location_plan(r->loc, &upd, &eff);
-	if (err)
-		goto out;
-
-	if (eff.out_of_order) {
-		reply_rule(&q, RULE_REG_ORD_1, "same Call-ID, CSeq not above "
-			   "the stored one", NULL);
-		goto out;
-	}
-
-	if (eff.added && eff.aor_after > cfg->limits.contacts_per_aor) {
-		reply_rule(&q, RULE_REG_LIM_AOR, "contacts per AOR", NULL);
-		goto out;
-	}
-
-	dcount = location_count_domain(r->loc, q.domidx);
-	if (eff.added > eff.removed &&
-	    dcount + eff.added - eff.removed >
-	    cfg->limits.registrations_per_domain) {
-		reply_rule(&q, RULE_REG_LIM_DOMAIN, "registrations per domain",
-			   NULL);
-		goto out;
-	}
-
-	acount = location_count_account(r->loc);
-	if (eff.added > eff.removed &&
-	    acount + eff.added - eff.removed >
-	    cfg->limits.registrations_per_account) {
-		reply_rule(&q, RULE_REG_LIM_ACCOUNT, "registrations per "
-			   "account", NULL);
-		goto out;
-	}
-
-	err = location_commit(r->loc, &upd);
-	if (err) {
-		reply_rule(&q, RULE_REG_MSG_2, "out of memory", NULL);
-		goto out;
-	}
-
-	if (q.star)
-		ok_rule = RULE_REG_DEL_2;
-	else if (only_removals(&q))
-		ok_rule = RULE_REG_DEL_1;
-	else if (q.clamped)
-		ok_rule = RULE_REG_EXP_2;
-	else
-		ok_rule = RULE_REG_EXP_1;
-
-	reply_ok(&q, ok_rule, cred ? cred->username : NULL);
-
- out:
-	mem_deref(callid);
-	mem_deref(uastr);
 	reg_req_destructor(&q);
 }
 

@@ -15,6 +15,16 @@
 
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
 
+/* recent decisions, for the control API's GET /decisions */
+enum { DECISION_RING = 4096 };
+
+struct decision_rec {
+	char callid[96];
+	uint32_t cseq;
+	enum rule_id rule;
+	uint16_t scode;
+};
+
 struct sim_registrar {
 	struct reg_config *cfg;
 	struct sip *sip;
@@ -24,6 +34,8 @@ struct sim_registrar {
 	struct registrar *reg;
 	struct control *ctl;
 	struct guard *guard;
+	struct decision_rec *ring;
+	uint32_t ringpos;
 	bool verbose;
 	decision_h *dh;
 	guard_h *guardh;
@@ -43,6 +55,7 @@ static void destructor(void *data)
 	mem_deref(sr->sip);
 	mem_deref(sr->tls);
 	mem_deref(sr->loc);
+	mem_deref(sr->ring);
 	mem_deref(sr->cfg);
 }
 
@@ -50,6 +63,12 @@ static void destructor(void *data)
 static void log_decision(const struct decision *d, void *arg)
 {
 	struct sim_registrar *sr = arg;
+	struct decision_rec *rec = &sr->ring[sr->ringpos++ % DECISION_RING];
+
+	(void)pl_strcpy(&d->msg->callid, rec->callid, sizeof(rec->callid));
+	rec->cseq = d->msg->cseq.num;
+	rec->rule = d->rule;
+	rec->scode = d->scode;
 
 	if (sr->dh) {
 		sr->dh(d, sr->arg);
@@ -156,6 +175,12 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	sr->guardh = opts->guardh;
 	sr->arg = opts->arg;
 
+	sr->ring = mem_zalloc(DECISION_RING * sizeof(*sr->ring), NULL);
+	if (!sr->ring) {
+		err = ENOMEM;
+		goto out;
+	}
+
 	err = sip_alloc(&sr->sip, NULL, 64, 1024, 64, SOFTWARE, NULL, NULL);
 	if (err)
 		goto out;
@@ -255,4 +280,28 @@ void sim_registrar_reset(struct sim_registrar *sr)
 		return;
 
 	registrar_reset(sr->reg);
+}
+
+
+const char *sim_registrar_decision(const struct sim_registrar *sr,
+				   const char *callid, uint32_t cseq,
+				   uint16_t *scode)
+{
+	if (!sr || !callid)
+		return NULL;
+
+	/* newest first */
+	for (uint32_t i = 1; i <= DECISION_RING && i <= sr->ringpos; i++) {
+		const struct decision_rec *rec =
+			&sr->ring[(sr->ringpos - i) % DECISION_RING];
+
+		if (rec->cseq == cseq && !strcmp(rec->callid, callid)) {
+			const struct rule *r = rule_get(rec->rule);
+			if (scode)
+				*scode = rec->scode;
+			return r ? r->name : "RFC3261";
+		}
+	}
+
+	return NULL;
 }

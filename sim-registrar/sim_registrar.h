@@ -40,4 +40,9 @@ struct location *sim_registrar_location(const struct sim_registrar *sr);
 const struct reg_config *sim_registrar_config(const struct sim_registrar *sr);
 void sim_registrar_reset(struct sim_registrar *sr);
 
+/* the rule ID of a recent decision on the request (Call-ID, CSeq) */
+const char *sim_registrar_decision(const struct sim_registrar *sr,
+				   const char *callid, uint32_t cseq,
+				   uint16_t *scode);
+
 #endif
