@@ -19,7 +19,8 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev
+DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
+            python3 kamailio
 
 # Library sources: every .c of a part except its program's main.
 LIB_SRC  := $(wildcard common/*.c) \
@@ -45,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run test unit integration clean
+.PHONY: all deps run registrar test unit integration clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
@@ -57,7 +58,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	    case "$$missing" in *kamailio*) \
+	      systemctl disable --now kamailio >/dev/null 2>&1 || true;; esac; \
 	  else \
 	    echo "missing Debian packages:$$missing"; \
 	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
@@ -79,15 +82,23 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TLIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TLIB_OBJ) $(LIB) $(LDLIBS) -lcheck -lsubunit -lm
 
+# the main job: every scenario against the in-process reference registrar
 run: all
-	./$(BUILD)/sim-registrar -v
+	./$(BUILD)/harness run scenarios/
+
+# the reference registrar alone, on 127.0.0.1:5060
+registrar: all
+	./$(BUILD)/sim-registrar
 
 unit: deps $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
 	  CK_DEFAULT_TIMEOUT=60 $$t || fail=1; done; exit $$fail
 
+# SIPp against the registrar, the scenario suite, the suite against Kamailio
 integration: all
 	BUILD=$(BUILD) bash tests/integration/run.sh
+	./$(BUILD)/harness run scenarios/
+	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 
 test: unit integration
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
+#include "tmrheap.h"
 #include "vtimer.h"
 #include "phone.h"
 
@@ -34,6 +35,7 @@ static struct app {
 	size_t first_done;         /* first registrations ended           */
 	size_t first_ok;
 	size_t window;
+	size_t share;              /* phones per socket (1: own each)     */
 	bool once;
 	bool verbose;
 	enum stage stage;
@@ -70,6 +72,10 @@ static void usage(FILE *f)
 		" (default 127.0.0.1)\n"
 		"  --window N            registrations pending at once"
 		" (default %d)\n"
+		"  --share N             N phones per socket, each with its"
+		" own Contact user,\n"
+		"                        Call-ID and CSeq (default 1: a"
+		" socket each)\n"
 		"  --once                register, unregister, exit"
 		" (1 if any failed)\n"
 		"  -v, --verbose         print every request and response\n"
@@ -326,24 +332,41 @@ static void signal_handler(int sig)
 }
 
 
+/* phones, app.share to a socket: the stacks live as long as their
+ * phones (each holds a reference) */
 static int phones_alloc(const struct phone_conf *base)
 {
+	struct phone_stack *ps = NULL;
 	size_t i;
-	int err;
+	int err = 0;
 
 	for (i = 0; i < app.n; i++) {
 		struct phone_conf conf = *base;
 
-		conf.user = app.userv[i];
+		if (app.share > 1 && i % app.share == 0) {
+			ps = mem_deref(ps);
+			err = phone_stack_alloc(&ps, base->tp, &base->laddr);
+			if (err) {
+				(void)re_fprintf(stderr, "sim-phone: socket for"
+						 " %s: %m\n", app.userv[i],
+						 err);
+				break;
+			}
+		}
+
+		conf.user  = app.userv[i];
+		conf.stack = ps;
 		err = phone_alloc(&app.phonev[i], &conf, event_handler, NULL);
 		if (err) {
 			(void)re_fprintf(stderr, "sim-phone: phone %s: %m\n",
 					 conf.user, err);
-			return err;
+			break;
 		}
 	}
 
-	return 0;
+	mem_deref(ps);
+
+	return err;
 }
 
 
@@ -391,6 +414,7 @@ int main(int argc, char *argv[])
 		{"expires",   required_argument, NULL, 'e'},
 		{"local",     required_argument, NULL, 'l'},
 		{"window",    required_argument, NULL, 'w'},
+		{"share",     required_argument, NULL, 's'},
 		{"once",      no_argument,       NULL, 'o'},
 		{"verbose",   no_argument,       NULL, 'v'},
 		{"help",      no_argument,       NULL, 'h'},
@@ -403,6 +427,7 @@ int main(int argc, char *argv[])
 
 	memset(&conf, 0, sizeof(conf));
 	app.window = DEFAULT_WINDOW;
+	app.share  = 1;
 
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 
@@ -456,6 +481,12 @@ int main(int argc, char *argv[])
 			app.window = v;
 			break;
 
+		case 's':
+			if (!parse_uint(optarg, MAX_COUNT, &v) || !v)
+				return bad_usage("bad --share", optarg);
+			app.share = v;
+			break;
+
 		case 'o':
 			app.once = true;
 			break;
@@ -496,6 +527,8 @@ int main(int argc, char *argv[])
 	}
 
 	err = libre_init();
+	if (!err)
+		err = tmrheap_check();      /* libre's timers on our heap */
 	if (err) {
 		(void)re_fprintf(stderr, "sim-phone: libre_init: %m\n", err);
 		app_close();
@@ -503,11 +536,12 @@ int main(int argc, char *argv[])
 	}
 
 	/* before any socket: sizes libre's descriptor table */
-	err = phone_global_init((unsigned)app.n);
+	err = phone_global_init((unsigned)((app.n + app.share - 1) /
+					   app.share));
 	if (err) {
-		(void)re_fprintf(stderr, "sim-phone: %zu phones: %m"
-				 " (raise the open files limit)\n", app.n,
-				 err);
+		(void)re_fprintf(stderr, "sim-phone: %zu phones, %zu to a "
+				 "socket: %m (raise the open files limit, or"
+				 " --share more)\n", app.n, app.share, err);
 		status = 1;
 		goto out;
 	}

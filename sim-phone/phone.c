@@ -1,6 +1,6 @@
 /**
- * @file phone.c  The simulated phone object: its SIP stack and socket,
- * configuration, state, events and getters (REGISTER logic: phone_reg.c)
+ * @file phone.c  The simulated phone object: configuration, state, events
+ * and getters (its SIP stack: phone_stack.c; REGISTER logic: phone_reg.c)
  */
 
 #include <string.h>
@@ -11,15 +11,6 @@
 #include "phone_priv.h"
 
 
-/* small tables: a phone has one transaction at a time and no server
- * side; each size must be a power of 2 (hash_alloc) */
-enum {
-	PHONE_HT_CTRANS = 4,
-	PHONE_HT_STRANS = 2,
-	PHONE_HT_CONN   = 2,
-};
-
-
 static void destructor(void *arg)
 {
 	struct phone *phone = arg;
@@ -27,13 +18,21 @@ static void destructor(void *arg)
 	vtimer_cancel(&phone->tmr_refresh);
 	vtimer_cancel(&phone->tmr_expiry);
 
-	/* a pending request goes on quietly until the stack closes it */
+	/* a pending request goes on quietly until it ends or the stack
+	 * closes; its operation leaves the stack's index here */
 	list_flush(&phone->txl);
 
-	/* a TCP response refers to its connection: free it before the stack */
+	/* a TCP response refers to its connection: free it before the stack
+	 * (a shared one lives on while other phones use it) */
 	mem_deref(phone->last_resp);
-	mem_deref(phone->sip);
-	phone_tls_put(phone->tls);
+	if (phone->stack) {
+		if (phone->stack->owner == phone)
+			phone->stack->owner = NULL;
+		--phone->stack->phonec;
+		if (phone->eh)
+			--phone->stack->watchc;
+		mem_deref(phone->stack);
+	}
 
 	phone_digest_reset(&phone->dg);
 	mem_deref(phone->contacts);
@@ -48,96 +47,41 @@ static void destructor(void *arg)
 }
 
 
-/* every packet the stack sends; requests become SENT events */
-static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
-			  const struct sa *dst, const uint8_t *pkt,
-			  size_t len, void *arg)
+/* the phone's stack: conf->stack, or one of its own */
+static int stack_attach(struct phone *phone, const struct phone_conf *conf)
 {
-	struct phone *phone = arg;
-	struct sip_msg *msg = NULL;
-	struct mbuf *mb;
-	(void)tp;
-
-	if (!tx || !phone->eh)
-		return;
-
-	mb = mbuf_alloc(len);
-	if (!mb)
-		return;
-
-	(void)mbuf_write_mem(mb, pkt, len);
-	mb->pos = 0;
-
-	/* a CRLF keep-alive does not decode: not a request */
-	if (!sip_msg_decode(&msg, mb) && msg->req) {
-		msg->src = *src;
-		msg->dst = *dst;
-		phone_trace_sent(phone, msg);
-	}
-
-	mem_deref(msg);
-	mem_deref(mb);
-}
-
-
-static const char *tp_name(enum sip_transp tp)
-{
-	switch (tp) {
-
-	case SIP_TRANSP_TCP: return "tcp";
-	case SIP_TRANSP_TLS: return "tls";
-	default:             return "udp";
-	}
-}
-
-
-static int stack_alloc(struct phone *phone, const struct phone_conf *conf)
-{
-	struct sa laddr;
+	struct phone_stack *ps = conf->stack;
 	int err;
 
-	err = sip_alloc(&phone->sip, NULL, PHONE_HT_CTRANS, PHONE_HT_STRANS,
-			PHONE_HT_CONN, PHONE_UA, NULL, phone);
-	if (err)
-		return err;
+	if (ps) {
+		/* the stack's address is the phone's: a different one asked
+		 * for cannot be had */
+		if (sa_isset(&conf->laddr, SA_ADDR) &&
+		    !sa_cmp(&conf->laddr, &ps->laddr, SA_ADDR))
+			return EINVAL;
+		if (sa_port(&conf->laddr) &&
+		    sa_port(&conf->laddr) != sa_port(&ps->laddr))
+			return EINVAL;
 
-	/* 0.0.0.0 is EINVAL for sip_transp_add: a concrete IP */
-	if (sa_isset(&conf->laddr, SA_ADDR))
-		laddr = conf->laddr;
-	else
-		sa_set_str(&laddr, "127.0.0.1", 0);
-
-	switch (conf->tp) {
-
-	case SIP_TRANSP_UDP:
-	case SIP_TRANSP_TCP:
-		err = sip_transp_add(phone->sip, conf->tp, &laddr);
-		break;
-
-	case SIP_TRANSP_TLS:
-		err = phone_tls_get(&phone->tls);
+		phone->stack = mem_ref(ps);
+	}
+	else {
+		err = phone_stack_new(&phone->stack, conf->tp, &conf->laddr,
+				      false);
 		if (err)
-			break;
+			return err;
 
-		err = sip_transp_add(phone->sip, conf->tp, &laddr, phone->tls);
-		break;
-
-	default:
-		err = EPROTONOSUPPORT;
-		break;
+		phone->stack->owner = phone;
 	}
 
-	if (err)
-		return err;
+	++phone->stack->phonec;
+	if (phone->eh)
+		++phone->stack->watchc;
 
-	err = sip_transp_laddr(phone->sip, &phone->laddr, conf->tp,
-			       &conf->registrar);
-	if (err)
-		return err;
-
-	sip_set_trace_handler(phone->sip, trace_handler);
-
-	return 0;
+	/* EPROTONOSUPPORT: a shared stack of another transport, or of
+	 * another address family than the registrar */
+	return sip_transp_laddr(phone->stack->sip, &phone->laddr, conf->tp,
+				&conf->registrar);
 }
 
 
@@ -154,6 +98,8 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 	phone->cseq_pol    = conf->cseq;
 	phone->auth_pol    = conf->auth;
 	phone->auth_fresh  = conf->auth_fresh;
+	phone->dg.replay   = conf->auth_replay;
+	phone->dg.header   = conf->auth_header;
 	phone->refresh_pol = conf->refresh;
 	phone->refresh_frac = conf->refresh_frac > 0 ? conf->refresh_frac :
 		0.5;
@@ -178,7 +124,7 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 	/* the next hop: the Request-URI keeps the domain while packets go
 	 * to the registrar's IP (sip_request sends to the route's host) */
 	err |= re_sdprintf(&phone->route_str, "sip:%J;transport=%s",
-			   &conf->registrar, tp_name(conf->tp));
+			   &conf->registrar, phone_tp_name(conf->tp));
 	if (err)
 		return ENOMEM;
 
@@ -201,8 +147,9 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 
 
 /**
- * Create a phone: its own SIP stack bound to conf->laddr (127.0.0.1, any
- * port by default).  Nothing is sent until an operation is called.
+ * Create a phone: on conf->stack, or with its own SIP stack bound to
+ * conf->laddr (127.0.0.1, any port by default).  Nothing is sent until an
+ * operation is called.
  *
  * @param phonep New phone (mem_deref() destroys it, without unregistering)
  * @param conf   Configuration (copied)
@@ -236,7 +183,7 @@ int phone_alloc(struct phone **phonep, const struct phone_conf *conf,
 	phone->eh  = eh;
 	phone->arg = arg;
 
-	err = stack_alloc(phone, conf);
+	err = stack_attach(phone, conf);
 	if (err)
 		goto out;
 
@@ -415,7 +362,8 @@ uint64_t phone_refresh_left(const struct phone *phone)
 }
 
 
-/** Local address of the phone's socket (the Contact's IP:PORT) */
+/** Local address of the phone's socket (the Contact's IP:PORT); on a
+ * shared stack, the stack's */
 const struct sa *phone_laddr(const struct phone *phone)
 {
 	return phone ? &phone->laddr : NULL;

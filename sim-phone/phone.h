@@ -2,7 +2,10 @@
  * @file phone.h  Simulated SIP phone: registration with every header under
  * its own control, so it can behave well or misbehave on purpose.
  *
- * Each phone has its own libre SIP stack and socket (its own source port).
+ * Each phone has its own libre SIP stack and socket (its own source port)
+ * unless it is put on a shared one (struct phone_stack): then several
+ * phones send from one socket, each keeping its own identity (Contact
+ * user part, Call-ID, From tag, CSeq, nonce state, timers, events).
  * REGISTER requests are built here (not by libre's sipreg): Request-URI
  * `sip:DOMAIN`, To = From = `sip:USER@DOMAIN`, the Call-ID and CSeq the
  * policies say; 401/407 challenges are answered with MD5 digest (qop=auth,
@@ -54,6 +57,14 @@ enum phone_auth_policy {
 	PHONE_AUTH_IGNORE,        /**< never answer: the challenge is final*/
 };
 
+/** The header that carries the credentials */
+enum phone_auth_header {
+	PHONE_AUTHHDR_AS_CHALLENGED = 0, /**< Proxy-Authorization for 407,
+					      Authorization for 401 (default)*/
+	PHONE_AUTHHDR_AUTHORIZATION,     /**< always Authorization        */
+	PHONE_AUTHHDR_PROXY,             /**< always Proxy-Authorization  */
+};
+
 /** When the phone refreshes a granted registration */
 enum phone_refresh_policy {
 	PHONE_REFRESH_AUTO = 0,   /**< at refresh_frac of the granted
@@ -66,6 +77,8 @@ enum phone_refresh_policy {
 	PHONE_REFRESH_NONE,       /**< never refresh nor retry             */
 };
 
+struct phone_stack;
+
 /** Phone configuration; zero means default for every field */
 struct phone_conf {
 	const char *name;         /**< for events and logs; default user   */
@@ -75,7 +88,13 @@ struct phone_conf {
 	const char *password;     /**< NULL: never answer a challenge      */
 	struct sa registrar;      /**< next hop: IP literal and port       */
 	enum sip_transp tp;       /**< SIP_TRANSP_UDP (default), TCP, TLS  */
-	struct sa laddr;          /**< bind; unset: 127.0.0.1 port 0       */
+	struct sa laddr;          /**< bind; unset: 127.0.0.1 port 0.
+				       With a stack: unset, or the stack's
+				       (EINVAL otherwise)                  */
+	struct phone_stack *stack;/**< shared SIP stack and socket (the
+				       phone holds a reference); tp must be
+				       the stack's (else EPROTONOSUPPORT).
+				       NULL: the phone makes its own        */
 	uint32_t expires;         /**< asked expiry in s; 0: 600           */
 	enum phone_exp_where exp_where;
 	const char * const *contactv; /**< Contact values; "{local}" is
@@ -89,6 +108,10 @@ struct phone_conf {
 	bool auth_fresh;          /**< don't reuse the last nonce: every new
 				       registration first goes without
 				       credentials (default: reuse, nc+1)  */
+	bool auth_replay;         /**< reuse the nonce with the SAME nc (a
+				       replay, RFC 2617 3.2.2): misbehaves */
+	enum phone_auth_header auth_header; /**< which header carries the
+				       credentials                        */
 	const char *extra;        /**< extra header lines ("\n" or "\r\n"
 				       separated) added to every request   */
 	enum phone_refresh_policy refresh;
@@ -168,7 +191,11 @@ struct phone_req {
 	size_t contactc;
 	bool no_contact;            /**< no Contact at all (a fetch)       */
 	const char *extra;          /**< more header lines for it          */
-	bool no_auth;               /**< don't answer a challenge to it    */
+	bool no_auth;               /**< no credentials at all: neither the
+				         last nonce reused nor a challenge
+				         answered                          */
+	bool no_answer;             /**< credentials if it has a nonce, but
+				         a challenge to it is final         */
 	bool overlap;               /**< send even while another REGISTER of
 				         this phone is pending              */
 };
@@ -181,14 +208,39 @@ typedef void (phone_event_h)(struct phone *phone,
 /*
  * Process set-up for many phones: raises RLIMIT_NOFILE and sizes libre's
  * descriptor table.  Call after libre_init() and before any socket is
- * opened.  EMFILE: the hard limit is too low for max_phones (1 fd per UDP
- * phone, 2 per TCP/TLS phone).
+ * opened.  max_sockets counts the phones with their own stack plus the
+ * shared stacks (phones on a shared stack open no socket of their own).
+ * EMFILE: the hard limit is too low for max_sockets (1 fd per UDP socket,
+ * 2 per TCP/TLS one: listening socket + connection).
  */
-int  phone_global_init(unsigned max_phones);
+int  phone_global_init(unsigned max_sockets);
 
 /*
- * A phone with its own SIP stack and socket.  Nothing is sent until an
- * operation is called; mem_deref() destroys it without unregistering.
+ * A SIP stack and socket several phones can share (phone_conf.stack):
+ * the way past RLIMIT_NOFILE when a process runs more phones than it may
+ * open files.  Its phones send from one IP:port (and over TCP/TLS share
+ * one connection per registrar); each keeps its own Contact
+ * (<sip:USER@IP:PORT;...>, "{local}" = the stack's IP:PORT), Call-ID,
+ * From tag, CSeq, digest state, refresh timers and events, and sees only
+ * its own requests and responses.  Requests sent to the stack (not to a
+ * phone) get the stack's 501, as a phone's own stack does.
+ *
+ * A mem object: each phone on it holds a reference, so it lives while any
+ * phone uses it and the owner may mem_deref() it as soon as the phones
+ * are made.  Destroying one phone leaves the others working.
+ *
+ * tp:    SIP_TRANSP_UDP, TCP or TLS (the shared client TLS context)
+ * laddr: bind address; NULL or no IP: 127.0.0.1, port 0 (any)
+ */
+int  phone_stack_alloc(struct phone_stack **psp, enum sip_transp tp,
+		       const struct sa *laddr);
+const struct sa *phone_stack_laddr(const struct phone_stack *ps);
+unsigned phone_stack_phones(const struct phone_stack *ps); /* on it now */
+
+/*
+ * A phone with its own SIP stack and socket, or on conf->stack.  Nothing
+ * is sent until an operation is called; mem_deref() destroys it without
+ * unregistering.
  */
 int  phone_alloc(struct phone **phonep, const struct phone_conf *conf,
 		 phone_event_h *eh, void *arg);
@@ -221,7 +273,8 @@ uint32_t phone_granted(const struct phone *phone);   /* s, last 2xx      */
 uint64_t phone_refresh_left(const struct phone *phone); /* virtual ms to
 						    the next refresh or
 						    retry; 0: none        */
-const struct sa *phone_laddr(const struct phone *phone);
+const struct sa *phone_laddr(const struct phone *phone); /* its socket's,
+						    shared on a stack   */
 const char *phone_contact(const struct phone *phone); /* first Contact   */
 const char *phone_callid(const struct phone *phone);  /* current Call-ID */
 uint32_t phone_cseq(const struct phone *phone);       /* last CSeq sent  */

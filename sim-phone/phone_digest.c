@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <re.h>
+#include "phone.h"
 #include "phone_digest.h"
 
 
@@ -119,6 +120,17 @@ int phone_digest_challenge(struct phone_digest *dg,
 }
 
 
+static const char *hdr_name(const struct phone_digest *dg)
+{
+	switch (dg->header) {
+
+	case PHONE_AUTHHDR_AUTHORIZATION: return "Authorization";
+	case PHONE_AUTHHDR_PROXY:         return "Proxy-Authorization";
+	default: return dg->proxy ? "Proxy-Authorization" : "Authorization";
+	}
+}
+
+
 /**
  * Print the credentials header line answering the remembered challenge;
  * each call is one more use of the nonce (nc + 1) with a fresh cnonce
@@ -145,7 +157,9 @@ int phone_digest_header(char **hdrp, struct phone_digest *dg,
 	    !method || !uri)
 		return EINVAL;
 
-	++dg->nc;
+	/* a replaying phone answers every time with the nc it used first */
+	if (!dg->replay || !dg->nc)
+		++dg->nc;
 
 	err  = md5_printf(ha1, "%s:%s:%s", user, dg->realm, password);
 	err |= md5_printf(ha2, "%s:%s", method, uri);
@@ -173,17 +187,14 @@ int phone_digest_header(char **hdrp, struct phone_digest *dg,
 				   ", response=\"%w\", algorithm=MD5"
 				   ", cnonce=\"%016llx\", qop=auth, nc=%08x"
 				   "%s\r\n",
-				   dg->proxy ? "Proxy-Authorization" :
-				   "Authorization",
-				   user, dg->realm, dg->nonce, uri,
-				   resp, sizeof(resp), cnonce, dg->nc,
+				   hdr_name(dg), user, dg->realm, dg->nonce,
+				   uri, resp, sizeof(resp), cnonce, dg->nc,
 				   opaque);
 
 	return re_sdprintf(hdrp, "%s: Digest username=\"%s\""
 			   ", realm=\"%s\", nonce=\"%s\", uri=\"%s\""
 			   ", response=\"%w\", algorithm=MD5%s\r\n",
-			   dg->proxy ? "Proxy-Authorization" : "Authorization",
-			   user, dg->realm, dg->nonce, uri,
+			   hdr_name(dg), user, dg->realm, dg->nonce, uri,
 			   resp, sizeof(resp), opaque);
 }
 

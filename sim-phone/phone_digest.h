@@ -13,6 +13,8 @@ struct phone_digest {
 	bool qop_auth;      /* qop=auth offered: cnonce and nc   */
 	bool proxy;         /* 407: Proxy-Authorization          */
 	uint32_t nc;        /* uses of this nonce so far         */
+	bool replay;        /* misbehave: the same nc again      */
+	int header;         /* enum phone_auth_header            */
 };
 
 int  phone_digest_challenge(struct phone_digest *dg,

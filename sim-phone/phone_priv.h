@@ -18,9 +18,26 @@ struct phone_strv {
 	char *v[];
 };
 
+/** A SIP stack and socket: a phone's own, or shared by several */
+struct phone_stack {
+	struct sip *sip;
+	struct tls *tls;           /* TLS: the shared client context      */
+	struct hash *txh;          /* pending operations by Call-ID of
+				      their latest request (regtx.he)     */
+	struct regtx *sending;     /* operation inside sip_requestf()     */
+	struct phone *owner;       /* own stack: its phone (no reference);
+				      NULL: shared                        */
+	struct sa laddr;           /* the transport's bound address       */
+	enum sip_transp tp;
+	unsigned phonec;           /* phones on it                        */
+	unsigned watchc;           /* of them, with an event handler      */
+	bool sockbuf_set;          /* UDP buffers raised (shared)         */
+};
+
 /** One REGISTER operation: its first request and its retries */
 struct regtx {
 	struct le le;              /* in phone->txl                       */
+	struct le he;              /* in phone->stack->txh                */
 	struct phone *phone;       /* owner (no reference)                */
 	struct sip_request *req;   /* the pending request, NULL when done */
 	enum phone_op op;
@@ -33,18 +50,18 @@ struct regtx {
 	struct phone_strv *contacts;  /* NULL: no Contact (fetch)         */
 	char *extra;               /* this operation's extra lines        */
 	bool no_auth;
+	bool no_answer;
 	unsigned attempt;          /* requests sent so far                */
 	unsigned txc;              /* transmissions of the latest one     */
 	unsigned challenges;       /* challenges answered                 */
 	bool with_auth;            /* latest request carried credentials  */
 	bool tried_423;
+	char tag[20];              /* From tag of the latest request      */
 };
 
 struct phone {
-	struct sip *sip;
-	struct tls *tls;
+	struct phone_stack *stack; /* reference: own or shared            */
 	struct list txl;           /* pending operations (struct regtx)   */
-	struct regtx *sending;     /* operation inside sip_requestf()     */
 	phone_event_h *eh;
 	void *arg;
 
@@ -96,7 +113,15 @@ void phone_new_callid(struct phone *phone);
 /* phone_reg.c */
 int  phone_op_start(struct phone *phone, enum phone_op op,
 		    const struct phone_req *req, bool wildcard);
-void phone_trace_sent(struct phone *phone, const struct sip_msg *msg);
+void phone_trace_sent(struct phone *phone, struct regtx *tx,
+		      const struct sip_msg *msg);
+
+/* phone_stack.c */
+int  phone_stack_new(struct phone_stack **psp, enum sip_transp tp,
+		     const struct sa *laddr, bool shared);
+void phone_stack_tx_index(struct phone_stack *ps, struct regtx *tx);
+void phone_stack_received(struct phone_stack *ps, const struct sip_msg *msg);
+const char *phone_tp_name(enum sip_transp tp);
 
 /* phone_contact.c */
 int  phone_strv_alloc(struct phone_strv **svp, const char * const *v,

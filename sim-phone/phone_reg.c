@@ -33,6 +33,7 @@ static void tx_destructor(void *arg)
 	struct regtx *tx = arg;
 
 	list_unlink(&tx->le);
+	hash_unlink(&tx->he);
 
 	/* still pending: libre finishes it quietly */
 	mem_deref(tx->req);
@@ -83,7 +84,7 @@ static int print_register(struct re_printf *pf, void *arg)
 	err  = re_hprintf(pf, "To: <sip:%s@%s>\r\n",
 			  phone->user, phone->domain);
 	err |= re_hprintf(pf, "From: <sip:%s@%s>;tag=%s\r\n",
-			  phone->user, phone->domain, phone->tag);
+			  phone->user, phone->domain, tx->tag);
 	err |= re_hprintf(pf, "Call-ID: %s\r\n", tx->callid);
 	err |= re_hprintf(pf, "CSeq: %u REGISTER\r\n", tx->cseq);
 
@@ -182,6 +183,7 @@ static void resp_handler(int err, const struct sip_msg *msg, void *arg);
 static int tx_send(struct regtx *tx)
 {
 	struct phone *phone = tx->phone;
+	struct regtx *prev;
 	struct print_ctx ctx;
 	char *auth = NULL;
 	int err;
@@ -209,16 +211,21 @@ static int tx_send(struct regtx *tx)
 
 	phone->cseq      = tx->cseq;
 	phone->cseq_used = true;
+	str_ncpy(tx->tag, phone->tag, sizeof(tx->tag));
 
 	ctx.tx   = tx;
 	ctx.auth = auth;
 
-	/* UDP sends at once: the trace handler maps that packet to us */
-	phone->sending = tx;
-	err = sip_requestf(&tx->req, phone->sip, true, "REGISTER", phone->ruri,
-			   &phone->route, NULL, NULL, resp_handler, tx,
-			   "%H", print_register, &ctx);
-	phone->sending = NULL;
+	/* the stack finds the operation of each request it sends (SENT
+	 * events) by Call-ID, From tag and CSeq; UDP sends at once, inside
+	 * sip_requestf(), and is mapped to us whatever the headers say */
+	phone_stack_tx_index(phone->stack, tx);
+	prev = phone->stack->sending;   /* an event handler may nest us */
+	phone->stack->sending = tx;
+	err = sip_requestf(&tx->req, phone->stack->sip, true, "REGISTER",
+			   phone->ruri, &phone->route, NULL, NULL,
+			   resp_handler, tx, "%H", print_register, &ctx);
+	phone->stack->sending = prev;
 
 	mem_deref(auth);
 
@@ -426,7 +433,8 @@ static int tx_challenge(struct regtx *tx, const struct sip_msg *msg)
 	struct phone *phone = tx->phone;
 	bool stale = false;
 
-	if (tx->no_auth || phone->auth_pol == PHONE_AUTH_IGNORE ||
+	if (tx->no_auth || tx->no_answer ||
+	    phone->auth_pol == PHONE_AUTH_IGNORE ||
 	    (phone->auth_pol == PHONE_AUTH_ANSWER && !phone->password))
 		return EACCES;
 
@@ -490,6 +498,8 @@ static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 		tx_end(tx, NULL, ev.err);
 		return;
 	}
+
+	phone_stack_received(phone->stack, msg);
 
 	ev.type   = PHONE_EV_RESPONSE;
 	ev.msg    = msg;
@@ -579,6 +589,7 @@ static int tx_overrides(struct regtx *tx, const struct phone_req *req)
 	}
 
 	tx->no_auth = req->no_auth;
+	tx->no_answer = req->no_answer;
 
 	return phone_lines_norm(&tx->extra, req->extra);
 }
@@ -694,36 +705,16 @@ int phone_op_start(struct phone *phone, enum phone_op op,
 }
 
 
-static struct regtx *tx_find(struct phone *phone, const struct sip_msg *msg)
-{
-	struct le *le;
-
-	if (phone->sending)
-		return phone->sending;
-
-	/* the latest operation with this Call-ID and CSeq */
-	for (le = list_tail(&phone->txl); le; le = le->prev) {
-		struct regtx *tx = le->data;
-
-		if (tx->cseq == msg->cseq.num &&
-		    !pl_strcmp(&msg->callid, tx->callid))
-			return tx;
-	}
-
-	return NULL;
-}
-
-
-void phone_trace_sent(struct phone *phone, const struct sip_msg *msg)
+/* a request of the phone left the socket (tx: its operation, if known) */
+void phone_trace_sent(struct phone *phone, struct regtx *tx,
+		      const struct sip_msg *msg)
 {
 	struct phone_event ev;
-	struct regtx *tx;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = PHONE_EV_SENT;
 	ev.msg  = msg;
 
-	tx = tx_find(phone, msg);
 	if (tx) {
 		++tx->txc;
 		ev.op      = tx->op;

@@ -12,13 +12,14 @@
 
 
 enum {
-	FDS_PER_PHONE = 2,     /* TCP/TLS: listening socket + connection */
+	FDS_PER_PHONE = 2,     /* per socket of a phone or shared stack;
+				  TCP/TLS: listening socket + connection */
 	FDS_RESERVE   = 64,    /* stdio, epoll, a registrar, logs ...    */
 	FDS_MAX       = 1 << 20,
 };
 
 
-/* not a reference: the phones using it hold those (see phone.c) */
+/* not a reference: the stacks using it hold those (phone_stack.c) */
 static struct tls *tls_client;
 
 
@@ -27,15 +28,16 @@ static struct tls *tls_client;
  * and size libre's descriptor table to it.  Call it before any socket is
  * opened (libre sizes its table once, at the first fd_listen()).
  *
- * @param max_phones Number of phones the process will run
+ * @param max_sockets Sockets the process will open: phones with their own
+ *                    stack plus shared stacks (struct phone_stack)
  *
  * @return 0 if success, EMFILE if the hard limit leaves room for fewer
- *         than max_phones UDP phones (limits are then raised as far as
+ *         than max_sockets UDP sockets (limits are then raised as far as
  *         allowed), otherwise errorcode
  */
-int phone_global_init(unsigned max_phones)
+int phone_global_init(unsigned max_sockets)
 {
-	const rlim_t need = (rlim_t)max_phones * FDS_PER_PHONE + FDS_RESERVE;
+	const rlim_t need = (rlim_t)max_sockets * FDS_PER_PHONE + FDS_RESERVE;
 	struct rlimit rl;
 	int err;
 
@@ -59,7 +61,7 @@ int phone_global_init(unsigned max_phones)
 	if (err)
 		return err;
 
-	if (rl.rlim_cur < (rlim_t)max_phones + FDS_RESERVE / 4)
+	if (rl.rlim_cur < (rlim_t)max_sockets + FDS_RESERVE / 4)
 		return EMFILE;
 
 	return 0;
@@ -96,7 +98,7 @@ int phone_tls_get(struct tls **tlsp)
 }
 
 
-/* a phone lets go of its reference (the last one clears the static) */
+/* a stack lets go of its reference (the last one clears the static) */
 void phone_tls_put(struct tls *tls)
 {
 	if (!tls)

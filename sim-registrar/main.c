@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
+#include "tmrheap.h"
 #include "config.h"
 #include "sim_registrar.h"
 
@@ -122,7 +123,11 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 
+	/* libre's timers on our heap (tmrheap.h): thousands of transactions
+	 * would make its sorted list the bottleneck */
 	err = libre_init();
+	if (!err)
+		err = tmrheap_check();
 	if (err) {
 		fprintf(stderr, "sim-registrar: libre_init: %s\n",
 			strerror(err));

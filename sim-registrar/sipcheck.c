@@ -197,7 +197,10 @@ int sipcheck_raw(const uint8_t *p, size_t len, bool stream,
 	if (r)
 		return bad(res, "header syntax");
 
-	r = sipcheck_msg(msg, stream, res);
+	/* what libre decodes is judged later, with the decision recorded
+	 * (sipcheck_msg); a stream message must still carry its length */
+	r = (stream && !pl_isset(&msg->clen)) ?
+		bad(res, "no Content-Length on a stream transport") : 0;
 	mem_deref(msg);
 
 	return r;

@@ -3,7 +3,9 @@
  * (REG-MSG-2, RFC 3261 8.2 and 18.3, the RFC 4475 torture cases.)
  *
  * sipcheck_raw judges bytes that libre may not even decode (start line,
- * version, header syntax); sipcheck_msg judges a decoded request.  Both
+ * version, header syntax, a stream message without Content-Length) and
+ * passes whatever libre can decode; sipcheck_msg judges a decoded
+ * request.  Both
  * return 0 for "process it", else the status to answer (400, 416, 505),
  * with a few words of why.
  */

@@ -48,6 +48,7 @@ static struct uas {
 	uint32_t grant;          /* most granted in the 200               */
 	uint32_t min_expires;    /* 423 below it (0: none)                */
 	bool keep;               /* keep every request for the test       */
+	const char *deaf_user;   /* never answer this AOR user            */
 	char nonce[24];
 	struct sip_msg *reqv[MAXREQ];
 	size_t reqc;
@@ -160,6 +161,9 @@ static bool uas_handler(const struct sip_msg *msg, void *arg)
 		uas.reqv[uas.reqc++] = mem_ref((void *)msg);
 
 	if (uas.silent)
+		return true;
+
+	if (uas.deaf_user && !pl_strcmp(&msg->to.uri.user, uas.deaf_user))
 		return true;
 
 	if (uas.auth != UAS_NONE) {
@@ -385,9 +389,13 @@ static void setup(void)
 }
 
 
+static void shared_free(void);
+
+
 static void teardown(void)
 {
 	ph = mem_deref(ph);
+	shared_free();
 	uas_stop();
 	tmr_cancel(&tick);
 	libre_close();
@@ -1318,7 +1326,494 @@ START_TEST(test_bad_conf)
 END_TEST
 
 
-/* ---- many phones: memory and time (SIM_PHONE_SCALE=N to measure) ---
+/* ---- phones sharing a stack (one socket) --------------------------- */
+
+/* what one phone of a shared stack saw */
+struct shrec {
+	const char *user;
+	struct phone *phone;
+	unsigned sent;           /* SENT events                           */
+	unsigned retrans;        /* of them, retransmissions              */
+	unsigned resp;           /* RESPONSE events                       */
+	unsigned done;           /* DONE events                           */
+	unsigned foreign;        /* events about another phone's request  */
+	unsigned bad_src;        /* SENT from another port than the stack */
+	enum phone_op done_op;
+	uint16_t done_scode;
+	int done_err;
+	unsigned done_attempt;
+	bool quiet;              /* expected to do nothing: not waited for */
+};
+
+
+/* the message is one of this phone's: its AOR, its Call-ID */
+static bool shrec_ours(const struct shrec *r, const struct sip_msg *msg)
+{
+	return !pl_strcmp(&msg->to.uri.user, r->user) &&
+		!pl_strcmp(&msg->from.uri.user, r->user) &&
+		!pl_strcmp(&msg->callid, phone_callid(r->phone));
+}
+
+
+static void share_handler(struct phone *phone, const struct phone_event *ev,
+			  void *arg)
+{
+	struct shrec *r = arg;
+
+	if (phone != r->phone) {
+		++r->foreign;
+		return;
+	}
+
+	switch (ev->type) {
+
+	case PHONE_EV_SENT:
+		++r->sent;
+		r->retrans += ev->retrans;
+		if (!ev->msg || !ev->msg->req || !shrec_ours(r, ev->msg) ||
+		    ev->attempt == 0)
+			++r->foreign;
+		if (ev->msg && ev->msg->tp == SIP_TRANSP_UDP &&
+		    !sa_cmp(&ev->msg->src, phone_laddr(phone), SA_ALL))
+			++r->bad_src;
+		break;
+
+	case PHONE_EV_RESPONSE:
+		++r->resp;
+		if (!ev->msg || ev->msg->req || !shrec_ours(r, ev->msg))
+			++r->foreign;
+		break;
+
+	case PHONE_EV_DONE:
+		++r->done;
+		r->done_op      = ev->op;
+		r->done_scode   = ev->scode;
+		r->done_err     = ev->err;
+		r->done_attempt = ev->attempt;
+		if (ev->msg && (ev->msg->scode != ev->scode ||
+				!shrec_ours(r, ev->msg)))
+			++r->foreign;
+		break;
+
+	default:
+		break;
+	}
+}
+
+
+enum { SHMAX = 8 };
+
+static struct shrec shv[SHMAX];
+static size_t shc;
+
+
+static bool shared_settled(void)
+{
+	size_t i;
+
+	for (i = 0; i < shc; i++) {
+		if (shv[i].phone && !shv[i].quiet &&
+		    (phone_busy(shv[i].phone) || !shv[i].done))
+			return false;
+	}
+
+	return true;
+}
+
+
+static void shared_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < shc; i++) {
+		struct phone *p = shv[i].phone;
+		const char *u = shv[i].user;
+		const bool q = shv[i].quiet;
+
+		memset(&shv[i], 0, sizeof(shv[i]));
+		shv[i].phone = p;
+		shv[i].user  = u;
+		shv[i].quiet = q;
+	}
+}
+
+
+static void shared_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < SHMAX; i++)
+		shv[i].phone = mem_deref(shv[i].phone);
+
+	memset(shv, 0, sizeof(shv));
+	shc = 0;
+}
+
+
+/* a phone on the stack, recorded in shv[] */
+static struct shrec *shared_phone(struct phone_stack *ps,
+				  struct phone_conf *conf, const char *user)
+{
+	struct shrec *r;
+
+	ck_assert_uint_lt(shc, SHMAX);
+	r = &shv[shc++];
+	memset(r, 0, sizeof(*r));
+	r->user = user;
+
+	conf->user  = user;
+	conf->stack = ps;
+	ck_assert_int_eq(phone_alloc(&r->phone, conf, share_handler, r), 0);
+
+	return r;
+}
+
+
+static const struct sip_msg *req_of(const char *user, unsigned nth)
+{
+	size_t i;
+
+	for (i = 0; i < uas.reqc; i++) {
+		if (!pl_strcmp(&uas.reqv[i]->to.uri.user, user) && !nth--)
+			return uas.reqv[i];
+	}
+
+	return NULL;
+}
+
+
+static size_t reqs_of(const char *user)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < uas.reqc; i++)
+		n += !pl_strcmp(&uas.reqv[i]->to.uri.user, user);
+
+	return n;
+}
+
+
+/* four phones on one UDP socket register at once: each gets its own
+ * challenge, 200 (or 403) and events; nothing crosses over */
+START_TEST(test_shared_register)
+{
+	static const char * const carol_cv[] = {"<sip:carol-desk@{local}>"};
+	static const char * const users[] = {"alice", "bob", "carol",
+					     "mallory"};
+	struct phone_stack *ps = NULL;
+	struct phone_conf conf;
+	const struct sa *sl;
+	char contact[128];
+	size_t i, j;
+
+	ck_assert_int_eq(phone_stack_alloc(&ps, SIP_TRANSP_UDP, NULL), 0);
+	sl = phone_stack_laddr(ps);
+	ck_assert(sa_isset(sl, SA_ALL));
+	ck_assert_uint_eq(phone_stack_phones(ps), 0);
+
+	conf_init(&conf, SIP_TRANSP_UDP);
+	shared_phone(ps, &conf, "alice");
+	shared_phone(ps, &conf, "bob");
+	conf.contactv = carol_cv;
+	conf.contactc = 1;
+	shared_phone(ps, &conf, "carol");
+	conf.contactv = NULL;
+	conf.contactc = 0;
+	conf.auth = PHONE_AUTH_WRONG;
+	shared_phone(ps, &conf, "mallory");
+	ck_assert_uint_eq(phone_stack_phones(ps), 4);
+
+	/* one socket, one address; each its own Contact */
+	for (i = 0; i < shc; i++) {
+		ck_assert(sa_cmp(phone_laddr(shv[i].phone), sl, SA_ALL));
+		if (i == 2)
+			re_snprintf(contact, sizeof(contact),
+				    "<sip:carol-desk@%J>", sl);
+		else
+			re_snprintf(contact, sizeof(contact),
+				    "<sip:%s@%J;transport=udp>", users[i], sl);
+		ck_assert_str_eq(phone_contact(shv[i].phone), contact);
+	}
+
+	/* the phones keep the stack: the owner's reference may go */
+	ps = mem_deref(ps);
+
+	/* all at once: four REGISTERs in flight on the one socket */
+	for (i = 0; i < shc; i++)
+		ck_assert_int_eq(phone_register(shv[i].phone), 0);
+	ck_assert(run_until(shared_settled, 2000));
+
+	for (i = 0; i < shc; i++) {
+		const struct shrec *r = &shv[i];
+		const bool bad = i == 3;
+
+		ck_assert_uint_eq(r->foreign, 0);
+		ck_assert_uint_eq(r->bad_src, 0);
+		ck_assert_uint_eq(r->sent, 2);
+		ck_assert_uint_eq(r->resp, 2);
+		ck_assert_uint_eq(r->done, 1);
+		ck_assert_int_eq(r->done_op, PHONE_OP_REGISTER);
+		ck_assert_uint_eq(r->done_attempt, 2);
+		ck_assert_uint_eq(r->done_scode, bad ? 403 : 200);
+		ck_assert_int_eq(r->done_err, 0);
+		ck_assert_int_eq(phone_state(r->phone), bad ?
+				 PHONE_ST_FAILED : PHONE_ST_REGISTERED);
+		ck_assert_uint_eq(phone_last_response(r->phone)->scode,
+				  bad ? 403 : 200);
+		ck_assert_uint_eq(phone_granted(r->phone), bad ? 0 : 60);
+		ck_assert_uint_eq(phone_cseq(r->phone), 2);
+	}
+
+	/* on the wire: one source port, each phone its own Call-ID, From
+	 * tag, CSeq run, Contact and nonce count */
+	ck_assert_uint_eq(uas.reqc, 8);
+	ck_assert_uint_eq(uas.auth_ok, 3);
+	ck_assert_uint_eq(uas.auth_bad, 1);
+	for (i = 0; i < uas.reqc; i++) {
+		const struct sip_msg *r = req(i);
+
+		ck_assert(sa_cmp(&r->src, sl, SA_ALL));
+		assert_shape(r, pl_strcmp(&r->to.uri.user, "alice") == 0 ?
+			     "alice" : pl_strcmp(&r->to.uri.user, "bob") == 0 ?
+			     "bob" : pl_strcmp(&r->to.uri.user, "carol") == 0 ?
+			     "carol" : "mallory");
+		if (has_hdr(r, SIP_HDR_PROXY_AUTHORIZATION))
+			ck_assert_str_eq(uas.nc[i], "00000001");
+	}
+
+	for (i = 0; i < shc; i++) {
+		const struct sip_msg *a = req_of(users[i], 0);
+		const struct sip_msg *b = req_of(users[i], 1);
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert(same_callid(a, b));
+		ck_assert(!pl_cmp(&a->from.tag, &b->from.tag));
+		ck_assert_uint_eq(a->cseq.num, 1);
+		ck_assert_uint_eq(b->cseq.num, 2);
+		ck_assert(!pl_strcmp(&a->callid, phone_callid(shv[i].phone)));
+		ck_assert(hdr_is(a, SIP_HDR_CONTACT,
+				 phone_contact(shv[i].phone)));
+
+		for (j = 0; j < i; j++) {
+			const struct sip_msg *o = req_of(users[j], 0);
+
+			ck_assert(!same_callid(a, o));
+			ck_assert(pl_cmp(&a->from.tag, &o->from.tag) != 0);
+		}
+	}
+
+	/* each phone's refresh timer fires on its own, reusing its own
+	 * nonce count (nc 2); mallory retries only at 60 s */
+	shv[3].quiet = true;
+	shared_clear();
+	vclock_advance(31000);
+	vtimer_poll();
+	ck_assert(run_until(shared_settled, 2000));
+	for (i = 0; i < 3; i++) {
+		const struct shrec *r = &shv[i];
+
+		ck_assert_uint_eq(r->foreign, 0);
+		ck_assert_uint_eq(r->sent, 1);
+		ck_assert_uint_eq(r->done, 1);
+		ck_assert_int_eq(r->done_op, PHONE_OP_REFRESH);
+		ck_assert_uint_eq(r->done_scode, 200);
+		ck_assert_uint_eq(reqs_of(users[i]), 3);
+		ck_assert_uint_eq(req_of(users[i], 2)->cseq.num, 3);
+	}
+	ck_assert_uint_eq(shv[3].sent, 0);
+	ck_assert_uint_eq(uas.reqc, 11);
+	for (i = 8; i < 11; i++)
+		ck_assert_str_eq(uas.nc[i], "00000002");
+
+	shared_free();
+}
+END_TEST
+
+
+/* destroying phones (one idle, one with its REGISTER pending and being
+ * retransmitted) leaves the others on the stack working */
+START_TEST(test_shared_destroy)
+{
+	struct phone_stack *ps = NULL;
+	struct phone_conf conf;
+	struct shrec *alice, *bob, *carol;
+
+	ck_assert_int_eq(phone_stack_alloc(&ps, SIP_TRANSP_UDP, NULL), 0);
+	conf_init(&conf, SIP_TRANSP_UDP);
+	alice = shared_phone(ps, &conf, "alice");
+	bob   = shared_phone(ps, &conf, "bob");
+	carol = shared_phone(ps, &conf, "carol");
+	for (size_t i = 0; i < shc; i++)
+		ck_assert_int_eq(phone_register(shv[i].phone), 0);
+	ck_assert(run_until(shared_settled, 2000));
+	ck_assert(phone_isregistered(alice->phone));
+	ck_assert(phone_isregistered(bob->phone));
+	ck_assert(phone_isregistered(carol->phone));
+
+	/* an idle phone goes */
+	bob->phone = mem_deref(bob->phone);
+	ck_assert_uint_eq(phone_stack_phones(ps), 2);
+
+	/* carol's REGISTER goes unanswered; she is destroyed while it is
+	 * pending: libre keeps retransmitting it on the shared socket */
+	uas.deaf_user = "carol";
+	ck_assert_int_eq(phone_register(carol->phone), 0);
+	carol->phone = mem_deref(carol->phone);
+	ck_assert_uint_eq(phone_stack_phones(ps), 1);
+
+	/* the owner lets go too: alice alone keeps the stack */
+	ps = mem_deref(ps);
+
+	shared_clear();
+	ck_assert_int_eq(phone_register(alice->phone), 0);
+	ck_assert(run_until(shared_settled, 1500));
+	run_until(NULL, 900);
+
+	/* carol's orphan was retransmitted (2 requests registered her, 1
+	 * more went unanswered, then again after T1), and none of it
+	 * reached alice */
+	ck_assert_uint_ge(reqs_of("carol"), 4);
+	ck_assert_uint_eq(alice->foreign, 0);
+	ck_assert_uint_eq(alice->sent, 1);     /* nonce reused: one round */
+	ck_assert_uint_eq(alice->retrans, 0);
+	ck_assert_uint_eq(alice->done, 1);
+	ck_assert_uint_eq(alice->done_scode, 200);
+	ck_assert(phone_isregistered(alice->phone));
+
+	/* and alice's refresh timer still runs */
+	shared_clear();
+	vclock_advance(31000);
+	vtimer_poll();
+	ck_assert(run_until(shared_settled, 1500));
+	ck_assert_uint_eq(alice->done, 1);
+	ck_assert_int_eq(alice->done_op, PHONE_OP_REFRESH);
+	ck_assert_uint_eq(alice->done_scode, 200);
+	ck_assert_uint_eq(alice->foreign, 0);
+	ck_assert_uint_eq(reqs_of("bob"), 2);
+
+	/* the last phone takes the stack (and carol's orphan) with it */
+	shared_free();
+}
+END_TEST
+
+
+/* TCP: the phones share the listening socket and one connection; the
+ * requests queued while it connects still map to their phones */
+START_TEST(test_shared_tcp)
+{
+	struct phone_stack *ps = NULL;
+	struct phone_conf conf;
+	char contact[128];
+	size_t i;
+
+	ck_assert_int_eq(phone_stack_alloc(&ps, SIP_TRANSP_TCP, NULL), 0);
+	conf_init(&conf, SIP_TRANSP_TCP);
+	shared_phone(ps, &conf, "alice");
+	shared_phone(ps, &conf, "bob");
+	shared_phone(ps, &conf, "carol");
+	ps = mem_deref(ps);
+
+	for (i = 0; i < shc; i++)
+		ck_assert_int_eq(phone_register(shv[i].phone), 0);
+	ck_assert(run_until(shared_settled, 2000));
+
+	ck_assert_uint_eq(uas.reqc, 6);
+	for (i = 0; i < shc; i++) {
+		const struct shrec *r = &shv[i];
+
+		ck_assert_uint_eq(r->foreign, 0);
+		ck_assert_uint_eq(r->sent, 2);
+		ck_assert_uint_eq(r->done, 1);
+		ck_assert_uint_eq(r->done_scode, 200);
+		ck_assert(phone_isregistered(r->phone));
+
+		re_snprintf(contact, sizeof(contact),
+			    "<sip:%s@%J;transport=tcp>", r->user,
+			    phone_laddr(r->phone));
+		ck_assert(hdr_is(req_of(r->user, 0), SIP_HDR_CONTACT,
+				 contact));
+	}
+
+	for (i = 0; i < uas.reqc; i++) {
+		ck_assert_int_eq(req(i)->tp, SIP_TRANSP_TCP);
+		ck_assert(sa_cmp(&req(i)->src, &req(0)->src, SA_ALL));
+	}
+
+	shared_free();
+}
+END_TEST
+
+
+START_TEST(test_shared_conf)
+{
+	struct phone_stack *ps = NULL, *ps2 = NULL;
+	struct phone_conf conf;
+	struct sa a;
+
+	ck_assert_int_eq(phone_stack_alloc(NULL, SIP_TRANSP_UDP, NULL),
+			 EINVAL);
+	ck_assert_int_eq(phone_stack_alloc(&ps, SIP_TRANSP_WS, NULL),
+			 EPROTONOSUPPORT);
+	ck_assert_ptr_null(ps);
+
+	sa_set_str(&a, "127.0.0.1", 0);
+	ck_assert_int_eq(phone_stack_alloc(&ps, SIP_TRANSP_UDP, &a), 0);
+	ck_assert(sa_cmp(phone_stack_laddr(ps), &a, SA_ADDR));
+	ck_assert_uint_ne(sa_port(phone_stack_laddr(ps)), 0);
+
+	/* a phone of another transport than the stack's */
+	conf_init(&conf, SIP_TRANSP_TCP);
+	conf.stack = ps;
+	ck_assert_int_eq(phone_alloc(&ph, &conf, event_handler, NULL),
+			 EPROTONOSUPPORT);
+	ck_assert_ptr_null(ph);
+
+	/* an address other than the stack's */
+	conf_init(&conf, SIP_TRANSP_UDP);
+	conf.stack = ps;
+	sa_set_str(&conf.laddr, "127.0.0.2", 0);
+	ck_assert_int_eq(phone_alloc(&ph, &conf, event_handler, NULL),
+			 EINVAL);
+	conf.laddr = *phone_stack_laddr(ps);
+	sa_set_port(&conf.laddr, sa_port(phone_stack_laddr(ps)) + 1);
+	ck_assert_int_eq(phone_alloc(&ph, &conf, event_handler, NULL),
+			 EINVAL);
+	ck_assert_uint_eq(phone_stack_phones(ps), 0);
+
+	/* the stack's own address is fine */
+	conf.laddr = *phone_stack_laddr(ps);
+	new_phone(&conf);
+	ck_assert_uint_eq(phone_stack_phones(ps), 1);
+	ck_assert(sa_cmp(phone_laddr(ph), phone_stack_laddr(ps), SA_ALL));
+
+	/* a second shared stack is another socket */
+	ck_assert_int_eq(phone_stack_alloc(&ps2, SIP_TRANSP_UDP, NULL), 0);
+	ck_assert_uint_ne(sa_port(phone_stack_laddr(ps2)),
+			  sa_port(phone_stack_laddr(ps)));
+
+	/* and the default stays: a phone of its own on another port */
+	ph = mem_deref(ph);
+	ck_assert_uint_eq(phone_stack_phones(ps), 0);
+	conf_init(&conf, SIP_TRANSP_UDP);
+	new_phone(&conf);
+	ck_assert(!sa_cmp(phone_laddr(ph), phone_stack_laddr(ps), SA_ALL));
+
+	mem_deref(ps2);
+	mem_deref(ps);
+}
+END_TEST
+
+
+/* ---- many phones: memory and time ----------------------------------
+ *
+ * Two runs: every phone with a socket of its own, and phones sharing
+ * stacks (round robin).  To measure: CK_RUN_CASE=many SIM_PHONE_SCALE=N
+ * (phones in each run; default 300 own, 500 shared) and SIM_PHONE_STACKS
+ * (the shared run's stacks; default one per 100 phones, at most 100:
+ * 25,000 phones on 100 stacks).  The own-socket run needs a file per
+ * phone: beyond RLIMIT_NOFILE phone_global_init() says EMFILE, as it
+ * must, and only that is checked.
  *
  * The UAS runs in a child process, as a registrar would: the parent's
  * figures are the phones' own.  Registrations are started in a window of
@@ -1327,8 +1822,16 @@ END_TEST
 
 enum { WINDOW = 500 };
 
+/* what one of the many phones saw */
+struct many_rec {
+	uint16_t sent;
+	uint16_t done;
+	uint16_t scode;          /* of its DONE                           */
+};
+
 static struct phone **many;
-static size_t many_n, many_started, many_ok, many_done;
+static struct many_rec *many_recv;
+static size_t many_n, many_started, many_ok, many_done, many_foreign;
 static pid_t uas_pid = -1;
 static struct sa uas_child_addr;
 
@@ -1365,9 +1868,19 @@ static void uas_child_signal(int sig)
 }
 
 
+/* SIGTERM before re_main() took the signal over: a clean end too */
+static void uas_child_early_signal(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+
 static void uas_child(int wfd)
 {
 	ssize_t n;
+
+	(void)signal(SIGTERM, uas_child_early_signal);
 
 	if (libre_init())
 		_exit(1);
@@ -1398,14 +1911,42 @@ static void start_more(void)
 }
 
 
+/* the message is the phone's own: its AOR and Call-ID */
+static bool many_ours(struct phone *phone, const struct sip_msg *msg)
+{
+	return msg && !pl_strcmp(&msg->to.uri.user, phone_name(phone)) &&
+		!pl_strcmp(&msg->callid, phone_callid(phone));
+}
+
+
 static void many_handler(struct phone *phone, const struct phone_event *ev,
 			 void *arg)
 {
-	(void)phone;
-	(void)arg;
+	struct many_rec *r = arg;
 
-	if (ev->type != PHONE_EV_STATE)
+	switch (ev->type) {
+
+	case PHONE_EV_SENT:
+		++r->sent;
+		many_foreign += !many_ours(phone, ev->msg);
 		return;
+
+	case PHONE_EV_RESPONSE:
+		many_foreign += !many_ours(phone, ev->msg);
+		return;
+
+	case PHONE_EV_DONE:
+		++r->done;
+		r->scode = ev->scode;
+		many_foreign += !many_ours(phone, ev->msg);
+		return;
+
+	case PHONE_EV_STATE:
+		break;
+
+	default:
+		return;
+	}
 
 	if (ev->state == PHONE_ST_REGISTERED)
 		++many_ok, ++many_done;
@@ -1427,11 +1968,11 @@ static bool many_finished(void)
 }
 
 
-static size_t scale(void)
+static size_t env_size(const char *name, size_t dflt)
 {
-	const char *s = getenv("SIM_PHONE_SCALE");
+	const char *s = getenv(name);
 
-	return s ? (size_t)strtoul(s, NULL, 10) : 300;
+	return s ? (size_t)strtoul(s, NULL, 10) : dflt;
 }
 
 
@@ -1480,9 +2021,6 @@ static void setup_many(void)
 	close(pfd[0]);
 
 	ck_assert_int_eq(libre_init(), 0);
-
-	/* before the first socket: libre sizes its fd table once */
-	ck_assert_int_eq(phone_global_init(scale()), 0);
 	vclock_reset();
 	tmr_init(&tick);
 	evc = 0;
@@ -1505,18 +2043,43 @@ static void teardown_many(void)
 }
 
 
+/* _i: 0 a socket per phone, 1 shared stacks */
 START_TEST(test_many_phones)
 {
+	const bool shared = _i == 1;
+	struct phone_stack **stackv = NULL;
 	struct phone_conf conf;
 	struct mallinfo2 m0, m1, m2, m3;
 	double t0, t1, t2, r0, r3;
+	size_t stackc = 0, sockets, i;
 	char user[32];
-	size_t i;
+	int err;
 
-	many_n = scale();
-	many_started = many_ok = many_done = 0;
+	many_n = env_size("SIM_PHONE_SCALE", shared ? 500 : 300);
+	many_started = many_ok = many_done = many_foreign = 0;
+	ck_assert_uint_gt(many_n, 0);
+	if (shared) {
+		stackc = (many_n + 99) / 100;
+		stackc = env_size("SIM_PHONE_STACKS", stackc > 100 ?
+				  100 : stackc);
+		ck_assert(stackc >= 1 && stackc <= many_n);
+	}
+	sockets = shared ? stackc : many_n;
+
+	/* before the first socket: libre sizes its fd table once */
+	err = phone_global_init((unsigned)sockets);
+	if (!shared && err == EMFILE) {
+		fprintf(stderr, "many phones, own sockets: %zu phones need more"
+			" files than RLIMIT_NOFILE allows: EMFILE, as it "
+			"should (share stacks to go further)\n", many_n);
+		return;
+	}
+	ck_assert_int_eq(err, 0);
+
 	many = calloc(many_n, sizeof(*many));
-	ck_assert_ptr_nonnull(many);
+	many_recv = calloc(many_n, sizeof(*many_recv));
+	stackv = calloc(stackc ? stackc : 1, sizeof(*stackv));
+	ck_assert(many && many_recv && stackv);
 
 	memset(&conf, 0, sizeof(conf));
 	conf.user      = user;
@@ -1527,13 +2090,24 @@ START_TEST(test_many_phones)
 	m0 = mallinfo2();
 	r0 = rss_bytes();
 	t0 = now_s();
+	for (i = 0; i < stackc; i++)
+		ck_assert_int_eq(phone_stack_alloc(&stackv[i], SIP_TRANSP_UDP,
+						   NULL), 0);
 	for (i = 0; i < many_n; i++) {
 		re_snprintf(user, sizeof(user), "u%zu", i);
+		conf.stack = shared ? stackv[i % stackc] : NULL;
 		ck_assert_int_eq(phone_alloc(&many[i], &conf, many_handler,
-					     NULL), 0);
+					     &many_recv[i]), 0);
 	}
 	m1 = mallinfo2();
 	t1 = now_s();
+
+	/* the phones hold the stacks now */
+	for (i = 0; i < stackc; i++) {
+		ck_assert_uint_eq(phone_stack_phones(stackv[i]),
+				  many_n / stackc + (i < many_n % stackc));
+		stackv[i] = mem_deref(stackv[i]);
+	}
 
 	/* a 1 ms tick would walk libre's timer list 1000 times a second */
 	tick_ms = 100;
@@ -1548,12 +2122,12 @@ START_TEST(test_many_phones)
 	m3 = mallinfo2();
 	r3 = rss_bytes();
 
-	fprintf(stderr, "many phones: %zu of %zu registered (407 + 200 each)"
-		", window %d: create %.2f s, register %.2f s (%.0f/s)"
-		"; heap per phone: %.0f B created, %.0f B just registered"
-		", %.0f B settled; RSS per phone %.0f B\n",
-		many_ok, many_n, WINDOW, t1 - t0, t2 - t1,
-		many_n / (t2 - t1),
+	fprintf(stderr, "many phones, %s: %zu of %zu registered (407 + 200 "
+		"each) on %zu sockets, window %d: create %.2f s, register "
+		"%.2f s (%.0f/s); heap per phone: %.0f B created, %.0f B "
+		"just registered, %.0f B settled; RSS per phone %.0f B\n",
+		shared ? "shared stacks" : "own sockets", many_ok, many_n,
+		sockets, WINDOW, t1 - t0, t2 - t1, many_n / (t2 - t1),
 		(double)(m1.uordblks - m0.uordblks) / many_n,
 		(double)(m2.uordblks - m0.uordblks) / many_n,
 		(double)(m3.uordblks - m0.uordblks) / many_n,
@@ -1561,9 +2135,20 @@ START_TEST(test_many_phones)
 
 	ck_assert_uint_eq(many_ok, many_n);
 
+	/* no cross-talk: each phone saw its own two requests and one DONE
+	 * carrying its own 200 */
+	ck_assert_uint_eq(many_foreign, 0);
+	for (i = 0; i < many_n; i++) {
+		ck_assert_uint_ge(many_recv[i].sent, 2);
+		ck_assert_uint_eq(many_recv[i].done, 1);
+		ck_assert_uint_eq(many_recv[i].scode, 200);
+	}
+
 	for (i = 0; i < many_n; i++)
 		mem_deref(many[i]);
 	free(many);
+	free(many_recv);
+	free(stackv);
 }
 END_TEST
 
@@ -1606,11 +2191,15 @@ static Suite *phone_suite(void)
 	tcase_add_test(tc, test_423);
 	tcase_add_test(tc, test_tcp_refused);
 	tcase_add_test(tc, test_bad_conf);
+	tcase_add_test(tc, test_shared_register);
+	tcase_add_test(tc, test_shared_destroy);
+	tcase_add_test(tc, test_shared_tcp);
+	tcase_add_test(tc, test_shared_conf);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tm, setup_many, teardown_many);
 	tcase_set_timeout(tm, 120);
-	tcase_add_test(tm, test_many_phones);
+	tcase_add_loop_test(tm, test_many_phones, 0, 2);
 	suite_add_tcase(s, tm);
 
 	return s;

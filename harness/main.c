@@ -1,0 +1,333 @@
+/**
+ * @file main.c  harness: replays YAML scenarios and judges the results
+ *
+ *   harness run  [--target HOST:PORT] [--control HOST:PORT]
+ *                [--filter RULE|NAME] [-v] PATH...
+ *   harness lint PATH...
+ *
+ * Exit status: 0 every scenario passed (or was skipped), 1 some failed,
+ * 2 bad usage or a bad scenario, 3 the infrastructure failed.
+ */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include "tmrheap.h"
+#include "ytree.h"
+#include "phone.h"
+#include "scenario.h"
+#include "lint.h"
+#include "runner.h"
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
+
+static const char usage[] =
+	"usage: harness run  [--target HOST:PORT] [--control HOST:PORT]\n"
+	"                    [--filter RULE|NAME] [-v] PATH...\n"
+	"       harness lint PATH...\n"
+	"\n"
+	"  run    replay scenario files (or folders of them) and judge them;\n"
+	"         by default each gets a fresh in-process sim-registrar with\n"
+	"         a virtual clock\n"
+	"  lint   check scenario files: file:line:col: message\n"
+	"\n"
+	"  --target HOST:PORT   run against an external registrar, real time\n"
+	"  --control HOST:PORT  the target's control API (a sim-registrar)\n"
+	"  --filter RULE|NAME   only scenarios covering RULE, or whose name\n"
+	"                       or file contains NAME\n"
+	"  -v                   every step, phone event and decision\n"
+	"\n"
+	"exit status: 0 all passed, 1 some failed, 2 bad usage or scenario,\n"
+	"             3 the infrastructure failed\n";
+
+
+/* load every file; print every error; EINVAL when any was bad */
+static int load_all(struct scenario ***scvp, char **filev, size_t filec,
+		    unsigned *bad)
+{
+	struct scenario **scv = calloc(filec + 1, sizeof(*scv));
+
+	if (!scv)
+		return ENOMEM;
+
+	*bad = 0;
+	for (size_t i = 0; i < filec; i++) {
+		struct ydoc *doc = NULL;
+
+		if (scenario_load(&scv[i], &doc, filev[i])) {
+			unsigned n = ydoc_errorc(doc);
+
+			for (unsigned j = 0; j < n; j++)
+				fprintf(stderr, "%s\n", ydoc_error(doc, j));
+			if (!n)
+				fprintf(stderr, "%s: cannot load\n", filev[i]);
+			(*bad)++;
+		}
+		mem_deref(doc);
+	}
+
+	*scvp = scv;
+
+	return *bad ? EINVAL : 0;
+}
+
+
+static bool filter_match(const struct scenario *sc, const char *filter)
+{
+	if (!filter)
+		return true;
+
+	for (size_t i = 0; i < sc->rulec; i++) {
+		if (!strcasecmp(sc->rulev[i], filter))
+			return true;
+	}
+
+	return strstr(sc->name, filter) || strstr(sc->file, filter);
+}
+
+
+static int cmd_lint(int argc, char *argv[])
+{
+	size_t checked = 0;
+	int bad;
+
+	if (argc < 1) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+
+	bad = lint_run((const char *const *)argv, (size_t)argc, stderr,
+		       &checked);
+	if (!bad)
+		printf("%zu scenario(s) OK\n", checked);
+	else
+		printf("%d of %zu scenario file(s) have errors\n", bad,
+		       checked);
+
+	return bad ? EXIT_USAGE : 0;
+}
+
+
+static int parse_addr(struct sa *sa, const char *s, const char *opt)
+{
+	if (sa_decode(sa, s, strlen(s))) {
+		fprintf(stderr, "harness: %s: '%s' is not IP:PORT\n", opt, s);
+		return EINVAL;
+	}
+
+	return 0;
+}
+
+
+static void progress(bool tty, size_t i, size_t n, unsigned pass,
+		     unsigned fail, const char *name)
+{
+	if (!tty)
+		return;
+
+	fprintf(stderr, "\r\033[K[%zu/%zu] %u passed, %u failed  %s", i, n,
+		pass, fail, name);
+	fflush(stderr);
+}
+
+
+static int cmd_run(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"target",  required_argument, NULL, 't'},
+		{"control", required_argument, NULL, 'c'},
+		{"filter",  required_argument, NULL, 'f'},
+		{"verbose", no_argument,       NULL, 'v'},
+		{"help",    no_argument,       NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	char **filev = NULL;
+	size_t filec = 0;
+	struct scenario **scv = NULL;
+	struct run_opts ro;
+	struct sa target, control;
+	const char *filter = NULL;
+	unsigned bad = 0, pass = 0, fail = 0, skip = 0, errors = 0;
+	size_t max_phones = 0, selected = 0, done = 0;
+	bool tty = isatty(STDERR_FILENO);
+	int c, err, status;
+
+	memset(&ro, 0, sizeof(ro));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:c:f:vh", longopts, NULL))
+	       != -1) {
+		switch (c) {
+
+		case 't':
+			if (parse_addr(&target, optarg, "--target"))
+				return EXIT_USAGE;
+			ro.target = &target;
+			break;
+
+		case 'c':
+			if (parse_addr(&control, optarg, "--control"))
+				return EXIT_USAGE;
+			ro.control = &control;
+			break;
+
+		case 'f': filter = optarg; break;
+		case 'v': ro.verbose = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default:  fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+
+	if (ro.target && !ro.control)
+		fprintf(stderr, "harness: no --control: `rule:` and "
+			"`bindings:` checks are not evaluated; `advance` of up "
+			"to 5 s is waited for, scenarios that advance further "
+			"are skipped\n");
+
+	if (ro.control && !ro.target) {
+		fprintf(stderr, "harness: --control needs --target\n");
+		return EXIT_USAGE;
+	}
+
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+
+	err = scenario_collect((const char *const *)argv + optind,
+			       (size_t)(argc - optind), &filev, &filec);
+	if (err) {
+		fprintf(stderr, "harness: cannot list the scenarios: %s\n",
+			strerror(err));
+		return EXIT_USAGE;
+	}
+
+	if (load_all(&scv, filev, filec, &bad)) {
+		fprintf(stderr, "harness: %u scenario file(s) with errors; "
+			"nothing was run\n", bad);
+		status = EXIT_USAGE;
+		goto out;
+	}
+
+	for (size_t i = 0; i < filec; i++) {
+		if (!filter_match(scv[i], filter))
+			continue;
+		selected++;
+		if (runner_sockets_needed(scv[i]) > max_phones)
+			max_phones = runner_sockets_needed(scv[i]);
+	}
+
+	err = libre_init();
+	if (!err)
+		err = tmrheap_check();      /* libre's timers on our heap */
+	if (!err)
+		err = phone_global_init((unsigned)max_phones);
+	if (err == EMFILE)
+		fprintf(stderr, "harness: warning: this process may open too "
+			"few files for %zu phone sockets (raise the hard limit "
+			"of `ulimit -n`, or let phones share sockets: "
+			"`share: N`)\n", max_phones);
+	else if (err) {
+		fprintf(stderr, "harness: cannot start: %s\n", strerror(err));
+		status = EXIT_INFRA;
+		goto out;
+	}
+
+	for (size_t i = 0; i < filec; i++) {
+		struct run_result *res = NULL;
+		const struct scenario *sc = scv[i];
+
+		if (!filter_match(sc, filter))
+			continue;
+
+		progress(tty, ++done, selected, pass, fail, sc->file);
+
+		if (runner_run(&res, sc, &ro) || !res) {
+			errors++;
+			continue;
+		}
+
+		if (tty)
+			fprintf(stderr, "\r\033[K");
+
+		printf("%s %s: %s (%.2fs", verdict_name(res->verdict),
+		       sc->file, sc->name, (double)res->real_ms / 1000);
+		if (res->virtual_ms > res->real_ms + 1000)
+			printf(", %.0fs virtual",
+			       (double)res->virtual_ms / 1000);
+		if (res->unchecked)
+			printf(", %u state check(s) not evaluated",
+			       res->unchecked);
+		printf(")\n");
+
+		switch (res->verdict) {
+
+		case VERDICT_PASS:
+			pass++;
+			break;
+
+		case VERDICT_SKIP:
+			skip++;
+			printf("    skipped: %s\n", res->why);
+			break;
+
+		case VERDICT_FAIL:
+			fail++;
+			printf("    %s:%u: %s\n", sc->file, res->line,
+			       res->why);
+			if (res->rule)
+				printf("    breaks %s\n", res->rule);
+			break;
+
+		default:
+			errors++;
+			printf("    infrastructure: %s\n", res->why);
+			break;
+		}
+		fflush(stdout);
+
+		mem_deref(res);
+	}
+
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+
+	printf("%u passed, %u failed, %u skipped\n", pass, fail + errors,
+	       skip);
+
+	status = errors ? EXIT_INFRA : fail ? EXIT_FAILED : 0;
+
+	libre_close();
+
+ out:
+	for (size_t i = 0; scv && i < filec; i++)
+		mem_deref(scv[i]);
+	free(scv);
+	mem_deref(filev);
+
+	return status;
+}
+
+
+int main(int argc, char *argv[])
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "lint"))
+		return cmd_lint(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+
+	fprintf(stderr, "harness: unknown command '%s'\n%s", argv[1], usage);
+
+	return EXIT_USAGE;
+}

@@ -1,0 +1,1222 @@
+/**
+ * @file runner.c  Runs one scenario (runner.h)
+ *
+ * Single-threaded: phones and the in-process registrar share one libre
+ * loop.  The runner drives the loop itself, step by step: an operation
+ * step starts the phones' REGISTERs (a bounded window at a time, so 20,000
+ * phones do not flood the registrar) and runs the loop until each has
+ * ended; event handlers only record and wake the loop (re_cancel).
+ */
+
+#include <ctype.h>
+#include <regex.h>
+#include <string.h>
+#include <strings.h>
+#include <re.h>
+#include "vclock.h"
+#include "vtimer.h"
+#include "config.h"
+#include "location.h"
+#include "sim_registrar.h"
+#include "phone.h"
+#include "scenario.h"
+#include "ctlclient.h"
+#include "runner.h"
+
+enum {
+	OP_WINDOW        = 256,     /* phones with a REGISTER in flight  */
+	OP_TIMEOUT_MS    = 5000,    /* per operation step, plus per phone */
+	BUSY_TIMEOUT_MS  = 40000,   /* a phone's own pending REGISTER     */
+	DECISION_HSIZE   = 4096,
+	REAL_ADVANCE_MAX_MS = 5000, /* advance against a plain target     */
+	PHONE_OPS        = 5,
+};
+
+struct rphone {
+	struct runner *run;
+	const struct sc_phone *sp;
+	struct phone *phone;
+	bool pending;               /* an operation we started is running */
+	struct sip_msg *final;      /* its last final response            */
+	int err;                    /* its last DONE error                */
+	enum phone_op op;
+	unsigned unconsumed[PHONE_OPS]; /* DONE events not yet awaited     */
+	unsigned sent;              /* requests sent (not retransmissions) */
+	unsigned sent_op[PHONE_OPS];
+};
+
+struct decision_entry {
+	struct le he;
+	char *key;                  /* "Call-ID CSeq"                      */
+	char rule[24];
+};
+
+struct runner {
+	const struct scenario *sc;
+	const struct run_opts *opts;
+	struct reg_config *cfg;
+	struct sim_registrar *sr;
+	struct sa reg_addr[3];      /* UDP, TCP, TLS next hop             */
+	char domain[256];           /* the phones' default domain         */
+	struct rphone *phonev;
+	size_t phonec;
+	struct hash *decisions;
+	struct tmr tmr;
+	bool timed_out;
+	unsigned inflight;
+	struct rphone **queue;      /* phones waiting to start an op      */
+	size_t queuen;
+	size_t queuepos;
+	const struct sc_step *qstep;
+	const struct sc_step *last_op;  /* expect's default phones         */
+	struct run_result *res;
+};
+
+
+static void result_destructor(void *data)
+{
+	struct run_result *res = data;
+
+	mem_deref(res->why);
+	mem_deref(res->rule);
+}
+
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+
+	case VERDICT_PASS:  return "PASS";
+	case VERDICT_FAIL:  return "FAIL";
+	case VERDICT_SKIP:  return "SKIP";
+	default:            return "ERROR";
+	}
+}
+
+
+static int set_verdict(struct runner *r, enum verdict v, unsigned line,
+		       const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->res->verdict != VERDICT_PASS)
+		return EPROTO;      /* the first failure is the one told */
+
+	r->res->verdict = v;
+	r->res->line = line;
+	if (rule)
+		(void)str_dup(&r->res->rule, rule);
+
+	va_start(ap, fmt);
+	(void)re_vsdprintf(&r->res->why, fmt, ap);
+	va_end(ap);
+
+	return EPROTO;
+}
+
+
+/* ------------------------------------------------------------ decisions */
+
+static void decision_destructor(void *data)
+{
+	struct decision_entry *de = data;
+
+	hash_unlink(&de->he);
+	mem_deref(de->key);
+}
+
+
+static bool decision_cmp(struct le *le, void *arg)
+{
+	const struct decision_entry *de = le->data;
+
+	return 0 == strcmp(de->key, arg);
+}
+
+
+static void decision_handler(const struct decision *d, void *arg)
+{
+	struct runner *r = arg;
+	const struct rule *rule = rule_get(d->rule);
+	struct decision_entry *de;
+	char *key = NULL;
+
+	if (re_sdprintf(&key, "%r %u", &d->msg->callid, d->msg->cseq.num))
+		return;
+
+	/* a retransmitted request is decided once; a new one replaces */
+	de = mem_zalloc(sizeof(*de), decision_destructor);
+	if (!de) {
+		mem_deref(key);
+		return;
+	}
+
+	de->key = key;
+	(void)re_snprintf(de->rule, sizeof(de->rule), "%s",
+			  rule ? rule->name : "RFC3261");
+	hash_append(r->decisions, hash_joaat_str(key), &de->he, de);
+
+	if (r->opts->verbose)
+		(void)re_fprintf(stderr, "    registrar: %H\n", decision_print,
+				 d);
+}
+
+
+static void guard_handler(uint16_t scode, const char *reason,
+			  const char *detail, const struct sa *src,
+			  const char *transport, const char *method, void *arg)
+{
+	struct runner *r = arg;
+	(void)reason;
+
+	if (r->opts->verbose)
+		(void)re_fprintf(stderr, "    registrar: REG-MSG-2 %u %s from "
+				 "%J/%s: %s\n", scode, method, src, transport,
+				 detail);
+}
+
+
+/* the rule that answered a response's request, NULL: unknown */
+static const char *decision_of(struct runner *r, const struct sip_msg *msg,
+			       char *buf, size_t sz)
+{
+	char key[256], body[256];
+	struct le *le;
+	struct pl rule;
+
+	if (!msg)
+		return NULL;
+
+	(void)re_snprintf(key, sizeof(key), "%r %u", &msg->callid,
+			  msg->cseq.num);
+
+	if (r->sr) {
+		le = hash_lookup(r->decisions, hash_joaat_str(key),
+				 decision_cmp, key);
+		if (!le)
+			return NULL;
+		/* the newest decision on that request */
+		while (le->next && decision_cmp(le->next, key))
+			le = le->next;
+		(void)re_snprintf(buf, sz, "%s",
+				  ((struct decision_entry *)le->data)->rule);
+		return buf;
+	}
+
+	if (r->opts->control) {
+		char path[300];
+
+		(void)re_snprintf(path, sizeof(path),
+				  "/decisions?call_id=%r&cseq=%u",
+				  &msg->callid, msg->cseq.num);
+		if (ctlclient_request(r->opts->control, "GET", path, body,
+				      sizeof(body)) == 200 &&
+		    !re_regex(body, strlen(body), "\"rule\":\"[^\"]+\"",
+			      &rule)) {
+			(void)re_snprintf(buf, sz, "%r", &rule);
+			return buf;
+		}
+	}
+
+	return NULL;
+}
+
+
+/* ---------------------------------------------------------------- loop */
+
+static void timeout_handler(void *arg)
+{
+	struct runner *r = arg;
+
+	r->timed_out = true;
+	re_cancel();
+}
+
+
+typedef bool (pred_h)(struct runner *r, void *arg);
+
+/* run the loop until pred holds or ms of real time pass */
+static bool wait_until(struct runner *r, pred_h *pred, void *arg,
+		       uint64_t ms)
+{
+	if (pred(r, arg))
+		return true;
+
+	r->timed_out = false;
+	tmr_start(&r->tmr, ms, timeout_handler, r);
+
+	while (!r->timed_out && !pred(r, arg))
+		(void)re_main(NULL);
+
+	tmr_cancel(&r->tmr);
+
+	return pred(r, arg);
+}
+
+
+static bool never(struct runner *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+
+	return false;
+}
+
+
+/* -------------------------------------------------------------- phones */
+
+static int start_op(struct rphone *rp, const struct sc_step *st);
+
+
+static void start_queued(struct runner *r)
+{
+	while (r->inflight < OP_WINDOW && r->queuepos < r->queuen) {
+		struct rphone *rp = r->queue[r->queuepos++];
+
+		if (start_op(rp, r->qstep)) {
+			rp->pending = false;
+			continue;
+		}
+	}
+}
+
+
+static void phone_event(struct phone *phone, const struct phone_event *ev,
+			void *arg)
+{
+	struct rphone *rp = arg;
+	struct runner *r = rp->run;
+	(void)phone;
+
+	switch (ev->type) {
+
+	case PHONE_EV_SENT:
+		if (!ev->retrans) {
+			rp->sent++;
+			if ((unsigned)ev->op < PHONE_OPS)
+				rp->sent_op[ev->op]++;
+			r->res->messages++;
+		}
+		break;
+
+	case PHONE_EV_DONE:
+		if (ev->msg) {
+			mem_deref(rp->final);
+			rp->final = mem_ref((void *)ev->msg);
+		}
+		rp->err = ev->err;
+		rp->op = ev->op;
+		if ((unsigned)ev->op < PHONE_OPS)
+			rp->unconsumed[ev->op]++;
+		if (rp->pending) {
+			rp->pending = false;
+			r->inflight--;
+			start_queued(r);
+		}
+		break;
+
+	default:
+		break;
+	}
+
+	if (r->opts->verbose && ev->type != PHONE_EV_SENT)
+		(void)re_fprintf(stderr, "    %s: %s %s %u%s%r\n",
+				 phone_name(phone), phone_event_name(ev->type),
+				 phone_op_name(ev->op), ev->scode,
+				 ev->reason.l ? " " : "", &ev->reason);
+
+	re_cancel();
+}
+
+
+static int start_op(struct rphone *rp, const struct sc_step *st)
+{
+	struct runner *r = rp->run;
+	int err;
+
+	switch (st->type) {
+
+	case SC_REGISTER:
+		err = st->has_req ? phone_send(rp->phone, &st->req) :
+			phone_register(rp->phone);
+		break;
+
+	case SC_REFRESH:
+		err = phone_register(rp->phone);
+		break;
+
+	case SC_UNREGISTER:
+		err = phone_unregister(rp->phone, st->wildcard);
+		break;
+
+	case SC_FETCH:
+		err = phone_fetch(rp->phone);
+		break;
+
+	default:
+		return EINVAL;
+	}
+
+	if (err) {
+		set_verdict(r, VERDICT_FAIL, st->pos.line, NULL,
+			    "%s: the phone could not send: %m",
+			    rp->sp->name, err);
+		return err;
+	}
+
+	rp->pending = true;
+	r->inflight++;
+
+	return 0;
+}
+
+
+static struct rphone *rphone_find(struct runner *r, const char *name)
+{
+	const struct sc_phone *sp = scenario_phone(r->sc, name);
+	size_t i = sp ? (size_t)(sp - r->sc->phonev) : r->phonec;
+
+	return i < r->phonec ? &r->phonev[i] : NULL;
+}
+
+
+static bool none_busy(struct runner *r, void *arg)
+{
+	const struct sc_step *st = arg;
+
+	for (size_t i = 0; i < st->phonec; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+		if (rp && phone_busy(rp->phone))
+			return false;
+	}
+
+	return true;
+}
+
+
+static bool ops_done(struct runner *r, void *arg)
+{
+	(void)arg;
+
+	return r->inflight == 0 && r->queuepos >= r->queuen;
+}
+
+
+/* queue the operation for every phone of the step (no waiting) */
+static int queue_ops(struct runner *r, const struct sc_step *st)
+{
+	struct rphone **q;
+
+	if (!wait_until(r, none_busy, (void *)st, BUSY_TIMEOUT_MS))
+		return set_verdict(r, VERDICT_FAIL, st->pos.line, NULL,
+				   "a phone was still busy with its own "
+				   "REGISTER after %u s", BUSY_TIMEOUT_MS /
+				   1000);
+
+	q = mem_zalloc((r->queuen - r->queuepos + st->phonec) * sizeof(*q) +
+		       1, NULL);
+	if (!q)
+		return ENOMEM;
+
+	/* keep what is still waiting from an earlier step of a parallel */
+	for (size_t i = r->queuepos; i < r->queuen; i++)
+		q[i - r->queuepos] = r->queue[i];
+	r->queuen -= r->queuepos;
+	r->queuepos = 0;
+
+	for (size_t i = 0; i < st->phonec; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+
+		if (rp)
+			q[r->queuen++] = rp;
+	}
+
+	mem_deref(r->queue);
+	r->queue = q;
+	r->qstep = st;
+	r->last_op = st;
+
+	/* phones of this step are told apart from the expect's baseline */
+	for (size_t i = 0; i < st->phonec; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+		if (rp)
+			memset(rp->unconsumed, 0, sizeof(rp->unconsumed));
+	}
+
+	start_queued(r);
+
+	return r->res->verdict == VERDICT_PASS ? 0 : EPROTO;
+}
+
+
+static int wait_ops(struct runner *r, const struct sc_step *st,
+		    size_t phonec)
+{
+	uint64_t ms = st->within_ms ? st->within_ms :
+		OP_TIMEOUT_MS + 2 * (uint64_t)phonec;
+
+	if (!wait_until(r, ops_done, NULL, ms))
+		return set_verdict(r, VERDICT_FAIL, st->pos.line, NULL,
+				   "%u phone(s) had no final response after "
+				   "%llu ms", r->inflight + (unsigned)(r->queuen -
+				   r->queuepos), (unsigned long long)ms);
+
+	return 0;
+}
+
+
+/* ------------------------------------------------------------- expects */
+
+static bool header_matches(const struct sip_msg *msg, const char *name,
+			   const regex_t *re, bool *present)
+{
+	bool hit = false;
+
+	*present = false;
+
+	for (struct le *le = msg->hdrl.head; le; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		char val[1024];
+
+		if (pl_strcasecmp(&h->name, name))
+			continue;
+
+		*present = true;
+		(void)pl_strcpy(&h->val, val, sizeof(val));
+		if (re && !regexec(re, val, 0, NULL, 0))
+			hit = true;
+	}
+
+	return hit;
+}
+
+
+/* Contact values, whether in one header line or several */
+static unsigned contact_count(const struct sip_msg *msg)
+{
+	return sip_msg_hdr_count(msg, SIP_HDR_CONTACT);
+}
+
+
+static const char *state_word(enum sc_state_check s)
+{
+	switch (s) {
+
+	case SC_STATE_REGISTERED: return "registered";
+	case SC_STATE_FAILED:     return "failed";
+	case SC_STATE_EXPIRED:    return "expired";
+	case SC_STATE_IDLE:       return "idle";
+	default:                  return "any";
+	}
+}
+
+
+static bool state_holds(enum sc_state_check want, enum phone_state st)
+{
+	switch (want) {
+
+	case SC_STATE_REGISTERED: return st == PHONE_ST_REGISTERED;
+	case SC_STATE_FAILED:     return st == PHONE_ST_FAILED;
+	case SC_STATE_EXPIRED:    return st == PHONE_ST_EXPIRED;
+	case SC_STATE_IDLE:       return st == PHONE_ST_IDLE;
+	default:                  return true;
+	}
+}
+
+
+struct op_wait {
+	struct rphone *rp;
+	enum phone_op op;
+};
+
+
+static bool op_seen(struct runner *r, void *arg)
+{
+	struct op_wait *ow = arg;
+	(void)r;
+
+	return ow->rp->unconsumed[ow->op] > 0 && !ow->rp->pending &&
+		!phone_busy(ow->rp->phone);
+}
+
+
+static bool phone_idle(struct runner *r, void *arg)
+{
+	struct rphone *rp = arg;
+	(void)r;
+
+	return !rp->pending && !phone_busy(rp->phone);
+}
+
+
+/*
+ * The rule a failed check stands for: the expect's when the scenario is
+ * about it, else the scenario's own (a 200 expected by REG-EXP-1 in a
+ * REG-AUTH-6 scenario breaks REG-AUTH-6).
+ */
+static const char *rule_for(const struct runner *r, const struct sc_expect *e)
+{
+	for (size_t i = 0; e->rule && i < r->sc->rulec; i++) {
+		if (!strcmp(r->sc->rulev[i], e->rule))
+			return e->rule;
+	}
+
+	return r->sc->rulec ? r->sc->rulev[0] : e->rule;
+}
+
+
+static int check_phone(struct runner *r, const struct sc_step *st,
+		       const struct sc_expect *e, struct rphone *rp)
+{
+	const char *name = rp->sp->name;
+	const struct sip_msg *m;
+	unsigned line = st->pos.line;
+	uint64_t within = st->within_ms ? st->within_ms : OP_TIMEOUT_MS;
+	char got[160] = "", rulebuf[32];
+	const char *rule;
+
+	if (e->has_op) {
+		struct op_wait ow = {rp, e->op};
+
+		if (!wait_until(r, op_seen, &ow, within))
+			return set_verdict(r, VERDICT_FAIL, line,
+					   rule_for(r, e),
+					   "%s: expected a %s to end within "
+					   "%llu ms; none did", name,
+					   phone_op_name(e->op),
+					   (unsigned long long)within);
+		rp->unconsumed[e->op] = 0;
+	}
+	else if (!wait_until(r, phone_idle, rp, within)) {
+		return set_verdict(r, VERDICT_FAIL, line, rule_for(r, e),
+				   "%s: still waiting for a final response "
+				   "after %llu ms", name,
+				   (unsigned long long)within);
+	}
+
+	m = rp->final;
+	rule = decision_of(r, m, rulebuf, sizeof(rulebuf));
+	if (m)
+		(void)re_snprintf(got, sizeof(got), "%u %r%s%s%s", m->scode,
+				  &m->reason, rule ? " (registrar: " : "",
+				  rule ? rule : "", rule ? ")" : "");
+	else
+		(void)re_snprintf(got, sizeof(got), "no response (%m)",
+				  rp->err);
+
+	if (e->status && (!m || m->scode != e->status))
+		return set_verdict(r, VERDICT_FAIL, line, rule_for(r, e),
+				   "%s: expected status %u%s%s, got %s", name,
+				   e->status, e->rule ? " " : "",
+				   e->rule ? e->rule : "", got);
+
+	if (e->reason) {
+		regex_t re;
+		char reason[256] = "";
+
+		if (m)
+			(void)pl_strcpy(&m->reason, reason, sizeof(reason));
+		if (regcomp(&re, e->reason, REG_EXTENDED | REG_NOSUB))
+			return set_verdict(r, VERDICT_FAIL, line, NULL,
+					   "bad reason regex");
+		if (!m || regexec(&re, reason, 0, NULL, 0)) {
+			regfree(&re);
+			return set_verdict(r, VERDICT_FAIL, line,
+					   rule_for(r, e),
+					   "%s: expected a reason matching "
+					   "/%s/, got %s", name, e->reason,
+					   got);
+		}
+		regfree(&re);
+	}
+
+	for (size_t i = 0; i < e->hdrc; i++) {
+		const struct sc_header_check *hc = &e->hdrv[i];
+		bool present = false, hit = false;
+		regex_t re;
+
+		if (!m)
+			return set_verdict(r, VERDICT_FAIL, line,
+					   rule_for(r, e), "%s: expected "
+					   "header %s, got %s", name,
+					   hc->name, got);
+
+		if (hc->regex) {
+			if (regcomp(&re, hc->regex, REG_EXTENDED | REG_NOSUB))
+				return set_verdict(r, VERDICT_FAIL, line,
+						   NULL, "bad header regex");
+			hit = header_matches(m, hc->name, &re, &present);
+			regfree(&re);
+			if (!hit) {
+				const struct sip_hdr *h =
+					sip_msg_xhdr(m, hc->name);
+				return set_verdict(r, VERDICT_FAIL, line,
+					rule_for(r, e), "%s: expected %s "
+					"matching /%s/, got %s%r%s in %s",
+					name, hc->name, hc->regex,
+					h ? "'" : "", h ? &h->val : NULL,
+					h ? "'" : "no such header", got);
+			}
+		}
+		else {
+			(void)header_matches(m, hc->name, NULL, &present);
+			if (present)
+				return set_verdict(r, VERDICT_FAIL, line,
+						   rule_for(r, e),
+						   "%s: expected no %s "
+						   "header in %s", name,
+						   hc->name, got);
+		}
+	}
+
+	if (e->granted >= 0 &&
+	    (!m || m->scode >= 300 ||
+	     (int64_t)phone_granted(rp->phone) != e->granted))
+		return set_verdict(r, VERDICT_FAIL, line, rule_for(r, e),
+				   "%s: expected %lld s granted to its "
+				   "contact, got %u s in %s", name,
+				   (long long)e->granted,
+				   phone_granted(rp->phone), got);
+
+	if (e->contacts >= 0 && (!m || contact_count(m) != e->contacts))
+		return set_verdict(r, VERDICT_FAIL, line, rule_for(r, e),
+				   "%s: expected %lld Contact header(s), got "
+				   "%u in %s", name, (long long)e->contacts,
+				   m ? contact_count(m) : 0, got);
+
+	if (e->rule) {
+		if (!r->sr && !r->opts->control) {
+			r->res->unchecked++;   /* known where state is */
+			return 0;
+		}
+		if (!rule || strcmp(rule, e->rule))
+			return set_verdict(r, VERDICT_FAIL, line, e->rule,
+					   "%s: expected the registrar to "
+					   "decide by %s, got %s", name,
+					   e->rule, got);
+	}
+
+	if (e->state != SC_STATE_ANY &&
+	    !state_holds(e->state, phone_state(rp->phone)))
+		return set_verdict(r, VERDICT_FAIL, line, rule_for(r, e),
+				   "%s: expected state %s, got %s (last: %s)",
+				   name, state_word(e->state),
+				   phone_state_name(phone_state(rp->phone)),
+				   got);
+
+	return 0;
+}
+
+
+/* "alice" -> "alice@domain"; the host lower-case as the registrar keys */
+static void aor_full(const struct runner *r, const char *aor, char *buf,
+		     size_t sz)
+{
+	const char *at = strchr(aor, '@');
+	size_t i;
+
+	(void)re_snprintf(buf, sz, "%s%s%s", aor, at ? "" : "@",
+			  at ? "" : r->domain);
+
+	at = strchr(buf, '@');
+	for (i = at ? (size_t)(at - buf) : 0; at && buf[i]; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+}
+
+
+static int check_bindings(struct runner *r, const struct sc_step *st,
+			  const struct sc_expect *e)
+{
+	char aor[300], path[400], body[16384];
+	long long count = -1;
+	struct pl n;
+
+	aor_full(r, e->aor, aor, sizeof(aor));
+
+	if (!r->sr && !r->opts->control) {
+		r->res->unchecked++;
+		return 0;
+	}
+
+	if (r->sr) {
+		count = location_count_aor(sim_registrar_location(r->sr),
+					   aor);
+	}
+	else if (r->opts->control) {
+		(void)re_snprintf(path, sizeof(path), "/bindings?aor=%s", aor);
+		if (ctlclient_request(r->opts->control, "GET", path, body,
+				      sizeof(body)) == 200 &&
+		    !re_regex(body, strlen(body), "\"count\":[0-9]+", &n))
+			count = pl_u32(&n);
+		else
+			return set_verdict(r, VERDICT_ERROR, st->pos.line,
+					   NULL, "the control API did not "
+					   "list the bindings of %s", aor);
+	}
+
+	if (e->binding_count >= 0 && count != e->binding_count)
+		return set_verdict(r, VERDICT_FAIL, st->pos.line,
+				   rule_for(r, e), "bindings of %s: expected "
+				   "%lld, the registrar has %lld", aor,
+				   (long long)e->binding_count, count);
+
+	return 0;
+}
+
+
+static int run_expect(struct runner *r, const struct sc_step *st,
+		      char *const *phonev, size_t phonec)
+{
+	const struct sc_expect *e = &st->expect;
+	int err = 0;
+
+	for (size_t i = 0; i < phonec && !err; i++) {
+		struct rphone *rp = rphone_find(r, phonev[i]);
+
+		if (rp)
+			err = check_phone(r, st, e, rp);
+	}
+
+	if (!err && e->has_bindings)
+		err = check_bindings(r, st, e);
+
+	return err;
+}
+
+
+struct sent_snapshot {
+	struct runner *r;
+	const struct sc_step *st;
+	unsigned *before;
+};
+
+
+static unsigned sent_of(const struct rphone *rp, const struct sc_step *st)
+{
+	if (st->has_expect && st->expect.has_op &&
+	    (unsigned)st->expect.op < PHONE_OPS)
+		return rp->sent_op[st->expect.op];
+
+	return rp->sent;
+}
+
+
+static int run_expect_no(struct runner *r, const struct sc_step *st)
+{
+	unsigned *before = mem_zalloc((st->phonec + 1) * sizeof(unsigned),
+				      NULL);
+	uint64_t within = st->within_ms ? st->within_ms : 1000;
+	int err = 0;
+
+	if (!before)
+		return ENOMEM;
+
+	for (size_t i = 0; i < st->phonec; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+		before[i] = rp ? sent_of(rp, st) : 0;
+	}
+
+	(void)wait_until(r, never, NULL, within);
+
+	for (size_t i = 0; i < st->phonec && !err; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+
+		if (rp && sent_of(rp, st) != before[i])
+			err = set_verdict(r, VERDICT_FAIL, st->pos.line,
+					  r->sc->rulec ? r->sc->rulev[0] :
+					  NULL, "%s: expected no request "
+					  "within %llu ms, it sent %u",
+					  rp->sp->name,
+					  (unsigned long long)within,
+					  sent_of(rp, st) - before[i]);
+	}
+
+	mem_deref(before);
+
+	return err;
+}
+
+
+static int run_advance(struct runner *r, const struct sc_step *st)
+{
+	char path[64], body[256];
+
+	if (!r->sr && r->opts->control) {
+		(void)re_snprintf(path, sizeof(path), "/clock/advance?ms=%llu",
+				  (unsigned long long)st->ms);
+		if (ctlclient_request(r->opts->control, "POST", path, body,
+				      sizeof(body)) != 200)
+			return set_verdict(r, VERDICT_ERROR, st->pos.line,
+					   NULL, "the control API did not "
+					   "advance the target's clock");
+	}
+
+	/* a registrar we do not drive: short spans pass in real time */
+	if (!r->sr && !r->opts->control) {
+		(void)wait_until(r, never, NULL, st->ms);
+		return 0;
+	}
+
+	vclock_advance(st->ms);
+	vtimer_poll();
+
+	/* one turn of the loop: what came due fires now (expiries, the
+	 * first request of each due refresh) */
+	(void)wait_until(r, never, NULL, 1);
+
+	return 0;
+}
+
+
+/* --------------------------------------------------------------- steps */
+
+static bool is_op(enum sc_step_type t)
+{
+	return t == SC_REGISTER || t == SC_REFRESH || t == SC_UNREGISTER ||
+		t == SC_FETCH;
+}
+
+
+static int run_steps(struct runner *r, const struct sc_step *stepv,
+		     size_t stepc);
+
+
+static int run_step(struct runner *r, const struct sc_step *st)
+{
+	int err = 0;
+
+	r->res->steps++;
+
+	if (r->opts->verbose)
+		(void)re_fprintf(stderr, "  step at line %u\n", st->pos.line);
+
+	switch (st->type) {
+
+	case SC_REGISTER:
+	case SC_REFRESH:
+	case SC_UNREGISTER:
+	case SC_FETCH:
+		err = queue_ops(r, st);
+		if (!err)
+			err = wait_ops(r, st, st->phonec);
+		if (!err && st->has_expect)
+			err = run_expect(r, st, st->phonev, st->phonec);
+		break;
+
+	case SC_EXPECT:
+		if (st->phonec)
+			err = run_expect(r, st, st->phonev, st->phonec);
+		else if (r->last_op)
+			err = run_expect(r, st, r->last_op->phonev,
+					 r->last_op->phonec);
+		else
+			err = run_expect(r, st, NULL, 0);
+		break;
+
+	case SC_EXPECT_NO:
+		err = run_expect_no(r, st);
+		break;
+
+	case SC_ADVANCE:
+		err = run_advance(r, st);
+		break;
+
+	case SC_WAIT:
+		(void)wait_until(r, never, NULL, st->ms);
+		break;
+
+	case SC_PARALLEL: {
+		size_t phones = 0;
+
+		/* operations start together; other steps follow in order */
+		for (size_t i = 0; i < st->stepc && !err; i++) {
+			if (is_op(st->stepv[i].type)) {
+				err = queue_ops(r, &st->stepv[i]);
+				phones += st->stepv[i].phonec;
+			}
+		}
+		if (!err)
+			err = wait_ops(r, st, phones);
+		for (size_t i = 0; i < st->stepc && !err; i++) {
+			const struct sc_step *c = &st->stepv[i];
+
+			if (is_op(c->type) && c->has_expect)
+				err = run_expect(r, c, c->phonev, c->phonec);
+			else if (!is_op(c->type))
+				err = run_step(r, c);
+		}
+		break;
+	}
+
+	case SC_REPEAT:
+		for (uint32_t i = 0; i < st->count && !err; i++)
+			err = run_steps(r, st->stepv, st->stepc);
+		break;
+	}
+
+	return err;
+}
+
+
+static int run_steps(struct runner *r, const struct sc_step *stepv,
+		     size_t stepc)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < stepc && !err; i++)
+		err = run_step(r, &stepv[i]);
+
+	return err;
+}
+
+
+/* --------------------------------------------------------------- setup */
+
+static int start_registrar(struct runner *r)
+{
+	struct sim_registrar_opts o;
+	struct sa listen, tls;
+	bool need_tls = false;
+	int err;
+
+	for (size_t i = 0; i < r->sc->phonec; i++) {
+		if (r->sc->phonev[i].conf.tp == SIP_TRANSP_TLS)
+			need_tls = true;
+	}
+
+	(void)sa_set_str(&listen, "127.0.0.1", 0);
+	(void)sa_set_str(&tls, "127.0.0.1", 0);
+	memset(&o, 0, sizeof(o));
+	o.listen = &listen;
+	o.tls = need_tls ? &tls : NULL;
+	o.dh = decision_handler;
+	o.guardh = guard_handler;
+	o.arg = r;
+
+	err = sim_registrar_alloc(&r->sr, r->cfg, &o);
+	if (err)
+		return set_verdict(r, VERDICT_ERROR, 0, NULL, "the registrar "
+				   "could not start on 127.0.0.1: %m", err);
+
+	(void)sim_registrar_laddr(r->sr, SIP_TRANSP_UDP, &r->reg_addr[0]);
+	(void)sim_registrar_laddr(r->sr, SIP_TRANSP_TCP, &r->reg_addr[1]);
+	if (need_tls)
+		(void)sim_registrar_laddr(r->sr, SIP_TRANSP_TLS,
+					  &r->reg_addr[2]);
+
+	return 0;
+}
+
+
+/* phones of one entry with `share: N` go N to a socket, in order */
+static bool same_socket_group(const struct sc_phone *a,
+			      const struct sc_phone *b)
+{
+	return a && b && a->share && a->share == b->share &&
+		!strcmp(a->group, b->group) && a->conf.tp == b->conf.tp;
+}
+
+
+size_t runner_sockets_needed(const struct scenario *sc)
+{
+	size_t n = 0, fill = 0;
+
+	for (size_t i = 0; sc && i < sc->phonec; i++) {
+		const struct sc_phone *sp = &sc->phonev[i];
+
+		if (!sp->share) {
+			n++;
+			continue;
+		}
+
+		if (!i || !same_socket_group(&sc->phonev[i - 1], sp) ||
+		    fill == sp->share) {
+			n++;
+			fill = 0;
+		}
+		fill++;
+	}
+
+	return n;
+}
+
+
+static int start_phones(struct runner *r)
+{
+	struct phone_stack *stack = NULL;
+	size_t fill = 0;
+	int err = 0;
+
+	r->phonev = mem_zalloc((r->sc->phonec + 1) * sizeof(*r->phonev),
+			       NULL);
+	if (!r->phonev)
+		return ENOMEM;
+
+	for (size_t i = 0; i < r->sc->phonec; i++) {
+		const struct sc_phone *sp = &r->sc->phonev[i];
+		struct rphone *rp = &r->phonev[i];
+		struct phone_conf conf = sp->conf;
+
+		rp->run = r;
+		rp->sp = sp;
+		r->phonec++;
+
+		if (!sp->has_domain || !conf.domain)
+			conf.domain = r->domain;
+		conf.registrar = r->reg_addr[conf.tp == SIP_TRANSP_TLS ? 2 :
+					     conf.tp == SIP_TRANSP_TCP ? 1 : 0];
+
+		if (sp->share) {
+			if (!stack || fill == sp->share ||
+			    !same_socket_group(&r->sc->phonev[i - 1], sp)) {
+				stack = mem_deref(stack);
+				fill = 0;
+				err = phone_stack_alloc(&stack, conf.tp, NULL);
+				if (err)
+					break;
+			}
+			conf.stack = stack;
+			fill++;
+		}
+		else {
+			stack = mem_deref(stack);
+		}
+
+		err = phone_alloc(&rp->phone, &conf, phone_event, rp);
+		if (err)
+			break;
+	}
+
+	/* the phones hold the stacks now */
+	mem_deref(stack);
+
+	if (err)
+		return set_verdict(r, VERDICT_ERROR,
+				   r->phonec ? r->phonev[r->phonec - 1].sp->pos.line
+				   : 0, NULL, "phone %s could not start: %m",
+				   r->phonec ? r->phonev[r->phonec - 1].sp->name
+				   : "?", err);
+
+	return 0;
+}
+
+
+static void runner_close(struct runner *r)
+{
+	tmr_cancel(&r->tmr);
+
+	for (size_t i = 0; i < r->phonec; i++) {
+		mem_deref(r->phonev[i].phone);
+		mem_deref(r->phonev[i].final);
+	}
+
+	mem_deref(r->phonev);
+	mem_deref(r->queue);
+	mem_deref(r->sr);
+	if (r->decisions)
+		hash_flush(r->decisions);
+	mem_deref(r->decisions);
+	mem_deref(r->cfg);
+}
+
+
+/* the longest single advance, anywhere in the steps */
+static uint64_t max_advance(const struct sc_step *stepv, size_t stepc)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < stepc; i++) {
+		uint64_t x = stepv[i].type == SC_ADVANCE ? stepv[i].ms :
+			max_advance(stepv[i].stepv, stepv[i].stepc);
+		if (x > m)
+			m = x;
+	}
+
+	return m;
+}
+
+
+int runner_run(struct run_result **resp, const struct scenario *sc,
+	       const struct run_opts *opts)
+{
+	static const struct run_opts no_opts;
+	struct run_result *res;
+	struct runner r;
+	uint64_t t0 = tmr_jiffies();
+	int err;
+
+	if (!resp || !sc)
+		return EINVAL;
+
+	if (!opts)
+		opts = &no_opts;
+
+	res = mem_zalloc(sizeof(*res), result_destructor);
+	if (!res)
+		return ENOMEM;
+
+	memset(&r, 0, sizeof(r));
+	tmr_init(&r.tmr);
+	r.sc = sc;
+	r.opts = opts;
+	r.res = res;
+
+	vclock_reset();
+
+	/* virtual time cannot be had from a registrar we do not drive;
+	 * a few seconds can be waited for */
+	if (opts->target && !opts->control &&
+	    max_advance(sc->stepv, sc->stepc) > REAL_ADVANCE_MAX_MS) {
+		set_verdict(&r, VERDICT_SKIP, 0, NULL, "needs the registrar's "
+			    "clock (advance %llus): give the control API of a "
+			    "sim-registrar target (--control)",
+			    (unsigned long long)max_advance(sc->stepv,
+							    sc->stepc) / 1000);
+		goto out;
+	}
+
+	err = sc->config ? 0 : reg_config_default(&r.cfg);
+	if (sc->config)
+		r.cfg = mem_ref(sc->config);
+	if (err || !r.cfg || !r.cfg->domainc) {
+		set_verdict(&r, VERDICT_ERROR, 0, NULL, "no configuration");
+		goto out;
+	}
+	(void)re_snprintf(r.domain, sizeof(r.domain), "%s",
+			  r.cfg->domainv[0].name);
+
+	err = hash_alloc(&r.decisions, DECISION_HSIZE);
+	if (err)
+		goto out;
+
+	if (opts->target) {
+		r.reg_addr[0] = *opts->target;
+		r.reg_addr[1] = *opts->target;
+		r.reg_addr[2] = *opts->target;
+		if (opts->control) {
+			char body[256];
+			if (ctlclient_request(opts->control, "POST", "/reset",
+					      body, sizeof(body)) != 200) {
+				set_verdict(&r, VERDICT_ERROR, 0, NULL,
+					    "the control API did not answer");
+				goto out;
+			}
+		}
+	}
+	else if (start_registrar(&r)) {
+		goto out;
+	}
+
+	if (start_phones(&r))
+		goto out;
+
+	(void)run_steps(&r, sc->stepv, sc->stepc);
+
+ out:
+	runner_close(&r);
+	res->real_ms = tmr_jiffies() - t0;
+	res->virtual_ms = vclock_offset() + res->real_ms;
+	*resp = res;
+
+	return 0;
+}
