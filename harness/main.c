@@ -20,6 +20,7 @@
 #include "phone.h"
 #include "scenario.h"
 #include "lint.h"
+#include "probe.h"
 #include "runner.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
@@ -233,6 +234,21 @@ static int cmd_run(int argc, char *argv[])
 		fprintf(stderr, "harness: cannot start: %s\n", strerror(err));
 		status = EXIT_INFRA;
 		goto out;
+	}
+
+	/* a target that answers nothing is an infrastructure failure, not
+	 * every scenario's */
+	if (ro.target) {
+		err = probe_target(ro.target, "example.sip.us1.twilio.com",
+				   2000);
+		if (err) {
+			(void)re_fprintf(stderr, "harness: target %J does not "
+					 "answer OPTIONS: %m\n", ro.target,
+					 err);
+			status = EXIT_INFRA;
+			libre_close();
+			goto out;
+		}
 	}
 
 	for (size_t i = 0; i < filec; i++) {

@@ -1163,6 +1163,14 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 
 	vclock_reset();
 
+	/* a target has the configuration it has */
+	if (opts->target && sc->config) {
+		set_verdict(&r, VERDICT_SKIP, 0, NULL, "needs a registrar "
+			    "configured as its `registrar: config:` says; the "
+			    "target runs its own");
+		goto out;
+	}
+
 	/* virtual time cannot be had from a registrar we do not drive;
 	 * a few seconds can be waited for */
 	if (opts->target && !opts->control &&

@@ -24,6 +24,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
 REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
+HARNESS=${HARNESS:-$BUILD/harness}
+TOP=$ROOT
 SIPP=${SIPP:-sipp}
 PYTHON=${PYTHON:-python3}
 PORT_BASE=${PORT_BASE:-15060}
@@ -50,6 +52,10 @@ TESTS=(
 	malformed_cseq_suffix
 	tls_options
 	bad_config
+	harness_detects_failure
+	harness_bad_scenario
+	harness_unreachable
+	harness_target_control
 )
 
 # ---------------------------------------------------------------- helpers
@@ -396,6 +402,61 @@ test_bad_config() {
 	[[ $rc == 2 ]] || { fail "bad config: exit status $rc, expected 2"; return 1; }
 	grep -q "^$T/bad.yaml:3:5: unknown key 'colour'" "$T/registrar.log" ||
 		{ fail "bad config: no file:line:col error: $(cat "$T/registrar.log")"; return 1; }
+}
+
+# the harness judges: a wrong expectation fails with file:line, what was
+# expected, what arrived and the rule; exit status 1
+test_harness_detects_failure() {
+	local rc out=$T/harness.out
+	"$HARNESS" run "$TOP/tests/harness/must-fail-eleventh.yaml" >"$out" 2>&1
+	rc=$?
+	[[ $rc == 1 ]] || { fail "harness exit $rc, expected 1: $(cat "$out")"; return 1; }
+	grep -q "must-fail-eleventh.yaml:44: desk-11: expected status 200, got 403 Forbidden (registrar: REG-LIM-AOR)" "$out" ||
+		{ fail "no file:line/expected/got line: $(cat "$out")"; return 1; }
+	grep -q "^    breaks REG-LIM-AOR$" "$out" || { fail "no rule named: $(cat "$out")"; return 1; }
+	grep -q "^0 passed, 1 failed, 0 skipped$" "$out" || { fail "bad summary: $(cat "$out")"; return 1; }
+}
+
+# a bad scenario: every error as file:line:col, exit status 2, nothing run
+test_harness_bad_scenario() {
+	local rc out=$T/harness.out f=$TOP/tests/harness/bad-scenario.yaml
+	"$HARNESS" run "$f" >"$out" 2>&1
+	rc=$?
+	[[ $rc == 2 ]] || { fail "harness exit $rc, expected 2: $(cat "$out")"; return 1; }
+	grep -q "bad-scenario.yaml:2:9: unknown rule ID 'REG-NOPE-1'" "$out" &&
+	grep -q "bad-scenario.yaml:6:5: unknown key 'colour'" "$out" &&
+	grep -q "bad-scenario.yaml:8:15: undefined phone 'nobody'" "$out" ||
+		{ fail "missing file:line:col errors: $(cat "$out")"; return 1; }
+	"$HARNESS" lint "$f" >"$out" 2>&1
+	rc=$?
+	[[ $rc == 2 ]] || { fail "lint exit $rc, expected 2"; return 1; }
+	"$HARNESS" lint "$TOP/scenarios" >"$out" 2>&1 ||
+		{ fail "lint of scenarios/ failed: $(cat "$out")"; return 1; }
+}
+
+# a target that answers nothing: exit status 3, said once
+test_harness_unreachable() {
+	local rc out=$T/harness.out port
+	pick_port port || { fail "no free port"; return 1; }
+	"$HARNESS" run --target "127.0.0.1:$port" "$TOP/scenarios/registration" >"$out" 2>&1
+	rc=$?
+	[[ $rc == 3 ]] || { fail "harness exit $rc, expected 3: $(cat "$out")"; return 1; }
+	grep -q "does not answer OPTIONS" "$out" || { fail "no reason: $(cat "$out")"; return 1; }
+}
+
+# an external sim-registrar with its control API: clock, state and rules
+# through HTTP; scenarios with a config of their own are skipped
+test_harness_target_control() {
+	local rc out=$T/harness.out cport
+	pick_port cport || { fail "no free port"; return 1; }
+	start_registrar --control "127.0.0.1:$cport" || return 1
+	"$HARNESS" run --target "127.0.0.1:$PORT" --control "127.0.0.1:$cport" \
+		"$TOP/scenarios/registration" >"$out" 2>&1
+	rc=$?
+	[[ $rc == 0 ]] || { fail "harness exit $rc: $(grep -A3 '^FAIL' "$out")"; return 1; }
+	grep -Eq "^[1-9][0-9]* passed, 0 failed, [0-9]+ skipped$" "$out" || { fail "bad summary: $(tail -1 "$out")"; return 1; }
+	grep -q "skipped: needs a registrar configured as its" "$out" || { fail "config scenarios not skipped"; return 1; }
+	expect_log "^REG-LIM-AOR 403 REGISTER alice@$D_RE"
 }
 
 # ------------------------------------------------------------------ driver
