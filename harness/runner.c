@@ -12,6 +12,7 @@
 #include <regex.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <re.h>
 #include "vclock.h"
 #include "vtimer.h"
@@ -70,6 +71,10 @@ struct runner {
 	const struct sc_step *qstep;
 	const struct sc_step *last_op;  /* expect's default phones         */
 	struct run_result *res;
+	size_t msgcap;
+	size_t stepcap;
+	unsigned cur_line;          /* the step running now               */
+	uint64_t t0;                /* tmr_jiffies() at the start          */
 };
 
 
@@ -77,6 +82,13 @@ static void result_destructor(void *data)
 {
 	struct run_result *res = data;
 
+	for (size_t i = 0; i < res->msgc; i++) {
+		mem_deref(res->msgv[i].text);
+		mem_deref(res->msgv[i].summary);
+	}
+
+	mem_deref(res->msgv);
+	mem_deref(res->stepv);
 	mem_deref(res->why);
 	mem_deref(res->rule);
 }
@@ -222,6 +234,88 @@ static const char *decision_of(struct runner *r, const struct sip_msg *msg,
 }
 
 
+/* ----------------------------------------------------------- recording */
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+
+static void *grow(void *v, size_t *cap, size_t n, size_t elem)
+{
+	size_t c = *cap ? *cap * 2 : 64;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+
+	/* libre 1.1.0's mem_realloc(NULL, n) returns NULL */
+	nv = v ? mem_realloc(v, c * elem) : mem_alloc(c * elem, NULL);
+	if (nv)
+		*cap = c;
+
+	return nv;
+}
+
+
+static void record_msg(struct runner *r, struct rphone *rp,
+		       const struct phone_event *ev)
+{
+	struct run_result *res = r->res;
+	const struct sip_msg *m = ev->msg;
+	struct run_msg *rm;
+	void *v;
+
+	if (!m || !m->mb)
+		return;
+
+	if (res->msgc >= RUN_MSG_MAX) {
+		res->msgs_dropped++;
+		return;
+	}
+
+	v = grow(res->msgv, &r->msgcap, res->msgc, sizeof(*res->msgv));
+	if (!v)
+		return;
+	res->msgv = v;
+
+	rm = &res->msgv[res->msgc];
+	memset(rm, 0, sizeof(*rm));
+	rm->wall_us = wall_us();
+	rm->virtual_ms = vclock_offset();
+	rm->phone = rp->sp->name;
+	rm->from_phone = ev->type == PHONE_EV_SENT;
+	rm->retrans = ev->retrans;
+	rm->src = m->src;
+	rm->dst = m->dst;
+	rm->tp = m->tp;
+	rm->line = r->cur_line;
+
+	if (re_sdprintf(&rm->text, "%b", m->mb->buf, m->mb->end))
+		return;
+
+	if (m->req)
+		(void)re_sdprintf(&rm->summary, "%r", &m->met);
+	else {
+		char rb[24];
+
+		(void)re_sdprintf(&rm->summary, "%u %r", m->scode,
+				  &m->reason);
+		/* in-process only: a control API call per message is dear */
+		if (r->sr && decision_of(r, m, rb, sizeof(rb)))
+			(void)re_snprintf(rm->rule, sizeof(rm->rule), "%s",
+					  rb);
+	}
+
+	res->msgc++;
+}
+
+
 /* ---------------------------------------------------------------- loop */
 
 static void timeout_handler(void *arg)
@@ -287,6 +381,9 @@ static void phone_event(struct phone *phone, const struct phone_event *ev,
 	struct rphone *rp = arg;
 	struct runner *r = rp->run;
 	(void)phone;
+
+	if (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE)
+		record_msg(r, rp, ev);
 
 	switch (ev->type) {
 
@@ -881,7 +978,67 @@ static int run_steps(struct runner *r, const struct sc_step *stepv,
 		     size_t stepc);
 
 
+static const char *step_kind(enum sc_step_type t)
+{
+	switch (t) {
+
+	case SC_REGISTER:   return "register";
+	case SC_REFRESH:    return "refresh";
+	case SC_UNREGISTER: return "unregister";
+	case SC_FETCH:      return "fetch";
+	case SC_EXPECT:     return "expect";
+	case SC_EXPECT_NO:  return "expect_no";
+	case SC_ADVANCE:    return "advance";
+	case SC_WAIT:       return "wait";
+	case SC_PARALLEL:   return "parallel";
+	default:            return "repeat";
+	}
+}
+
+
+static int run_step_body(struct runner *r, const struct sc_step *st);
+
+
 static int run_step(struct runner *r, const struct sc_step *st)
+{
+	struct run_result *res = r->res;
+	unsigned outer = r->cur_line;
+	size_t idx = res->stepc;
+	uint64_t t = tmr_jiffies();
+	int err;
+
+	if (res->stepc < RUN_STEP_MAX) {
+		void *v = grow(res->stepv, &r->stepcap, res->stepc,
+			       sizeof(*res->stepv));
+		if (v) {
+			struct run_step *rs;
+
+			res->stepv = v;
+			rs = &res->stepv[res->stepc++];
+			memset(rs, 0, sizeof(*rs));
+			rs->line = st->pos.line;
+			rs->kind = step_kind(st->type);
+			rs->start_ms = t - r->t0;
+			rs->virtual_ms = vclock_offset();
+		}
+	}
+
+	r->cur_line = st->pos.line;
+	err = run_step_body(r, st);
+	r->cur_line = outer;
+
+	if (idx < res->stepc) {
+		res->stepv[idx].real_ms = tmr_jiffies() - t;
+		res->stepv[idx].verdict = err ? (res->verdict ==
+						 VERDICT_PASS ? VERDICT_FAIL :
+						 res->verdict) : VERDICT_PASS;
+	}
+
+	return err;
+}
+
+
+static int run_step_body(struct runner *r, const struct sc_step *st)
 {
 	int err = 0;
 
@@ -1155,11 +1312,14 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	if (!res)
 		return ENOMEM;
 
+	res->wall_start_us = vclock_wall_ms() * 1000;
+
 	memset(&r, 0, sizeof(r));
 	tmr_init(&r.tmr);
 	r.sc = sc;
 	r.opts = opts;
 	r.res = res;
+	r.t0 = t0;
 
 	vclock_reset();
 

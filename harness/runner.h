@@ -27,6 +27,32 @@ enum verdict {
 	VERDICT_ERROR,              /* the infrastructure failed           */
 };
 
+/* one SIP message between a phone and the registrar, for the reports */
+struct run_msg {
+	uint64_t wall_us;           /* wall clock, µs since the epoch      */
+	uint64_t virtual_ms;        /* the scenario's virtual time offset  */
+	const char *phone;          /* the phone's name (scenario-owned)   */
+	bool from_phone;            /* phone -> registrar (a request)      */
+	bool retrans;               /* a UDP retransmission                */
+	struct sa src;
+	struct sa dst;
+	int tp;                     /* enum sip_transp                     */
+	char *text;                 /* the whole message                   */
+	char *summary;              /* "REGISTER" / "407 Proxy Auth..."    */
+	char rule[24];              /* responses: the registrar's rule     */
+	unsigned line;              /* the step it belongs to              */
+};
+
+/* one step as run (repeat and parallel bodies are steps too) */
+struct run_step {
+	unsigned line;
+	const char *kind;           /* "register", "expect", "advance", ... */
+	enum verdict verdict;       /* PASS, or FAIL for the failing one   */
+	uint64_t start_ms;          /* real ms since the scenario began    */
+	uint64_t real_ms;
+	uint64_t virtual_ms;        /* virtual offset when it began        */
+};
+
 struct run_result {
 	enum verdict verdict;
 	char *why;                  /* FAIL/SKIP/ERROR: what happened      */
@@ -39,7 +65,15 @@ struct run_result {
 	unsigned unchecked;         /* checks of registrar state (rule,
 				       bindings) a target without control
 				       API could not answer               */
+	uint64_t wall_start_us;     /* when it began, µs since the epoch   */
+	struct run_msg *msgv;       /* SIP messages (at most RUN_MSG_MAX)  */
+	size_t msgc;
+	size_t msgs_dropped;        /* beyond RUN_MSG_MAX                  */
+	struct run_step *stepv;
+	size_t stepc;
 };
+
+enum { RUN_MSG_MAX = 200000, RUN_STEP_MAX = 100000 };
 
 int runner_run(struct run_result **resp, const struct scenario *sc,
 	       const struct run_opts *opts);
