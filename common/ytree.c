@@ -11,8 +11,10 @@
 #include <yaml.h>
 #include <re.h>
 #include "ytree.h"
+#include "textfile.h"
 
-enum { MAX_ERRORS = 200, MAX_DEPTH = 64, MAX_ANCHORS = 256 };
+enum { MAX_ERRORS = 200, MAX_DEPTH = 64, MAX_ANCHORS = 256,
+       MAX_FILE_SIZE = 64 * 1024 * 1024 };
 
 struct anchor {
 	char *name;
@@ -390,17 +392,17 @@ int ydoc_load_str(struct ydoc **docp, const char *name, const char *text,
 int ydoc_load_file(struct ydoc **docp, const char *path)
 {
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	FILE *f;
+	size_t len = 0;
 	int err;
 
 	if (!docp || !path)
 		return EINVAL;
 
-	f = fopen(path, "rb");
-	if (!f) {
+	err = textfile_read(&text, &len, path, MAX_FILE_SIZE);
+	if (err) {
 		struct ydoc *doc;
-		err = errno;
+
+		/* a document that only carries the error, for the caller */
 		if (!load(&doc, path, "x", 1)) {
 			(void)ydoc_errorf(doc, NULL, "cannot read: %s",
 					  strerror(err));
@@ -408,29 +410,6 @@ int ydoc_load_file(struct ydoc **docp, const char *path)
 		}
 		return err;
 	}
-
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *t = text ? mem_realloc(text, cap + 65536) :
-				mem_alloc(65536, NULL);
-			if (!t) {
-				fclose(f);
-				mem_deref(text);
-				return ENOMEM;
-			}
-			text = t;
-			cap += 65536;
-		}
-
-		n = fread(text + len, 1, cap - len, f);
-		if (n == 0)
-			break;
-		len += n;
-	}
-
-	fclose(f);
 
 	err = load(docp, path, text, len);
 	mem_deref(text);

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <re.h>
 #include "ytree.h"
+#include "textfile.h"
 #include "config.h"
 #include "rules.h"
 #include "scenario.h"
@@ -2565,73 +2566,7 @@ static int load_root(struct loader *ld)
 /* the whole file, as text (kept for inline configs) */
 static int read_file(const char *path, char **textp, size_t *lenp)
 {
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
-	int err = 0;
-	FILE *f;
-
-	f = fopen(path, "rb");
-	if (!f)
-		return errno;
-
-	if (fstat(fileno(f), &st)) {
-		err = errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = EISDIR;
-		goto out;
-	}
-
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *t;
-
-			if (cap >= MAX_FILE_SIZE) {
-				err = EFBIG;
-				goto out;
-			}
-			t = text ? mem_realloc(text, cap + 65536) :
-				mem_alloc(65536, NULL);
-			if (!t) {
-				err = ENOMEM;
-				goto out;
-			}
-			text = t;
-			cap += 65536;
-		}
-
-		n = fread(text + len, 1, cap - len - 1, f);
-		if (n == 0)
-			break;
-		len += n;
-	}
-
-	if (ferror(f))
-		err = EIO;
-
- out:
-	fclose(f);
-
-	if (err) {
-		mem_deref(text);
-		return err;
-	}
-
-	if (!text) {
-		text = mem_alloc(1, NULL);
-		if (!text)
-			return ENOMEM;
-	}
-
-	text[len] = '\0';
-	*textp = text;
-	*lenp  = len;
-
-	return 0;
+	return textfile_read(textp, lenp, path, MAX_FILE_SIZE);
 }
 
 

@@ -67,6 +67,7 @@
 #include <strings.h>
 #include <re.h>
 #include "ytree.h"
+#include "textfile.h"
 #include "config.h"
 
 enum {
@@ -1429,9 +1430,8 @@ int reg_config_load_file(struct reg_config **cfgp, const char *path,
 			 char *errbuf, size_t errsz)
 {
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	FILE *f;
-	int err = 0;
+	size_t len = 0;
+	int err;
 
 	if (errbuf && errsz)
 		errbuf[0] = '\0';
@@ -1442,59 +1442,16 @@ int reg_config_load_file(struct reg_config **cfgp, const char *path,
 	}
 
 	/* read here, not in ytree, to tell "cannot read" from bad YAML */
-	f = fopen(path, "rb");
-	if (!f) {
-		err = errno;
-		goto fail;
+	err = textfile_read(&text, &len, path, MAX_FILE_SIZE);
+	if (err) {
+		if (errbuf && errsz)
+			(void)snprintf(errbuf, errsz, "%s: cannot read: %s",
+				       path, strerror(err));
+		return err;
 	}
 
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *t;
-
-			if (cap >= MAX_FILE_SIZE) {
-				err = EFBIG;
-				break;
-			}
-
-			/* libre 1.1.0's mem_realloc(NULL, n) returns NULL */
-			t = text ? mem_realloc(text, cap + 65536) :
-				mem_alloc(cap + 65536, NULL);
-			if (!t) {
-				err = ENOMEM;
-				break;
-			}
-			text = t;
-			cap += 65536;
-		}
-
-		n = fread(text + len, 1, cap - len, f);
-		if (n == 0) {
-			if (ferror(f))
-				err = errno ? errno : EIO;
-			break;
-		}
-		len += n;
-	}
-
-	fclose(f);
-
-	if (err)
-		goto fail;
-
-	err = reg_config_load_str(cfgp, path, text ? text : "", len, errbuf,
-				  errsz);
+	err = reg_config_load_str(cfgp, path, text, len, errbuf, errsz);
 	mem_deref(text);
-
-	return err;
-
- fail:
-	mem_deref(text);
-	if (errbuf && errsz)
-		(void)snprintf(errbuf, errsz, "%s: cannot read: %s", path,
-			       strerror(err));
 
 	return err;
 }

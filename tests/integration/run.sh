@@ -90,26 +90,7 @@ fail() {
 # NEXT_PORT upward (never one handed out before in this run)
 pick_port() {
 	local p
-	p=$("$PYTHON" - "$NEXT_PORT" <<'EOF'
-import socket, sys
-p = int(sys.argv[1])
-while p < 65000:
-    ok = True
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            ok = False
-        finally:
-            s.close()
-    if ok:
-        print(p)
-        sys.exit(0)
-    p += 1
-sys.exit(1)
-EOF
-	) || return 1
+	p=$("$PYTHON" "$ROOT/tests/lib/free_port.py" "$NEXT_PORT") || return 1
 	NEXT_PORT=$((p + 1))
 	printf -v "$1" '%s' "$p"
 }

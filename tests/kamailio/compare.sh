@@ -30,25 +30,7 @@ trap '"$HERE/stop.sh" "$WORK/k" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 mapfile -t FILES < <(cd "$TOP" && grep -L '^registrar:' scenarios/registration/*.yaml | sort)
 
 free_port() {
-	python3 - "$1" <<'PY'
-import socket, sys
-p = int(sys.argv[1])
-while p < 65000:
-    ok = True
-    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(("127.0.0.1", p))
-        except OSError:
-            ok = False
-        finally:
-            s.close()
-    if ok:
-        print(p)
-        sys.exit(0)
-    p += 1
-sys.exit(1)
-PY
+	python3 "$TOP/tests/lib/free_port.py" "$1"
 }
 
 passed=0
