@@ -37,6 +37,8 @@ struct bnode {
 };
 
 struct location {
+	location_change_h *changeh;   /* commits, for persistence        */
+	void *change_arg;
 	struct hash *aors;
 	struct list idle;         /* AOR records without bindings         */
 	uint32_t aorc;
@@ -604,6 +606,33 @@ static int bnode_set(struct bnode *bn, const struct binding_update *upd,
 }
 
 
+static void notify(struct location *loc, const struct binding *b,
+		   uint32_t domain, bool removed)
+{
+	if (loc->changeh)
+		loc->changeh(b, domain, removed, loc->change_arg);
+}
+
+
+/* drop, telling the change handler first (expiry does not tell) */
+static void binding_remove(struct location *loc, struct bnode *bn)
+{
+	notify(loc, &bn->b, bn->rec->domain, true);
+	binding_drop(loc, bn);
+}
+
+
+void location_set_change_handler(struct location *loc, location_change_h *h,
+				 void *arg)
+{
+	if (!loc)
+		return;
+
+	loc->changeh = h;
+	loc->change_arg = arg;
+}
+
+
 int location_commit(struct location *loc, const struct binding_update *upd)
 {
 	struct aor_rec *rec;
@@ -621,7 +650,7 @@ int location_commit(struct location *loc, const struct binding_update *upd)
 
 	if (upd->remove_all) {
 		while (rec->bindl.head)
-			binding_drop(loc, rec->bindl.head->data);
+			binding_remove(loc, rec->bindl.head->data);
 		return 0;
 	}
 
@@ -631,7 +660,7 @@ int location_commit(struct location *loc, const struct binding_update *upd)
 
 		if (!ch->expires) {
 			if (bn)
-				binding_drop(loc, bn);
+				binding_remove(loc, bn);
 			continue;
 		}
 
@@ -641,6 +670,7 @@ int location_commit(struct location *loc, const struct binding_update *upd)
 			heap_down(loc, bn->hidx);
 			if (err)
 				return err;
+			notify(loc, &bn->b, rec->domain, false);
 			continue;
 		}
 
@@ -663,10 +693,63 @@ int location_commit(struct location *loc, const struct binding_update *upd)
 		loc->domain_count[rec->domain]++;
 		loc->account_count++;
 		list_unlink(&rec->idle_le);
+		notify(loc, &bn->b, rec->domain, false);
 	}
 
 	if (!rec->bindc)
 		rec_idle(rec);
+
+	return 0;
+}
+
+
+int location_restore(struct location *loc, const struct binding *b,
+		     uint32_t domain)
+{
+	struct binding_change ch;
+	struct binding_update upd;
+	struct bnode *bn;
+	struct aor_rec *rec;
+	uint64_t now = vclock_now();
+	int err;
+
+	if (!loc || !b || !b->aor || !b->key || !b->uri ||
+	    domain >= loc->domainc)
+		return EINVAL;
+
+	if (b->expires_at <= now)
+		return 0;                 /* lapsed while we were away */
+
+	memset(&upd, 0, sizeof(upd));
+	upd.aor = b->aor;
+	upd.domain = domain;
+	upd.callid = b->callid;
+	upd.cseq = b->cseq;
+	upd.transport = b->transport;
+	upd.source = b->source;
+	upd.user_agent = b->user_agent;
+	ch.uri = b->uri;
+	ch.key = b->key;
+	ch.expires = b->granted ? b->granted : 1;
+	upd.changev = &ch;
+	upd.changec = 1;
+
+	/* a commit without telling the change handler: it is the source */
+	location_change_h *h = loc->changeh;
+	loc->changeh = NULL;
+	err = location_commit(loc, &upd);
+	loc->changeh = h;
+	if (err)
+		return err;
+
+	rec = rec_find(loc, b->aor);
+	bn = rec ? bnode_find(rec, b->key) : NULL;
+	if (bn) {
+		bn->b.expires_at = b->expires_at;
+		bn->b.updated_at = b->updated_at;
+		heap_up(loc, bn->hidx);
+		heap_down(loc, bn->hidx);
+	}
 
 	return 0;
 }

@@ -35,6 +35,10 @@ struct location;
 typedef bool (location_binding_h)(const struct binding *b, uint32_t domain,
 				  void *arg);
 
+/* a binding set or removed by a commit (not by expiry) */
+typedef void (location_change_h)(const struct binding *b, uint32_t domain,
+				 bool removed, void *arg);
+
 int  location_alloc(struct location **locp, uint32_t domainc);
 void location_reset(struct location *loc);
 void location_purge(struct location *loc);          /* drop expired ones */
@@ -91,5 +95,12 @@ struct update_effect {
 int location_plan(struct location *loc, const struct binding_update *upd,
 		  struct update_effect *eff);
 int location_commit(struct location *loc, const struct binding_update *upd);
+
+void location_set_change_handler(struct location *loc, location_change_h *h,
+				 void *arg);
+/* put back a binding saved earlier (its expires_at on this clock); one
+ * that has lapsed is left out */
+int  location_restore(struct location *loc, const struct binding *b,
+		      uint32_t domain);
 
 #endif

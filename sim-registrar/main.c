@@ -14,7 +14,8 @@
 static const char usage[] =
 	"usage: sim-registrar [--config FILE] [--listen IP:PORT] "
 	"[--tls IP:PORT]\n"
-	"                     [--control IP:PORT] [-v] [--print-config]\n"
+	"                     [--control IP:PORT] [--state FILE] [-v]\n"
+	"                     [--print-config]\n"
 	"\n"
 	"  --config FILE     YAML configuration (default: the embedded one,\n"
 	"                    see --print-config)\n"
@@ -22,6 +23,8 @@ static const char usage[] =
 	"picks one)\n"
 	"  --tls IP:PORT     also TLS, with a self-signed certificate\n"
 	"  --control IP:PORT HTTP+JSON control API (off unless given)\n"
+	"  --state FILE      keep the bindings in FILE (and FILE.journal):\n"
+	"                    they survive a restart, kill -9 included\n"
 	"  -v                log full SIP messages too\n"
 	"  --print-config    print the embedded default configuration\n";
 
@@ -52,6 +55,7 @@ int main(int argc, char *argv[])
 		{"listen",       required_argument, NULL, 'l'},
 		{"tls",          required_argument, NULL, 't'},
 		{"control",      required_argument, NULL, 'C'},
+		{"state",        required_argument, NULL, 's'},
 		{"verbose",      no_argument,       NULL, 'v'},
 		{"print-config", no_argument,       NULL, 'p'},
 		{"help",         no_argument,       NULL, 'h'},
@@ -69,11 +73,12 @@ int main(int argc, char *argv[])
 	(void)sa_set_str(&listen, "127.0.0.1", 5060);
 	opts.listen = &listen;
 
-	while ((c = getopt_long(argc, argv, "c:l:t:C:vph", longopts,
+	while ((c = getopt_long(argc, argv, "c:l:t:C:s:vph", longopts,
 				NULL)) != -1) {
 		switch (c) {
 
 		case 'c': config = optarg; break;
+		case 's': opts.state = optarg; break;
 		case 'v': opts.verbose = true; break;
 
 		case 'l':
@@ -149,8 +154,12 @@ int main(int argc, char *argv[])
 		(void)re_fprintf(stderr, ", %J (TLS)", &a);
 	if (!sim_registrar_control_laddr(sr, &a))
 		(void)re_fprintf(stderr, ", control http://%J/", &a);
-	(void)re_fprintf(stderr, "; config %s, %u domain(s)\n", cfg->source,
+	(void)re_fprintf(stderr, "; config %s, %u domain(s)", cfg->source,
 			 cfg->domainc);
+	if (opts.state)
+		(void)re_fprintf(stderr, "; state %s, %u binding(s) restored",
+				 opts.state, sim_registrar_restored(sr));
+	(void)re_fprintf(stderr, "\n");
 
 	err = re_main(signal_handler);
 

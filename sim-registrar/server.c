@@ -9,6 +9,7 @@
 #include "location.h"
 #include "registrar.h"
 #include "control.h"
+#include "persist.h"
 #include "guard.h"
 #include "sipcheck.h"
 #include "sim_registrar.h"
@@ -34,6 +35,7 @@ struct sim_registrar {
 	struct registrar *reg;
 	struct control *ctl;
 	struct guard *guard;
+	struct persist *persist;
 	struct decision_rec *ring;
 	uint32_t ringpos;
 	bool verbose;
@@ -48,6 +50,7 @@ static void destructor(void *data)
 	struct sim_registrar *sr = data;
 
 	mem_deref(sr->ctl);
+	mem_deref(sr->persist);
 	mem_deref(sr->lsnr);
 	mem_deref(sr->reg);
 	mem_deref(sr->guard);
@@ -217,6 +220,12 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	if (err)
 		goto out;
 
+	if (opts->state) {
+		err = persist_open(&sr->persist, opts->state, sr->loc, cfg);
+		if (err)
+			goto out;
+	}
+
 	err = registrar_alloc(&sr->reg, sr->sip, cfg, sr->loc, log_decision,
 			      sr);
 	if (err)
@@ -280,6 +289,13 @@ void sim_registrar_reset(struct sim_registrar *sr)
 		return;
 
 	registrar_reset(sr->reg);
+	persist_reset(sr->persist);
+}
+
+
+unsigned sim_registrar_restored(const struct sim_registrar *sr)
+{
+	return sr ? persist_loaded(sr->persist) : 0;
 }
 
 

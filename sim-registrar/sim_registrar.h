@@ -21,6 +21,7 @@ struct sim_registrar_opts {
 	const struct sa *listen;   /* UDP and TCP; port 0 picks one        */
 	const struct sa *tls;      /* NULL: no TLS                         */
 	const struct sa *control;  /* NULL: no control API                 */
+	const char *state;         /* state file (persist.h), or NULL      */
 	bool verbose;              /* full messages in the log             */
 	decision_h *dh;            /* NULL: one line per decision, stderr  */
 	guard_h *guardh;           /* undecodable requests; NULL: stderr   */
@@ -39,6 +40,7 @@ int  sim_registrar_control_laddr(const struct sim_registrar *sr,
 struct location *sim_registrar_location(const struct sim_registrar *sr);
 const struct reg_config *sim_registrar_config(const struct sim_registrar *sr);
 void sim_registrar_reset(struct sim_registrar *sr);
+unsigned sim_registrar_restored(const struct sim_registrar *sr);
 
 /* the rule ID of a recent decision on the request (Call-ID, CSeq) */
 const char *sim_registrar_decision(const struct sim_registrar *sr,

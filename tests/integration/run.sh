@@ -56,6 +56,7 @@ TESTS=(
 	harness_bad_scenario
 	harness_unreachable
 	harness_target_control
+	state_survives_kill9
 )
 
 # ---------------------------------------------------------------- helpers
@@ -438,6 +439,30 @@ test_harness_target_control() {
 	grep -Eq "^[1-9][0-9]* passed, 0 failed, [0-9]+ skipped$" "$out" || { fail "bad summary: $(tail -1 "$out")"; return 1; }
 	grep -q "skipped: needs a registrar configured as its" "$out" || { fail "config scenarios not skipped"; return 1; }
 	expect_log "^REG-LIM-AOR 403 REGISTER alice@$D_RE"
+}
+
+# --state: bindings survive kill -9 and a restart, with their expiry
+test_state_survives_kill9() {
+	local cport state=$T/state body pid
+	pick_port cport || { fail "no free port"; return 1; }
+	start_registrar --state "$state" --control "127.0.0.1:$cport" || return 1
+	sipp_run reg_digest.xml u1 || return 1
+	body=$(curl -s "http://127.0.0.1:$cport/bindings") || true
+	[[ $body == *'"count":1'* ]] || { fail "no binding before the kill: $body"; return 1; }
+	pid=$REG_PID
+	kill -KILL "$pid"; wait "$pid" 2>/dev/null; REG_PID=""
+	[[ -s $state.journal || -s $state ]] || { fail "nothing written to $state"; return 1; }
+	cp "$T/registrar.log" "$T/registrar-1.log"
+	start_registrar --state "$state" --control "127.0.0.1:$cport" || return 1
+	grep -q "state $state, 1 binding(s) restored" "$T/registrar.log" ||
+		{ fail "restart did not restore: $(head -2 "$T/registrar.log")"; return 1; }
+	body=$(curl -s "http://127.0.0.1:$cport/bindings?aor=alice@$DOMAIN") || true
+	[[ $body == *'"count":1'* && $body =~ \"expires_in\":(29[0-9]|300) ]] ||
+		{ fail "binding not back with its expiry: $body"; return 1; }
+	# it lapses across the restart too: the clock moves past it
+	curl -s -X POST "http://127.0.0.1:$cport/clock/advance?s=301" >/dev/null
+	body=$(curl -s "http://127.0.0.1:$cport/bindings") || true
+	[[ $body == *'"count":0'* ]] || { fail "binding did not lapse: $body"; return 1; }
 }
 
 # ------------------------------------------------------------------ driver
