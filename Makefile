@@ -20,7 +20,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
-            python3 kamailio
+            python3 kamailio tshark chromium
 
 # Library sources: every .c of a part except its program's main.
 LIB_SRC  := $(wildcard common/*.c) \
@@ -58,6 +58,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
+	    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	    case "$$missing" in *kamailio*) \
 	      systemctl disable --now kamailio >/dev/null 2>&1 || true;; esac; \
@@ -98,6 +99,7 @@ unit: deps $(UNIT_BIN)
 integration: all
 	BUILD=$(BUILD) bash tests/integration/run.sh
 	./$(BUILD)/harness run scenarios/
+	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 
 test: unit integration

@@ -2,7 +2,7 @@
  * @file main.c  harness: replays YAML scenarios and judges the results
  *
  *   harness run  [--target HOST:PORT] [--control HOST:PORT]
- *                [--filter RULE|NAME] [-v] PATH...
+ *                [--filter RULE|NAME] [--report DIR] [-v] PATH...
  *   harness lint PATH...
  *
  * Exit status: 0 every scenario passed (or was skipped), 1 some failed,
@@ -22,12 +22,14 @@
 #include "lint.h"
 #include "probe.h"
 #include "runner.h"
+#include "ctlclient.h"
+#include "report.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
 
 static const char usage[] =
 	"usage: harness run  [--target HOST:PORT] [--control HOST:PORT]\n"
-	"                    [--filter RULE|NAME] [-v] PATH...\n"
+	"                    [--filter RULE|NAME] [--report DIR] [-v] PATH...\n"
 	"       harness lint PATH...\n"
 	"\n"
 	"  run    replay scenario files (or folders of them) and judge them;\n"
@@ -39,6 +41,8 @@ static const char usage[] =
 	"  --control HOST:PORT  the target's control API (a sim-registrar)\n"
 	"  --filter RULE|NAME   only scenarios covering RULE, or whose name\n"
 	"                       or file contains NAME\n"
+	"  --report DIR         write junit.xml, results.json, report.html,\n"
+	"                       report.md and trace.pcap into DIR\n"
 	"  -v                   every step, phone event and decision\n"
 	"\n"
 	"exit status: 0 all passed, 1 some failed, 2 bad usage or scenario,\n"
@@ -135,12 +139,37 @@ static void progress(bool tty, size_t i, size_t n, unsigned pass,
 }
 
 
+/* the registrar profile a report names: the target's, through its
+ * control API, else the embedded default's */
+static void report_profile(char *buf, size_t sz, const struct run_opts *ro)
+{
+	char body[1024];
+	struct pl p;
+
+	if (!ro->target) {
+		(void)re_snprintf(buf, sz, "default");
+		return;
+	}
+
+	if (ro->control &&
+	    ctlclient_request(ro->control, "GET", "/health", body,
+			      sizeof(body)) == 200 &&
+	    !re_regex(body, strlen(body), "\"profile\":\"[^\"]*\"", &p)) {
+		(void)re_snprintf(buf, sz, "%r", &p);
+		return;
+	}
+
+	(void)re_snprintf(buf, sz, "unknown (the target's own)");
+}
+
+
 static int cmd_run(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{"target",  required_argument, NULL, 't'},
 		{"control", required_argument, NULL, 'c'},
 		{"filter",  required_argument, NULL, 'f'},
+		{"report",  required_argument, NULL, 'r'},
 		{"verbose", no_argument,       NULL, 'v'},
 		{"help",    no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -151,6 +180,10 @@ static int cmd_run(int argc, char *argv[])
 	struct run_opts ro;
 	struct sa target, control;
 	const char *filter = NULL;
+	const char *report_dir = NULL;
+	struct report_entry *entv = NULL;
+	size_t entc = 0;
+	uint64_t started_us = report_now_us();
 	unsigned bad = 0, pass = 0, fail = 0, skip = 0, errors = 0;
 	size_t max_phones = 0, selected = 0, done = 0;
 	bool tty = isatty(STDERR_FILENO);
@@ -158,7 +191,7 @@ static int cmd_run(int argc, char *argv[])
 
 	memset(&ro, 0, sizeof(ro));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:c:f:vh", longopts, NULL))
+	while ((c = getopt_long(argc, argv, "t:c:f:r:vh", longopts, NULL))
 	       != -1) {
 		switch (c) {
 
@@ -175,6 +208,7 @@ static int cmd_run(int argc, char *argv[])
 			break;
 
 		case 'f': filter = optarg; break;
+		case 'r': report_dir = optarg; break;
 		case 'v': ro.verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:  fputs(usage, stderr); return EXIT_USAGE;
@@ -251,6 +285,17 @@ static int cmd_run(int argc, char *argv[])
 		}
 	}
 
+	/* --report: every result is kept for the writers */
+	if (report_dir) {
+		entv = calloc(filec + 1, sizeof(*entv));
+		if (!entv) {
+			fprintf(stderr, "harness: out of memory\n");
+			status = EXIT_INFRA;
+			libre_close();
+			goto out;
+		}
+	}
+
 	for (size_t i = 0; i < filec; i++) {
 		struct run_result *res = NULL;
 		const struct scenario *sc = scv[i];
@@ -262,6 +307,8 @@ static int cmd_run(int argc, char *argv[])
 
 		if (runner_run(&res, sc, &ro) || !res) {
 			errors++;
+			if (entv)
+				entv[entc++].sc = sc;
 			continue;
 		}
 
@@ -304,7 +351,12 @@ static int cmd_run(int argc, char *argv[])
 		}
 		fflush(stdout);
 
-		mem_deref(res);
+		if (entv) {
+			entv[entc].sc = sc;
+			entv[entc++].res = res;
+		}
+		else
+			mem_deref(res);
 	}
 
 	if (tty)
@@ -315,9 +367,52 @@ static int cmd_run(int argc, char *argv[])
 
 	status = errors ? EXIT_INFRA : fail ? EXIT_FAILED : 0;
 
+	if (report_dir) {
+		struct report_run rr;
+		char target_s[128], profile[64];
+
+		if (ro.control)
+			(void)re_snprintf(target_s, sizeof(target_s),
+					  "%J (control API %J)", ro.target,
+					  ro.control);
+		else if (ro.target)
+			(void)re_snprintf(target_s, sizeof(target_s), "%J",
+					  ro.target);
+		else
+			(void)re_snprintf(target_s, sizeof(target_s),
+					  "in-process sim-registrar");
+		report_profile(profile, sizeof(profile), &ro);
+
+		memset(&rr, 0, sizeof(rr));
+		rr.version = SIPCONFORM_VERSION;
+		rr.profile = profile;
+		rr.target = target_s;
+		rr.filter = filter;
+		rr.external = ro.target != NULL;
+		rr.started_us = started_us;
+		rr.finished_us = report_now_us();
+		rr.entryv = entv;
+		rr.entryc = entc;
+
+		err = report_write(report_dir, &rr);
+		if (err) {
+			fprintf(stderr, "harness: cannot write the report into "
+				"%s: %s\n", report_dir, strerror(err));
+			status = EXIT_INFRA;
+		}
+		else
+			printf("report: %s/report.html (junit.xml, "
+			       "results.json, report.md, trace.pcap)\n",
+			       report_dir);
+
+		for (size_t i = 0; i < entc; i++)
+			mem_deref((struct run_result *)entv[i].res);
+	}
+
 	libre_close();
 
  out:
+	free(entv);
 	for (size_t i = 0; scv && i < filec; i++)
 		mem_deref(scv[i]);
 	free(scv);

@@ -110,7 +110,6 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 	struct sip_msg *msg = NULL;
 	struct regtx *rtx;
 	struct mbuf *mb;
-	(void)tp;
 
 	if (!tx || !ps->watchc)
 		return;
@@ -132,6 +131,7 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 
 	msg->src = *src;
 	msg->dst = *dst;
+	msg->tp = tp;
 
 	rtx = tx_find(ps, msg);
 	if (rtx)

@@ -1,0 +1,269 @@
+/**
+ * @file json.c  results.json: one document with every scenario, step,
+ * verdict, rule ID, timing (real and virtual) and SIP message.  The
+ * schema is in reports/README.md; "schema" names its version.
+ */
+
+#include <string.h>
+#include <re.h>
+#include "rules.h"
+#include "scenario.h"
+#include "runner.h"
+#include "report.h"
+
+
+static int json_u64(struct re_printf *pf, const char *key, uint64_t v,
+		    bool comma)
+{
+	return re_hprintf(pf, "%s\"%s\":%llu", comma ? "," : "", key,
+			  (unsigned long long)v);
+}
+
+
+static int json_kstr(struct re_printf *pf, const char *key, const char *v,
+		     bool comma)
+{
+	int err = re_hprintf(pf, "%s\"%s\":", comma ? "," : "", key);
+
+	return err | report_json_str(pf, v);
+}
+
+
+static int json_time(struct re_printf *pf, const char *key, uint64_t us,
+		     bool comma)
+{
+	int err = re_hprintf(pf, "%s\"%s\":\"", comma ? "," : "", key);
+
+	err |= report_iso_time(pf, us);
+
+	return err | re_hprintf(pf, "\"");
+}
+
+
+static int json_message(struct re_printf *pf, const struct run_result *res,
+			const struct run_msg *m, size_t idx)
+{
+	size_t n = m->text ? strlen(m->text) : 0;
+	uint64_t rel = m->wall_us > res->wall_start_us ?
+		m->wall_us - res->wall_start_us : 0;
+	int err = 0;
+
+	err |= re_hprintf(pf, "\n      {\"index\":%zu", idx);
+	err |= json_u64(pf, "wall_us", m->wall_us, true);
+	err |= json_time(pf, "time", m->wall_us, true);
+	err |= json_u64(pf, "real_us", rel, true);
+	err |= json_u64(pf, "virtual_ms", m->virtual_ms, true);
+	err |= json_kstr(pf, "phone", m->phone, true);
+	err |= re_hprintf(pf, ",\"direction\":\"%s\"", m->from_phone ?
+			  "phone->registrar" : "registrar->phone");
+	err |= re_hprintf(pf, ",\"src\":\"%J\",\"dst\":\"%J\"", &m->src,
+			  &m->dst);
+	err |= re_hprintf(pf, ",\"transport\":\"%s\"",
+			  report_tp_name(m->tp));
+	err |= re_hprintf(pf, ",\"retransmission\":%s",
+			  m->retrans ? "true" : "false");
+	err |= re_hprintf(pf, ",\"line\":%u", m->line);
+	err |= json_kstr(pf, "summary", m->summary, true);
+	err |= json_kstr(pf, "rule", m->rule[0] ? m->rule : NULL, true);
+	err |= re_hprintf(pf, ",\"bytes\":%zu", n);
+	err |= json_kstr(pf, "text", m->text, true);
+	if (m->text && !report_utf8_valid(m->text, n)) {
+		err |= re_hprintf(pf, ",\"text_base64\":\"");
+		err |= base64_print(pf, (const uint8_t *)m->text, n);
+		err |= re_hprintf(pf, "\"");
+	}
+	err |= re_hprintf(pf, "}");
+
+	return err;
+}
+
+
+static int json_failure(struct re_printf *pf, const struct report_entry *e)
+{
+	const struct run_result *res = e->res;
+	char subject[256], expected[512], actual[512];
+	bool split;
+	int err = 0;
+
+	split = report_why_split(res->why, subject, sizeof(subject),
+				 expected, sizeof(expected), actual,
+				 sizeof(actual));
+
+	err |= re_hprintf(pf, "{\"line\":%u", res->line);
+	err |= json_kstr(pf, "step", res->line ?
+			 report_step_kind(res, res->line) : NULL, true);
+	err |= json_kstr(pf, "rule", res->rule, true);
+	err |= json_kstr(pf, "why", res->why, true);
+	err |= json_kstr(pf, "subject", split && subject[0] ? subject : NULL,
+			 true);
+	err |= json_kstr(pf, "expected", split ? expected : NULL, true);
+	err |= json_kstr(pf, "actual", split ? actual : NULL, true);
+	err |= re_hprintf(pf, "}");
+
+	return err;
+}
+
+
+static int json_scenario(struct re_printf *pf, const struct report_run *run,
+			 const struct report_entry *e, size_t idx)
+{
+	const struct scenario *sc = e->sc;
+	const struct run_result *res = e->res;
+	enum verdict v = res ? res->verdict : VERDICT_ERROR;
+	int err = 0;
+
+	err |= re_hprintf(pf, "%s\n  {\"index\":%zu", idx ? "," : "", idx);
+	err |= json_kstr(pf, "file", sc->file, true);
+	err |= json_kstr(pf, "name", sc->name, true);
+	err |= json_kstr(pf, "description", sc->description, true);
+	err |= json_kstr(pf, "profile", report_scenario_profile(run, sc), true);
+	err |= re_hprintf(pf, ",\"rules\":[");
+	for (size_t i = 0; i < sc->rulec; i++) {
+		err |= re_hprintf(pf, "%s", i ? "," : "");
+		err |= report_json_str(pf, sc->rulev[i]);
+	}
+	err |= re_hprintf(pf, "]");
+	err |= re_hprintf(pf, ",\"verdict\":\"%s\"", verdict_name(v));
+
+	err |= re_hprintf(pf, ",\"failure\":");
+	if (v == VERDICT_FAIL)
+		err |= json_failure(pf, e);
+	else
+		err |= re_hprintf(pf, "null");
+
+	err |= json_kstr(pf, "reason", v == VERDICT_SKIP ||
+			 v == VERDICT_ERROR ? (res ? res->why :
+					       "the runner could not run it") :
+			 NULL, true);
+
+	err |= re_hprintf(pf, ",\"phones\":[");
+	for (size_t i = 0; i < sc->phonec; i++) {
+		const struct sc_phone *p = &sc->phonev[i];
+
+		err |= re_hprintf(pf, "%s{\"name\":", i ? "," : "");
+		err |= report_json_str(pf, p->name);
+		err |= json_kstr(pf, "user", p->conf.user, true);
+		err |= json_kstr(pf, "domain", p->conf.domain, true);
+		err |= re_hprintf(pf, ",\"transport\":\"%s\"}",
+				  report_tp_name(p->conf.tp));
+	}
+	err |= re_hprintf(pf, "]");
+
+	if (!res)
+		return err | re_hprintf(pf, ",\"steps\":[],\"messages\":[]}");
+
+	err |= json_time(pf, "started", res->wall_start_us, true);
+	err |= json_u64(pf, "started_us", res->wall_start_us, true);
+	err |= json_u64(pf, "real_ms", res->real_ms, true);
+	err |= json_u64(pf, "virtual_ms", res->virtual_ms, true);
+	err |= json_u64(pf, "steps_run", res->steps, true);
+	err |= json_u64(pf, "requests", res->messages, true);
+	err |= json_u64(pf, "unchecked", res->unchecked, true);
+
+	err |= re_hprintf(pf, ",\n    \"steps\":[");
+	for (size_t i = 0; i < res->stepc && !err; i++) {
+		const struct run_step *st = &res->stepv[i];
+
+		err |= re_hprintf(pf, "%s\n      {\"line\":%u", i ? "," : "",
+				  st->line);
+		err |= json_kstr(pf, "kind", st->kind, true);
+		err |= re_hprintf(pf, ",\"verdict\":\"%s\"",
+				  verdict_name(st->verdict));
+		err |= json_u64(pf, "start_ms", st->start_ms, true);
+		err |= json_u64(pf, "real_ms", st->real_ms, true);
+		err |= json_u64(pf, "virtual_ms", st->virtual_ms, true);
+		err |= re_hprintf(pf, "}");
+	}
+	err |= re_hprintf(pf, "]");
+
+	err |= json_u64(pf, "message_count", res->msgc, true);
+	err |= json_u64(pf, "messages_dropped", res->msgs_dropped, true);
+	err |= re_hprintf(pf, ",\n    \"messages\":[");
+	for (size_t i = 0; i < res->msgc && !err; i++) {
+		err |= re_hprintf(pf, "%s", i ? "," : "");
+		err |= json_message(pf, res, &res->msgv[i], i);
+	}
+	err |= re_hprintf(pf, "]}");
+
+	return err;
+}
+
+
+int report_json(struct re_printf *pf, const struct report_run *run)
+{
+	struct rule_tally tv[RULE_COUNT];
+	unsigned countv[RULE_ST_NOT_COVERED + 1];
+	struct report_totals t;
+	int err = 0;
+
+	if (!pf || !run)
+		return EINVAL;
+
+	report_totals(&t, run);
+	report_rule_summary(tv, countv, run);
+
+	err |= re_hprintf(pf, "{\"schema\":\"sipconform-results/1\"");
+	err |= re_hprintf(pf, ",\n \"tool\":{\"name\":\"sipconform\"");
+	err |= json_kstr(pf, "version", run->version, true);
+	err |= re_hprintf(pf, "}");
+	err |= json_kstr(pf, "profile", run->profile, true);
+	err |= json_kstr(pf, "target", run->target, true);
+	err |= json_kstr(pf, "filter", run->filter, true);
+	err |= json_time(pf, "started", run->started_us, true);
+	err |= json_time(pf, "finished", run->finished_us, true);
+	err |= json_u64(pf, "started_us", run->started_us, true);
+	err |= json_u64(pf, "finished_us", run->finished_us, true);
+
+	err |= re_hprintf(pf, ",\n \"totals\":{\"scenarios\":%u,\"passed\":%u,"
+			  "\"failed\":%u,\"skipped\":%u,\"errors\":%u,"
+			  "\"messages\":%zu,\"messages_dropped\":%zu}",
+			  t.scenarios, t.passed, t.failed, t.skipped,
+			  t.errors, t.messages, t.dropped);
+
+	err |= re_hprintf(pf, ",\n \"rule_totals\":{");
+	for (int s = 0; s <= RULE_ST_NOT_COVERED; s++)
+		err |= re_hprintf(pf, "%s\"%s\":%u", s ? "," : "",
+				  report_rule_status_name(
+					  (enum rule_status)s), countv[s]);
+	err |= re_hprintf(pf, "}");
+
+	err |= re_hprintf(pf, ",\n \"rules\":[");
+	for (int i = 0; i < RULE_COUNT && !err; i++) {
+		const struct rule_tally *rt = &tv[i];
+		bool first = true;
+
+		err |= re_hprintf(pf, "%s\n  {\"id\":", i ? "," : "");
+		err |= report_json_str(pf, rt->rule->name);
+		err |= json_kstr(pf, "condition", rt->rule->condition, true);
+		err |= json_kstr(pf, "basis", rt->rule->basis, true);
+		err |= json_kstr(pf, "status",
+				 report_rule_status_name(rt->status), true);
+		err |= re_hprintf(pf, ",\"passed\":%u,\"broken\":%u,"
+				  "\"failed_other\":%u,\"skipped\":%u,"
+				  "\"errors\":%u", rt->passed, rt->broke,
+				  rt->failed_other, rt->skipped, rt->errors);
+		err |= re_hprintf(pf, ",\"scenarios\":[");
+		for (size_t j = 0; j < run->entryc; j++) {
+			const struct report_entry *e = &run->entryv[j];
+			bool cited = false;
+
+			for (size_t k = 0; k < e->sc->rulec; k++)
+				cited |= !strcasecmp(e->sc->rulev[k],
+						     rt->rule->name);
+			if (!cited &&
+			    !report_entry_breaks(e, rt->rule->name))
+				continue;
+			err |= re_hprintf(pf, "%s%zu", first ? "" : ",", j);
+			first = false;
+		}
+		err |= re_hprintf(pf, "]}");
+	}
+	err |= re_hprintf(pf, "]");
+
+	err |= re_hprintf(pf, ",\n \"scenarios\":[");
+	for (size_t i = 0; i < run->entryc && !err; i++)
+		err |= json_scenario(pf, run, &run->entryv[i], i);
+	err |= re_hprintf(pf, "]}\n");
+
+	return err;
+}

@@ -1,0 +1,236 @@
+/**
+ * @file markdown.c  report.md: the run's facts, the summary by rule ID
+ * and every failure (step, rule, expected, actual, the failing step's
+ * messages as a text ladder), for pasting into a ticket or a guide.
+ */
+
+#include <string.h>
+#include <re.h>
+#include "rules.h"
+#include "scenario.h"
+#include "runner.h"
+#include "report.h"
+
+
+enum { STEP_HEAD = 30, STEP_TAIL = 10, STEP_COLS = 5, STEP_TAIL_COLS = 2 };
+
+
+static int md(struct re_printf *pf, const char *s)
+{
+	return report_md_str(pf, s, false);
+}
+
+
+static int cell(struct re_printf *pf, const char *s)
+{
+	return report_md_str(pf, s, true);
+}
+
+
+/* `code` with a fence longer than any run of backticks inside */
+static int code_span(struct re_printf *pf, const char *s)
+{
+	size_t run = 0, max = 0;
+	int err = 0;
+
+	for (const char *p = s; p && *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > max)
+			max = run;
+	}
+
+	for (size_t i = 0; i <= max; i++)
+		err |= re_hprintf(pf, "`");
+	err |= re_hprintf(pf, max ? " " : "");
+	err |= cell(pf, s);
+	err |= re_hprintf(pf, max ? " " : "");
+	for (size_t i = 0; i <= max; i++)
+		err |= re_hprintf(pf, "`");
+
+	return err;
+}
+
+
+static int failure(struct re_printf *pf, const struct report_entry *e)
+{
+	static const struct ladder_limits lim0 = {
+		STEP_HEAD, STEP_TAIL, STEP_COLS, STEP_TAIL_COLS, 0
+	};
+	struct ladder_limits lim = lim0;
+	const struct run_result *res = e->res;
+	const struct rule *ru = res->rule ? rule_find(res->rule) : NULL;
+	const char *kind = report_step_kind(res, res->line);
+	char subject[256], expected[512], actual[512];
+	struct ladder l;
+	int err = 0;
+
+	err |= re_hprintf(pf, "\n### ");
+	err |= md(pf, e->sc->file);
+	err |= re_hprintf(pf, ":%u\n\n", res->line);
+	err |= md(pf, e->sc->name);
+	err |= re_hprintf(pf, "\n\n- **Step:** line %u (%s)\n", res->line,
+			  kind[0] ? kind : "step");
+	err |= re_hprintf(pf, "- **Rule broken:** ");
+	err |= md(pf, res->rule ? res->rule : "(none named)");
+	if (ru) {
+		err |= re_hprintf(pf, " — ");
+		err |= md(pf, ru->condition);
+	}
+	err |= re_hprintf(pf, "\n");
+
+	if (report_why_split(res->why, subject, sizeof(subject), expected,
+			     sizeof(expected), actual, sizeof(actual))) {
+		if (subject[0]) {
+			err |= re_hprintf(pf, "- **Subject:** ");
+			err |= md(pf, subject);
+			err |= re_hprintf(pf, "\n");
+		}
+		err |= re_hprintf(pf, "- **Expected:** ");
+		err |= md(pf, expected);
+		err |= re_hprintf(pf, "\n- **Actual:** ");
+		err |= md(pf, actual);
+		err |= re_hprintf(pf, "\n");
+	}
+	err |= re_hprintf(pf, "- **Harness said:** ");
+	err |= code_span(pf, res->why ? res->why : "failed");
+	err |= re_hprintf(pf, "\n");
+
+	lim.only_line = res->line;
+	if (res->line && !ladder_build(&l, e->sc, res, &lim)) {
+		if (l.idxc) {
+			err |= re_hprintf(pf, "\nThe failing step's SIP "
+					  "messages:\n\n```text\n");
+			err |= ladder_text(pf, &l, res, "");
+			err |= re_hprintf(pf, "```\n");
+		}
+		ladder_reset(&l);
+	}
+
+	return err;
+}
+
+
+int report_markdown(struct re_printf *pf, const struct report_run *run)
+{
+	struct rule_tally tv[RULE_COUNT];
+	unsigned countv[RULE_ST_NOT_COVERED + 1];
+	struct report_totals t;
+	bool any;
+	int err = 0;
+
+	if (!pf || !run)
+		return EINVAL;
+
+	report_totals(&t, run);
+	report_rule_summary(tv, countv, run);
+
+	err |= re_hprintf(pf, "# sipconform conformance report\n\n");
+	err |= re_hprintf(pf, "- **Tool:** sipconform ");
+	err |= md(pf, run->version);
+	err |= re_hprintf(pf, "\n- **Profile:** ");
+	err |= md(pf, run->profile);
+	err |= re_hprintf(pf, "\n- **Target:** ");
+	err |= md(pf, run->target);
+	err |= re_hprintf(pf, "\n- **Date:** ");
+	err |= report_iso_time(pf, run->started_us);
+	err |= re_hprintf(pf, " to ");
+	err |= report_iso_time(pf, run->finished_us);
+	if (run->filter) {
+		err |= re_hprintf(pf, "\n- **Filter:** ");
+		err |= md(pf, run->filter);
+	}
+	err |= re_hprintf(pf, "\n- **Result:** %u passed, %u failed, %u "
+			  "skipped", t.passed, t.failed, t.skipped);
+	if (t.errors)
+		err |= re_hprintf(pf, ", %u infrastructure errors", t.errors);
+	err |= re_hprintf(pf, " (%u scenarios, %zu SIP messages)\n",
+			  t.scenarios, t.messages);
+	err |= re_hprintf(pf, "- **Rules:** ");
+	for (int s = 0; s <= RULE_ST_NOT_COVERED; s++)
+		err |= re_hprintf(pf, "%s%u %s", s ? ", " : "", countv[s],
+				  report_rule_status_name(
+					  (enum rule_status)s));
+	err |= re_hprintf(pf, " (of %d)\n", RULE_COUNT);
+
+	/* the rules the run covered */
+	err |= re_hprintf(pf, "\n## Summary by rule\n\n"
+			  "| Rule | Status | Scenarios |\n|---|---|---|\n");
+	for (int i = 0; i < RULE_COUNT; i++) {
+		const struct rule_tally *rt = &tv[i];
+		bool first = true;
+
+		if (rt->status == RULE_ST_NOT_COVERED)
+			continue;
+
+		err |= re_hprintf(pf, "| ");
+		err |= cell(pf, rt->rule->name);
+		err |= re_hprintf(pf, rt->status == RULE_ST_BROKEN ?
+				  " | **%s** | " : " | %s | ",
+				  report_rule_status_name(rt->status));
+		for (size_t j = 0; j < run->entryc; j++) {
+			const struct report_entry *e = &run->entryv[j];
+			enum verdict v = e->res ? e->res->verdict :
+				VERDICT_ERROR;
+			bool cited = false;
+
+			for (size_t k = 0; k < e->sc->rulec; k++)
+				cited |= !strcasecmp(e->sc->rulev[k],
+						     rt->rule->name);
+			if (!cited &&
+			    !report_entry_breaks(e, rt->rule->name))
+				continue;
+			err |= re_hprintf(pf, "%s", first ? "" : "<br>");
+			err |= code_span(pf, e->sc->file);
+			err |= re_hprintf(pf, " %s", verdict_name(v));
+			first = false;
+		}
+		err |= re_hprintf(pf, " |\n");
+	}
+
+	/* and those it did not */
+	err |= re_hprintf(pf, "\nNot covered by this run (%u): ",
+			  countv[RULE_ST_NOT_COVERED]);
+	any = false;
+	for (int i = 0; i < RULE_COUNT; i++) {
+		if (tv[i].status != RULE_ST_NOT_COVERED)
+			continue;
+		err |= re_hprintf(pf, "%s", any ? ", " : "");
+		err |= md(pf, tv[i].rule->name);
+		any = true;
+	}
+	err |= re_hprintf(pf, "%s\n", any ? "." : "none.");
+
+	err |= re_hprintf(pf, "\n## Failures\n");
+	any = false;
+	for (size_t i = 0; i < run->entryc; i++) {
+		const struct report_entry *e = &run->entryv[i];
+
+		if (!e->res || e->res->verdict != VERDICT_FAIL)
+			continue;
+		err |= failure(pf, e);
+		any = true;
+	}
+	if (!any)
+		err |= re_hprintf(pf, "\nNone.\n");
+
+	/* skips and infrastructure errors, briefly */
+	any = false;
+	for (size_t i = 0; i < run->entryc; i++) {
+		const struct report_entry *e = &run->entryv[i];
+		enum verdict v = e->res ? e->res->verdict : VERDICT_ERROR;
+
+		if (v != VERDICT_SKIP && v != VERDICT_ERROR)
+			continue;
+		if (!any)
+			err |= re_hprintf(pf, "\n## Skipped and not run\n\n");
+		err |= re_hprintf(pf, "- ");
+		err |= code_span(pf, e->sc->file);
+		err |= re_hprintf(pf, " %s: ", verdict_name(v));
+		err |= md(pf, e->res && e->res->why ? e->res->why :
+			  "the runner could not run it");
+		err |= re_hprintf(pf, "\n");
+		any = true;
+	}
+
+	return err;
+}
