@@ -76,6 +76,12 @@ static void usage(FILE *f)
 		" own Contact user,\n"
 		"                        Call-ID and CSeq (default 1: a"
 		" socket each)\n"
+		"  --answer POLICY       incoming INVITEs, after the 100:"
+		" ignore (default:\n"
+		"                        ring until CANCELled), auto[:MS]"
+		" (180, then 200\n"
+		"                        after MS ms), reject[:CODE]"
+		" (default 486)\n"
 		"  --once                register, unregister, exit"
 		" (1 if any failed)\n"
 		"  -v, --verbose         print every request and response\n"
@@ -223,6 +229,80 @@ static void op_done(struct phone *phone, const struct phone_event *ev)
 }
 
 
+/* one line per step of a call */
+static void call_event(struct phone *phone, const struct phone_event *ev)
+{
+	const char *name = phone_name(phone);
+	const struct sip_hdr *hdr;
+
+	switch (ev->type) {
+
+	case PHONE_EV_CALL_INCOMING:
+		(void)re_printf("%s call from %s (Call-ID %s)\n", name,
+				phone_call_remote_uri(ev->call),
+				phone_call_callid(ev->call));
+		break;
+
+	case PHONE_EV_CALL_ESTABLISHED:
+		(void)re_printf("%s call established\n", name);
+		break;
+
+	case PHONE_EV_CALL_CANCELLED:
+		hdr = ev->msg ? sip_msg_hdr(ev->msg, SIP_HDR_REASON) : NULL;
+		(void)re_printf("%s call cancelled%s%r\n", name,
+				hdr ? ", Reason: " : "",
+				hdr ? &hdr->val : &pl_null);
+		break;
+
+	case PHONE_EV_CALL_CLOSED:
+		(void)re_printf("%s call ended: %s", name,
+				phone_call_end_name(ev->end));
+		if (ev->scode)
+			(void)re_printf(" %u", ev->scode);
+		if (ev->err)
+			(void)re_printf(" (%m)", ev->err);
+		(void)re_printf("\n");
+		break;
+
+	default:
+		break;
+	}
+}
+
+
+static int parse_answer(const char *s, struct phone_conf *conf)
+{
+	unsigned long v;
+
+	if (!str_casecmp(s, "ignore") || !str_casecmp(s, "manual")) {
+		conf->answer = PHONE_ANSWER_IGNORE;
+	}
+	else if (!str_casecmp(s, "auto")) {
+		conf->answer = PHONE_ANSWER_AUTO;
+	}
+	else if (!strncmp(s, "auto:", 5)) {
+		if (!parse_uint(s + 5, UINT32_MAX, &v))
+			return EINVAL;
+		conf->answer = PHONE_ANSWER_AUTO;
+		conf->answer_delay = (uint32_t)v;
+	}
+	else if (!str_casecmp(s, "reject")) {
+		conf->answer = PHONE_ANSWER_REJECT;
+	}
+	else if (!strncmp(s, "reject:", 7)) {
+		if (!parse_uint(s + 7, 699, &v) || v < 300)
+			return EINVAL;
+		conf->answer = PHONE_ANSWER_REJECT;
+		conf->reject_code = (uint16_t)v;
+	}
+	else {
+		return EINVAL;
+	}
+
+	return 0;
+}
+
+
 static void event_handler(struct phone *phone, const struct phone_event *ev,
 			  void *arg)
 {
@@ -247,7 +327,14 @@ static void event_handler(struct phone *phone, const struct phone_event *ev,
 		op_done(phone, ev);
 		break;
 
+	case PHONE_EV_RECEIVED:
+		if (app.verbose)
+			print_msg(phone_name(phone), "received from",
+				  &ev->msg->src, ev->msg);
+		break;
+
 	default:
+		call_event(phone, ev);
 		break;
 	}
 }
@@ -415,6 +502,7 @@ int main(int argc, char *argv[])
 		{"local",     required_argument, NULL, 'l'},
 		{"window",    required_argument, NULL, 'w'},
 		{"share",     required_argument, NULL, 's'},
+		{"answer",    required_argument, NULL, 'A'},
 		{"once",      no_argument,       NULL, 'o'},
 		{"verbose",   no_argument,       NULL, 'v'},
 		{"help",      no_argument,       NULL, 'h'},
@@ -426,6 +514,7 @@ int main(int argc, char *argv[])
 	int c, err, status;
 
 	memset(&conf, 0, sizeof(conf));
+	conf.answer = PHONE_ANSWER_IGNORE;
 	app.window = DEFAULT_WINDOW;
 	app.share  = 1;
 
@@ -485,6 +574,12 @@ int main(int argc, char *argv[])
 			if (!parse_uint(optarg, MAX_COUNT, &v) || !v)
 				return bad_usage("bad --share", optarg);
 			app.share = v;
+			break;
+
+		case 'A':
+			if (parse_answer(optarg, &conf))
+				return bad_usage("bad --answer (ignore, auto[:MS]"
+						 ", reject[:CODE])", optarg);
 			break;
 
 		case 'o':

@@ -1,6 +1,7 @@
 /**
  * @file phone.c  The simulated phone object: configuration, state, events
- * and getters (its SIP stack: phone_stack.c; REGISTER logic: phone_reg.c)
+ * and getters (its SIP stack: phone_stack.c; REGISTER logic: phone_reg.c;
+ * calls: phone_call.c)
  */
 
 #include <string.h>
@@ -15,8 +16,16 @@ static void destructor(void *arg)
 {
 	struct phone *phone = arg;
 
+	/* nothing is reported from here on */
+	phone->dying = true;
+
 	vtimer_cancel(&phone->tmr_refresh);
 	vtimer_cancel(&phone->tmr_expiry);
+
+	/* its calls end (BYE for answered ones) while the stack is there;
+	 * then no INVITE finds it */
+	phone_calls_close(phone);
+	hash_unlink(&phone->uhe);
 
 	/* a pending request goes on quietly until it ends or the stack
 	 * closes; its operation leaves the stack's index here */
@@ -44,6 +53,8 @@ static void destructor(void *arg)
 	mem_deref(phone->ruri);
 	mem_deref(phone->route_str);
 	mem_deref(phone->extra);
+	mem_deref(phone->call_user);
+	mem_deref(phone->call_contact);
 }
 
 
@@ -105,6 +116,9 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 		0.5;
 	phone->retry_wait  = conf->retry_wait ? conf->retry_wait :
 		PHONE_DEFAULT_RETRY;
+	phone->answer_pol  = conf->answer;
+	phone->answer_delay = conf->answer_delay;
+	phone->reject_code = conf->reject_code ? conf->reject_code : 486;
 
 	if (conf->cseq_start)
 		phone->cseq = conf->cseq_start;
@@ -138,11 +152,16 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 		return err;
 
 	if (conf->contactc)
-		return phone_strv_alloc(&phone->contacts, conf->contactv,
-					conf->contactc, &phone->laddr);
+		err = phone_strv_alloc(&phone->contacts, conf->contactv,
+				       conf->contactc, &phone->laddr);
+	else
+		err = phone_contact_default(&phone->contacts, conf->user,
+					    &phone->laddr, conf->tp);
+	if (err)
+		return err;
 
-	return phone_contact_default(&phone->contacts, conf->user,
-				     &phone->laddr, conf->tp);
+	/* its Contact for calls, and the user INVITEs are taken for */
+	return phone_call_conf(phone);
 }
 
 
@@ -172,6 +191,13 @@ int phone_alloc(struct phone **phonep, const struct phone_conf *conf,
 		return EINVAL;
 
 	if (conf->refresh_frac < 0)
+		return EINVAL;
+
+	if (conf->reject_code &&
+	    (conf->reject_code < 300 || conf->reject_code > 699))
+		return EINVAL;
+
+	if ((unsigned)conf->answer > PHONE_ANSWER_IGNORE)
 		return EINVAL;
 
 	phone = mem_zalloc(sizeof(*phone), destructor);
@@ -216,7 +242,7 @@ void phone_emit(struct phone *phone, struct phone_event *ev)
 {
 	ev->state = phone->state;
 
-	if (phone->eh)
+	if (phone->eh && !phone->dying)
 		phone->eh(phone, ev, phone->arg);
 }
 
@@ -425,6 +451,7 @@ const char *phone_op_name(enum phone_op op)
 	case PHONE_OP_UNREGISTER: return "unregister";
 	case PHONE_OP_FETCH:      return "fetch";
 	case PHONE_OP_CUSTOM:     return "custom";
+	case PHONE_OP_CALL:       return "call";
 	default:                  return "?";
 	}
 }
@@ -439,6 +466,14 @@ const char *phone_event_name(enum phone_event_type type)
 	case PHONE_EV_ERROR:    return "error";
 	case PHONE_EV_STATE:    return "state";
 	case PHONE_EV_DONE:     return "done";
+	case PHONE_EV_RECEIVED: return "received";
+	case PHONE_EV_CALL_INCOMING:    return "call-incoming";
+	case PHONE_EV_CALL_RESPONSE:    return "call-response";
+	case PHONE_EV_CALL_ESTABLISHED: return "call-established";
+	case PHONE_EV_CALL_CANCELLED:   return "call-cancelled";
+	case PHONE_EV_CALL_BYE:         return "call-bye";
+	case PHONE_EV_CALL_REFER_DONE:  return "call-refer-done";
+	case PHONE_EV_CALL_CLOSED:      return "call-closed";
 	default:                return "?";
 	}
 }

@@ -13,12 +13,15 @@
  * on vtimers (virtual time): after vclock_advance() + vtimer_poll() a due
  * refresh goes out on the next loop turn.
  *
+ * Phones also take calls sent to their Contact and place calls through
+ * the registrar (phone_call_*, below).
+ *
  * Everything the phone does is reported to its owner through one event
  * handler: each request sent (retransmissions too), each response, each
  * transaction error, each registration state change, the end of each
- * operation with its outcome.  The handler may call
- * any phone function but must not destroy the phone it is called for:
- * defer that (e.g. a libre tmr with delay 0).
+ * operation with its outcome, and each message and step of its calls.
+ * The handler may call any phone function but must not destroy the phone
+ * it is called for: defer that (e.g. a libre tmr with delay 0).
  *
  * Include <re.h> first.  Single thread: the one running re_main().
  */
@@ -77,6 +80,54 @@ enum phone_refresh_policy {
 	PHONE_REFRESH_NONE,       /**< never refresh nor retry             */
 };
 
+/** What a phone does with an incoming INVITE, after its 100 Trying */
+enum phone_answer_policy {
+	PHONE_ANSWER_MANUAL = 0,  /**< report it (PHONE_EV_CALL_INCOMING)
+				       and wait for the owner's
+				       phone_call_ring/answer/reject()
+				       (default)                          */
+	PHONE_ANSWER_AUTO,        /**< 180 at once, then 200 with an SDP
+				       answer after answer_delay ms        */
+	PHONE_ANSWER_REJECT,      /**< reject_code at once                 */
+	PHONE_ANSWER_IGNORE,      /**< nothing beyond the 100: it rings
+				       until CANCELled (the owner may still
+				       act, as with MANUAL)               */
+};
+
+/** Where a call stands */
+enum phone_call_state {
+	PHONE_CALL_INCOMING = 0,  /**< INVITE received, 100 sent           */
+	PHONE_CALL_RINGING,       /**< incoming, 180 sent                  */
+	PHONE_CALL_ANSWERED,      /**< incoming, 2xx sent, no ACK yet      */
+	PHONE_CALL_OUTGOING,      /**< our INVITE sent, no 1xx > 100 yet   */
+	PHONE_CALL_EARLY,         /**< outgoing, 180/183 received          */
+	PHONE_CALL_CANCELLING,    /**< outgoing, CANCEL asked for          */
+	PHONE_CALL_ESTABLISHED,   /**< ACK received / 2xx received         */
+	PHONE_CALL_CLOSING,       /**< our BYE sent, no final response yet */
+	PHONE_CALL_CLOSED,
+};
+
+/** Why a call ended (CALL_CLOSED's ev.end) */
+enum phone_call_end {
+	PHONE_END_NONE = 0,       /**< not ended                           */
+	PHONE_END_REJECTED,       /**< incoming: we sent a final 3xx-6xx
+				       (scode)                            */
+	PHONE_END_CANCELLED,      /**< incoming: CANCEL received, 487 sent;
+				       outgoing: we CANCELled (scode: the
+				       487, or the 2xx we then ACKed and
+				       BYEd)                              */
+	PHONE_END_FAILED,         /**< outgoing: a final 3xx-6xx (scode;
+				       err EACCES: a challenge that was not
+				       answered, or answered and refused),
+				       or none (err)                      */
+	PHONE_END_HANGUP,         /**< we sent BYE: scode its final
+				       response, or err                   */
+	PHONE_END_REMOTE_BYE,     /**< BYE received, 200 sent              */
+	PHONE_END_NO_ACK,         /**< our 2xx got no ACK in 64*T1 (err
+				       ETIMEDOUT); a BYE went out          */
+	PHONE_END_ERROR,          /**< a message could not be sent (err)   */
+};
+
 struct phone_stack;
 
 /** Phone configuration; zero means default for every field */
@@ -119,6 +170,11 @@ struct phone_conf {
 	uint32_t retry_wait;      /**< s before retrying a failed
 				       registration; 0: 60.  A longer
 				       Retry-After wins                    */
+	enum phone_answer_policy answer; /**< incoming INVITEs             */
+	uint32_t answer_delay;    /**< PHONE_ANSWER_AUTO: virtual ms from
+				       the 180 to the 200 (0: at once)     */
+	uint16_t reject_code;     /**< PHONE_ANSWER_REJECT: 300-699 (else
+				       EINVAL); 0: 486                     */
 };
 
 /** What a request belongs to */
@@ -128,6 +184,9 @@ enum phone_op {
 	PHONE_OP_UNREGISTER,      /**< phone_unregister()                  */
 	PHONE_OP_FETCH,           /**< phone_fetch()                       */
 	PHONE_OP_CUSTOM,          /**< phone_send()                        */
+	PHONE_OP_CALL,            /**< a message of a call (ev.call; NULL
+				       when the phone has no call it
+				       belongs to, e.g. a stray request)  */
 };
 
 /** Registration state, as far as the phone knows */
@@ -144,7 +203,8 @@ enum phone_state {
 };
 
 enum phone_event_type {
-	PHONE_EV_SENT = 0,        /**< a request left the socket           */
+	PHONE_EV_SENT = 0,        /**< a request left the socket (calls: a
+				       response too)                      */
 	PHONE_EV_RESPONSE,        /**< a response to one of our requests,
 				       provisional ones too               */
 	PHONE_EV_ERROR,           /**< a request ended without a final
@@ -153,6 +213,32 @@ enum phone_event_type {
 	PHONE_EV_DONE,            /**< an operation ended (after its STATE
 				       event, if any): msg is its final
 				       response or NULL with err           */
+
+	/* calls: op is PHONE_OP_CALL, call the call (see phone_call_*) */
+	PHONE_EV_RECEIVED,        /**< a message of a call arrived (before
+				       it is handled): every request and
+				       response, retransmissions too; call
+				       NULL for a request that starts none
+				       yet (the INVITE: CALL_INCOMING
+				       follows) or matches none           */
+	PHONE_EV_CALL_INCOMING,   /**< an INVITE (msg) made a new call; the
+				       100 Trying went out                 */
+	PHONE_EV_CALL_RESPONSE,   /**< a response to our INVITE (msg),
+				       provisional ones too, 401/407 too  */
+	PHONE_EV_CALL_ESTABLISHED,/**< incoming: the ACK of our 2xx (msg);
+				       outgoing: the 2xx (msg), ACKed      */
+	PHONE_EV_CALL_CANCELLED,  /**< incoming: CANCEL received (msg, with
+				       its Reason header); 200 and 487 went
+				       out; CALL_CLOSED follows           */
+	PHONE_EV_CALL_BYE,        /**< BYE received (msg), 200 sent;
+				       CALL_CLOSED follows                */
+	PHONE_EV_CALL_REFER_DONE, /**< the final response (msg, scode) to
+				       our REFER, or err; the call goes on */
+	PHONE_EV_CALL_CLOSED,     /**< the call ended: end says why; scode
+				       and msg the status and message that
+				       ended it (or err).  The phone lets
+				       go of the call when the handler
+				       returns                            */
 };
 
 /** One event; pointers are valid during the handler call only */
@@ -165,9 +251,15 @@ struct phone_event {
 				         dst: our address, the next hop);
 				         RESPONSE: the response; STATE, DONE:
 				         the final response (or NULL)       */
-	uint16_t scode;             /**< RESPONSE, STATE, DONE: status     */
-	struct pl reason;           /**< RESPONSE: reason phrase           */
-	bool retrans;               /**< SENT: a UDP retransmission        */
+	uint16_t scode;             /**< RESPONSE, STATE, DONE: status;
+				         calls: of a response sent or
+				         received, CALL_CLOSED: the status
+				         that ended the call                */
+	struct pl reason;           /**< RESPONSE (calls: any response):
+				         reason phrase                      */
+	bool retrans;               /**< SENT: a UDP retransmission (calls,
+				         RECEIVED too: the same packet again,
+				         any transport)                     */
 	int err;                    /**< ERROR, STATE, DONE: cause
 				         (ETIMEDOUT, ECONNREFUSED, EACCES
 				         when a challenge was not answered,
@@ -176,6 +268,10 @@ struct phone_event {
 	enum phone_state state;     /**< the phone's state now             */
 	enum phone_state prev;      /**< STATE: the state before           */
 	uint32_t granted;           /**< STATE, DONE: granted expiry in s  */
+	struct phone_call *call;    /**< op PHONE_OP_CALL: its call, valid
+				         during the handler call (mem_ref()
+				         it to keep it)                     */
+	enum phone_call_end end;    /**< CALL_CLOSED: why                  */
 };
 
 /** Overrides for one REGISTER; zero means "as configured" */
@@ -201,6 +297,7 @@ struct phone_req {
 };
 
 struct phone;
+struct phone_call;
 
 typedef void (phone_event_h)(struct phone *phone,
 			     const struct phone_event *ev, void *arg);
@@ -283,5 +380,87 @@ const struct sip_msg *phone_last_response(const struct phone *phone);
 const char *phone_state_name(enum phone_state st);
 const char *phone_op_name(enum phone_op op);
 const char *phone_event_name(enum phone_event_type type);
+
+/*
+ * Calls.  Each phone answers INVITEs sent to its Contact (a shared stack
+ * gives each INVITE to the phone whose Contact user is the Request-URI
+ * user, 404 when none is) and can place calls through the registrar.  One
+ * struct phone_call per dialog, a mem object the phone keeps while the
+ * call lives: pointers handed out (phone_call_start(), ev.call) stay
+ * valid until the CALL_CLOSED event's handler returns; mem_ref() one to
+ * read it later (its phone and messages read NULL once the phone is
+ * destroyed).  Everything a call sends is a SENT event (requests and
+ * responses, op PHONE_OP_CALL), everything it receives a RECEIVED event.
+ * SDP: one audio stream, PCMU/8000, on the phone's IP and a made-up
+ * port; no RTP is sent.  Only UDP/TCP/TLS to IP literals: an in-dialog
+ * next hop that names a host goes to conf.registrar instead.  In a
+ * dialog a phone answers BYE (200), re-INVITE (200 with SDP), OPTIONS
+ * (200) and anything else with 405 + Allow; outside one OPTIONS gets
+ * 200, other methods the stack's 501.
+ *
+ * Destroying a phone mid-call emits no event; it sends BYE for calls
+ * answered (2xx sent or received), libre CANCELs an outgoing INVITE still
+ * pending, and an incoming INVITE not answered yet gets nothing more.
+ */
+
+/*
+ * Place a call: INVITE with an SDP offer to to_uri (Request-URI and To,
+ * e.g. "sip:+14155551234@example.sip.us1.twilio.com"), From the AOR,
+ * sent to conf.registrar (the Request-URI keeps its host).  401/407 are
+ * answered with the phone's credentials (once per call, again only on
+ * stale=true), as its auth policy says.  extra: header lines added to
+ * the INVITE ("\n" or "\r\n" separated; the conf's extra lines go too).
+ *
+ * cp: the call (not a reference), or NULL.  0: the INVITE went out.
+ */
+int  phone_call_start(struct phone_call **cp, struct phone *phone,
+		      const char *to_uri, const char *extra_headers);
+
+/*
+ * Acting on a call; EPROTO when its state does not allow it, ENOTCONN
+ * when its phone is gone.
+ *
+ * ring    incoming, not answered: 180 Ringing (again when called again)
+ * answer  incoming, not answered: 200 with SDP after delay_ms virtual ms
+ *         (0: now), retransmitted until the ACK
+ * reject  incoming, not answered: final code (300-699, else EINVAL)
+ * cancel  outgoing, not answered: CANCEL (sent once a 1xx came, RFC 3261
+ *         9.1); a 2xx that still comes is ACKed and BYEd
+ * hangup  established: BYE; answered but not ACKed: BYE once the ACK
+ *         comes; outgoing not answered: cancel; incoming not answered:
+ *         reject 603
+ * refer   established: in-dialog REFER (Refer-To: <refer_to>), one at a
+ *         time (EBUSY); CALL_REFER_DONE reports the response and the
+ *         call goes on whatever it is
+ */
+int  phone_call_ring(struct phone_call *call);
+int  phone_call_answer(struct phone_call *call, uint32_t delay_ms);
+int  phone_call_reject(struct phone_call *call, uint16_t code);
+int  phone_call_cancel(struct phone_call *call);
+int  phone_call_hangup(struct phone_call *call);
+int  phone_call_refer(struct phone_call *call, const char *refer_to);
+
+/* Getters */
+struct phone *phone_call_phone(const struct phone_call *call);
+enum phone_call_state phone_call_state(const struct phone_call *call);
+enum phone_call_end phone_call_end(const struct phone_call *call);
+bool phone_call_incoming(const struct phone_call *call);
+uint16_t phone_call_scode(const struct phone_call *call); /* the final
+						    status of its INVITE
+						    (sent or received),
+						    0 before one          */
+const struct sip_msg *phone_call_msg(const struct phone_call *call); /*
+						    the last one received */
+const char *phone_call_remote_uri(const struct phone_call *call); /* the
+						    caller's From URI, or
+						    the URI we called     */
+const char *phone_call_callid(const struct phone_call *call);
+unsigned phone_call_count(const struct phone *phone);  /* calls not
+						    closed                */
+struct phone_call *phone_call_latest(const struct phone *phone); /* the
+						    newest not closed, or
+						    NULL                  */
+const char *phone_call_state_name(enum phone_call_state st);
+const char *phone_call_end_name(enum phone_call_end end);
 
 #endif

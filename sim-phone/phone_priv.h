@@ -10,6 +10,8 @@ enum {
 	PHONE_DEFAULT_EXPIRES = 600,
 	PHONE_DEFAULT_RETRY   = 60,
 	PHONE_MAX_CHALLENGES  = 3,     /* answered per operation */
+	PHONE_HT_CALL_OWN     = 1,     /* calls table of an own stack  */
+	PHONE_HT_CALL_SHARED  = 16,    /* and of a shared one          */
 };
 
 /** A list of strings (Contact values), one mem object */
@@ -27,11 +29,23 @@ struct phone_stack {
 	struct regtx *sending;     /* operation inside sip_requestf()     */
 	struct phone *owner;       /* own stack: its phone (no reference);
 				      NULL: shared                        */
+	struct hash *userh;        /* shared: its phones by Contact user
+				      (phone.uhe), for incoming INVITEs   */
+	struct hash *callh;        /* calls not closed, by Call-ID
+				      (phone_call.he); made with the
+				      first call                          */
+	struct list ackl;          /* ACKs of 2xx kept for 2xx
+				      retransmissions (phone_call.c)      */
+	struct sip_lsnr *lsnr_req; /* in-dialog and INVITE requests       */
+	struct sip_lsnr *lsnr_resp;/* 2xx retransmissions to re-ACK       */
+	struct phone_call *sending_call; /* call inside a send of its own */
+	unsigned callc;            /* calls in callh                      */
 	struct sa laddr;           /* the transport's bound address       */
 	enum sip_transp tp;
 	unsigned phonec;           /* phones on it                        */
 	unsigned watchc;           /* of them, with an event handler      */
 	bool sockbuf_set;          /* UDP buffers raised (shared)         */
+	bool shared;
 };
 
 /** One REGISTER operation: its first request and its retries */
@@ -102,6 +116,18 @@ struct phone {
 	bool unreg_queued;         /* unregister once nothing is pending  */
 	bool unreg_wildcard;
 	bool refresh_queued;       /* refresh once nothing is pending     */
+
+	/* calls (phone_call.c) */
+	struct le uhe;             /* in stack->userh                     */
+	struct list calls;         /* every call object alive: open ones
+				      hold the phone's reference          */
+	char *call_user;           /* Contact user: INVITEs for it        */
+	char *call_contact;        /* Contact of calls, "<sip:...>" (often
+				      a reference to contacts->v[0])      */
+	enum phone_answer_policy answer_pol;
+	uint32_t answer_delay;
+	uint16_t reject_code;
+	bool dying;                /* in its destructor: no events        */
 };
 
 /* phone.c */
@@ -116,11 +142,20 @@ int  phone_op_start(struct phone *phone, enum phone_op op,
 void phone_trace_sent(struct phone *phone, struct regtx *tx,
 		      const struct sip_msg *msg);
 
+/* phone_call.c */
+int  phone_call_conf(struct phone *phone);
+void phone_calls_close(struct phone *phone);
+int  phone_call_listen(struct phone_stack *ps);
+void phone_call_trace(struct phone_stack *ps, bool tx, struct sip_msg *msg);
+void phone_call_stack_close(struct phone_stack *ps);
+
 /* phone_stack.c */
 int  phone_stack_new(struct phone_stack **psp, enum sip_transp tp,
 		     const struct sa *laddr, bool shared);
 void phone_stack_tx_index(struct phone_stack *ps, struct regtx *tx);
 void phone_stack_received(struct phone_stack *ps, const struct sip_msg *msg);
+struct phone *phone_stack_user(const struct phone_stack *ps,
+			       const struct pl *user);
 const char *phone_tp_name(enum sip_transp tp);
 
 /* phone_contact.c */

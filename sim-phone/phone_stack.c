@@ -4,7 +4,10 @@
  * stack routes what libre cannot: the trace of each request sent (the
  * SENT events) goes to the phone whose request it is.  Responses need no
  * routing: libre matches them to their client transaction, and each
- * request's handler argument is its phone's operation.
+ * request's handler argument is its phone's operation.  Calls add the
+ * other direction: incoming INVITEs go to the phone whose Contact user
+ * the Request-URI names, and every message of a call, sent or received,
+ * is reported to the call's phone (phone_call.c).
  */
 
 #include <string.h>
@@ -27,6 +30,7 @@ enum {
 	SHARED_HT_STRANS = 4,
 	SHARED_HT_CONN   = 8,
 	SHARED_HT_TX     = 256,
+	SHARED_HT_USER   = 256,
 	SHARED_SOCKBUF   = 1 << 20,  /* UDP: refresh bursts of all its
 					phones (the kernel caps it at
 					net.core.rmem_max)              */
@@ -37,13 +41,18 @@ static void destructor(void *arg)
 {
 	struct phone_stack *ps = arg;
 
+	/* its listeners and kept ACKs first: they belong to the stack */
+	phone_call_stack_close(ps);
+
 	/* requests of destroyed phones may still be pending: the stack
 	 * ends them quietly (their response handlers were cleared) */
 	mem_deref(ps->sip);
 	phone_tls_put(ps->tls);
 
-	/* empty: each operation left it when its phone was destroyed */
+	/* empty: each operation, phone and call left them when it went */
 	mem_deref(ps->txh);
+	mem_deref(ps->userh);
+	mem_deref(ps->callh);
 }
 
 
@@ -100,8 +109,9 @@ static struct regtx *tx_find(const struct phone_stack *ps,
 }
 
 
-/* every packet the stack sends; requests become their phone's SENT
- * events */
+/* every packet the stack sends or receives: its REGISTERs become their
+ * phone's SENT events, the messages of calls their phone's SENT and
+ * RECEIVED events */
 static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 			  const struct sa *dst, const uint8_t *pkt,
 			  size_t len, void *arg)
@@ -110,12 +120,20 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 	struct sip_msg *msg = NULL;
 	struct regtx *rtx;
 	struct mbuf *mb;
+	bool resp;
 
-	if (!tx || !ps->watchc)
+	if (!ps->watchc)
 		return;
 
-	/* the stack's own responses (501 to a stray request) */
-	if (len >= 4 && !memcmp(pkt, "SIP/", 4))
+	/* responses matter only to calls: REGISTER responses are reported
+	 * by their transaction, the stack's own (501 to a stray request)
+	 * by nobody */
+	resp = len >= 4 && !memcmp(pkt, "SIP/", 4);
+	if (resp && !ps->callc && !(tx && ps->sending_call))
+		return;
+
+	/* received requests may start a call: the rest only when sent */
+	if (!tx && !resp && len >= 9 && !memcmp(pkt, "REGISTER ", 9))
 		return;
 
 	mb = mbuf_alloc(len);
@@ -125,13 +143,21 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 	(void)mbuf_write_mem(mb, pkt, len);
 	mb->pos = 0;
 
-	/* a CRLF keep-alive does not decode: not a request */
-	if (sip_msg_decode(&msg, mb) || !msg->req)
+	/* a CRLF keep-alive does not decode: not a message */
+	if (sip_msg_decode(&msg, mb))
 		goto out;
 
 	msg->src = *src;
 	msg->dst = *dst;
-	msg->tp = tp;
+	msg->tp  = tp;
+
+	if (pl_strcmp(&msg->cseq.met, "REGISTER")) {
+		phone_call_trace(ps, tx, msg);
+		goto out;
+	}
+
+	if (!tx || !msg->req)
+		goto out;
 
 	rtx = tx_find(ps, msg);
 	if (rtx)
@@ -171,9 +197,18 @@ int phone_stack_new(struct phone_stack **psp, enum sip_transp tp,
 
 	ps->tp = tp;
 
+	ps->shared = shared;
+
 	err = hash_alloc(&ps->txh, shared ? SHARED_HT_TX : OWN_HT_TX);
 	if (err)
 		goto out;
+
+	/* an own stack's one phone takes every INVITE for its user */
+	if (shared) {
+		err = hash_alloc(&ps->userh, SHARED_HT_USER);
+		if (err)
+			goto out;
+	}
 
 	err = sip_alloc(&ps->sip, NULL,
 			shared ? SHARED_HT_CTRANS : OWN_HT_CTRANS,
@@ -213,6 +248,10 @@ int phone_stack_new(struct phone_stack **psp, enum sip_transp tp,
 		goto out;
 
 	err = sip_transp_laddr(ps->sip, &ps->laddr, tp, NULL);
+	if (err)
+		goto out;
+
+	err = phone_call_listen(ps);
 	if (err)
 		goto out;
 
@@ -275,4 +314,43 @@ const struct sa *phone_stack_laddr(const struct phone_stack *ps)
 unsigned phone_stack_phones(const struct phone_stack *ps)
 {
 	return ps ? ps->phonec : 0;
+}
+
+
+/**
+ * The phone of a stack that takes calls for a Contact user
+ *
+ * @param ps   Stack
+ * @param user User part of a Request-URI (none: the own stack's phone)
+ *
+ * @return The phone (the first one made, when several share the user),
+ *         or NULL
+ */
+struct phone *phone_stack_user(const struct phone_stack *ps,
+			       const struct pl *user)
+{
+	struct le *le;
+
+	if (!ps)
+		return NULL;
+
+	if (!ps->shared) {
+		if (!ps->owner)
+			return NULL;
+
+		if (!pl_isset(user) || !pl_strcmp(user, ps->owner->call_user))
+			return ps->owner;
+
+		return NULL;
+	}
+
+	le = list_head(hash_list(ps->userh, hash_joaat_pl(user)));
+	for (; le; le = le->next) {
+		struct phone *phone = le->data;
+
+		if (!pl_strcmp(user, phone->call_user))
+			return phone;
+	}
+
+	return NULL;
 }
