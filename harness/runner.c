@@ -44,6 +44,17 @@ struct rphone {
 	unsigned unconsumed[PHONE_OPS]; /* DONE events not yet awaited     */
 	unsigned sent;              /* requests sent (not retransmissions) */
 	unsigned sent_op[PHONE_OPS];
+	/* calls: the latest call and what happened to it */
+	struct phone_call *call;    /* referenced                         */
+	struct sip_msg *invite;     /* the latest INVITE that arrived     */
+	unsigned calls_in;          /* INVITEs not yet awaited            */
+	struct sip_msg *cancel;     /* the latest CANCEL                  */
+	unsigned cancels;
+	unsigned byes;
+	struct sip_msg *call_final; /* final response to our INVITE       */
+	bool call_final_seen;
+	struct sip_msg *refer_final;
+	bool refer_done;
 };
 
 struct decision_entry {
@@ -289,7 +300,7 @@ static void record_msg(struct runner *r, struct rphone *rp,
 	rm->wall_us = wall_us();
 	rm->virtual_ms = vclock_offset();
 	rm->phone = rp->sp->name;
-	rm->from_phone = ev->type == PHONE_EV_SENT;
+	rm->from_phone = ev->type == PHONE_EV_SENT;   /* else received */
 	rm->retrans = ev->retrans;
 	rm->src = m->src;
 	rm->dst = m->dst;
@@ -375,6 +386,57 @@ static void start_queued(struct runner *r)
 }
 
 
+static void keep_msg(struct sip_msg **slot, const struct sip_msg *msg)
+{
+	mem_deref(*slot);
+	*slot = msg ? mem_ref((void *)msg) : NULL;
+}
+
+
+static void call_event(struct rphone *rp, const struct phone_event *ev)
+{
+	switch (ev->type) {
+
+	case PHONE_EV_CALL_INCOMING:
+		mem_deref(rp->call);
+		rp->call = mem_ref(ev->call);
+		keep_msg(&rp->invite, ev->msg);
+		rp->calls_in++;
+		break;
+
+	case PHONE_EV_CALL_RESPONSE:
+		if (ev->scode >= 200 && ev->call == rp->call) {
+			keep_msg(&rp->call_final, ev->msg);
+			rp->call_final_seen = true;
+		}
+		break;
+
+	case PHONE_EV_CALL_CLOSED:
+		if (ev->call == rp->call && !rp->call_final_seen &&
+		    !phone_call_incoming(ev->call))
+			rp->call_final_seen = true;
+		break;
+
+	case PHONE_EV_CALL_CANCELLED:
+		keep_msg(&rp->cancel, ev->msg);
+		rp->cancels++;
+		break;
+
+	case PHONE_EV_CALL_BYE:
+		rp->byes++;
+		break;
+
+	case PHONE_EV_CALL_REFER_DONE:
+		keep_msg(&rp->refer_final, ev->msg);
+		rp->refer_done = true;
+		break;
+
+	default:
+		break;
+	}
+}
+
+
 static void phone_event(struct phone *phone, const struct phone_event *ev,
 			void *arg)
 {
@@ -382,8 +444,12 @@ static void phone_event(struct phone *phone, const struct phone_event *ev,
 	struct runner *r = rp->run;
 	(void)phone;
 
-	if (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE)
+	if (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE ||
+	    (ev->type == PHONE_EV_RECEIVED && ev->op == PHONE_OP_CALL))
 		record_msg(r, rp, ev);
+
+	if (ev->op == PHONE_OP_CALL)
+		call_event(rp, ev);
 
 	switch (ev->type) {
 
@@ -965,6 +1031,241 @@ static int run_advance(struct runner *r, const struct sc_step *st)
 }
 
 
+/* --------------------------------------------------------------- calls */
+
+static const char *step_kind(enum sc_step_type t);
+
+struct call_wait {
+	const struct sc_step *st;
+	enum sc_step_type what;
+};
+
+
+static bool call_cond(struct rphone *rp, enum sc_step_type what)
+{
+	switch (what) {
+
+	case SC_CALL:          return rp->call_final_seen;
+	case SC_REFER:         return rp->refer_done;
+	case SC_EXPECT_CALL:   return rp->calls_in > 0;
+	case SC_EXPECT_CANCEL: return rp->cancels > 0;
+	case SC_EXPECT_BYE:    return rp->byes > 0;
+	default:               return true;
+	}
+}
+
+
+static bool calls_ready(struct runner *r, void *arg)
+{
+	const struct call_wait *cw = arg;
+
+	for (size_t i = 0; i < cw->st->phonec; i++) {
+		struct rphone *rp = rphone_find(r, cw->st->phonev[i]);
+		if (rp && !call_cond(rp, cw->what))
+			return false;
+	}
+
+	return true;
+}
+
+
+static const char *call_what(enum sc_step_type t)
+{
+	switch (t) {
+
+	case SC_CALL:          return "a final response to its INVITE";
+	case SC_REFER:         return "a final response to its REFER";
+	case SC_EXPECT_CALL:   return "an INVITE";
+	case SC_EXPECT_CANCEL: return "a CANCEL";
+	default:               return "a BYE";
+	}
+}
+
+
+/* status, reason and headers of one message, as an expect says */
+static int check_call_msg(struct runner *r, const struct sc_step *st,
+			  const char *name, const struct sip_msg *m,
+			  const char *what)
+{
+	const struct sc_expect *e = &st->expect;
+	unsigned line = st->pos.line;
+	char got[160] = "";
+
+	if (m && m->req)
+		(void)re_snprintf(got, sizeof(got), "%r", &m->met);
+	else if (m)
+		(void)re_snprintf(got, sizeof(got), "%u %r", m->scode,
+				  &m->reason);
+	else
+		(void)re_snprintf(got, sizeof(got), "no %s", what);
+
+	if (e->status && (!m || m->req || m->scode != e->status))
+		return set_verdict(r, VERDICT_FAIL, line, rule_for(r, e),
+				   "%s: expected %u to %s, got %s", name,
+				   e->status, what, got);
+
+	for (size_t i = 0; i < e->hdrc; i++) {
+		const struct sc_header_check *hc = &e->hdrv[i];
+		bool present = false, hit = false;
+		regex_t re;
+
+		if (!m)
+			return set_verdict(r, VERDICT_FAIL, line,
+					   rule_for(r, e), "%s: expected %s, "
+					   "got %s", name, what, got);
+		if (!hc->regex) {
+			(void)header_matches(m, hc->name, NULL, &present);
+			if (present)
+				return set_verdict(r, VERDICT_FAIL, line,
+						   rule_for(r, e), "%s: "
+						   "expected no %s header in "
+						   "%s", name, hc->name, got);
+			continue;
+		}
+		if (regcomp(&re, hc->regex, REG_EXTENDED | REG_NOSUB))
+			return set_verdict(r, VERDICT_FAIL, line, NULL,
+					   "bad header regex");
+		hit = header_matches(m, hc->name, &re, &present);
+		regfree(&re);
+		if (!hit) {
+			const struct sip_hdr *h = sip_msg_xhdr(m, hc->name);
+			return set_verdict(r, VERDICT_FAIL, line,
+					   rule_for(r, e), "%s: expected %s "
+					   "matching /%s/ in %s, got %s%r%s",
+					   name, hc->name, hc->regex, got,
+					   h ? "'" : "", h ? &h->val : NULL,
+					   h ? "'" : "no such header");
+		}
+	}
+
+	return 0;
+}
+
+
+/* "+14155551234" -> sip:+14155551234@domain; a URI is taken as it is */
+static void call_target(const struct runner *r, const struct rphone *rp,
+			const char *to, char *buf, size_t sz)
+{
+	if (!strncmp(to, "sip:", 4) || !strncmp(to, "sips:", 5))
+		(void)re_snprintf(buf, sz, "%s", to);
+	else if (strchr(to, '@'))
+		(void)re_snprintf(buf, sz, "sip:%s", to);
+	else
+		(void)re_snprintf(buf, sz, "sip:%s@%s", to,
+				  rp->sp->has_domain && rp->sp->conf.domain ?
+				  rp->sp->conf.domain : r->domain);
+}
+
+
+static int call_act(struct runner *r, const struct sc_step *st,
+		    struct rphone *rp)
+{
+	const char *name = rp->sp->name;
+	struct phone_call *call = NULL;
+	char uri[512];
+	int err = 0;
+
+	if (st->type != SC_CALL && st->type != SC_IGNORE && !rp->call)
+		return set_verdict(r, VERDICT_FAIL, st->pos.line, NULL,
+				   "%s: no call to act on", name);
+
+	switch (st->type) {
+
+	case SC_CALL:
+		call_target(r, rp, st->to, uri, sizeof(uri));
+		rp->call_final_seen = false;
+		rp->call_final = mem_deref(rp->call_final);
+		err = phone_call_start(&call, rp->phone, uri, st->extra);
+		if (!err) {
+			mem_deref(rp->call);
+			rp->call = mem_ref(call);
+		}
+		break;
+
+	case SC_RING:    err = phone_call_ring(rp->call); break;
+	case SC_ANSWER:  err = phone_call_answer(rp->call,
+						 (uint32_t)st->ms); break;
+	case SC_REJECT:  err = phone_call_reject(rp->call, st->code); break;
+	case SC_CANCEL:  err = phone_call_cancel(rp->call); break;
+	case SC_HANGUP:  err = phone_call_hangup(rp->call); break;
+	case SC_IGNORE:  break;
+
+	case SC_REFER:
+		call_target(r, rp, st->to, uri, sizeof(uri));
+		rp->refer_done = false;
+		rp->refer_final = mem_deref(rp->refer_final);
+		err = phone_call_refer(rp->call, uri);
+		break;
+
+	default:
+		break;
+	}
+
+	if (err)
+		return set_verdict(r, VERDICT_FAIL, st->pos.line, NULL,
+				   "%s: could not %s the call: %m", name,
+				   step_kind(st->type), err);
+
+	return 0;
+}
+
+
+static int run_call_step(struct runner *r, const struct sc_step *st)
+{
+	struct call_wait cw = {st, st->type};
+	bool waits = st->type == SC_EXPECT_CALL ||
+		st->type == SC_EXPECT_CANCEL || st->type == SC_EXPECT_BYE ||
+		((st->type == SC_CALL || st->type == SC_REFER) &&
+		 st->has_expect);
+	uint64_t within = st->within_ms ? st->within_ms : OP_TIMEOUT_MS;
+	int err = 0;
+
+	for (size_t i = 0; i < st->phonec && !err; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+
+		if (rp && st->type != SC_EXPECT_CALL &&
+		    st->type != SC_EXPECT_CANCEL && st->type != SC_EXPECT_BYE)
+			err = call_act(r, st, rp);
+	}
+
+	if (err || !waits)
+		return err;
+
+	(void)wait_until(r, calls_ready, &cw, within);
+
+	for (size_t i = 0; i < st->phonec && !err; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+		const struct sip_msg *m = NULL;
+
+		if (!rp)
+			continue;
+
+		if (!call_cond(rp, st->type))
+			return set_verdict(r, VERDICT_FAIL, st->pos.line,
+					   rule_for(r, &st->expect),
+					   "%s: expected %s within %llu ms; "
+					   "none came", rp->sp->name,
+					   call_what(st->type),
+					   (unsigned long long)within);
+
+		switch (st->type) {
+
+		case SC_CALL:          m = rp->call_final;  break;
+		case SC_REFER:         m = rp->refer_final; break;
+		case SC_EXPECT_CALL:   m = rp->invite; rp->calls_in--; break;
+		case SC_EXPECT_CANCEL: m = rp->cancel; rp->cancels--; break;
+		default:               rp->byes--; break;
+		}
+
+		if (st->has_expect)
+			err = check_call_msg(r, st, rp->sp->name, m,
+					     call_what(st->type));
+	}
+
+	return err;
+}
+
+
 /* --------------------------------------------------------------- steps */
 
 static bool is_op(enum sc_step_type t)
@@ -991,7 +1292,18 @@ static const char *step_kind(enum sc_step_type t)
 	case SC_ADVANCE:    return "advance";
 	case SC_WAIT:       return "wait";
 	case SC_PARALLEL:   return "parallel";
-	default:            return "repeat";
+	case SC_REPEAT:     return "repeat";
+	case SC_CALL:       return "call";
+	case SC_EXPECT_CALL: return "expect_call";
+	case SC_RING:       return "ring";
+	case SC_ANSWER:     return "answer";
+	case SC_REJECT:     return "reject";
+	case SC_IGNORE:     return "ignore";
+	case SC_CANCEL:     return "cancel";
+	case SC_HANGUP:     return "hangup";
+	case SC_REFER:      return "refer";
+	case SC_EXPECT_CANCEL: return "expect_cancel";
+	default:            return "expect_bye";
 	}
 }
 
@@ -1108,6 +1420,10 @@ static int run_step_body(struct runner *r, const struct sc_step *st)
 	case SC_REPEAT:
 		for (uint32_t i = 0; i < st->count && !err; i++)
 			err = run_steps(r, st->stepv, st->stepc);
+		break;
+
+	default:
+		err = run_call_step(r, st);
 		break;
 	}
 
@@ -1263,8 +1579,15 @@ static void runner_close(struct runner *r)
 	tmr_cancel(&r->tmr);
 
 	for (size_t i = 0; i < r->phonec; i++) {
-		mem_deref(r->phonev[i].phone);
-		mem_deref(r->phonev[i].final);
+		struct rphone *rp = &r->phonev[i];
+
+		mem_deref(rp->phone);
+		mem_deref(rp->final);
+		mem_deref(rp->call);
+		mem_deref(rp->invite);
+		mem_deref(rp->cancel);
+		mem_deref(rp->call_final);
+		mem_deref(rp->refer_final);
 	}
 
 	mem_deref(r->phonev);

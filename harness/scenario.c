@@ -674,6 +674,8 @@ static void step_free(struct sc_step *st)
 	mem_deref(e->hdrv);
 	mem_deref(e->rule);
 	mem_deref(e->aor);
+	mem_deref(st->to);
+	mem_deref(st->extra);
 
 	steps_free(st->stepv, st->stepc);
 	mem_deref(st->stepv);
@@ -1118,7 +1120,8 @@ static const char *const phone_keys[] = {
 	"name", "count", "user", "domain", "password", "auth_user",
 	"transport", "expires", "expires_in", "contacts", "callid", "cseq",
 	"cseq_start", "auth", "auth_fresh", "auth_replay", "auth_header",
-	"refresh", "refresh_at", "retry_wait", "headers", "share", NULL
+	"refresh", "refresh_at", "retry_wait", "headers", "share", "answer",
+	"answer_delay", "reject_code", NULL
 };
 
 
@@ -1412,6 +1415,37 @@ static int phone_fields(struct loader *ld, const struct ynode *n,
 	v = ynode_get(n, "retry_wait");
 	if (v && get_seconds(ld, v, "retry_wait", 1, &c->retry_wait))
 		err = EINVAL;
+
+	/* incoming calls */
+	v = ynode_get(n, "answer");
+	if (v) {
+		static const char *const answers[] = {"manual", "auto",
+						      "reject", "ignore",
+						      NULL};
+		if (get_enum(ld, v, "answer", answers, &x))
+			err = EINVAL;
+		else
+			c->answer = (enum phone_answer_policy)x;
+	}
+
+	v = ynode_get(n, "answer_delay");
+	if (v) {
+		uint64_t ms;
+		if (get_duration(ld, v, "answer_delay", true, &ms) ||
+		    ms > UINT32_MAX)
+			err = EINVAL;
+		else
+			c->answer_delay = (uint32_t)ms;
+	}
+
+	v = ynode_get(n, "reject_code");
+	if (v) {
+		uint32_t code;
+		if (get_u32_range(ld, v, "reject_code", 300, 699, &code))
+			err = EINVAL;
+		else
+			c->reject_code = (uint16_t)code;
+	}
 
 	v = ynode_get(n, "headers");
 	if (v && load_header_lines(ld, v, "headers", (char **)&c->extra))
@@ -2326,8 +2360,157 @@ static int load_repeat(struct loader *ld, const struct ynode *n,
 
 static const char *const step_keys[] = {
 	"register", "refresh", "unregister", "fetch", "expect", "expect_no",
-	"advance", "wait", "parallel", "repeat", "within", NULL
+	"advance", "wait", "parallel", "repeat", "within",
+	"call", "expect_call", "ring", "answer", "reject", "ignore",
+	"cancel", "hangup", "refer", "expect_cancel", "expect_bye", NULL
 };
+
+
+/* call steps: kind, type, and the keys of their long form */
+static const struct call_kind {
+	const char *name;
+	enum sc_step_type type;
+	const char *const keys[6];
+	bool takes_expect;          /* an inline expect on its response  */
+} call_kinds[] = {
+	{"call",          SC_CALL,          {"phones", "to", "headers"},
+	 true},
+	{"expect_call",   SC_EXPECT_CALL,   {"phones", "within", "headers"},
+	 false},
+	{"ring",          SC_RING,          {"phones"}, false},
+	{"answer",        SC_ANSWER,        {"phones", "after"}, false},
+	{"reject",        SC_REJECT,        {"phones", "code"}, false},
+	{"ignore",        SC_IGNORE,        {"phones"}, false},
+	{"cancel",        SC_CANCEL,        {"phones"}, false},
+	{"hangup",        SC_HANGUP,        {"phones"}, false},
+	{"refer",         SC_REFER,         {"phones", "to"}, true},
+	{"expect_cancel", SC_EXPECT_CANCEL, {"phones", "within", "reason"},
+	 false},
+	{"expect_bye",    SC_EXPECT_BYE,    {"phones", "within"}, false},
+};
+
+
+static const struct call_kind *call_kind_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(call_kinds); i++) {
+		if (!strcmp(call_kinds[i].name, name))
+			return &call_kinds[i];
+	}
+
+	return NULL;
+}
+
+
+static int load_call_step(struct loader *ld, const struct ynode *step,
+			  const struct call_kind *ck, const struct ynode *v,
+			  struct sc_step *st)
+{
+	const struct ynode *x;
+	int err = 0;
+
+	st->type = ck->type;
+	if (ck->type == SC_EXPECT_CALL || ck->type == SC_EXPECT_CANCEL ||
+	    ck->type == SC_EXPECT_BYE)
+		st->within_ms = DEFAULT_WITHIN;
+
+	if (v->type != YNODE_MAP) {
+		if (ck->type == SC_CALL || ck->type == SC_REFER)
+			return ydoc_errorf(ld->doc, v, "%s needs a mapping: "
+					   "{phones: ..., to: ...}", ck->name);
+		err = load_selector(ld, v, &st->phonev, &st->phonec);
+	}
+	else {
+		const char *keys[7] = {NULL};
+
+		for (size_t i = 0; i < 6 && ck->keys[i]; i++)
+			keys[i] = ck->keys[i];
+		if (ynode_check_keys(ld->doc, v, keys))
+			err = EINVAL;
+
+		x = ynode_get(v, "phones");
+		if (!x)
+			err = missing(ld, v, ck->name, "phones");
+		else if (load_selector(ld, x, &st->phonev, &st->phonec))
+			err = EINVAL;
+
+		x = ynode_get(v, "to");
+		if (x && dup_text(ld, x, "to", &st->to))
+			err = EINVAL;
+		else if (!x && (ck->type == SC_CALL || ck->type == SC_REFER))
+			err = missing(ld, v, ck->name, "to");
+
+		x = ynode_get(v, "after");
+		if (x && get_duration(ld, x, "after", true, &st->ms))
+			err = EINVAL;
+
+		x = ynode_get(v, "code");
+		if (x) {
+			uint32_t c;
+			if (get_u32_range(ld, x, "code", 300, 699, &c))
+				err = EINVAL;
+			else
+				st->code = (uint16_t)c;
+		}
+
+		x = ynode_get(v, "within");
+		if (x && get_duration(ld, x, "within", false, &st->within_ms))
+			err = EINVAL;
+
+		/* call: extra header lines; expect_call: header checks */
+		x = ynode_get(v, "headers");
+		if (x && ck->type == SC_CALL &&
+		    load_header_lines(ld, x, "headers", &st->extra))
+			err = EINVAL;
+		else if (x && ck->type == SC_EXPECT_CALL) {
+			st->has_expect = true;
+			if (load_expect_headers(ld, x, &st->expect))
+				err = EINVAL;
+		}
+
+		/* expect_cancel: the Reason header, by regex */
+		x = ynode_get(v, "reason");
+		if (x) {
+			struct sc_expect *e = &st->expect;
+
+			st->has_expect = true;
+			e->hdrv = mem_zalloc(2 * sizeof(*e->hdrv), NULL);
+			if (!e->hdrv || str_dup(&e->hdrv[0].name, "Reason"))
+				return ENOMEM;
+			e->hdrc = 1;
+			if (dup_regex(ld, x, "reason", &e->hdrv[0].regex))
+				err = EINVAL;
+		}
+	}
+
+	if (ck->type == SC_REJECT && !st->code)
+		st->code = 486;
+
+	x = ynode_get(step, "expect");
+	if (x) {
+		if (!ck->takes_expect)
+			err = ydoc_errorf(ld->doc, x, "expect goes with call "
+					  "and refer (their response), not "
+					  "with %s", ck->name);
+		else if (load_expect(ld, x, st, true))
+			err = EINVAL;
+	}
+
+	x = ynode_get(step, "within");
+	if (x) {
+		if (ck->type == SC_CALL || ck->type == SC_REFER) {
+			if (get_duration(ld, x, "within", false,
+					 &st->within_ms))
+				err = EINVAL;
+		}
+		else {
+			err = ydoc_errorf(ld->doc, x, "within goes inside %s: "
+					  "{phones: ..., within: ...}",
+					  ck->name);
+		}
+	}
+
+	return ld->nomem ? ENOMEM : err;
+}
 
 
 static bool is_op(const char *k)
@@ -2390,7 +2573,10 @@ static int load_step(struct loader *ld, const struct ynode *n,
 			return ydoc_errorf(ld->doc, n, "a step needs one of: "
 					   "register, refresh, unregister, "
 					   "fetch, expect, expect_no, advance, "
-					   "wait, parallel, repeat");
+					   "wait, parallel, repeat, call, "
+					   "expect_call, ring, answer, reject, "
+					   "ignore, cancel, hangup, refer, "
+					   "expect_cancel, expect_bye");
 		}
 
 		st->type = SC_EXPECT;
@@ -2409,6 +2595,12 @@ static int load_step(struct loader *ld, const struct ynode *n,
 
 	if (is_op(kind->val)) {
 		if (load_op(ld, n, kind->val, v, st))
+			err = EINVAL;
+		return ld->nomem ? ENOMEM : err;
+	}
+
+	if (call_kind_find(kind->val)) {
+		if (load_call_step(ld, n, call_kind_find(kind->val), v, st))
 			err = EINVAL;
 		return ld->nomem ? ENOMEM : err;
 	}

@@ -60,6 +60,18 @@ enum sc_step_type {
 	SC_WAIT,
 	SC_PARALLEL,
 	SC_REPEAT,
+	/* calls (phone side) */
+	SC_CALL,                     /* place a call to `to`               */
+	SC_EXPECT_CALL,              /* an INVITE arrives (headers checked) */
+	SC_RING,                     /* 180 to the call that arrived       */
+	SC_ANSWER,                   /* 200 after `ms`                     */
+	SC_REJECT,                   /* `code`                             */
+	SC_IGNORE,                   /* nothing: let it ring               */
+	SC_CANCEL,                   /* CANCEL our ringing call            */
+	SC_HANGUP,                   /* BYE (or CANCEL/603 as it stands)   */
+	SC_REFER,                    /* REFER in the call, to `to`         */
+	SC_EXPECT_CANCEL,            /* a CANCEL arrives (Reason checked)  */
+	SC_EXPECT_BYE,               /* a BYE arrives                      */
 };
 
 enum sc_state_check {
@@ -120,7 +132,11 @@ struct sc_step {
 				        long an operation may take (real);
 				        default 5 s (EXPECT_NO: 1 s)      */
 
-	uint64_t ms;                 /* SC_ADVANCE (virtual), SC_WAIT (real) */
+	uint64_t ms;                 /* SC_ADVANCE (virtual), SC_WAIT (real),
+				        SC_ANSWER's delay (virtual)        */
+	char *to;                    /* SC_CALL: number or URI; SC_REFER   */
+	uint16_t code;               /* SC_REJECT                          */
+	char *extra;                 /* SC_CALL: extra header lines        */
 
 	struct sc_step *stepv;       /* SC_PARALLEL children, SC_REPEAT body */
 	size_t stepc;
