@@ -19,6 +19,7 @@
 #include "config.h"
 #include "location.h"
 #include "sim_registrar.h"
+#include "calls.h"
 #include "phone.h"
 #include "scenario.h"
 #include "ctlclient.h"
@@ -85,6 +86,7 @@ struct runner {
 	size_t msgcap;
 	size_t stepcap;
 	unsigned cur_line;          /* the step running now               */
+	char dial_sid[48];          /* the outside call dialled last      */
 	uint64_t t0;                /* tmr_jiffies() at the start          */
 };
 
@@ -182,6 +184,16 @@ static void decision_handler(const struct decision *d, void *arg)
 	if (r->opts->verbose)
 		(void)re_fprintf(stderr, "    registrar: %H\n", decision_print,
 				 d);
+}
+
+
+/* an outside call changed: the loop wakes for expect_dial */
+static void call_handler(const struct call_info *ci, void *arg)
+{
+	(void)ci;
+	(void)arg;
+
+	re_cancel();
 }
 
 
@@ -404,8 +416,10 @@ static void call_event(struct rphone *rp, const struct phone_event *ev)
 		rp->calls_in++;
 		break;
 
+	/* a challenge is answered by the phone: not the call's outcome */
 	case PHONE_EV_CALL_RESPONSE:
-		if (ev->scode >= 200 && ev->call == rp->call) {
+		if (ev->scode >= 200 && ev->scode != 401 && ev->scode != 407 &&
+		    ev->call == rp->call) {
 			keep_msg(&rp->call_final, ev->msg);
 			rp->call_final_seen = true;
 		}
@@ -413,8 +427,10 @@ static void call_event(struct rphone *rp, const struct phone_event *ev)
 
 	case PHONE_EV_CALL_CLOSED:
 		if (ev->call == rp->call && !rp->call_final_seen &&
-		    !phone_call_incoming(ev->call))
+		    !phone_call_incoming(ev->call)) {
+			keep_msg(&rp->call_final, ev->msg);
 			rp->call_final_seen = true;
+		}
 		break;
 
 	case PHONE_EV_CALL_CANCELLED:
@@ -1031,6 +1047,132 @@ static int run_advance(struct runner *r, const struct sc_step *st)
 }
 
 
+/* ------------------------------------------------ outside calls (dial) */
+
+static bool dial_reached(struct runner *r, void *arg)
+{
+	const struct sc_step *st = arg;
+	struct call_info ci;
+
+	if (sim_registrar_call_info(r->sr, r->dial_sid, &ci))
+		return true;              /* forgotten: nothing to wait for */
+
+	if (ci.state == CALL_ENDED)
+		return true;
+
+	switch (st->dial_state) {
+
+	case 1:  return ci.state >= CALL_RINGING;
+	case 2:  return ci.state >= CALL_ANSWERED;
+	case 3:  return false;
+	default: return ci.state >= CALL_ANSWERED;
+	}
+}
+
+
+static int run_dial_step(struct runner *r, const struct sc_step *st)
+{
+	static const enum call_state states[] = {CALL_TRYING, CALL_RINGING,
+						 CALL_ANSWERED, CALL_ENDED};
+	unsigned line = st->pos.line;
+	const char *rule = st->expect.rule ? st->expect.rule :
+		(r->sc->rulec ? r->sc->rulev[0] : NULL);
+	struct call_info ci;
+	char got[256];
+	int err;
+
+	switch (st->type) {
+
+	case SC_DIAL:
+		err = sim_registrar_call(r->sr, st->from, st->to, NULL, NULL,
+					 r->dial_sid, sizeof(r->dial_sid));
+		if (err)
+			return set_verdict(r, VERDICT_FAIL, line, rule,
+					   "could not dial %s from %s: %m",
+					   st->to, st->from, err);
+		return 0;
+
+	case SC_DIAL_HANGUP:
+		err = sim_registrar_hangup(r->sr, r->dial_sid);
+		if (err)
+			return set_verdict(r, VERDICT_FAIL, line, rule,
+					   "the outside caller could not hang "
+					   "up: %m", err);
+		(void)wait_until(r, never, NULL, 1);
+		return 0;
+
+	default:
+		break;
+	}
+
+	if (!r->dial_sid[0])
+		return set_verdict(r, VERDICT_FAIL, line, NULL, "expect_dial "
+				   "before any dial");
+
+	(void)wait_until(r, dial_reached, (void *)st, st->within_ms);
+
+	if (sim_registrar_call_info(r->sr, r->dial_sid, &ci))
+		return set_verdict(r, VERDICT_FAIL, line, rule, "the call "
+				   "%s is not known", r->dial_sid);
+
+	(void)re_snprintf(got, sizeof(got), "%s, status %u%s%s%s%s, %u "
+			  "branch(es), %u CANCEL(s)%s%s",
+			  call_state_name(ci.state), ci.scode,
+			  ci.rule && ci.rule[0] ? " (" : "",
+			  ci.rule ? ci.rule : "",
+			  ci.rule && ci.rule[0] ? ")" : "",
+			  ci.answered_by ? ci.answered_by : "",
+			  ci.branches, ci.cancels,
+			  ci.ended_by ? ", ended by " : "",
+			  ci.ended_by ? ci.ended_by : "");
+
+	if (st->dial_state && ci.state != states[st->dial_state])
+		return set_verdict(r, VERDICT_FAIL, line, rule, "the call: "
+				   "expected %s, got %s",
+				   call_state_name(states[st->dial_state]),
+				   got);
+
+	if (st->expect.status && ci.scode != st->expect.status)
+		return set_verdict(r, VERDICT_FAIL, line, rule, "the call: "
+				   "expected status %u, got %s",
+				   st->expect.status, got);
+
+	if (st->expect.rule && (!ci.rule || strcmp(ci.rule, st->expect.rule)))
+		return set_verdict(r, VERDICT_FAIL, line, rule, "the call: "
+				   "expected the registrar to decide by %s, "
+				   "got %s", st->expect.rule, got);
+
+	if (st->answered_by) {
+		regex_t re;
+		bool hit;
+
+		if (regcomp(&re, st->answered_by, REG_EXTENDED | REG_NOSUB))
+			return set_verdict(r, VERDICT_FAIL, line, NULL,
+					   "bad answered_by regex");
+		hit = ci.answered_by &&
+			!regexec(&re, ci.answered_by, 0, NULL, 0);
+		regfree(&re);
+		if (!hit)
+			return set_verdict(r, VERDICT_FAIL, line, rule,
+					   "the call: expected an answer by "
+					   "/%s/, got %s", st->answered_by,
+					   got);
+	}
+
+	if (st->branches >= 0 && ci.branches != st->branches)
+		return set_verdict(r, VERDICT_FAIL, line, rule, "the call: "
+				   "expected %lld branch(es), got %s",
+				   (long long)st->branches, got);
+
+	if (st->cancels >= 0 && ci.cancels != st->cancels)
+		return set_verdict(r, VERDICT_FAIL, line, rule, "the call: "
+				   "expected %lld CANCEL(s), got %s",
+				   (long long)st->cancels, got);
+
+	return 0;
+}
+
+
 /* --------------------------------------------------------------- calls */
 
 static const char *step_kind(enum sc_step_type t);
@@ -1303,7 +1445,10 @@ static const char *step_kind(enum sc_step_type t)
 	case SC_HANGUP:     return "hangup";
 	case SC_REFER:      return "refer";
 	case SC_EXPECT_CANCEL: return "expect_cancel";
-	default:            return "expect_bye";
+	case SC_EXPECT_BYE: return "expect_bye";
+	case SC_DIAL:       return "dial";
+	case SC_DIAL_HANGUP: return "dial_hangup";
+	default:            return "expect_dial";
 	}
 }
 
@@ -1422,6 +1567,12 @@ static int run_step_body(struct runner *r, const struct sc_step *st)
 			err = run_steps(r, st->stepv, st->stepc);
 		break;
 
+	case SC_DIAL:
+	case SC_DIAL_HANGUP:
+	case SC_EXPECT_DIAL:
+		err = run_dial_step(r, st);
+		break;
+
 	default:
 		err = run_call_step(r, st);
 		break;
@@ -1464,6 +1615,7 @@ static int start_registrar(struct runner *r)
 	o.tls = need_tls ? &tls : NULL;
 	o.dh = decision_handler;
 	o.guardh = guard_handler;
+	o.callh = call_handler;
 	o.arg = r;
 
 	err = sim_registrar_alloc(&r->sr, r->cfg, &o);
@@ -1645,6 +1797,13 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	r.t0 = t0;
 
 	vclock_reset();
+
+	/* outside calls are placed through the in-process registrar */
+	if (opts->target && sc->needs_calls) {
+		set_verdict(&r, VERDICT_SKIP, 0, NULL, "dials from the outside "
+			    "network: needs the in-process registrar");
+		goto out;
+	}
 
 	/* a target has the configuration it has */
 	if (opts->target && sc->config) {

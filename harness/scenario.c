@@ -676,6 +676,8 @@ static void step_free(struct sc_step *st)
 	mem_deref(e->aor);
 	mem_deref(st->to);
 	mem_deref(st->extra);
+	mem_deref(st->from);
+	mem_deref(st->answered_by);
 
 	steps_free(st->stepv, st->stepc);
 	mem_deref(st->stepv);
@@ -2362,8 +2364,118 @@ static const char *const step_keys[] = {
 	"register", "refresh", "unregister", "fetch", "expect", "expect_no",
 	"advance", "wait", "parallel", "repeat", "within",
 	"call", "expect_call", "ring", "answer", "reject", "ignore",
-	"cancel", "hangup", "refer", "expect_cancel", "expect_bye", NULL
+	"cancel", "hangup", "refer", "expect_cancel", "expect_bye",
+	"dial", "dial_hangup", "expect_dial", NULL
 };
+
+
+/* `dial: {from, to}`, `dial_hangup: {}`, `expect_dial: {...}` */
+static int load_dial_step(struct loader *ld, const char *kind,
+			  const struct ynode *v, struct sc_step *st)
+{
+	static const char *const dial_keys[] = {"from", "to", NULL};
+	static const char *const none[] = {NULL};
+	static const char *const expect_keys[] = {
+		"state", "status", "rule", "answered_by", "branches",
+		"cancels", "within", NULL
+	};
+	static const char *const states[] = {"ringing", "answered", "ended",
+					     NULL};
+	const struct ynode *x;
+	uint32_t u;
+	int i, err = 0;
+
+	ld->s->pub.needs_calls = true;
+	st->branches = st->cancels = -1;
+
+	if (!strcmp(kind, "dial_hangup")) {
+		st->type = SC_DIAL_HANGUP;
+		if (v->type == YNODE_MAP && ynode_check_keys(ld->doc, v, none))
+			err = EINVAL;
+		return err;
+	}
+
+	if (expect_map(ld, v, kind))
+		return EINVAL;
+
+	if (!strcmp(kind, "dial")) {
+		st->type = SC_DIAL;
+		if (ynode_check_keys(ld->doc, v, dial_keys))
+			err = EINVAL;
+		x = ynode_get(v, "from");
+		if (!x)
+			err = missing(ld, v, kind, "from");
+		else if (dup_text(ld, x, "from", &st->from))
+			err = EINVAL;
+		x = ynode_get(v, "to");
+		if (!x)
+			err = missing(ld, v, kind, "to");
+		else if (dup_text(ld, x, "to", &st->to))
+			err = EINVAL;
+		return ld->nomem ? ENOMEM : err;
+	}
+
+	st->type = SC_EXPECT_DIAL;
+	st->within_ms = DEFAULT_WITHIN;
+	if (ynode_check_keys(ld->doc, v, expect_keys))
+		err = EINVAL;
+
+	x = ynode_get(v, "state");
+	if (x) {
+		if (get_enum(ld, x, "state", states, &i))
+			err = EINVAL;
+		else
+			st->dial_state = i + 1;
+	}
+
+	x = ynode_get(v, "status");
+	if (x) {
+		if (get_u32_range(ld, x, "status", 100, 699, &u))
+			err = EINVAL;
+		else
+			st->expect.status = (uint16_t)u;
+	}
+
+	x = ynode_get(v, "rule");
+	if (x) {
+		const char *id;
+		if (ynode_str(ld->doc, x, &id))
+			err = EINVAL;
+		else if (!rule_find(id))
+			err = ydoc_errorf(ld->doc, x, "unknown rule ID '%s'",
+					  id);
+		else if (nomem(ld, str_dup(&st->expect.rule, id)))
+			return ENOMEM;
+	}
+
+	x = ynode_get(v, "answered_by");
+	if (x && dup_regex(ld, x, "answered_by", &st->answered_by))
+		err = EINVAL;
+
+	x = ynode_get(v, "branches");
+	if (x) {
+		if (get_u32_range(ld, x, "branches", 0, 1000, &u))
+			err = EINVAL;
+		else
+			st->branches = u;
+	}
+
+	x = ynode_get(v, "cancels");
+	if (x) {
+		if (get_u32_range(ld, x, "cancels", 0, 1000, &u))
+			err = EINVAL;
+		else
+			st->cancels = u;
+	}
+
+	x = ynode_get(v, "within");
+	if (x && get_duration(ld, x, "within", false, &st->within_ms))
+		err = EINVAL;
+
+	st->has_expect = true;
+
+	return ld->nomem ? ENOMEM : err;
+}
 
 
 /* call steps: kind, type, and the keys of their long form */
@@ -2576,7 +2688,8 @@ static int load_step(struct loader *ld, const struct ynode *n,
 					   "wait, parallel, repeat, call, "
 					   "expect_call, ring, answer, reject, "
 					   "ignore, cancel, hangup, refer, "
-					   "expect_cancel, expect_bye");
+					   "expect_cancel, expect_bye, dial, "
+					   "dial_hangup, expect_dial");
 		}
 
 		st->type = SC_EXPECT;
@@ -2595,6 +2708,13 @@ static int load_step(struct loader *ld, const struct ynode *n,
 
 	if (is_op(kind->val)) {
 		if (load_op(ld, n, kind->val, v, st))
+			err = EINVAL;
+		return ld->nomem ? ENOMEM : err;
+	}
+
+	if (!strcmp(kind->val, "dial") || !strcmp(kind->val, "dial_hangup") ||
+	    !strcmp(kind->val, "expect_dial")) {
+		if (load_dial_step(ld, kind->val, v, st))
 			err = EINVAL;
 		return ld->nomem ? ENOMEM : err;
 	}

@@ -72,6 +72,10 @@ enum sc_step_type {
 	SC_REFER,                    /* REFER in the call, to `to`         */
 	SC_EXPECT_CANCEL,            /* a CANCEL arrives (Reason checked)  */
 	SC_EXPECT_BYE,               /* a BYE arrives                      */
+	/* calls from the outside network, through the registrar */
+	SC_DIAL,                     /* an outside caller dials `to`       */
+	SC_DIAL_HANGUP,              /* ... and hangs up                   */
+	SC_EXPECT_DIAL,              /* the call's state and outcome       */
 };
 
 enum sc_state_check {
@@ -137,6 +141,12 @@ struct sc_step {
 	char *to;                    /* SC_CALL: number or URI; SC_REFER   */
 	uint16_t code;               /* SC_REJECT                          */
 	char *extra;                 /* SC_CALL: extra header lines        */
+	char *from;                  /* SC_DIAL: the caller's number       */
+	/* SC_EXPECT_DIAL */
+	int dial_state;              /* 0 any, 1 ringing, 2 answered, 3 ended */
+	char *answered_by;           /* regex on who answered              */
+	int64_t branches;            /* -1: not checked                    */
+	int64_t cancels;             /* -1: not checked                    */
 
 	struct sc_step *stepv;       /* SC_PARALLEL children, SC_REPEAT body */
 	size_t stepc;
@@ -157,6 +167,8 @@ struct scenario {
 	size_t stepc;
 	bool needs_clock;            /* has an advance step                */
 	bool needs_state;            /* checks the registrar's bindings    */
+	bool needs_calls;            /* dials from the outside network:
+				        the in-process registrar only      */
 	struct spos pos;
 };
 

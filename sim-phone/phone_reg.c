@@ -481,6 +481,53 @@ static int tx_interval(struct regtx *tx, const struct sip_msg *msg)
 }
 
 
+/* 1*DIGIT of at most 10 digits, with its value */
+static bool number_ok(const struct pl *pl, uint64_t *v)
+{
+	if (!pl->l || pl->l > 10)
+		return false;
+
+	for (size_t i = 0; i < pl->l; i++) {
+		if (pl->p[i] < '0' || pl->p[i] > '9')
+			return false;
+	}
+
+	*v = pl_u64(pl);
+
+	return true;
+}
+
+
+/*
+ * A response the phone must not act on, though libre matched it to our
+ * transaction (branch and method): more than one Via (RFC 3261 8.1.3.3,
+ * RFC 4475 3.3.10), a status code that is not 3 digits from 100 to 699
+ * (libre reads 4294967301 as 5; RFC 4475 3.1.2.19), a CSeq number that is
+ * not our request's (RFC 4475 3.1.2.5).
+ */
+static const char *response_insane(const struct regtx *tx,
+				   const struct sip_msg *msg)
+{
+	const struct sip_hdr *cseq = sip_msg_hdr(msg, SIP_HDR_CSEQ);
+	const char *c = msg->ver.p + msg->ver.l;   /* " CODE " follows */
+	struct pl num;
+	uint64_t v;
+
+	if (sip_msg_hdr_count(msg, SIP_HDR_VIA) != 1)
+		return "more than one Via";
+
+	if (c[0] != ' ' || c[1] < '1' || c[1] > '6' || c[2] < '0' ||
+	    c[2] > '9' || c[3] < '0' || c[3] > '9' || c[4] != ' ')
+		return "status code";
+
+	if (!cseq || re_regex(cseq->val.p, cseq->val.l, "[0-9]+", &num) ||
+	    num.p != cseq->val.p || !number_ok(&num, &v) || v != tx->cseq)
+		return "CSeq number";
+
+	return NULL;
+}
+
+
 static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 {
 	struct regtx *tx = arg;
@@ -490,6 +537,16 @@ static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 	memset(&ev, 0, sizeof(ev));
 	ev.op      = tx->op;
 	ev.attempt = tx->attempt;
+
+	if (!err && msg && response_insane(tx, msg)) {
+		/* a provisional one is dropped: libre waits on for the
+		 * final response.  A final one ends libre's transaction, so
+		 * the operation fails (EPROTO) without taking its status */
+		if (msg->scode < 200)
+			return;
+		msg = NULL;
+		err = EPROTO;
+	}
 
 	if (err || !msg) {
 		ev.type = PHONE_EV_ERROR;

@@ -16,6 +16,10 @@
  *       credential_lists:            map
  *         registration: [office]     names of credential lists (<= 16)
  *         calls: [office]            the same, for calls
+ *       voice_application: outbound  what an authenticated INVITE from a
+ *                                    phone runs (CALL-OUT-3): a name in
+ *                                    applications; none: such an INVITE
+ *                                    gets 503
  *   credential_lists:                list
  *     - name: office                 required, unique
  *       credentials:                 list
@@ -47,10 +51,40 @@
  *     accept_authorization: true     [true] (REG-AUTH-6)
  *     loopback_contacts: allow       [allow] or reject (REG-CONTACT-1)
  *     refer_reply: 405               [405] 403, 405, 501 or 603 (REFER-1)
- *     ring_timeout: 30               [30] seconds, >= 1 (RING-5)
+ *     ring_timeout: 30               [30] seconds, 1..600 (RING-5): the
+ *                                    Dial timeout when <Dial> gives none
+ *     say_seconds: 3                 [3] seconds one <Say> speaks, 0..600
  *     replies:                       map: rule ID -> override of its reply
  *       REG-LIM-AOR: {code: 403, reason: Forbidden, twilio_error: 32007,
  *                     error_text: "..."}   all keys optional, code 100..699
+ *
+ *   numbers:                         list: the account's phone numbers
+ *     - number: "+14155550199"       required, E.164 (+ and 8-15 digits),
+ *                                    unique
+ *       voice_application: ring-alice  what a call to it runs (POST /calls,
+ *                                    sim_registrar_call); none: such a
+ *                                    call fails with 503
+ *   verified_caller_ids: ["+14155550100"]   E.164 numbers the account may
+ *                                    show as caller ID besides its own
+ *                                    numbers (CALL-OUT-5)
+ *   applications:                    map: name -> TwiML document (twiml.h)
+ *     ring-alice: "<Response><Dial><Sip>alice@example.sip.us1.twilio.com
+ *                  </Sip></Dial></Response>"
+ *                                    Response, Say, Pause, Dial (callerId,
+ *                                    timeout; a number, Number, Sip),
+ *                                    Hangup, Reject; templates {{To}},
+ *                                    {{From}}, {{#e164}}..{{/e164}}.
+ *                                    Checked at load: expanded with
+ *                                    To=From=+14155550000, then parsed.
+ *   pstn:                            map: the simulated outside network
+ *     default: answer                [answer] answer, busy or ring (never
+ *                                    answers): every number not listed
+ *     after: 1                       [1] seconds an answering number rings
+ *     hangup_after: 0                [0: never] seconds of talk before an
+ *                                    answering number hangs up
+ *     numbers:                       map: E.164 number -> behaviour
+ *       "+14155550123": busy         a word, or a map
+ *       "+14155550124": {behaviour: answer, after: 5, hangup_after: 20}
  *
  * reg_config_reply() gives a rule's table row, with challenge applied to
  * REG-AUTH-1/4/5 and refer_reply to REFER-1, then the replies override on
@@ -68,6 +102,7 @@
 #include <re.h>
 #include "ytree.h"
 #include "textfile.h"
+#include "twiml.h"
 #include "config.h"
 
 enum {
@@ -82,6 +117,10 @@ enum {
 	MAX_HOST_LABEL   = 63,
 	HASH_MIN         = 16,
 	HASH_MAX         = 65536,
+	MAX_NUMBERS      = 1000,
+	MAX_APPS         = 1000,
+	MAX_TWIML        = 65536,
+	MAX_SECONDS      = 600,
 };
 
 /* the username index of one credential list */
@@ -118,6 +157,7 @@ struct loader {
 	struct config *c;
 	struct reg_config *cfg;
 	const struct ynode *domains;  /* resolved once lists are read      */
+	const struct ynode *numbers;  /* resolved once applications are    */
 	uint32_t credc;               /* credentials so far, all lists     */
 };
 
@@ -133,6 +173,7 @@ static const char default_yaml[] =
 	"    credential_lists:\n"
 	"      registration: [default]\n"
 	"      calls: [default]\n"
+	"    voice_application: outbound\n"
 	"credential_lists:\n"
 	"  - name: default\n"
 	"    credentials:\n"
@@ -158,7 +199,20 @@ static const char default_yaml[] =
 	"  accept_authorization: true\n"
 	"  loopback_contacts: allow\n"
 	"  refer_reply: 405\n"
-	"  ring_timeout: 30\n";
+	"  ring_timeout: 30\n"
+	"  say_seconds: 3\n"
+	"numbers:\n"
+	"  - number: \"+14155550199\"\n"
+	"    voice_application: ring-alice\n"
+	"verified_caller_ids: [\"+14155550100\"]\n"
+	"applications:\n"
+	"  ring-alice: <Response><Dial><Sip>alice@example.sip.us1.twilio.com"
+	"</Sip></Dial></Response>\n"
+	"  outbound: <Response><Dial callerId=\"+14155550199\">"
+	"{{#e164}}{{To}}{{/e164}}</Dial></Response>\n"
+	"pstn:\n"
+	"  default: answer\n"
+	"  after: 1\n";
 
 
 static void config_destructor(void *data)
@@ -199,6 +253,24 @@ static void config_destructor(void *data)
 	}
 	mem_deref(c->idxv);
 	mem_deref(cfg->listv);
+
+	for (uint32_t i = 0; cfg->numberv && i < cfg->numberc; i++)
+		mem_deref(cfg->numberv[i].number);
+	mem_deref(cfg->numberv);
+
+	for (uint32_t i = 0; cfg->verifiedv && i < cfg->verifiedc; i++)
+		mem_deref(cfg->verifiedv[i]);
+	mem_deref(cfg->verifiedv);
+
+	for (uint32_t i = 0; cfg->appv && i < cfg->appc; i++) {
+		mem_deref(cfg->appv[i].name);
+		mem_deref(cfg->appv[i].twiml);
+	}
+	mem_deref(cfg->appv);
+
+	for (uint32_t i = 0; cfg->pstn.numv && i < cfg->pstn.numc; i++)
+		mem_deref(cfg->pstn.numv[i].number);
+	mem_deref(cfg->pstn.numv);
 
 	mem_deref(cfg->profile.name);
 	mem_deref(cfg->profile.realm);
@@ -416,7 +488,8 @@ static int domain_split(struct domain_conf *d)
 static int load_domain(struct loader *ld, const struct ynode *n, size_t i)
 {
 	static const char *const keys[] = {"name", "region", "registration",
-					   "credential_lists", NULL};
+					   "credential_lists",
+					   "voice_application", NULL};
 	struct domain_conf *d = &ld->cfg->domainv[i];
 	struct ydoc *doc = ld->doc;
 	const char *name = NULL, *region = NULL;
@@ -1053,7 +1126,7 @@ static int load_profile(struct loader *ld, const struct ynode *n)
 	static const char *const keys[] = {
 		"name", "realm", "challenge", "nonce_lifetime",
 		"accept_authorization", "loopback_contacts", "refer_reply",
-		"ring_timeout", "replies", NULL
+		"ring_timeout", "say_seconds", "replies", NULL
 	};
 	struct profile_conf *prof = &ld->cfg->profile;
 	struct ydoc *doc = ld->doc;
@@ -1100,8 +1173,11 @@ static int load_profile(struct loader *ld, const struct ynode *n)
 		err = get_bool(doc, n, "accept_authorization",
 			       &prof->accept_authorization);
 	if (!err)
-		err = get_u32(doc, n, "ring_timeout", 1, UINT32_MAX,
+		err = get_u32(doc, n, "ring_timeout", 1, MAX_SECONDS,
 			      &prof->ring_timeout);
+	if (!err)
+		err = get_u32(doc, n, "say_seconds", 0, MAX_SECONDS,
+			      &prof->say_seconds);
 	if (err)
 		return err;
 
@@ -1138,6 +1214,365 @@ static int load_profile(struct loader *ld, const struct ynode *n)
 
 	for (size_t i = 0; i < v->count; i++) {
 		err = load_reply(ld, ynode_key(v, i), ynode_val(v, i));
+		if (err)
+			return err;
+	}
+
+	return 0;
+}
+
+
+/* an E.164 number: + and 8 to 15 digits */
+static int get_e164(struct ydoc *doc, const struct ynode *n, const char *what,
+		    const char **sp)
+{
+	const char *s;
+	int err;
+
+	err = ynode_str(doc, n, &s);
+	if (err)
+		return err;
+
+	if (!twiml_is_e164(s))
+		return ydoc_errorf(doc, n, "%s '%s' must be an E.164 number "
+				   "(+ and 8 to 15 digits)", what, s);
+
+	*sp = s;
+
+	return 0;
+}
+
+
+static int load_numbers(struct loader *ld, const struct ynode *n)
+{
+	static const char *const keys[] = {"number", "voice_application",
+					   NULL};
+	struct reg_config *cfg = ld->cfg;
+	struct ydoc *doc = ld->doc;
+	int err;
+
+	err = ynode_expect(doc, n, YNODE_SEQ, "numbers");
+	if (err || !n->count)
+		return err;
+
+	if (n->count > MAX_NUMBERS)
+		return ydoc_errorf(doc, n, "numbers may list at most %d "
+				   "numbers", MAX_NUMBERS);
+
+	cfg->numberv = mem_zalloc(n->count * sizeof(*cfg->numberv), NULL);
+	if (!cfg->numberv)
+		return ENOMEM;
+
+	ld->numbers = n;
+
+	for (size_t i = 0; i < n->count; i++) {
+		const struct ynode *item = ynode_item(n, i), *num;
+		const char *s = NULL;
+
+		err = expect_map(doc, item, "a number", keys);
+		if (err)
+			return err;
+
+		num = ynode_get(item, "number");
+		if (!num)
+			return missing(doc, item, "a number", "number");
+
+		err = get_e164(doc, num, "number", &s);
+		if (err)
+			return err;
+
+		if (reg_config_number(cfg, s))
+			return ydoc_errorf(doc, num, "number '%s' is listed "
+					   "twice", s);
+
+		err = str_dup(&cfg->numberv[i].number, s);
+		if (err)
+			return err;
+
+		cfg->numberc++;
+	}
+
+	return 0;
+}
+
+
+static int load_verified(struct loader *ld, const struct ynode *n)
+{
+	struct reg_config *cfg = ld->cfg;
+	struct ydoc *doc = ld->doc;
+	int err;
+
+	err = ynode_expect(doc, n, YNODE_SEQ, "verified_caller_ids");
+	if (err || !n->count)
+		return err;
+
+	if (n->count > MAX_NUMBERS)
+		return ydoc_errorf(doc, n, "verified_caller_ids may list at "
+				   "most %d numbers", MAX_NUMBERS);
+
+	cfg->verifiedv = mem_zalloc(n->count * sizeof(char *), NULL);
+	if (!cfg->verifiedv)
+		return ENOMEM;
+
+	for (size_t i = 0; i < n->count; i++) {
+		const char *s = NULL;
+
+		err = get_e164(doc, ynode_item(n, i), "verified caller ID",
+			       &s);
+		if (!err)
+			err = str_dup(&cfg->verifiedv[i], s);
+		if (err)
+			return err;
+
+		cfg->verifiedc++;
+	}
+
+	return 0;
+}
+
+
+/* the document must expand and parse: errors now, not at the first call */
+static int check_twiml(struct ydoc *doc, const struct ynode *n,
+		       const char *name, const char *text)
+{
+	static const struct twiml_vars sample = {"+14155550000",
+						 "+14155550000"};
+	struct twiml *tw = NULL;
+	char *exp = NULL;
+	char msg[256];
+	int err;
+
+	err = twiml_expand(&exp, text, &sample, msg, sizeof(msg));
+	if (err == ENOMEM)
+		return err;
+	if (err)
+		return ydoc_errorf(doc, n, "application '%s': template: %s",
+				   name, msg);
+
+	err = twiml_parse(&tw, exp, strlen(exp), msg, sizeof(msg));
+	mem_deref(exp);
+	mem_deref(tw);
+	if (err == ENOMEM)
+		return err;
+	if (err)
+		return ydoc_errorf(doc, n, "application '%s': TwiML %s",
+				   name, msg);
+
+	return 0;
+}
+
+
+static int load_apps(struct loader *ld, const struct ynode *n)
+{
+	struct reg_config *cfg = ld->cfg;
+	struct ydoc *doc = ld->doc;
+	int err;
+
+	err = ynode_expect(doc, n, YNODE_MAP, "applications");
+	if (err || !n->count)
+		return err;
+
+	if (n->count > MAX_APPS)
+		return ydoc_errorf(doc, n, "applications may hold at most %d "
+				   "documents", MAX_APPS);
+
+	cfg->appv = mem_zalloc(n->count * sizeof(*cfg->appv), NULL);
+	if (!cfg->appv)
+		return ENOMEM;
+
+	for (size_t i = 0; i < n->count; i++) {
+		const struct ynode *k = ynode_key(n, i), *v = ynode_val(n, i);
+		struct application_conf *app = &cfg->appv[i];
+		const char *text;
+
+		if (!k->val[0] || !text_clean(k->val))
+			return ydoc_errorf(doc, k, "application names must be "
+					   "non-empty text");
+
+		err = ynode_str(doc, v, &text);
+		if (err)
+			return err;
+
+		if (strlen(text) > MAX_TWIML)
+			return ydoc_errorf(doc, v, "application '%s' is longer "
+					   "than %d bytes", k->val, MAX_TWIML);
+
+		err = check_twiml(doc, v, k->val, text);
+		if (err)
+			return err;
+
+		err  = str_dup(&app->name, k->val);
+		err |= str_dup(&app->twiml, text);
+		if (err)
+			return ENOMEM;
+
+		cfg->appc++;
+	}
+
+	return 0;
+}
+
+
+static int pstn_behaviour(struct ydoc *doc, const struct ynode *n,
+			  enum pstn_behaviour *b)
+{
+	const char *s;
+	int err;
+
+	err = ynode_str(doc, n, &s);
+	if (err)
+		return err;
+
+	if (!strcmp(s, "answer"))
+		*b = PSTN_ANSWER;
+	else if (!strcmp(s, "busy"))
+		*b = PSTN_BUSY;
+	else if (!strcmp(s, "ring"))
+		*b = PSTN_RING;
+	else
+		return ydoc_errorf(doc, n, "behaviour must be answer, busy or "
+				   "ring, not '%s'", s);
+
+	return 0;
+}
+
+
+/* a number's behaviour: a word, or {behaviour, after, hangup_after} */
+static int load_pstn_number(struct ydoc *doc, const struct ynode *v,
+			    struct pstn_number_conf *pn)
+{
+	static const char *const keys[] = {"behaviour", "after",
+					   "hangup_after", NULL};
+	const struct ynode *b;
+	int err;
+
+	if (v->type == YNODE_SCALAR)
+		return pstn_behaviour(doc, v, &pn->behaviour);
+
+	err = expect_map(doc, v, "a number's behaviour", keys);
+	if (err)
+		return err;
+
+	b = ynode_get(v, "behaviour");
+	if (b) {
+		err = pstn_behaviour(doc, b, &pn->behaviour);
+		if (err)
+			return err;
+	}
+
+	err = get_u32(doc, v, "after", 0, MAX_SECONDS, &pn->after);
+	if (!err)
+		err = get_u32(doc, v, "hangup_after", 0, UINT32_MAX,
+			      &pn->hangup_after);
+
+	return err;
+}
+
+
+static int load_pstn(struct loader *ld, const struct ynode *n)
+{
+	static const char *const keys[] = {"default", "after", "hangup_after",
+					   "numbers", NULL};
+	struct pstn_conf *pc = &ld->cfg->pstn;
+	struct ydoc *doc = ld->doc;
+	const struct ynode *v;
+	int err;
+
+	err = expect_map(doc, n, "pstn", keys);
+	if (err)
+		return err;
+
+	v = ynode_get(n, "default");
+	if (v) {
+		err = pstn_behaviour(doc, v, &pc->dflt.behaviour);
+		if (err)
+			return err;
+	}
+
+	err = get_u32(doc, n, "after", 0, MAX_SECONDS, &pc->dflt.after);
+	if (!err)
+		err = get_u32(doc, n, "hangup_after", 0, UINT32_MAX,
+			      &pc->dflt.hangup_after);
+	if (err)
+		return err;
+
+	v = ynode_get(n, "numbers");
+	if (!v)
+		return 0;
+
+	err = ynode_expect(doc, v, YNODE_MAP, "pstn numbers");
+	if (err || !v->count)
+		return err;
+
+	if (v->count > MAX_NUMBERS)
+		return ydoc_errorf(doc, v, "pstn numbers may hold at most %d "
+				   "numbers", MAX_NUMBERS);
+
+	pc->numv = mem_zalloc(v->count * sizeof(*pc->numv), NULL);
+	if (!pc->numv)
+		return ENOMEM;
+
+	for (size_t i = 0; i < v->count; i++) {
+		const struct ynode *k = ynode_key(v, i);
+		struct pstn_number_conf *pn = &pc->numv[i];
+		const char *s = NULL;
+
+		err = get_e164(doc, k, "pstn number", &s);
+		if (err)
+			return err;
+
+		for (uint32_t j = 0; j < pc->numc; j++) {
+			if (!strcmp(pc->numv[j].number, s))
+				return ydoc_errorf(doc, k, "pstn number '%s' "
+						   "is listed twice", s);
+		}
+
+		/* a listed number starts from the defaults */
+		*pn = pc->dflt;
+		pn->number = NULL;
+		err = str_dup(&pn->number, s);
+		if (err)
+			return err;
+		pc->numc++;
+
+		err = load_pstn_number(doc, ynode_val(v, i), pn);
+		if (err)
+			return err;
+	}
+
+	return 0;
+}
+
+
+/* `voice_application:` of a domain or a number, by name */
+static int resolve_app(struct loader *ld, const struct ynode *map,
+		       const struct application_conf **appp)
+{
+	const struct ynode *n = ynode_get(map, "voice_application");
+	const char *name;
+	int err;
+
+	if (!n)
+		return 0;
+
+	err = ynode_str(ld->doc, n, &name);
+	if (err)
+		return err;
+
+	*appp = reg_config_app(ld->cfg, name);
+	if (!*appp)
+		return ydoc_errorf(ld->doc, n, "unknown application '%s' "
+				   "(see applications)", name);
+
+	return 0;
+}
+
+
+static int resolve_numbers(struct loader *ld)
+{
+	for (uint32_t i = 0; i < ld->cfg->numberc; i++) {
+		int err = resolve_app(ld, ynode_item(ld->numbers, i),
+				      &ld->cfg->numberv[i].app);
 		if (err)
 			return err;
 	}
@@ -1211,6 +1646,10 @@ static int resolve_domains(struct loader *ld)
 	for (uint32_t i = 0; i < ld->cfg->domainc; i++) {
 		struct domain_conf *d = &ld->cfg->domainv[i];
 		const struct ynode *m, *v;
+
+		err = resolve_app(ld, ynode_item(ld->domains, i), &d->app);
+		if (err)
+			return err;
 
 		m = ynode_get(ynode_item(ld->domains, i), "credential_lists");
 		if (!m)
@@ -1291,6 +1730,9 @@ static int config_defaults(struct reg_config *cfg, const char *source)
 	cfg->profile.loopback_contacts    = LOOPBACK_ALLOW;
 	cfg->profile.refer_reply          = 405;
 	cfg->profile.ring_timeout         = 30;
+	cfg->profile.say_seconds          = 3;
+	cfg->pstn.dflt.behaviour          = PSTN_ANSWER;
+	cfg->pstn.dflt.after              = 1;
 
 	err  = str_dup(&cfg->source, source);
 	err |= str_dup(&cfg->profile.name, "default");
@@ -1304,7 +1746,9 @@ static int load(struct loader *ld)
 {
 	static const char *const keys[] = {"account", "domains",
 					   "credential_lists", "limits",
-					   "profile", NULL};
+					   "profile", "numbers",
+					   "verified_caller_ids",
+					   "applications", "pstn", NULL};
 	const struct ynode *root = ydoc_root(ld->doc);
 	struct ydoc *doc = ld->doc;
 	int err;
@@ -1340,12 +1784,22 @@ static int load(struct loader *ld)
 			err = load_limits(ld, v);
 		else if (!strcmp(key, "profile"))
 			err = load_profile(ld, v);
+		else if (!strcmp(key, "numbers"))
+			err = load_numbers(ld, v);
+		else if (!strcmp(key, "verified_caller_ids"))
+			err = load_verified(ld, v);
+		else if (!strcmp(key, "applications"))
+			err = load_apps(ld, v);
+		else if (!strcmp(key, "pstn"))
+			err = load_pstn(ld, v);
 
 		if (err)
 			return err;
 	}
 
 	err = resolve_domains(ld);
+	if (!err)
+		err = resolve_numbers(ld);
 	if (err)
 		return err;
 
@@ -1576,4 +2030,62 @@ void reg_config_reply(const struct reg_config *cfg, enum rule_id id,
 	if (error_text)
 		*error_text = r && r->error_text ? r->error_text :
 			rule ? rule->error_text : NULL;
+}
+
+
+const struct number_conf *reg_config_number(const struct reg_config *cfg,
+					    const char *number)
+{
+	for (uint32_t i = 0; cfg && number && i < cfg->numberc; i++) {
+		if (cfg->numberv[i].number &&
+		    !strcmp(cfg->numberv[i].number, number))
+			return &cfg->numberv[i];
+	}
+
+	return NULL;
+}
+
+
+const struct application_conf *reg_config_app(const struct reg_config *cfg,
+					      const char *name)
+{
+	for (uint32_t i = 0; cfg && name && i < cfg->appc; i++) {
+		if (!strcmp(cfg->appv[i].name, name))
+			return &cfg->appv[i];
+	}
+
+	return NULL;
+}
+
+
+bool reg_config_caller_id_ok(const struct reg_config *cfg,
+			     const char *number)
+{
+	if (!cfg || !number)
+		return false;
+
+	if (reg_config_number(cfg, number))
+		return true;
+
+	for (uint32_t i = 0; i < cfg->verifiedc; i++) {
+		if (!strcmp(cfg->verifiedv[i], number))
+			return true;
+	}
+
+	return false;
+}
+
+
+const struct pstn_number_conf *reg_config_pstn(const struct reg_config *cfg,
+					       const char *number)
+{
+	if (!cfg)
+		return NULL;
+
+	for (uint32_t i = 0; number && i < cfg->pstn.numc; i++) {
+		if (!strcmp(cfg->pstn.numv[i].number, number))
+			return &cfg->pstn.numv[i];
+	}
+
+	return &cfg->pstn.dflt;
 }

@@ -23,6 +23,38 @@ struct credential {
 	char ha1[33];             /* MD5(user:realm:password), lower-case hex  */
 };
 
+struct application_conf {
+	char *name;
+	char *twiml;              /* TwiML document, templates unexpanded      */
+};
+
+/* a phone number of the account */
+struct number_conf {
+	char *number;             /* E.164: "+14155550199"                     */
+	const struct application_conf *app;   /* what a call runs, or NULL */
+};
+
+/* the simulated outside network (pstn.c) */
+enum pstn_behaviour {
+	PSTN_ANSWER,              /* answers after `after` seconds             */
+	PSTN_BUSY,                /* 486 at once                               */
+	PSTN_RING,                /* rings and never answers                   */
+};
+
+struct pstn_number_conf {
+	char *number;             /* E.164                                     */
+	enum pstn_behaviour behaviour;
+	uint32_t after;           /* answer: seconds of ringing first          */
+	uint32_t hangup_after;    /* answer: seconds of talk until the far end
+				     hangs up; 0 never                         */
+};
+
+struct pstn_conf {
+	struct pstn_number_conf dflt;   /* every number not listed         */
+	struct pstn_number_conf *numv;
+	uint32_t numc;
+};
+
 struct credential_list {
 	char *name;
 	struct credential *credv;
@@ -39,6 +71,7 @@ struct domain_conf {
 	uint32_t reg_listv[CONFIG_MAX_LISTS_PER_DOMAIN];   /* indexes         */
 	uint32_t call_listc;      /* credential lists mapped for calls         */
 	uint32_t call_listv[CONFIG_MAX_LISTS_PER_DOMAIN];
+	const struct application_conf *app;  /* voice_application, or NULL  */
 };
 
 struct limits_conf {
@@ -74,6 +107,7 @@ struct profile_conf {
 	enum loopback_policy loopback_contacts;
 	uint16_t refer_reply;     /* REFER-1: 405, 403, 501 or 603             */
 	uint32_t ring_timeout;    /* RING-5: Dial timeout, seconds, 30         */
+	uint32_t say_seconds;     /* how long one <Say> speaks, seconds, 3     */
 	struct rule_reply replies[RULE_COUNT];
 };
 
@@ -87,6 +121,13 @@ struct reg_config {
 	uint32_t listc;
 	struct limits_conf limits;
 	struct profile_conf profile;
+	struct number_conf *numberv;        /* the account's phone numbers */
+	uint32_t numberc;
+	char **verifiedv;                   /* verified caller IDs (E.164) */
+	uint32_t verifiedc;
+	struct application_conf *appv;      /* TwiML applications          */
+	uint32_t appc;
+	struct pstn_conf pstn;
 };
 
 /*
@@ -108,6 +149,18 @@ const struct credential *reg_config_credential(const struct reg_config *cfg,
 					       const struct domain_conf *dom,
 					       bool for_calls,
 					       const char *user, size_t len);
+
+/* calls: a number of the account (exact E.164), an application by name,
+ * a caller ID the account may use (its numbers and verified_caller_ids),
+ * how the outside network treats a number */
+const struct number_conf *reg_config_number(const struct reg_config *cfg,
+					    const char *number);
+const struct application_conf *reg_config_app(const struct reg_config *cfg,
+					      const char *name);
+bool reg_config_caller_id_ok(const struct reg_config *cfg,
+			     const char *number);
+const struct pstn_number_conf *reg_config_pstn(const struct reg_config *cfg,
+					       const char *number);
 
 /* the reply for a rule: the profile's override, else the table's */
 void reg_config_reply(const struct reg_config *cfg, enum rule_id id,

@@ -7,6 +7,12 @@
  *   POST /reset                       forget every binding and nonce
  *   GET  /rules                       the rules table
  *   GET  /decisions?call_id=X&cseq=N  the rule that answered a request
+ *   POST /calls?from=F&to=T          the outside network calls T (one of
+ *                                    the account's numbers) from F
+ *   GET  /calls[?sid=S]              calls: state, who answered, status,
+ *                                    the rule behind it
+ *   POST /calls/hangup?sid=S         the outside caller hangs up
+ *   GET  /pstn                       what the outside network got
  */
 
 #include <ctype.h>
@@ -17,6 +23,8 @@
 #include "jsonw.h"
 #include "config.h"
 #include "location.h"
+#include "calls.h"
+#include "pstn.h"
 #include "sim_registrar.h"
 #include "control.h"
 
@@ -265,6 +273,186 @@ static void get_decision(struct control *ctl, struct http_conn *conn,
 }
 
 
+static int call_json(struct mbuf *mb, const struct call_info *ci)
+{
+	return mbuf_printf(mb, "{\"sid\":%H,\"from\":%H,\"to\":%H,"
+			   "\"outside\":%s,\"state\":%H,"
+			   "\"answered_by\":%H,\"scode\":%u,\"rule\":%H,"
+			   "\"twilio_error\":%u,\"ended_by\":%H,"
+			   "\"branches\":%u,\"cancels\":%u,"
+			   "\"created_ms\":%llu,\"answered_ms\":%llu,"
+			   "\"ended_ms\":%llu}",
+			   jsonw_str, ci->sid, jsonw_str, ci->from,
+			   jsonw_str, ci->to, ci->outside ? "true" : "false",
+			   jsonw_str, call_state_name(ci->state),
+			   jsonw_str, ci->answered_by, ci->scode,
+			   jsonw_str, ci->rule, ci->twilio_error,
+			   jsonw_str, ci->ended_by, ci->branches, ci->cancels,
+			   (unsigned long long)ci->created,
+			   (unsigned long long)ci->answered,
+			   (unsigned long long)ci->ended);
+}
+
+
+static void reply_call(struct control *ctl, struct http_conn *conn,
+		       uint16_t scode, const char *reason, const char *sid)
+{
+	struct call_info ci;
+	struct mbuf *mb;
+
+	if (sim_registrar_call_info(ctl->sr, sid, &ci)) {
+		reply_error(conn, 404, "Not Found", "no such call");
+		return;
+	}
+
+	mb = mbuf_alloc(512);
+	if (!mb)
+		return;
+
+	(void)call_json(mb, &ci);
+	reply_json(conn, scode, reason, mb);
+	mem_deref(mb);
+}
+
+
+static void post_call(struct control *ctl, struct http_conn *conn,
+		      const struct http_msg *msg)
+{
+	char from[128], to[128], sid[40];
+	int err;
+
+	query_get(msg, "from", from, sizeof(from));
+	query_get(msg, "to", to, sizeof(to));
+	if (!from[0] || !to[0]) {
+		reply_error(conn, 400, "Bad Request", "give from=CALLER and "
+			    "to=NUMBER (one of the account's numbers); "
+			    "+ is %2B in a query");
+		return;
+	}
+
+	err = sim_registrar_call(ctl->sr, from, to, NULL, NULL, sid,
+				 sizeof(sid));
+	if (err == ENOENT) {
+		reply_error(conn, 404, "Not Found", "'to' is not a number "
+			    "of the account (see numbers: in the config)");
+		return;
+	}
+	if (err) {
+		reply_error(conn, 400, "Bad Request", "'from' must be a "
+			    "caller ID: no spaces, quotes, <, >, @ or ;");
+		return;
+	}
+
+	reply_call(ctl, conn, 201, "Created", sid);
+}
+
+
+struct calls_ctx {
+	struct mbuf *mb;
+	uint32_t n;
+};
+
+
+static void call_list_h(const struct call_info *ci, void *arg)
+{
+	struct calls_ctx *cc = arg;
+
+	if (cc->n++)
+		(void)mbuf_write_u8(cc->mb, ',');
+	(void)call_json(cc->mb, ci);
+}
+
+
+static void get_calls(struct control *ctl, struct http_conn *conn,
+		      const struct http_msg *msg)
+{
+	struct calls_ctx cc = {NULL, 0};
+	char sid[64];
+
+	query_get(msg, "sid", sid, sizeof(sid));
+	if (sid[0]) {
+		reply_call(ctl, conn, 200, "OK", sid);
+		return;
+	}
+
+	cc.mb = mbuf_alloc(4096);
+	if (!cc.mb)
+		return;
+
+	(void)mbuf_printf(cc.mb, "{\"calls\":[");
+	calls_apply(sim_registrar_calls(ctl->sr), call_list_h, &cc);
+	(void)mbuf_printf(cc.mb, "],\"count\":%u}", cc.n);
+
+	reply_json(conn, 200, "OK", cc.mb);
+	mem_deref(cc.mb);
+}
+
+
+static void post_hangup(struct control *ctl, struct http_conn *conn,
+			const struct http_msg *msg)
+{
+	char sid[64];
+	int err;
+
+	query_get(msg, "sid", sid, sizeof(sid));
+	if (!sid[0]) {
+		reply_error(conn, 400, "Bad Request", "give sid=CA...");
+		return;
+	}
+
+	err = sim_registrar_hangup(ctl->sr, sid);
+	if (err == EPROTO) {
+		reply_error(conn, 409, "Conflict", "the caller of that call "
+			    "is a phone: it hangs up itself");
+		return;
+	}
+	if (err) {
+		reply_error(conn, 404, "Not Found", "no such call up");
+		return;
+	}
+
+	reply_call(ctl, conn, 200, "OK", sid);
+}
+
+
+static bool pstn_json(const struct pstn_record *r, void *arg)
+{
+	struct calls_ctx *cc = arg;
+
+	(void)mbuf_printf(cc->mb, "%s{\"call\":%H,\"to\":%H,\"from\":%H,"
+			  "\"behaviour\":%H,\"state\":%H,"
+			  "\"started_ms\":%llu,\"answered_ms\":%llu,"
+			  "\"ended_ms\":%llu,\"ended_by\":%H}",
+			  cc->n++ ? "," : "", jsonw_str, r->call,
+			  jsonw_str, r->to, jsonw_str, r->from,
+			  jsonw_str, pstn_behaviour_name(r->behaviour),
+			  jsonw_str, pstn_state_name(r->state),
+			  (unsigned long long)r->started,
+			  (unsigned long long)r->answered,
+			  (unsigned long long)r->ended,
+			  jsonw_str, r->ended_by);
+
+	return false;
+}
+
+
+static void get_pstn(struct control *ctl, struct http_conn *conn)
+{
+	struct calls_ctx cc = {NULL, 0};
+
+	cc.mb = mbuf_alloc(4096);
+	if (!cc.mb)
+		return;
+
+	(void)mbuf_printf(cc.mb, "{\"pstn\":[");
+	pstn_apply(sim_registrar_pstn(ctl->sr), pstn_json, &cc);
+	(void)mbuf_printf(cc.mb, "],\"count\":%u}", cc.n);
+
+	reply_json(conn, 200, "OK", cc.mb);
+	mem_deref(cc.mb);
+}
+
+
 static void http_req_handler(struct http_conn *conn,
 			     const struct http_msg *msg, void *arg)
 {
@@ -287,10 +475,20 @@ static void http_req_handler(struct http_conn *conn,
 		get_rules(conn);
 	else if (!pl_strcmp(&msg->path, "/decisions") && get)
 		get_decision(ctl, conn, msg);
+	else if (!pl_strcmp(&msg->path, "/calls") && post)
+		post_call(ctl, conn, msg);
+	else if (!pl_strcmp(&msg->path, "/calls") && get)
+		get_calls(ctl, conn, msg);
+	else if (!pl_strcmp(&msg->path, "/calls/hangup") && post)
+		post_hangup(ctl, conn, msg);
+	else if (!pl_strcmp(&msg->path, "/pstn") && get)
+		get_pstn(ctl, conn);
 	else
 		reply_error(conn, 404, "Not Found", "unknown call: see the "
 			    "README (GET /health, GET /bindings, POST "
-			    "/clock/advance, POST /reset, GET /rules)");
+			    "/clock/advance, POST /reset, GET /rules, "
+			    "GET /decisions, POST /calls, GET /calls, "
+			    "POST /calls/hangup, GET /pstn)");
 }
 
 

@@ -1,6 +1,8 @@
 /**
  * @file methods.c  OPTIONS (OPT-1), refused methods (METH-1, METH-2) and
- * REFER outside a dialog (REFER-2, R-REF-04).
+ * REFER outside a dialog (REFER-2, R-REF-04).  INVITE, and ACK, BYE,
+ * REFER in a call, go to calls.c first (server.c); what it leaves comes
+ * here: a BYE or REFER naming no call, an ACK of nothing.
  */
 
 #include <string.h>
@@ -95,10 +97,12 @@ bool methods_handle(struct registrar *r, const struct reg_config *cfg,
 		return true;
 	}
 
+	/* calls.c answers every INVITE first; this is only reached by a
+	 * registrar built without it */
 	if (!pl_strcmp(&msg->met, "INVITE")) {
 		registrar_reply(r, msg, RULE_COUNT, 480,
 				"Temporarily Unavailable", NULL,
-				"calls are not simulated by this build", NULL);
+				"no call handling", NULL);
 		return true;
 	}
 

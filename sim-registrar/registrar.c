@@ -275,25 +275,36 @@ static bool require_line(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
-static bool check_require(struct reg_req *q)
+/* true when answered 420: any request a UAS processes (RFC 3261 8.2.2.3) */
+static bool reject_require(struct registrar *r, const struct sip_msg *msg)
 {
-	struct mbuf *tags = mbuf_alloc(64);
+	struct mbuf *tags = mbuf_alloc(64), *hdr = mbuf_alloc(96);
 	bool answered = false;
 
-	if (!tags)
-		return false;
+	if (!tags || !hdr)
+		goto out;
 
-	(void)sip_msg_hdr_apply(q->msg, true, SIP_HDR_REQUIRE, require_line,
+	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, require_line,
 				tags);
 	if (tags->end) {
-		(void)reply_hdr(q, RULE_REG_MSG_1, "unsupported Require",
-				"Unsupported: %b\r\n", tags->buf, tags->end);
+		(void)mbuf_printf(hdr, "Unsupported: %b\r\n", tags->buf,
+				  tags->end);
+		(void)registrar_reply(r, msg, RULE_REG_MSG_1, 0, NULL, NULL,
+				      "unsupported Require", hdr);
 		answered = true;
 	}
 
+ out:
 	mem_deref(tags);
+	mem_deref(hdr);
 
 	return answered;
+}
+
+
+static bool check_require(struct reg_req *q)
+{
+	return reject_require(q->r, q->msg);
 }
 
 
@@ -904,6 +915,12 @@ bool registrar_request(struct registrar *r, const struct sip_msg *msg)
 		handle_register(r, msg);
 		return true;
 	}
+
+	/* the other methods this UAS processes check Require as REGISTER
+	 * does, before the domain (RFC 4475 3.3.5: OPTIONS with Require) */
+	if ((!pl_strcmp(&msg->met, "OPTIONS") ||
+	     !pl_strcmp(&msg->met, "INVITE")) && reject_require(r, msg))
+		return true;
 
 	return methods_handle(r, r->cfg, msg);
 }

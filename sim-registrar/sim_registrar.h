@@ -9,13 +9,16 @@
 #define SIPCONFORM_SIM_REGISTRAR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "decision.h"
 #include "guard.h"
+#include "calls.h"
 
 struct sa;
 struct reg_config;
 struct location;
+struct pstn;
 
 struct sim_registrar_opts {
 	const struct sa *listen;   /* UDP and TCP; port 0 picks one        */
@@ -24,7 +27,11 @@ struct sim_registrar_opts {
 	const char *state;         /* state file (persist.h), or NULL      */
 	bool verbose;              /* full messages in the log             */
 	decision_h *dh;            /* NULL: one line per decision, stderr  */
+	bool dh_calls;             /* dh also gets a call's own decisions,
+				      those with no request (msg NULL);
+				      false: they are only recorded       */
 	guard_h *guardh;           /* undecodable requests; NULL: stderr   */
+	call_event_h *callh;       /* every call's events; NULL: none      */
 	void *arg;
 };
 
@@ -42,7 +49,30 @@ const struct reg_config *sim_registrar_config(const struct sim_registrar *sr);
 void sim_registrar_reset(struct sim_registrar *sr);
 unsigned sim_registrar_restored(const struct sim_registrar *sr);
 
-/* the rule ID of a recent decision on the request (Call-ID, CSeq) */
+/*
+ * Calls (calls.h).  The outside network calls `to`, one of the account's
+ * numbers, from `from` (a caller ID, E.164 expected), as the service's
+ * REST API would: the number's application runs on the next loop turn.
+ * The call's SID ("CA" + 32 hex digits) is written into sid (35 bytes);
+ * h (may be NULL) gets its events: ringing, answered (answered_by: the
+ * binding's contact URI, the number, or "application"), ended (scode and
+ * the rule ID that decided).  EINVAL: bad from; ENOENT: `to` is not a
+ * number of the account.
+ */
+int  sim_registrar_call(struct sim_registrar *sr, const char *from,
+			const char *to, call_event_h *h, void *arg,
+			char *sid, size_t sidsz);
+/* the outside caller hangs up: CANCEL to every branch while ringing
+ * (RING-6), BYE once answered */
+int  sim_registrar_hangup(struct sim_registrar *sr, const char *sid);
+int  sim_registrar_call_info(const struct sim_registrar *sr,
+			     const char *sid, struct call_info *ci);
+struct calls *sim_registrar_calls(const struct sim_registrar *sr);
+/* what the simulated outside network got (pstn.h: pstn_apply) */
+struct pstn *sim_registrar_pstn(const struct sim_registrar *sr);
+
+/* the rule ID of a recent decision on the request (Call-ID, CSeq);
+ * a call's own decisions: its SID and CSeq 0 */
 const char *sim_registrar_decision(const struct sim_registrar *sr,
 				   const char *callid, uint32_t cseq,
 				   uint16_t *scode);

@@ -45,7 +45,7 @@ size_t sipcheck_head_len(const uint8_t *p, size_t len)
 
 static bool is_token_char(int c)
 {
-	return isalnum(c) || strchr("-.!%*_+`'~", c);
+	return isalnum(c) || (c && strchr("-.!%*_+`'~", c));
 }
 
 
@@ -221,6 +221,98 @@ static bool all_digits(const struct pl *pl, size_t maxlen)
 }
 
 
+/* 1*DIGIT whose value, leading zeros aside, has at most maxlen digits
+ * (RFC 4475 3.1.1.1: "CSeq: 0009", "Max-Forwards: 0068" are well formed) */
+static bool digits_upto(const struct pl *pl, size_t maxlen)
+{
+	struct pl sig = *pl;
+
+	if (!all_digits(pl, pl->l))
+		return false;
+
+	while (sig.l > 1 && sig.p[0] == '0') {
+		sig.p++;
+		sig.l--;
+	}
+
+	return sig.l <= maxlen;
+}
+
+
+/* methods some part of the registrar knows (methods.c, registrar.c) */
+static bool known_method(const struct pl *met)
+{
+	static const char *const known[] = {
+		"REGISTER", "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS",
+		"REFER", "MESSAGE", "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO",
+		"UPDATE", "PRACK", NULL
+	};
+
+	for (size_t i = 0; known[i]; i++) {
+		if (!pl_strcmp(met, known[i]))
+			return true;
+	}
+
+	return false;
+}
+
+
+static bool is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+
+/*
+ * The display name of a To or From value (RFC 3261 25.1: name-addr =
+ * [ display-name ] LAQUOT addr-spec RAQUOT, display-name = *(token LWS) /
+ * quoted-string).  libre takes whatever comes before '<'; RFC 4475 3.1.2.6
+ * (an unterminated quote) and 3.1.2.15 (unquoted non-token characters)
+ * are rejected here.
+ */
+static bool display_name_ok(const struct pl *val)
+{
+	const char *p = val->p, *end = val->p + val->l;
+	const char *start;
+
+	while (p < end && is_lws(*p))
+		p++;
+
+	if (p < end && *p == '"') {
+		for (++p; p < end && *p != '"'; p++) {
+			if (*p == '\\' && ++p == end)
+				return false;
+		}
+		if (p == end)
+			return false;             /* unterminated */
+
+		for (++p; p < end && is_lws(*p); p++)
+			;
+
+		return p < end && *p == '<';
+	}
+
+	start = p;
+	while (p < end && (is_lws(*p) || is_token_char((unsigned char)*p)))
+		p++;
+
+	if (p == end || *p == '<')
+		return true;
+
+	/* addr-spec: the scheme ends at ':' (one token, no LWS) */
+	if (*p == ':' && p > start) {
+		bool lws = false;
+		for (const char *q = start; q < p; q++)
+			lws |= is_lws(*q);
+		if (!lws)
+			return true;
+	}
+
+	/* something else before a '<': not a display name */
+	return !memchr(p, '<', (size_t)(end - p));
+}
+
+
 /* headers that may appear once only */
 static const enum sip_hdrid single[] = {
 	SIP_HDR_CALL_ID, SIP_HDR_CSEQ, SIP_HDR_FROM, SIP_HDR_TO,
@@ -259,19 +351,26 @@ int sipcheck_msg(const struct sip_msg *msg, bool stream,
 				   "appears twice");
 	}
 
-	/* CSeq = 1*DIGIT LWS Method, nothing before or after (RFC 4475) */
+	/* CSeq = 1*DIGIT LWS Method, nothing before or after (RFC 4475);
+	 * LWS may fold the line (RFC 4475 3.1.1.1) */
 	hdr = sip_msg_hdr(msg, SIP_HDR_CSEQ);
-	if (!hdr || re_regex(hdr->val.p, hdr->val.l, "[0-9]+[ \t]+[^ \t]+",
+	if (!hdr || re_regex(hdr->val.p, hdr->val.l,
+			     "[0-9]+[ \t\r\n]+[^ \t\r\n]+",
 			     &num, NULL, &met) ||
 	    num.p != hdr->val.p || met.p + met.l != hdr->val.p + hdr->val.l ||
-	    !all_digits(&num, 10) || pl_u64(&num) > 0x7fffffff)
+	    !digits_upto(&num, 10) || pl_u64(&num) > 0x7fffffff)
 		return bad(res, "malformed CSeq");
 
-	if (pl_cmp(&met, &msg->met))
+	/* an unknown method is 501 whatever its CSeq says (RFC 4475
+	 * 3.1.2.18: 501 rather than 400) */
+	if (pl_cmp(&met, &msg->met) && known_method(&msg->met))
 		return bad(res, "CSeq method differs from the request's");
 
-	if (pl_isset(&msg->maxfwd) && !all_digits(&msg->maxfwd, 3))
+	if (pl_isset(&msg->maxfwd) && !digits_upto(&msg->maxfwd, 3))
 		return bad(res, "malformed Max-Forwards");
+
+	if (!display_name_ok(&msg->to.val) || !display_name_ok(&msg->from.val))
+		return bad(res, "malformed display name in To or From");
 
 	if (pl_isset(&msg->clen) && !all_digits(&msg->clen, 9))
 		return bad(res, "malformed Content-Length");

@@ -32,6 +32,7 @@ struct regclient {
 	struct mbuf *http_req;
 	struct mbuf *http_rx;
 	bool http_done;
+	struct mbuf *log;          /* every decision, one line each        */
 };
 
 static bool libre_ready;
@@ -61,6 +62,7 @@ static void destructor(void *data)
 	mem_deref(rc->resp);
 	mem_deref(rc->sr);
 	mem_deref(rc->cfg);
+	mem_deref(rc->log);
 }
 
 
@@ -71,6 +73,9 @@ static void decision_handler(const struct decision *d, void *arg)
 
 	re_snprintf(rc->last_rule, sizeof(rc->last_rule), "%s",
 		    r ? r->name : "RFC3261");
+
+	if (rc->log)
+		(void)mbuf_printf(rc->log, "%H\n", decision_print, d);
 }
 
 
@@ -209,8 +214,15 @@ int regclient_alloc(struct regclient **rcp, const char *yaml)
 	(void)sa_set_str(&ctl, "127.0.0.1", 0);
 	opts.control = &ctl;
 	opts.dh = decision_handler;
+	opts.dh_calls = true;
 	opts.guardh = guard_handler;
 	opts.arg = rc;
+
+	rc->log = mbuf_alloc(4096);
+	if (!rc->log) {
+		err = ENOMEM;
+		goto out;
+	}
 
 	err = sim_registrar_alloc(&rc->sr, rc->cfg, &opts);
 	if (err)
@@ -255,6 +267,28 @@ struct sim_registrar *regclient_registrar(const struct regclient *rc)
 const char *regclient_last_rule(const struct regclient *rc)
 {
 	return rc ? rc->last_rule : "";
+}
+
+
+const char *regclient_log(struct regclient *rc)
+{
+	if (!rc || !rc->log)
+		return "";
+
+	/* NUL-terminated, without counting the NUL */
+	rc->log->pos = rc->log->end;
+	(void)mbuf_write_u8(rc->log, 0);
+	rc->log->end--;
+	rc->log->pos = rc->log->end;
+
+	return (const char *)rc->log->buf;
+}
+
+
+void regclient_log_clear(struct regclient *rc)
+{
+	if (rc && rc->log)
+		mbuf_reset(rc->log);
 }
 
 

@@ -39,6 +39,11 @@ int regclient_http(struct regclient *rc, const char *met, const char *path,
 /* the rule ID of the registrar's last decision, "" if none */
 const char *regclient_last_rule(const struct regclient *rc);
 
+/* every decision since the start or the last clear, one line each as
+ * decision_print() writes it (calls' own decisions included) */
+const char *regclient_log(struct regclient *rc);
+void regclient_log_clear(struct regclient *rc);
+
 /* a REGISTER for user with one contact, answering the challenge */
 struct reg_opts {
 	const char *user;          /* AOR user                          */
