@@ -10,9 +10,9 @@
 #     $LADDER_SCENARIO (a column per phone in $LADDER_PHONES plus the
 #     registrar, an arrow per message), and a screenshot of it
 #
-# When calls exist, point LADDER_SCENARIO/LADDER_PHONES at a three-phone
-# ringing scenario.  Needs tshark and chromium (installed when run as
-# root).  Prints `N passed, M failed`; exit status 1 when any check failed.
+# The ladder checked is a three-phone ringing scenario: every branch of
+# the simultaneous ringing, the answer and the CANCELs.  Needs tshark and
+# chromium (installed when run as root).  Prints `N passed, M failed`; exit status 1 when any check failed.
 # The report and the screenshot stay in $OUT (build/tests/reports).
 
 set -uo pipefail
@@ -21,8 +21,8 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=${OUT:-$BUILD/tests/reports}
 HERE=tests/reports
-LADDER_SCENARIO=${LADDER_SCENARIO:-$HERE/three-phones-one-aor.yaml}
-LADDER_PHONES=${LADDER_PHONES:-desk lobby mobile}
+LADDER_SCENARIO=${LADDER_SCENARIO:-scenarios/calls/ring-1-2-three-phones-one-answers.yaml}
+LADDER_PHONES=${LADDER_PHONES:-desk-1 desk-2 desk-3}
 FAILING=tests/harness/must-fail-eleventh.yaml
 FAILING_LINE=44
 FAILING_RULE=REG-LIM-AOR
@@ -31,6 +31,7 @@ SCENARIOS=(
 	scenarios/registration/reg-auth-1-no-credentials.yaml
 	"$FAILING"
 	"$LADDER_SCENARIO"
+	"$HERE/three-phones-one-aor.yaml"
 	"$HERE/nasty-text.yaml"
 )
 VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
