@@ -20,7 +20,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
-            python3 kamailio tshark chromium
+            python3 kamailio tshark chromium time
 
 # Library sources: every .c of a part except its program's main.
 LIB_SRC  := $(wildcard common/*.c) \
@@ -46,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run registrar test unit integration clean
+.PHONY: all deps run registrar test unit integration bench bench-smoke clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
@@ -103,6 +103,14 @@ integration: all
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 
 test: unit integration
+
+# the registrar benchmark (bench/README.md): minutes; writes bench/results.md
+bench: all
+	BUILD=$(BUILD) bash bench/run.sh
+
+# seconds: the benchmark runs and prints every figure; fails on a lost one
+bench-smoke: all
+	BUILD=$(BUILD) bash bench/run.sh --smoke
 
 clean:
 	rm -rf build build-san
