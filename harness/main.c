@@ -208,7 +208,7 @@ static int cmd_run(int argc, char *argv[])
 			break;
 
 		case 'f': filter = optarg; break;
-		case 'r': report_dir = optarg; break;
+		case 'r': report_dir = optarg; ro.record = true; break;
 		case 'v': ro.verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:  fputs(usage, stderr); return EXIT_USAGE;

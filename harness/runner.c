@@ -294,7 +294,7 @@ static void record_msg(struct runner *r, struct rphone *rp,
 	struct run_msg *rm;
 	void *v;
 
-	if (!m || !m->mb)
+	if (!m || !m->mb || !r->opts->record)
 		return;
 
 	if (res->msgc >= RUN_MSG_MAX) {
@@ -1752,6 +1752,17 @@ static void runner_close(struct runner *r)
 }
 
 
+static uint32_t hash_size_for(size_t n)
+{
+	uint32_t sz = DECISION_HSIZE;
+
+	while (sz < n && sz < (1u << 20))
+		sz <<= 1;
+
+	return sz;
+}
+
+
 /* the longest single advance, anywhere in the steps */
 static uint64_t max_advance(const struct sc_step *stepv, size_t stepc)
 {
@@ -1835,7 +1846,8 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	(void)re_snprintf(r.domain, sizeof(r.domain), "%s",
 			  r.cfg->domainv[0].name);
 
-	err = hash_alloc(&r.decisions, DECISION_HSIZE);
+	/* about two decisions per phone and operation: keep chains short */
+	err = hash_alloc(&r.decisions, hash_size_for(sc->phonec * 4));
 	if (err)
 		goto out;
 

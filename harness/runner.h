@@ -18,6 +18,7 @@ struct run_opts {
 	const struct sa *target;    /* NULL: an in-process sim-registrar   */
 	const struct sa *control;   /* the target's control API, or NULL   */
 	bool verbose;               /* every step and phone event, stderr  */
+	bool record;                /* keep every SIP message (reports)    */
 };
 
 enum verdict {
