@@ -2,6 +2,7 @@
  * @file ctlclient.c  Blocking HTTP/1.0 client for the control API
  */
 
+#include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include "ctlclient.h"
@@ -82,6 +83,7 @@ int ctlclient_request(const struct sa *addr, const char *met,
 		      const char *path, char *body, size_t sz)
 {
 	struct ctl_req cr;
+	const char *token;
 	struct pl code;
 	int status = -1;
 
@@ -96,8 +98,14 @@ int ctlclient_request(const struct sa *addr, const char *met,
 	if (!cr.req || !cr.rx)
 		goto out;
 
+	/* a target whose control API asks a token (off loopback) */
+	token = getenv("SIM_REGISTRAR_CONTROL_TOKEN");
 	(void)mbuf_printf(cr.req, "%s %s HTTP/1.0\r\nHost: sim-registrar\r\n"
-			  "Content-Length: 0\r\n\r\n", met, path);
+			  "%s%s%s"
+			  "Content-Length: 0\r\n\r\n", met, path,
+			  token && *token ? "Authorization: Bearer " : "",
+			  token && *token ? token : "",
+			  token && *token ? "\r\n" : "");
 	cr.req->pos = 0;
 
 	if (tcp_connect(&cr.tc, addr, estab_handler, recv_handler,

@@ -24,6 +24,7 @@
 #include "runner.h"
 #include "ctlclient.h"
 #include "report.h"
+#include "phone_mode.h"   /* harness phone (issue 6) */
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
 
@@ -31,11 +32,16 @@ static const char usage[] =
 	"usage: harness run  [--target HOST:PORT] [--control HOST:PORT]\n"
 	"                    [--filter RULE|NAME] [--report DIR] [-v] PATH...\n"
 	"       harness lint PATH...\n"
+	"       harness phone --aor USER@DOMAIN --password PW [--listen "
+	"IP:PORT]\n"
+	"                     [--report DIR] [--auto-answer] [PACK...]\n"
 	"\n"
 	"  run    replay scenario files (or folders of them) and judge them;\n"
 	"         by default each gets a fresh in-process sim-registrar with\n"
 	"         a virtual clock\n"
 	"  lint   check scenario files: file:line:col: message\n"
+	"  phone  play the service for a real phone and judge it by the\n"
+	"         P-* rules (harness phone --help)\n"
 	"\n"
 	"  --target HOST:PORT   run against an external registrar, real time\n"
 	"  --control HOST:PORT  the target's control API (a sim-registrar)\n"
@@ -433,6 +439,9 @@ int main(int argc, char *argv[])
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "lint"))
 		return cmd_lint(argc - 2, argv + 2);
+	/* a real phone under test (phone_mode.c) */
+	if (!strcmp(argv[1], "phone"))
+		return phone_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(usage, stdout);
 		return 0;

@@ -29,6 +29,7 @@
 #include "control.h"
 
 struct control {
+	char *token;                  /* NULL: none asked (loopback)     */
 	struct http_sock *sock;
 	struct sim_registrar *sr;     /* owner */
 };
@@ -39,6 +40,7 @@ static void destructor(void *data)
 	struct control *ctl = data;
 
 	mem_deref(ctl->sock);
+	mem_deref(ctl->token);
 }
 
 
@@ -453,12 +455,45 @@ static void get_pstn(struct control *ctl, struct http_conn *conn)
 }
 
 
+/* `Authorization: Bearer TOKEN`, compared in constant time */
+static bool token_ok(const struct control *ctl, const struct http_msg *msg)
+{
+	const struct http_hdr *h;
+	struct pl tok;
+	size_t n;
+	unsigned diff;
+
+	if (!ctl->token)
+		return true;
+
+	h = http_msg_hdr(msg, HTTP_HDR_AUTHORIZATION);
+	if (!h || re_regex(h->val.p, h->val.l, "Bearer[ ]+[^ ]+", NULL,
+			   &tok))
+		return false;
+
+	n = strlen(ctl->token);
+	diff = (unsigned)(tok.l ^ n);
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned)(ctl->token[i] ^
+				   (i < tok.l ? tok.p[i] : 0));
+
+	return diff == 0;
+}
+
+
 static void http_req_handler(struct http_conn *conn,
 			     const struct http_msg *msg, void *arg)
 {
 	struct control *ctl = arg;
 	bool get = !pl_strcmp(&msg->met, "GET");
 	bool post = !pl_strcmp(&msg->met, "POST");
+
+	if (!token_ok(ctl, msg)) {
+		(void)http_creply(conn, 401, "Unauthorized",
+				  "application/json", "{\"error\":"
+				  "\"give Authorization: Bearer TOKEN\"}\n");
+		return;
+	}
 
 	if (!pl_strcmp(&msg->path, "/health") && get)
 		get_health(ctl, conn);
@@ -493,7 +528,7 @@ static void http_req_handler(struct http_conn *conn,
 
 
 int control_alloc(struct control **ctlp, struct sim_registrar *sr,
-		  const struct sa *laddr)
+		  const struct sa *laddr, const char *token)
 {
 	struct control *ctl;
 	int err;
@@ -501,8 +536,8 @@ int control_alloc(struct control **ctlp, struct sim_registrar *sr,
 	if (!ctlp || !sr || !laddr)
 		return EINVAL;
 
-	/* no authentication yet: never anywhere but loopback */
-	if (!sa_is_loopback(laddr))
+	/* anywhere but loopback, only with a token */
+	if (!sa_is_loopback(laddr) && (!token || !*token))
 		return EACCES;
 
 	ctl = mem_zalloc(sizeof(*ctl), destructor);
@@ -510,6 +545,10 @@ int control_alloc(struct control **ctlp, struct sim_registrar *sr,
 		return ENOMEM;
 
 	ctl->sr = sr;
+	if (token && *token && str_dup(&ctl->token, token)) {
+		mem_deref(ctl);
+		return ENOMEM;
+	}
 
 	err = http_listen(&ctl->sock, laddr, http_req_handler, ctl);
 	if (err) {

@@ -10,8 +10,9 @@ struct sa;
 struct sim_registrar;
 struct control;
 
+/* token: NULL on loopback; required on any other address */
 int control_alloc(struct control **ctlp, struct sim_registrar *sr,
-		  const struct sa *laddr);
+		  const struct sa *laddr, const char *token);
 int control_laddr(const struct control *ctl, struct sa *laddr);
 
 #endif

@@ -23,6 +23,9 @@ static const char usage[] =
 	"picks one)\n"
 	"  --tls IP:PORT     also TLS, with a self-signed certificate\n"
 	"  --control IP:PORT HTTP+JSON control API (off unless given)\n"
+	"  --control-token T the control API asks `Authorization: Bearer T`\n"
+	"                    (required when --control is not on loopback;\n"
+	"                    or set SIM_REGISTRAR_CONTROL_TOKEN)\n"
 	"  --state FILE      keep the bindings in FILE (and FILE.journal):\n"
 	"                    they survive a restart, kill -9 included\n"
 	"  -v                log full SIP messages too\n"
@@ -56,6 +59,7 @@ int main(int argc, char *argv[])
 		{"tls",          required_argument, NULL, 't'},
 		{"control",      required_argument, NULL, 'C'},
 		{"state",        required_argument, NULL, 's'},
+		{"control-token", required_argument, NULL, 'T'},
 		{"verbose",      no_argument,       NULL, 'v'},
 		{"print-config", no_argument,       NULL, 'p'},
 		{"help",         no_argument,       NULL, 'h'},
@@ -73,12 +77,13 @@ int main(int argc, char *argv[])
 	(void)sa_set_str(&listen, "127.0.0.1", 5060);
 	opts.listen = &listen;
 
-	while ((c = getopt_long(argc, argv, "c:l:t:C:s:vph", longopts,
+	while ((c = getopt_long(argc, argv, "c:l:t:C:s:T:vph", longopts,
 				NULL)) != -1) {
 		switch (c) {
 
 		case 'c': config = optarg; break;
 		case 's': opts.state = optarg; break;
+		case 'T': opts.control_token = optarg; break;
 		case 'v': opts.verbose = true; break;
 
 		case 'l':
@@ -115,6 +120,18 @@ int main(int argc, char *argv[])
 	if (optind < argc) {
 		fprintf(stderr, "sim-registrar: unexpected argument '%s'\n%s",
 			argv[optind], usage);
+		return 2;
+	}
+
+	if (!opts.control_token)
+		opts.control_token = getenv("SIM_REGISTRAR_CONTROL_TOKEN");
+
+	/* the control API moves the clock and forgets state: not open to
+	 * all without a token */
+	if (opts.control && !sa_is_loopback(opts.control) &&
+	    (!opts.control_token || !*opts.control_token)) {
+		fprintf(stderr, "sim-registrar: --control off loopback needs "
+			"--control-token (or SIM_REGISTRAR_CONTROL_TOKEN)\n");
 		return 2;
 	}
 

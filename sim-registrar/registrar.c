@@ -18,6 +18,7 @@
 #include "location.h"
 #include "methods.h"
 #include "registrar.h"
+#include "actions.h"     /* phone-mode hook: programmable actions */
 
 enum { MAX_CONTACTS = 32, RATE_WINDOW_MS = 1000 };
 
@@ -28,6 +29,7 @@ struct registrar {
 	struct digest_auth *auth;
 	decision_h *dh;
 	void *arg;
+	struct reg_actions *actions;  /* phone-mode hook (actions.h); NULL */
 };
 
 /* one REGISTER being decided */
@@ -719,6 +721,89 @@ static bool stage_fetch(struct reg_req *q)
 }
 
 
+/*
+ * Phone-mode hook (actions.h): the actions armed for this AOR, on an
+ * authenticated REGISTER that adds or refreshes bindings.  A reply action
+ * answers here; grant actions cap every contact's expiry.
+ */
+static bool stage_actions(struct reg_req *q)
+{
+	struct reg_actions *ra = q->r->actions;
+	const struct reg_action *a;
+	uint32_t cap, got = 0;
+
+	if (!ra || !reg_actions_count(ra) || q->star || only_removals(q))
+		return false;
+
+	a = reg_actions_find(ra, REG_ACTION_STALE, q->aor);
+	if (a) {
+		reg_actions_used(ra, a, q->msg, 0);
+		challenge(q, RULE_REG_AUTH_4, true, "phone pack: nonce made "
+			  "stale");
+		return true;
+	}
+
+	a = reg_actions_find(ra, REG_ACTION_REPLY, q->aor);
+	if (a) {
+		struct mbuf *mb = mbuf_alloc(64);
+		enum rule_id id = RULE_COUNT;
+		const char *reason = "Phone Pack";
+
+		if (!mb)
+			return false;
+
+		switch (a->code) {
+
+		case 423:
+			id = RULE_REG_EXP_3;
+			reason = "Interval Too Brief";
+			(void)mbuf_printf(mb, "Min-Expires: %u\r\n", a->value);
+			break;
+
+		case 403:
+			id = RULE_REG_AUTH_2;
+			reason = "Forbidden";
+			break;
+
+		case 503:
+			reason = "Service Unavailable";
+			if (a->value)
+				(void)mbuf_printf(mb, "Retry-After: %u\r\n",
+						  a->value);
+			break;
+
+		default:
+			break;
+		}
+
+		reg_actions_used(ra, a, q->msg, a->value);
+		(void)registrar_reply(q->r, q->msg, id, a->code, reason,
+				      q->aor, "phone pack action", mb);
+		mem_deref(mb);
+		return true;
+	}
+
+	cap = reg_actions_grant(ra, q->aor);
+	if (cap == UINT32_MAX)
+		return false;
+
+	for (uint32_t i = 0; i < q->changec; i++) {
+		struct binding_change *ch = &q->changev[i];
+
+		if (ch->expires > cap) {
+			ch->expires = cap;
+			q->clamped = true;
+		}
+		if (ch->expires > got)
+			got = ch->expires;
+	}
+
+	reg_actions_grant_used(ra, q->aor, q->msg, got);
+
+	return false;
+}
+
+
 static bool stage_min_expiry(struct reg_req *q)
 {
 	if (!q->below_min)
@@ -878,6 +963,9 @@ static const struct reg_stage stages[] = {
 	{"contacts",         stage_contacts,        {RULE_REG_MSG_2}},
 	{"wildcard",         stage_wildcard,        {RULE_REG_DEL_3}},
 	{"fetch",            stage_fetch,           {RULE_REG_FETCH_1}},
+	/* phone-mode hook: nothing happens unless actions are armed */
+	{"phone pack actions", stage_actions,       {RULE_REG_EXP_3,
+						     RULE_REG_AUTH_4}},
 	{"minimum expiry",   stage_min_expiry,      {RULE_REG_EXP_3}},
 	{"loopback contact", stage_loopback,        {RULE_REG_CONTACT_1}},
 	{"plan",             stage_plan,            {RULE_REG_MSG_2}},
@@ -889,7 +977,7 @@ static const struct reg_stage stages[] = {
 };
 
 
-static void handle_register(struct registrar *r, const struct sip_msg *msg)
+static void run_register(struct registrar *r, const struct sip_msg *msg)
 {
 	struct reg_req q;
 
@@ -903,6 +991,39 @@ static void handle_register(struct registrar *r, const struct sip_msg *msg)
 	}
 
 	reg_req_destructor(&q);
+}
+
+
+/* phone-mode hook: a held REGISTER (actions.h) goes through after all */
+static void resume_register(const struct sip_msg *msg, void *arg)
+{
+	run_register(arg, msg);
+}
+
+
+static void handle_register(struct registrar *r, const struct sip_msg *msg)
+{
+	if (r->actions) {
+		char *aor = NULL;
+		bool held;
+
+		(void)aor_key(&aor, &msg->to.uri);
+		held = reg_actions_hold(r->actions, msg, aor,
+					resume_register, r);
+		mem_deref(aor);
+		if (held)
+			return;
+	}
+
+	run_register(r, msg);
+}
+
+
+/* phone-mode hook (declared in actions.h) */
+void registrar_set_actions(struct registrar *r, struct reg_actions *ra)
+{
+	if (r)
+		r->actions = ra;
 }
 
 

@@ -14,6 +14,7 @@
 #include "guard.h"
 #include "sipcheck.h"
 #include "calls.h"
+#include "actions.h"      /* phone-mode hook */
 #include "sim_registrar.h"
 
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
@@ -50,6 +51,11 @@ struct sim_registrar {
 	decision_h *dh;
 	guard_h *guardh;
 	void *arg;
+	/* phone-mode hooks */
+	struct reg_actions *actions;
+	void (*traceh)(bool tx, int tp, const struct sa *src,
+		       const struct sa *dst, const uint8_t *pkt, size_t len,
+		       void *arg);
 };
 
 
@@ -62,6 +68,7 @@ static void destructor(void *data)
 	mem_deref(sr->persist);
 	mem_deref(sr->lsnr);
 	mem_deref(sr->reg);
+	mem_deref(sr->actions);
 	mem_deref(sr->guard);
 	sip_close(sr->sip, true);
 	mem_deref(sr->sip);
@@ -154,7 +161,14 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 			  const struct sa *dst, const uint8_t *pkt, size_t len,
 			  void *arg)
 {
-	(void)arg;
+	struct sim_registrar *sr = arg;
+
+	/* phone-mode hook: the harness's trace handler */
+	if (sr && sr->traceh) {
+		sr->traceh(tx, (int)tp, src, dst, pkt, len, sr->arg);
+		if (!sr->verbose)
+			return;
+	}
 
 	(void)re_fprintf(stderr, "---- %s %s %J -> %J (%zu bytes)\n%b\n",
 			 tx ? "sent" : "received", sip_transp_name(tp),
@@ -209,6 +223,7 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	sr->dh = opts->dh;
 	sr->guardh = opts->guardh;
 	sr->arg = opts->arg;
+	sr->traceh = opts->traceh;
 
 	sr->ring = mem_zalloc(DECISION_RING * sizeof(*sr->ring), NULL);
 	if (!sr->ring) {
@@ -219,8 +234,9 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	/* server transactions live 32 s after their reply (Timer J): at
 	 * thousands of REGISTERs a second, 1024 buckets made every request's
 	 * two lookups walk long chains (bench/results.md) */
+	/* sr is the trace handler's argument (phone-mode hook) */
 	err = sip_alloc(&sr->sip, NULL, 64, STRANS_HASH_SIZE, 64, SOFTWARE,
-			NULL, NULL);
+			NULL, sr);
 	if (err)
 		goto out;
 
@@ -249,7 +265,7 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 			goto out;
 	}
 
-	if (opts->verbose)
+	if (opts->verbose || opts->traceh)
 		sip_set_trace_handler(sr->sip, trace_handler);
 
 	err = location_alloc(&sr->loc, cfg->domainc);
@@ -267,6 +283,12 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	if (err)
 		goto out;
 
+	/* phone-mode hook: actions, empty unless the harness arms some */
+	err = reg_actions_alloc(&sr->actions);
+	if (err)
+		goto out;
+	registrar_set_actions(sr->reg, sr->actions);
+
 	err = calls_alloc(&sr->calls, sr->sip, cfg, sr->loc, log_decision,
 			  sr);
 	if (err)
@@ -278,7 +300,8 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 		goto out;
 
 	if (opts->control) {
-		err = control_alloc(&sr->ctl, sr, opts->control);
+		err = control_alloc(&sr->ctl, sr, opts->control,
+				    opts->control_token);
 		if (err)
 			goto out;
 	}
@@ -330,6 +353,7 @@ void sim_registrar_reset(struct sim_registrar *sr)
 	if (!sr)
 		return;
 
+	reg_actions_clear(sr->actions);   /* phone-mode hook */
 	registrar_reset(sr->reg);
 	calls_reset(sr->calls);
 	persist_reset(sr->persist);
@@ -397,4 +421,17 @@ struct calls *sim_registrar_calls(const struct sim_registrar *sr)
 struct pstn *sim_registrar_pstn(const struct sim_registrar *sr)
 {
 	return sr ? calls_pstn(sr->calls) : NULL;
+}
+
+
+/* phone-mode hooks (sim_registrar.h) */
+struct reg_actions *sim_registrar_actions(const struct sim_registrar *sr)
+{
+	return sr ? sr->actions : NULL;
+}
+
+
+struct sip *sim_registrar_sip(const struct sim_registrar *sr)
+{
+	return sr ? sr->sip : NULL;
 }

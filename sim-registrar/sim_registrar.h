@@ -16,6 +16,8 @@
 #include "calls.h"
 
 struct sa;
+struct sip;
+struct reg_actions;
 struct reg_config;
 struct location;
 struct pstn;
@@ -25,6 +27,8 @@ struct sim_registrar_opts {
 	const struct sa *tls;      /* NULL: no TLS                         */
 	const struct sa *control;  /* NULL: no control API                 */
 	const char *state;         /* state file (persist.h), or NULL      */
+	const char *control_token; /* Bearer token for the control API;
+				      required off loopback              */
 	bool verbose;              /* full messages in the log             */
 	decision_h *dh;            /* NULL: one line per decision, stderr  */
 	bool dh_calls;             /* dh also gets a call's own decisions,
@@ -33,6 +37,12 @@ struct sim_registrar_opts {
 	guard_h *guardh;           /* undecodable requests; NULL: stderr   */
 	call_event_h *callh;       /* every call's events; NULL: none      */
 	void *arg;
+	/* phone-mode hook: every SIP message sent or received, whole, with
+	 * its transport (enum sip_transp) and addresses; NULL: none (-v
+	 * still prints them) */
+	void (*traceh)(bool tx, int tp, const struct sa *src,
+		       const struct sa *dst, const uint8_t *pkt, size_t len,
+		       void *arg);
 };
 
 struct sim_registrar;
@@ -70,6 +80,15 @@ int  sim_registrar_call_info(const struct sim_registrar *sr,
 struct calls *sim_registrar_calls(const struct sim_registrar *sr);
 /* what the simulated outside network got (pstn.h: pstn_apply) */
 struct pstn *sim_registrar_pstn(const struct sim_registrar *sr);
+
+/*
+ * Phone-mode hooks (harness phone, ../harness/phone_mode.c): the
+ * registrar's programmable actions (actions.h), always there, empty
+ * unless armed; and its SIP stack, for requests of the harness's own
+ * (P-METHOD probes) sent from the registrar's address.
+ */
+struct reg_actions *sim_registrar_actions(const struct sim_registrar *sr);
+struct sip *sim_registrar_sip(const struct sim_registrar *sr);
 
 /* the rule ID of a recent decision on the request (Call-ID, CSeq);
  * a call's own decisions: its SID and CSeq 0 */

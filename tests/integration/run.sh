@@ -57,6 +57,7 @@ TESTS=(
 	harness_unreachable
 	harness_target_control
 	state_survives_kill9
+	control_token
 )
 
 # ---------------------------------------------------------------- helpers
@@ -463,6 +464,25 @@ test_state_survives_kill9() {
 	curl -s -X POST "http://127.0.0.1:$cport/clock/advance?s=301" >/dev/null
 	body=$(curl -s "http://127.0.0.1:$cport/bindings") || true
 	[[ $body == *'"count":0'* ]] || { fail "binding did not lapse: $body"; return 1; }
+}
+
+# the control API with a token: 401 without it, 200 with it; off loopback
+# a token is required (checked without binding anything)
+test_control_token() {
+	local cport code rc
+	"$REGISTRAR" --listen 127.0.0.1:0 --control 192.0.2.1:8080 \
+		2>"$T/refused.log" </dev/null
+	rc=$?
+	[[ $rc == 2 ]] && grep -q "needs --control-token" "$T/refused.log" ||
+		{ fail "no token off loopback: exit $rc, $(cat "$T/refused.log")"; return 1; }
+	pick_port cport || { fail "no free port"; return 1; }
+	start_registrar --control "127.0.0.1:$cport" --control-token s3cret || return 1
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$cport/health")
+	[[ $code == 401 ]] || { fail "no token: HTTP $code, expected 401"; return 1; }
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer wrong' "http://127.0.0.1:$cport/health")
+	[[ $code == 401 ]] || { fail "wrong token: HTTP $code, expected 401"; return 1; }
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "http://127.0.0.1:$cport/health")
+	[[ $code == 200 ]] || { fail "right token: HTTP $code, expected 200"; return 1; }
 }
 
 # ------------------------------------------------------------------ driver
