@@ -20,7 +20,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
-            python3 kamailio tshark chromium time
+            python3 kamailio tshark chromium time baresip-core
 
 # Library sources: every .c of a part except its program's main.
 LIB_SRC  := $(wildcard common/*.c) \
@@ -101,6 +101,8 @@ integration: all
 	./$(BUILD)/harness run scenarios/
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
+	BUILD=$(BUILD) bash tests/phone/simphone.sh
+	BUILD=$(BUILD) bash tests/phone/baresip.sh
 
 test: unit integration
 

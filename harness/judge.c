@@ -19,7 +19,7 @@ enum {
 	RING_180_MS     = 2000,    /* P-CALL-RING: 180                      */
 	STALE_AT_ONCE_MS = 5000,   /* P-REG-STALE: "at once"                */
 	LOOP_COUNT      = 4,       /* P-REG-403: this many tries in 60 s    */
-	BACKOFF_MS      = 30000,   /* P-REG-403: a first retry sooner warns */
+	BACKOFF_MS      = 20000,   /* P-REG-403: a first retry sooner warns */
 	RACE_MS         = 100,     /* a 2xx this soon after our CANCEL had
 				      crossed it                            */
 };
@@ -359,6 +359,26 @@ static bool contact_h(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
+/* ";rport" (with or without a value) among the top Via's parameters */
+static bool via_rport(const struct pl *params)
+{
+	for (size_t i = 0; i + 6 <= params->l; i++) {
+		const char *p = params->p + i;
+		char after;
+
+		if (p[0] != ';' || strncasecmp(p + 1, "rport", 5))
+			continue;
+
+		after = i + 6 < params->l ? p[6] : ';';
+		if (after == ';' || after == '=' || after == ' ' ||
+		    after == '\t' || after == '\r' || after == '\n')
+			return true;
+	}
+
+	return false;
+}
+
+
 static void reg_request(struct judge *j, const struct sip_msg *msg,
 			int tp, const struct sa *src, uint64_t now)
 {
@@ -440,7 +460,7 @@ static void reg_request(struct judge *j, const struct sip_msg *msg,
 		digest_field(&h->val, "nonce", r->nonce, sizeof(r->nonce));
 	}
 
-	r->rport = !msg_param_exists(&msg->via.params, "rport", NULL);
+	r->rport = via_rport(&msg->via.params);
 
 	h = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
 	if (h)
@@ -1075,7 +1095,7 @@ void judge_reg_host(const struct judge *j, struct jverdict *v)
 {
 	const struct jreg *r = first_with_contact(j);
 	struct uri uri;
-	struct pl pl, region;
+	struct pl pl, letters, digits;
 
 	if (!r) {
 		jverdict_set(v, "P-REG-HOST", JV_SKIP, "the phone sent no "
@@ -1095,8 +1115,9 @@ void judge_reg_host(const struct judge *j, struct jverdict *v)
 
 	jverdict_observed(v, "registrar host %r", &uri.host);
 
-	if (re_regex(uri.host.p, uri.host.l, "[^.]+\\.sip\\.[a-z]+[0-9]+\\.",
-		     NULL, &region)) {
+	/* libre's regex: every [] is a capture; '.' is a plain dot */
+	if (re_regex(uri.host.p, uri.host.l, "[^.]+.sip.[a-z]+[0-9]+.", NULL,
+		     &letters, &digits)) {
 		jverdict_set(v, "P-REG-HOST", JV_FAIL, "%r names no region "
 			     "({label}.sip.{region}.{suffix})", &uri.host);
 		jverdict_advice(v, "registrar host: use the regional host "
@@ -1105,8 +1126,8 @@ void judge_reg_host(const struct judge *j, struct jverdict *v)
 		return;
 	}
 
-	jverdict_set(v, "P-REG-HOST", JV_PASS, "the host names region %r",
-		     &region);
+	jverdict_set(v, "P-REG-HOST", JV_PASS, "the host names region %r%r",
+		     &letters, &digits);
 }
 
 
@@ -1388,10 +1409,9 @@ void judge_reg_refresh(const struct judge *j, long ok, long next,
 
 	took = n->t - g->final_t;
 	jverdict_observed(v, "asked %lld s, granted %lld s; refreshed after "
-			  "%.1f s (%.0f%% of the grant)",
+			  "%.1f s (%u%% of the grant)",
 			  (long long)g->asked, (long long)g->granted,
-			  secs(took), 100.0 * (double)took /
-			  (double)granted_ms);
+			  secs(took), (unsigned)(100 * took / granted_ms));
 
 	if (took > granted_ms) {
 		jverdict_set(v, rule, JV_FAIL, "the binding lapsed %.1f s "
@@ -1413,8 +1433,8 @@ void judge_reg_refresh(const struct judge *j, long ok, long next,
 	}
 
 	if (took > due_ms + tol_ms) {
-		jverdict_set(v, rule, JV_WARN, "late: due by %.0f s (%s)",
-			     secs(due_ms), g->granted > 64 ?
+		jverdict_set(v, rule, JV_WARN, "late: due by %u s (%s)",
+			     (unsigned)(due_ms / 1000), g->granted > 64 ?
 			     "expiry - 32 s" : "about half of the expiry");
 		jverdict_advice(v, "registration expiry: re-register at "
 				"about half of the granted expiry, and no "
@@ -1424,8 +1444,8 @@ void judge_reg_refresh(const struct judge *j, long ok, long next,
 		return;
 	}
 
-	jverdict_set(v, rule, JV_PASS, "on time (due by %.0f s)",
-		     secs(due_ms));
+	jverdict_set(v, rule, JV_PASS, "on time (due by %u s)",
+		     (unsigned)(due_ms / 1000));
 }
 
 
@@ -1568,17 +1588,17 @@ void judge_reg_403(const struct judge *j, long i, uint64_t window_ms,
 	}
 
 	if (tries)
-		jverdict_observed(v, "%u new attempt(s) in %.0f s after the "
+		jverdict_observed(v, "%u new attempt(s) in %u s after the "
 				  "403, the first after %.1f s", tries,
-				  secs(window_ms), secs(first));
+				  (unsigned)(window_ms / 1000), secs(first));
 	else
-		jverdict_observed(v, "no new attempt in %.0f s after the 403",
-				  secs(window_ms));
+		jverdict_observed(v, "no new attempt in %u s after the 403",
+				  (unsigned)(window_ms / 1000));
 
 	if (tries >= LOOP_COUNT) {
 		jverdict_set(v, "P-REG-403", JV_FAIL, "a retry loop (%u or "
-			     "more tries in %.0f s)", LOOP_COUNT,
-			     secs(window_ms));
+			     "more tries in %u s)", LOOP_COUNT,
+			     (unsigned)(window_ms / 1000));
 		return;
 	}
 
@@ -1610,8 +1630,8 @@ void judge_reg_503(const struct judge *j, long i, uint64_t now,
 
 	if (!n) {
 		jverdict_observed(v, "503 Retry-After: %u; no retry in "
-				  "%.0f s", r->retry_after,
-				  secs(now - r->final_t));
+				  "%u s", r->retry_after,
+				  (unsigned)((now - r->final_t) / 1000));
 		jverdict_set(v, "P-REG-503", now - r->final_t >=
 			     (uint64_t)r->retry_after * 1000 ? JV_PASS :
 			     JV_SKIP, "waited at least Retry-After");
@@ -1633,23 +1653,45 @@ void judge_reg_503(const struct judge *j, long i, uint64_t now,
 
 void judge_reg_unreg(const struct judge *j, size_t from, struct jverdict *v)
 {
+	const struct jreg *first = NULL, *last = NULL;
+	unsigned n = 0;
+
 	for (size_t k = from; k < j->regc; k++) {
 		const struct jreg *r = &j->regv[k];
 
 		if (!r->removal)
 			continue;
+		if (!first)
+			first = r;
+		last = r;
+		n++;
+	}
 
-		jverdict_observed(v, "REGISTER with expires 0%s, answered %u",
-				  r->contact[0] ? "" : " (Contact: *)",
-				  r->scode);
-		jverdict_set(v, "P-REG-UNREG", JV_INFO, "unregisters on "
-			     "shutdown");
+	if (!first) {
+		jverdict_observed(v, "no REGISTER with expires 0");
+		jverdict_set(v, "P-REG-UNREG", JV_INFO, "does not unregister "
+			     "on shutdown: its binding stays until it "
+			     "expires");
 		return;
 	}
 
-	jverdict_observed(v, "no REGISTER with expires 0");
-	jverdict_set(v, "P-REG-UNREG", JV_INFO, "does not unregister on "
-		     "shutdown: its binding stays until it expires");
+	if (n > 1)
+		jverdict_observed(v, "REGISTER with expires 0%s, answered "
+				  "%u; %u in all, the last answered %u",
+				  first->contact[0] ? "" : " (Contact: *)",
+				  first->scode, n, last->scode);
+	else
+		jverdict_observed(v, "REGISTER with expires 0%s, answered %u",
+				  first->contact[0] ? "" : " (Contact: *)",
+				  first->scode);
+
+	if (last->scode < 200 || last->scode >= 300) {
+		jverdict_set(v, "P-REG-UNREG", JV_INFO, "tries to unregister "
+			     "on shutdown, but the binding stays (no 2xx)");
+		return;
+	}
+
+	jverdict_set(v, "P-REG-UNREG", JV_INFO, "unregisters on shutdown");
 }
 
 
@@ -1668,12 +1710,14 @@ void judge_call_ring(const struct jcall *c, struct jverdict *v)
 	first = c->first_prov_t ? c->first_prov_t - c->invite_t : 0;
 	ring = c->ringing_t ? c->ringing_t - c->invite_t : 0;
 
-	jverdict_observed(v, "first 1xx after %s%.0f ms, 180 after %s%.0f "
-			  "ms, final %u after %.0f ms; To tag %s",
-			  c->first_prov_t ? "" : "(none) ", (double)first,
-			  c->ringing_t ? "" : "(none) ", (double)ring,
-			  c->final, c->final_t ? (double)(c->final_t -
-							  c->invite_t) : 0.0,
+	jverdict_observed(v, "first 1xx after %s%llu ms, 180 after %s%llu "
+			  "ms, final %u after %llu ms; To tag %s",
+			  c->first_prov_t ? "" : "(none) ",
+			  (unsigned long long)first,
+			  c->ringing_t ? "" : "(none) ",
+			  (unsigned long long)ring, c->final,
+			  (unsigned long long)(c->final_t ? c->final_t -
+					       c->invite_t : 0),
 			  c->totag_changed ? "changed" : c->totag_missing ?
 			  "missing on a response" : "kept");
 
@@ -1728,12 +1772,13 @@ void judge_call_answer(const struct jcall *c, bool auto_answer,
 		return;
 	}
 
-	jverdict_observed(v, "%u; SDP answer %s%s%s; ACKed after %.0f ms "
+	jverdict_observed(v, "%u; SDP answer %s%s%s; ACKed after %llu ms "
 			  "(2xx retransmission not exercised: the registrar "
 			  "ACKs at once)", c->final, c->sdp ? "yes" : "no",
 			  c->codecs[0] ? ": " : "", c->codecs,
-			  c->ack_t && c->ack_t >= c->final_t ?
-			  (double)(c->ack_t - c->final_t) : 0.0);
+			  (unsigned long long)(c->ack_t &&
+					       c->ack_t >= c->final_t ?
+					       c->ack_t - c->final_t : 0));
 
 	if (!c->sdp) {
 		jverdict_set(v, "P-CALL-ANSWER", JV_FAIL, "the 2xx carries no "
@@ -1764,10 +1809,11 @@ void judge_call_bye(const struct jcall *c, struct jverdict *v)
 		return;
 	}
 
-	jverdict_observed(v, "far-end BYE answered %u%s after %.0f ms",
+	jverdict_observed(v, "far-end BYE answered %u%s after %llu ms",
 			  c->bye_scode, c->bye_scode ? "" : " (nothing)",
-			  c->bye_answer_t ? (double)(c->bye_answer_t -
-						     c->bye_t) : 0.0);
+			  (unsigned long long)(c->bye_answer_t ?
+					       c->bye_answer_t - c->bye_t :
+					       0));
 
 	if (c->bye_scode < 200 || c->bye_scode >= 300) {
 		jverdict_set(v, "P-CALL-BYE", JV_FAIL, "a BYE from the far "
@@ -1790,9 +1836,9 @@ static bool cancel_missing(const struct jcall *c, const char *rule,
 	}
 
 	if (!c->cancel_t) {
-		jverdict_observed(v, "final %u after %.0f ms; no CANCEL sent",
-				  c->final, c->final_t ?
-				  (double)(c->final_t - c->invite_t) : 0.0);
+		jverdict_observed(v, "final %u after %llu ms; no CANCEL sent",
+				  c->final, (unsigned long long)(c->final_t ?
+				  c->final_t - c->invite_t : 0));
 		jverdict_set(v, rule, JV_SKIP, c->final >= 200 &&
 			     c->final < 300 ? "the phone answered first: no "
 			     "CANCEL reached it ringing" : "no CANCEL was "
@@ -1802,9 +1848,9 @@ static bool cancel_missing(const struct jcall *c, const char *rule,
 
 	if (c->after_cancel_2xx && c->after_cancel_2xx - c->cancel_t <
 	    RACE_MS) {
-		jverdict_observed(v, "its 2xx crossed the CANCEL (%.0f ms)",
-				  (double)(c->after_cancel_2xx -
-					   c->cancel_t));
+		jverdict_observed(v, "its 2xx crossed the CANCEL (%llu ms)",
+				  (unsigned long long)(c->after_cancel_2xx -
+						       c->cancel_t));
 		jverdict_set(v, rule, JV_SKIP, "the phone answered as the "
 			     "CANCEL went out (a race, not judged)");
 		return true;
@@ -1820,9 +1866,9 @@ void judge_call_cancel(const struct jcall *c, struct jverdict *v)
 		return;
 
 	jverdict_observed(v, "CANCEL answered %u; INVITE final %u after "
-			  "%.0f ms%s", c->cancel_scode, c->final,
-			  c->final_t > c->cancel_t ?
-			  (double)(c->final_t - c->cancel_t) : 0.0,
+			  "%llu ms%s", c->cancel_scode, c->final,
+			  (unsigned long long)(c->final_t > c->cancel_t ?
+					       c->final_t - c->cancel_t : 0),
 			  c->after_cancel_2xx ? "; a 2xx after the CANCEL" :
 			  "");
 

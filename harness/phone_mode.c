@@ -129,6 +129,13 @@ struct pm {
 	long last_call;             /* judge call index; -1 none          */
 	/* probes */
 	unsigned probes_pending;
+	/* the grant cap, and a reply armed ahead for the next step */
+	uint32_t cap_id;
+	uint32_t cap;
+	const struct pstep *next;
+	const struct pstep *prearmed;
+	uint32_t prearmed_id;
+	size_t prearmed_start;
 	/* results */
 	struct pm_result *resv;
 	size_t resc;
@@ -288,7 +295,8 @@ int pstep_load(struct pstep **stp, struct ydoc **docp, const char *path)
 {
 	static const char *const keys[] = {"rule", "name", "description",
 					   "reply", "within", "window",
-					   "call", "send", "operator", NULL};
+					   "grant_cap", "call", "send",
+					   "operator", NULL};
 	const struct ynode *root, *k;
 	struct ydoc *doc = NULL;
 	struct pstep *st;
@@ -344,6 +352,11 @@ int pstep_load(struct pstep **stp, struct ydoc **docp, const char *path)
 	k = ynode_get(root, "window");
 	if (k && ynode_duration_ms(doc, k, &st->window_ms))
 		err |= EINVAL;
+	k = ynode_get(root, "grant_cap");
+	if (k && ynode_u32(doc, k, &st->grant_cap))
+		err |= EINVAL;
+	else if (k && st->grant_cap < 20)
+		err |= ydoc_errorf(doc, k, "grant_cap: at least 20 seconds");
 
 	if (err || ydoc_errorc(doc)) {
 		mem_deref(st);
@@ -746,7 +759,7 @@ static uint32_t last_granted(struct pm *pm)
 	const struct jreg *r = judge_reg(pm->judge, ok >= 0 ? (size_t)ok :
 					 SIZE_MAX);
 
-	return r && r->granted > 0 ? (uint32_t)r->granted : pm->o.grant_cap;
+	return r && r->granted > 0 ? (uint32_t)r->granted : pm->cap;
 }
 
 
@@ -794,7 +807,7 @@ static int arm(struct pm *pm, const struct pstep *st, uint32_t *idp)
 		a.value = (uint32_t)st->hold_ms;
 	}
 	else if (st->grant || st->grant_half) {
-		uint32_t base = pm->o.grant_cap;
+		uint32_t base = pm->cap;
 
 		if (first && first->asked > 0 &&
 		    (uint32_t)first->asked < base)
@@ -907,9 +920,18 @@ static void step_register(struct pm *pm, const struct pstep *st,
 				st->hold_ms;
 	}
 
+	/* the previous step may have armed this one's reply already */
+	if (pm->prearmed == st) {
+		start = pm->prearmed_start;
+		id = pm->prearmed_id;
+		err = 0;
+		pm->prearmed = NULL;
+	}
+	else
+		err = arm(pm, st, &id);
+
 	ok = judge_last_ok(pm->judge, start);
 
-	err = arm(pm, st, &id);
 	if (err) {
 		jverdict_set(v, rule, JV_SKIP, "could not arm the registrar: "
 			     "%m", err);
@@ -958,6 +980,16 @@ static void step_register(struct pm *pm, const struct pstep *st,
 
 		disarm(pm, id);
 		a.i = first_with(pm, start, 503);
+
+		/* the retry is what the next step's reply is for (say a 403):
+		 * arm it now, so that the retry after Retry-After gets it */
+		if (a.i >= 0 && pm->next && pm->next->has_reply &&
+		    !strncmp(pm->next->rule, "P-REG-", 6)) {
+			pm->prearmed_start = judge_regc(pm->judge);
+			if (!arm(pm, pm->next, &pm->prearmed_id))
+				pm->prearmed = pm->next;
+		}
+
 		if (a.i < 0) {
 			judge_reg_503(pm->judge, -1, tmr_jiffies(), v);
 			return;
@@ -965,8 +997,8 @@ static void step_register(struct pm *pm, const struct pstep *st,
 		window = (uint64_t)judge_reg(pm->judge, (size_t)a.i)->
 			retry_after * 1000 +
 			(st->window_ms ? st->window_ms : 30000);
-		say("    503 sent; watching %.0f s for the retry\n",
-		    (double)window / 1000);
+		say("    503 sent; watching %u s for the retry\n",
+		    (unsigned)(window / 1000));
 		(void)wait_until(pm, answered_after, &a, window);
 		judge_reg_503(pm->judge, a.i, tmr_jiffies(), v);
 		return;
@@ -983,8 +1015,8 @@ static void step_register(struct pm *pm, const struct pstep *st,
 			return;
 		}
 		t.max = 4;
-		say("    403 sent; counting the retries for %.0f s\n",
-		    (double)window / 1000);
+		say("    403 sent; counting the retries for %u s\n",
+		    (unsigned)(window / 1000));
 		(void)wait_until(pm, many_tries, &t, window);
 		disarm(pm, id);
 		judge_reg_403(pm->judge, t.i, window,
@@ -1102,6 +1134,15 @@ static long place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 		}
 	}
 
+	/* an auto-answering phone must ring this time: ask for it */
+	if (st->fork && st->prompt && pm->o.auto_answer &&
+	    pm->o.operator_ms) {
+		say(">>> OPERATOR: %s (Enter: done; 5 s)\n", st->prompt);
+		pm->enter = false;
+		(void)wait_until(pm, NULL, NULL, 5000);
+		pm->enter = false;
+	}
+
 	pm->call_seen = false;
 	pm->call_state = CALL_TRYING;
 	pm->answered_by[0] = '\0';
@@ -1118,8 +1159,8 @@ static long place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 		answer_ms = CALL_ANSWER_MS;
 	else if (pm->o.operator_ms) {
 		say(">>> OPERATOR: answer the call ringing on the phone "
-		    "(Enter: it cannot; %.0f s)\n",
-		    (double)pm->o.operator_ms / 1000);
+		    "(Enter: it cannot; %u s)\n",
+		    (unsigned)(pm->o.operator_ms / 1000));
 		answer_ms = pm->o.operator_ms;
 	}
 	else
@@ -1301,8 +1342,8 @@ static bool operator_ok(struct pm *pm, const struct pstep *st,
 
 static void prompt(struct pm *pm, const char *text)
 {
-	say(">>> OPERATOR: %s (Enter: skip; %.0f s)\n", text,
-	    (double)pm->o.operator_ms / 1000);
+	say(">>> OPERATOR: %s (Enter: skip; %u s)\n", text,
+	    (unsigned)(pm->o.operator_ms / 1000));
 	pm->enter = false;
 }
 
@@ -1313,6 +1354,22 @@ static bool removal_since(struct pm *pm, void *arg)
 
 	for (size_t k = from; k < judge_regc(pm->judge); k++) {
 		if (judge_reg(pm->judge, k)->removal)
+			return true;
+	}
+
+	return false;
+}
+
+
+static bool registered_since(struct pm *pm, void *arg)
+{
+	size_t from = *(size_t *)arg;
+
+	for (size_t k = from; k < judge_regc(pm->judge); k++) {
+		const struct jreg *r = judge_reg(pm->judge, k);
+
+		if (r->scode >= 200 && r->scode < 300 && !r->removal &&
+		    r->has_contact)
 			return true;
 	}
 
@@ -1366,14 +1423,35 @@ static void step_operator(struct pm *pm, const struct pstep *st,
 				  pm->o.operator_ms);
 		if (!seen && !pm->enter) {
 			jverdict_set(v, rule, JV_SKIP, "no shutdown seen "
-				     "within %.0f s",
-				     (double)pm->o.operator_ms / 1000);
+				     "within %u s",
+				     (unsigned)(pm->o.operator_ms / 1000));
 			return;
 		}
 		pm->enter = false;
 		if (!seen)
 			(void)wait_until(pm, removal_since, &from, 3000);
 		judge_reg_unreg(pm->judge, from, v);
+
+		/* more steps: the phone is to be started again; its first
+		 * REGISTER is what the next step's reply is for (say a 503) */
+		if (pm->next) {
+			size_t after = judge_regc(pm->judge);
+			uint64_t ms = pm->o.operator_ms > 30000 ?
+				pm->o.operator_ms : 30000;
+
+			if (pm->next->has_reply &&
+			    !strncmp(pm->next->rule, "P-REG-", 6) &&
+			    !arm(pm, pm->next, &pm->prearmed_id)) {
+				pm->prearmed = pm->next;
+				pm->prearmed_start = after;
+			}
+
+			say("    waiting up to %u s for the phone to register "
+			    "again\n", (unsigned)(ms / 1000));
+			(void)wait_until(pm, pm->prearmed ? triggered :
+					 registered_since, &after, ms);
+			pm->enter = false;
+		}
 		return;
 	}
 
@@ -1968,11 +2046,11 @@ static void instructions(const struct pm *pm)
 	    "  Registration expiry:              the phone's own "
 	    "(the registrar grants at most %u s)\n"
 	    "  Auto-answer:                      %s\n\n"
-	    "Waiting up to %.0f s for the phone to register...\n",
+	    "Waiting up to %u s for the phone to register...\n",
 	    &pm->o.listen, pm->o.domain, &pm->o.listen, pm->o.user,
 	    pm->o.password, pm->o.grant_cap, pm->o.auto_answer ? "on" :
 	    "off (a person answers when asked)",
-	    (double)pm->o.register_ms / 1000);
+	    (unsigned)(pm->o.register_ms / 1000));
 }
 
 
@@ -2089,7 +2167,8 @@ int phone_main(int argc, char *argv[])
 	memset(&cap, 0, sizeof(cap));
 	cap.type = REG_ACTION_GRANT;
 	cap.value = pm.o.grant_cap;
-	(void)reg_actions_add(pm.ra, &cap, NULL);
+	pm.cap = pm.o.grant_cap;
+	(void)reg_actions_add(pm.ra, &cap, &pm.cap_id);
 
 	pm.resv = calloc(stc + 1, sizeof(*pm.resv));
 	if (!pm.resv) {
@@ -2115,8 +2194,8 @@ int phone_main(int argc, char *argv[])
 			    "accepted: judging what was seen\n",
 			    judge_regc(pm.judge));
 		else
-			say("no REGISTER from the phone within %.0f s\n",
-			    (double)pm.o.register_ms / 1000);
+			say("no REGISTER from the phone within %u s\n",
+			    (unsigned)(pm.o.register_ms / 1000));
 	}
 	else {
 		const struct jreg *r = judge_first_ok(pm.judge);
@@ -2142,6 +2221,15 @@ int phone_main(int argc, char *argv[])
 
 		pr->st = st;
 		pr->wall_start_us = wall_us();
+		pm.next = i + 1 < stc ? stv[i + 1] : NULL;
+
+		/* grant_cap: from this step on */
+		if (st->grant_cap && st->grant_cap != pm.cap) {
+			(void)reg_actions_remove(pm.ra, pm.cap_id);
+			cap.value = st->grant_cap;
+			pm.cap = st->grant_cap;
+			(void)reg_actions_add(pm.ra, &cap, &pm.cap_id);
+		}
 		pr->msg_from = capture ? 0 : next_from;
 
 		say("[%zu/%zu] %s: %s ...\n", i + 1, stc, st->rule,

@@ -39,6 +39,8 @@ struct pstep {
 	uint32_t retry_after;
 	bool stale;
 	uint64_t hold_ms;
+	uint32_t grant_cap;          /* from this step on, grant at most
+					this (0: unchanged)               */
 	uint64_t within_ms;          /* how long the step waits (0: its
 					default)                          */
 	uint64_t window_ms;          /* observation after the reply        */

@@ -18,6 +18,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "guide.h"     /* harness phone: the configuration guide */
 
 
 enum {
@@ -732,7 +733,11 @@ int report_html(struct re_printf *pf, const struct report_run *run)
 
 	err |= head(pf, run, &t, countv);
 	err |= re_hprintf(pf, "<main>\n");
-	err |= rules_table(pf, run, tv);
+	/* harness phone: the configuration-guide section (guide.h) */
+	if (run->guide)
+		err |= report_guide_html(pf, run);
+	else    /* a phone run cites no registrar rule */
+		err |= rules_table(pf, run, tv);
 
 	err |= re_hprintf(pf, "<h2 id=\"scenarios\">Scenarios</h2>\n"
 			  "<div class=\"tools\"><button type=\"button\" "

@@ -10,6 +10,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "guide.h"     /* harness phone: the configuration guide */
 
 
 static int json_u64(struct re_printf *pf, const char *key, uint64_t v,
@@ -259,6 +260,10 @@ int report_json(struct re_printf *pf, const struct report_run *run)
 		err |= re_hprintf(pf, "]}");
 	}
 	err |= re_hprintf(pf, "]");
+
+	/* harness phone: the configuration guide (guide.h) */
+	if (run->guide)
+		err |= report_guide_json(pf, run);
 
 	err |= re_hprintf(pf, ",\n \"scenarios\":[");
 	for (size_t i = 0; i < run->entryc && !err; i++)

@@ -14,6 +14,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "guide.h"     /* harness phone: the configuration guide */
 
 
 enum { LADDER_HEAD = 200, LADDER_TAIL = 40, LADDER_COLS = 5,
@@ -217,6 +218,9 @@ static int testsuite(struct re_printf *pf, const struct report_run *run,
 		err |= report_xml_str(pf, e->sc->rulev[i], true);
 	}
 	err |= re_hprintf(pf, "\"/>\n");
+	/* harness phone: the rule's verdict (guide.h) */
+	if (run->guide)
+		err |= report_guide_junit_props(pf, run, e);
 	err |= re_hprintf(pf, "    </properties>\n");
 
 	err |= re_hprintf(pf, "    <testcase name=\"");

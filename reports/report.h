@@ -22,6 +22,7 @@ struct sc_phone;
 struct run_result;
 struct run_msg;
 struct rule;
+struct report_guide;
 
 /* one scenario of the run */
 struct report_entry {
@@ -42,6 +43,9 @@ struct report_run {
 	uint64_t finished_us;
 	const struct report_entry *entryv;
 	size_t entryc;
+	/* harness phone: the configuration-guide section (guide.h); NULL
+	 * for harness run */
+	const struct report_guide *guide;
 };
 
 /*

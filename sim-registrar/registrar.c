@@ -731,6 +731,7 @@ static bool stage_actions(struct reg_req *q)
 	struct reg_actions *ra = q->r->actions;
 	const struct reg_action *a;
 	uint32_t cap, got = 0;
+	uint16_t scode;
 
 	if (!ra || !reg_actions_count(ra) || q->star || only_removals(q))
 		return false;
@@ -776,8 +777,9 @@ static bool stage_actions(struct reg_req *q)
 			break;
 		}
 
-		reg_actions_used(ra, a, q->msg, a->value);
-		(void)registrar_reply(q->r, q->msg, id, a->code, reason,
+		scode = a->code;
+		reg_actions_used(ra, a, q->msg, a->value);  /* may free a */
+		(void)registrar_reply(q->r, q->msg, id, scode, reason,
 				      q->aor, "phone pack action", mb);
 		mem_deref(mb);
 		return true;

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Run `harness phone` and play its operator for a baresip under test.
+
+    operator.py --phone "CMD ARGS" --phone-log FILE [--ctrl PORT] --log FILE
+                -- HARNESS ARGS...
+
+Once the harness says it is waiting for the phone, the phone starts (CMD,
+e.g. `baresip -f DIR` or `build/sim-phone ...`, output to its log); it is
+stopped (SIGTERM) when the harness ends.
+Every line the harness prints is copied to stdout and to the log.  When it
+asks for a person (`>>> OPERATOR: ...`), this does what the prompt says,
+through baresip's ctrl_tcp module on 127.0.0.1:PORT (JSON commands in
+netstrings) or with a signal:
+
+    press transfer ...      -> {"command": "transfer", "params": TRANSFER_TO}
+    ... dial 4155550123 ... -> {"command": "dial", ...}, 4 s later "hangup"
+    ... turn auto-answer off -> {"command": "answermode", "params": "manual"}
+    shut the phone down ... -> SIGTERM to baresip (an orderly shutdown);
+                               once it has exited, baresip starts again
+
+Exit status: the harness's.
+"""
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+
+def ctrl(port, command, params=""):
+    msg = json.dumps({"command": command, "params": params,
+                      "token": "sipconform"}).encode()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+            s.sendall(b"%d:%s," % (len(msg), msg))
+            s.settimeout(2)
+            try:
+                s.recv(4096)
+            except OSError:
+                pass
+    except OSError as e:
+        print("operator: ctrl_tcp %s failed: %s" % (command, e), flush=True)
+
+
+def main():
+    args = sys.argv[1:]
+    if "--" not in args:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sep = args.index("--")
+    opts, cmd = args[:sep], args[sep + 1:]
+    phone_cmd = shlex.split(opts[opts.index("--phone") + 1])
+    blog = open(opts[opts.index("--phone-log") + 1], "w")
+    port = int(opts[opts.index("--ctrl") + 1]) if "--ctrl" in opts else 0
+    baresip = None
+    log = open(opts[opts.index("--log") + 1], "w")
+    transfer_to = os.environ.get("TRANSFER_TO",
+                                 "sip:bob@example.sip.us1.twilio.com")
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            text=True, bufsize=1)
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        log.write(line)
+        log.flush()
+        if baresip is None and line.startswith("Waiting up to"):
+            baresip = subprocess.Popen(phone_cmd,
+                                       stdin=subprocess.DEVNULL,
+                                       stdout=blog, stderr=subprocess.STDOUT)
+        m = re.match(r">>> OPERATOR: (.*)", line)
+        if not m or baresip is None:
+            continue
+        what = m.group(1)
+        if "auto-answer off" in what:
+            print("operator: answermode manual", flush=True)
+            ctrl(port, "answermode", "manual")
+            continue
+        time.sleep(1)
+        if "transfer" in what:
+            print("operator: transfer to %s" % transfer_to, flush=True)
+            ctrl(port, "transfer", transfer_to)
+        elif "dial" in what:
+            number = re.search(r"dial (\S+)", what).group(1)
+            print("operator: dial %s" % number, flush=True)
+            ctrl(port, "dial", number)
+            threading.Timer(4.0, ctrl, (port, "hangup")).start()
+        elif "shut the phone down" in what:
+            print("operator: SIGTERM to baresip, then start it again",
+                  flush=True)
+            baresip.send_signal(signal.SIGTERM)
+            try:
+                baresip.wait(10)
+            except subprocess.TimeoutExpired:
+                baresip.kill()
+                baresip.wait()
+            # not at once: the service allows 5 REGISTERs a second per AOR
+            time.sleep(2)
+            baresip = subprocess.Popen(phone_cmd,
+                                       stdin=subprocess.DEVNULL,
+                                       stdout=blog, stderr=subprocess.STDOUT)
+        elif "answer the call" in what:
+            ctrl(port, "accept")
+    status = proc.wait()
+    if baresip is not None and baresip.poll() is None:
+        baresip.send_signal(signal.SIGTERM)
+        try:
+            baresip.wait(5)
+        except subprocess.TimeoutExpired:
+            baresip.kill()
+            baresip.wait()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# tests/phone/simphone.sh: `harness phone` judging the project's own
+# simulated phone (build/sim-phone), whose behaviour is known, on a short
+# pack (a 20 s grant cap): a quick, deterministic check of the judge, the
+# registrar actions and the report, without a third-party phone.
+#
+#   1. sim-phone asking 3600 s, answering calls at once: registration rules
+#      01-11, the call rules 12-14 and P-METHOD; verdicts against
+#      tests/phone/simphone-expected.txt.
+#   2. sim-phone with another auth user (bob): it never registers; the
+#      capture rules still judge it (P-REG-AUTHID FAIL) and the guide says
+#      what to change; exit status 1.
+#
+# Prints `N passed, M failed`; exit status 1 when any check failed.
+
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+BUILD=${BUILD:-build}
+OUT=${OUT:-$BUILD/tests/phone/simphone}
+HERE=tests/phone
+DOMAIN=example.sip.us1.twilio.com
+
+pass=0
+fail=0
+ok()  { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+REG_PORT=$(python3 tests/lib/free_port.py 26060) || exit 1
+
+PACK=()
+for f in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15; do
+	PACK+=(scenarios/phone/$f-*.phone)
+done
+
+run() {    # NAME PHONE-ARGS... -- HARNESS-ARGS...
+	local name=$1
+	shift
+	local phone=()
+	while [ "$1" != -- ]; do phone+=("$1"); shift; done
+	shift
+	python3 "$HERE/operator.py" \
+		--phone "$BUILD/sim-phone --registrar 127.0.0.1:$REG_PORT --domain $DOMAIN ${phone[*]}" \
+		--phone-log "$OUT/$name-phone.log" --log "$OUT/$name.log" -- \
+		"$BUILD/harness" phone --aor "alice@$DOMAIN" \
+		--password Conform-Pass-1 --listen "127.0.0.1:$REG_PORT" \
+		--register-timeout 10 --operator-timeout 0 --grant-cap 20 \
+		--report "$OUT/$name-report" "$@" >/dev/null
+}
+
+verdicts() {
+	sed -n 's/^\(PASS\|WARN\|INFO\|FAIL\|SKIP\) \(P-[A-Z0-9-]*\):.*/\2 \1/p' "$1"
+}
+
+# 1: a well-behaved phone asking too long an expiry
+run good --user alice --password Conform-Pass-1 --expires 3600 \
+	--answer auto -- --auto-answer "${PACK[@]}"
+status=$?
+verdicts "$OUT/good.log" > "$OUT/good-verdicts.txt"
+while read -r rule verdict _; do
+	case "$rule" in ''|'#'*) continue;; esac
+	got=$(awk -v r="$rule" '$1 == r {print $2}' "$OUT/good-verdicts.txt")
+	if [ "$got" = "$verdict" ]; then
+		ok "sim-phone: $rule $verdict"
+	else
+		bad "sim-phone: $rule: expected $verdict, got ${got:-nothing}"
+		grep -A2 "^[A-Z]* $rule:" "$OUT/good.log" | sed 's/^/       /'
+	fi
+done < "$HERE/simphone-expected.txt"
+[ "$status" -eq 0 ] && ok "sim-phone: exit 0 (no FAIL)" ||
+	bad "sim-phone: exit $status, expected 0"
+grep -q 'P-REG-EXPIRY.*set it to 600 s or less' "$OUT/good-report/report.md" &&
+	ok "sim-phone: report.md advises the expiry" ||
+	bad "sim-phone: report.md does not advise the expiry"
+
+# 2: the wrong auth ID: never registered, but judged
+run authid --user alice --auth-user bob --password Conform-Pass-1 -- \
+	scenarios/phone/01-*.phone scenarios/phone/03-*.phone \
+	scenarios/phone/06-*.phone
+status=$?
+verdicts "$OUT/authid.log" > "$OUT/authid-verdicts.txt"
+grep -qx 'P-REG-AUTHID FAIL' "$OUT/authid-verdicts.txt" &&
+	ok "wrong auth ID: P-REG-AUTHID FAIL" ||
+	bad "wrong auth ID: P-REG-AUTHID not FAIL"
+grep -qx 'P-REG-URI PASS' "$OUT/authid-verdicts.txt" &&
+	ok "wrong auth ID: P-REG-URI still judged (PASS)" ||
+	bad "wrong auth ID: P-REG-URI not judged"
+grep -qx 'P-REG-REFRESH SKIP' "$OUT/authid-verdicts.txt" &&
+	ok "wrong auth ID: P-REG-REFRESH SKIP (never registered)" ||
+	bad "wrong auth ID: P-REG-REFRESH not SKIP"
+[ "$status" -eq 1 ] && ok "wrong auth ID: exit 1" ||
+	bad "wrong auth ID: exit $status, expected 1"
+python3 - "$OUT/authid-report/results.json" <<'PY' &&
+import json, sys
+g = json.load(open(sys.argv[1]))["phone_guide"]
+r = [x for x in g["rules"] if x["id"] == "P-REG-AUTHID"][0]
+assert r["verdict"] == "FAIL" and "alice" in r["advice"], r
+assert "bob" in r["observed"], r
+PY
+	ok "wrong auth ID: the guide says to set the auth ID to alice" ||
+	bad "wrong auth ID: no advice in results.json"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
