@@ -46,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run registrar test unit integration bench bench-smoke clean
+.PHONY: all deps run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
@@ -104,7 +104,29 @@ integration: all
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
 	BUILD=$(BUILD) bash tests/phone/baresip.sh
 
-test: unit integration
+test: unit integration torture
+
+# RFC 4475 torture tests (tests/torture/README.md): the registrar and the
+# phone's response path against ../shared/rfc4475 (skipped when absent)
+TORTURE_BIN := $(BUILD)/tests/torture/phone_torture
+
+$(TORTURE_BIN): $(BUILD)/obj/tests/torture/phone_torture.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -ldl
+
+torture: all $(TORTURE_BIN)
+	BUILD=$(BUILD) bash tests/torture/run.sh
+
+# libFuzzer targets (tests/fuzz/README.md): clang + libclang-rt-14-dev;
+# FUZZ_SECONDS per target
+FUZZ_SECONDS ?= 20
+fuzz: all
+	BUILD=$(BUILD) bash tests/fuzz/build.sh
+	BUILD=$(BUILD) bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-regressions: all
+	BUILD=$(BUILD) bash tests/fuzz/build.sh
+	BUILD=$(BUILD) bash tests/fuzz/run.sh --regressions
 
 # the registrar benchmark (bench/README.md): minutes; writes bench/results.md
 bench: all
