@@ -18,6 +18,7 @@
 #include "location.h"
 #include "methods.h"
 #include "registrar.h"
+#include "reply_cache.h"
 #include "actions.h"     /* phone-mode hook: programmable actions */
 
 enum { MAX_CONTACTS = 32, RATE_WINDOW_MS = 1000 };
@@ -30,6 +31,7 @@ struct registrar {
 	decision_h *dh;
 	void *arg;
 	struct reg_actions *actions;  /* phone-mode hook (actions.h); NULL */
+	struct reply_cache *rc;       /* answers, for retransmissions     */
 };
 
 /* one REGISTER being decided */
@@ -63,6 +65,7 @@ static void destructor(void *data)
 	struct registrar *r = data;
 
 	mem_deref(r->auth);
+	mem_deref(r->rc);
 }
 
 
@@ -88,6 +91,8 @@ int registrar_alloc(struct registrar **rp, struct sip *sip,
 
 	err = digest_auth_alloc(&r->auth, cfg->profile.realm,
 				cfg->profile.nonce_lifetime);
+	if (!err)
+		err = reply_cache_alloc(&r->rc, sip);
 	if (err) {
 		mem_deref(r);
 		return err;
@@ -106,6 +111,13 @@ void registrar_reset(struct registrar *r)
 
 	digest_auth_reset(r->auth);
 	location_reset(r->loc);
+	reply_cache_flush(r->rc);
+}
+
+
+bool registrar_replay(struct registrar *r, const struct sip_msg *msg)
+{
+	return r && reply_cache_replay(r->rc, msg);
 }
 
 
@@ -132,6 +144,7 @@ int registrar_reply(struct registrar *r, const struct sip_msg *msg,
 	uint32_t twerr = 0;
 	char errline[256];
 	struct decision d;
+	struct mbuf *tail;
 	int err;
 
 	if (!r || !msg)
@@ -151,10 +164,16 @@ int registrar_reply(struct registrar *r, const struct sip_msg *msg,
 	else
 		errline[0] = '\0';
 
-	err = sip_treplyf(NULL, NULL, r->sip, msg, false, scode, reason,
-			  "%b%sDate: %H\r\nContent-Length: 0\r\n\r\n",
+	tail = mbuf_alloc(hdrs ? hdrs->end + 128 : 128);
+	if (!tail)
+		return ENOMEM;
+
+	err = mbuf_printf(tail, "%b%sDate: %H\r\nContent-Length: 0\r\n\r\n",
 			  hdrs ? hdrs->buf : NULL, hdrs ? hdrs->end : 0,
 			  errline, print_date, NULL);
+	if (!err)
+		err = reply_cache_reply(r->rc, msg, scode, reason, tail);
+	mem_deref(tail);
 
 	d.rule = id;
 	d.scode = scode;

@@ -24,6 +24,13 @@ int  registrar_alloc(struct registrar **rp, struct sip *sip,
 		     decision_h *dh, void *arg);
 void registrar_reset(struct registrar *r);
 
+/*
+ * A retransmission of a request answered before: answered again (or 482
+ * for a merged request, RFC 3261 8.2.2.2), true.  Ask before anything
+ * else: replies are stateless (reply_cache.h).
+ */
+bool registrar_replay(struct registrar *r, const struct sip_msg *msg);
+
 /* true when the request was answered (every request is, but ACK) */
 bool registrar_request(struct registrar *r, const struct sip_msg *msg);
 

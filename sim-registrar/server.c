@@ -140,6 +140,10 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	struct sim_registrar *sr = arg;
 	struct sipcheck res;
 
+	/* a retransmission: what it got the first time */
+	if (registrar_replay(sr->reg, msg))
+		return true;
+
 	/* what libre decoded may still break SIP's rules (REG-MSG-2) */
 	if (sipcheck_msg(msg, msg->tp != SIP_TRANSP_UDP, &res) &&
 	    pl_strcmp(&msg->met, "ACK")) {

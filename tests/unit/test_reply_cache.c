@@ -1,0 +1,210 @@
+/**
+ * @file test_reply_cache.c  The registrar's stateless replies still act
+ * as RFC 3261 server transactions (reply_cache.h): a retransmission gets
+ * the very same answer and is not decided again (nor counted by the
+ * REG-LIM-RATE window), a merged request gets 482, and over TCP, where
+ * no one retransmits, nothing is kept.  Real SIP on 127.0.0.1.
+ */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "vclock.h"
+#include "regclient.h"
+
+#define DOMAIN "example.sip.us1.twilio.com"
+
+static struct regclient *rc;
+
+/* %s: branch, %s: CSeq number; no credentials, so a challenge each */
+static const char reg_text[] =
+	"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+	"Via: SIP/2.0/%s $L;branch=z9hG4bK%s;rport\r\n"
+	"Max-Forwards: 70\r\n"
+	"From: <sip:alice@" DOMAIN ">;tag=rc1\r\n"
+	"To: <sip:alice@" DOMAIN ">\r\n"
+	"Call-ID: reply-cache-1\r\n"
+	"CSeq: %s REGISTER\r\n"
+	"Contact: <sip:alice@$L>\r\n"
+	"Expires: 60\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+
+static void setup(void)
+{
+	vclock_reset();
+	ck_assert_int_eq(regclient_alloc(&rc, NULL), 0);
+}
+
+
+static void teardown(void)
+{
+	rc = mem_deref(rc);
+}
+
+
+static unsigned log_lines(void)
+{
+	const char *p = regclient_log(rc);
+	unsigned n = 0;
+
+	for (; p && *p; p++)
+		n += *p == '\n';
+
+	return n;
+}
+
+
+static struct sip_msg *send_reg(bool tcp, const char *branch,
+				const char *cseq)
+{
+	return regclient_send(rc, tcp, reg_text, tcp ? "TCP" : "UDP", branch,
+			      cseq);
+}
+
+
+static void copy_pl(char *buf, size_t sz, const struct pl *pl)
+{
+	ck_assert(pl_isset(pl));
+	ck_assert_int_eq(pl_strcpy(pl, buf, sz), 0);
+}
+
+
+START_TEST(test_udp_retransmission_same_answer)
+{
+	char tag0[64], www0[512], tag[64], www[512];
+	struct sip_msg *m;
+	const struct sip_hdr *h;
+
+	regclient_log_clear(rc);
+
+	/* eight copies of one request, as a phone's Timer E sends them:
+	 * more than REG-LIM-RATE's 5 a second, if they were counted */
+	for (int i = 0; i < 8; i++) {
+		m = send_reg(false, "rcretx1", "1");
+		ck_assert_ptr_nonnull(m);
+		ck_assert_uint_eq(m->scode, 407);
+		h = sip_msg_hdr(m, SIP_HDR_PROXY_AUTHENTICATE);
+		ck_assert_ptr_nonnull(h);
+		if (i == 0) {
+			copy_pl(tag0, sizeof(tag0), &m->to.tag);
+			copy_pl(www0, sizeof(www0), &h->val);
+		}
+		else {
+			copy_pl(tag, sizeof(tag), &m->to.tag);
+			copy_pl(www, sizeof(www), &h->val);
+			ck_assert_str_eq(tag, tag0);
+			ck_assert_str_eq(www, www0);
+		}
+		mem_deref(m);
+	}
+
+	/* decided once */
+	ck_assert_uint_eq(log_lines(), 1);
+
+	/* four new requests in the same second: 5 in the window, allowed */
+	for (int i = 0; i < 4; i++) {
+		char branch[32], cseq[16];
+
+		re_snprintf(branch, sizeof(branch), "rcnew%d", i);
+		re_snprintf(cseq, sizeof(cseq), "%d", i + 2);
+		m = send_reg(false, branch, cseq);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_msg(m->scode == 407, "request %d: %u (%s)", i,
+			      m->scode, regclient_last_rule(rc));
+		copy_pl(tag, sizeof(tag), &m->to.tag);
+		ck_assert_str_ne(tag, tag0);
+		mem_deref(m);
+	}
+	ck_assert_uint_eq(log_lines(), 5);
+
+	/* the sixth new one is over the limit: the window did count */
+	m = send_reg(false, "rcnew9", "9");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(regclient_last_rule(rc), "REG-LIM-RATE");
+	mem_deref(m);
+}
+END_TEST
+
+
+START_TEST(test_udp_merged_request_482)
+{
+	struct sip_msg *m;
+
+	m = send_reg(false, "rcmerge1", "1");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, 407);
+	mem_deref(m);
+
+	regclient_log_clear(rc);
+
+	/* same From-tag, Call-ID and CSeq, another branch (RFC 3261 8.2.2.2) */
+	m = send_reg(false, "rcmerge2", "1");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, 482);
+	mem_deref(m);
+	ck_assert_uint_eq(log_lines(), 0);
+
+	/* a new CSeq is a new request */
+	m = send_reg(false, "rcmerge3", "2");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, 407);
+	mem_deref(m);
+}
+END_TEST
+
+
+START_TEST(test_tcp_keeps_nothing)
+{
+	char tag0[64], tag[64];
+	struct sip_msg *m;
+
+	regclient_log_clear(rc);
+
+	/* over TCP the same text twice is two requests, each decided */
+	m = send_reg(true, "rctcp1", "1");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, 407);
+	copy_pl(tag0, sizeof(tag0), &m->to.tag);
+	mem_deref(m);
+
+	m = send_reg(true, "rctcp1", "1");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, 407);
+	copy_pl(tag, sizeof(tag), &m->to.tag);
+	mem_deref(m);
+
+	ck_assert_str_ne(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 2);
+}
+END_TEST
+
+
+static Suite *reply_cache_suite(void)
+{
+	Suite *s = suite_create("reply cache");
+	TCase *tc = tcase_create("transactions");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_udp_retransmission_same_answer);
+	tcase_add_test(tc, test_udp_merged_request_482);
+	tcase_add_test(tc, test_tcp_keeps_nothing);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+
+int main(void)
+{
+	SRunner *sr = srunner_create(reply_cache_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return failed ? 1 : 0;
+}
