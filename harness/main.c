@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <re.h>
 #include "tmrheap.h"
+#include "fastrand.h"
 #include "ytree.h"
 #include "phone.h"
 #include "scenario.h"
@@ -263,6 +264,8 @@ static int cmd_run(int argc, char *argv[])
 	err = libre_init();
 	if (!err)
 		err = tmrheap_check();      /* libre's timers on our heap */
+	if (!err)
+		err = fastrand_check();   /* rand_u64 without OpenSSL per call */
 	if (!err)
 		err = phone_global_init((unsigned)max_phones);
 	if (err == EMFILE)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <re.h>
 #include "tmrheap.h"
+#include "fastrand.h"
 #include "vtimer.h"
 #include "phone.h"
 
@@ -624,6 +625,8 @@ int main(int argc, char *argv[])
 	err = libre_init();
 	if (!err)
 		err = tmrheap_check();      /* libre's timers on our heap */
+	if (!err)
+		err = fastrand_check();   /* rand_u64 without OpenSSL per call */
 	if (err) {
 		(void)re_fprintf(stderr, "sim-phone: libre_init: %m\n", err);
 		app_close();

@@ -57,12 +57,18 @@ static void destructor(void *data)
 }
 
 
+/* the nonce MAC's secret: libre's rand_bytes, OpenSSL's CSPRNG */
 static void hex_random(char *out, size_t bytes)
 {
 	static const char hex[] = "0123456789abcdef";
+	uint8_t rnd[64];
+
+	if (bytes > sizeof(rnd))
+		bytes = sizeof(rnd);
+	rand_bytes(rnd, bytes);
 
 	for (size_t i = 0; i < bytes; i++) {
-		uint8_t b = (uint8_t)rand_u32();
+		uint8_t b = rnd[i];
 		out[2*i]     = hex[b >> 4];
 		out[2*i + 1] = hex[b & 0xf];
 	}

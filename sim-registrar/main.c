@@ -8,6 +8,7 @@
 #include <string.h>
 #include <re.h>
 #include "tmrheap.h"
+#include "fastrand.h"
 #include "config.h"
 #include "sim_registrar.h"
 
@@ -150,6 +151,8 @@ int main(int argc, char *argv[])
 	err = libre_init();
 	if (!err)
 		err = tmrheap_check();
+	if (!err)
+		err = fastrand_check();   /* rand_u64 without OpenSSL per call */
 	if (err) {
 		fprintf(stderr, "sim-registrar: libre_init: %s\n",
 			strerror(err));
