@@ -32,46 +32,54 @@ struct cached {
 };
 
 
-/* FNV-1a, 64 bits: two different requests with one key are negligible */
-static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+/* 64 bits, eight bytes a step (the byte-wise FNV-1a it replaces was 2 %
+ * of the registrar's CPU): two different requests with one key are
+ * negligible, and a collision costs a retransmitted answer, not state */
+static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
+	uint64_t w;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 	}
 
-	return h;
+	w = 0;
+	memcpy(&w, b, n);
+	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ULL;
+
+	return h ^ (h >> 32);
 }
 
 
-static uint64_t fnv_pl(uint64_t h, const struct pl *pl)
+static uint64_t mix_pl(uint64_t h, const struct pl *pl)
 {
 	/* the separator keeps "ab"+"c" and "a"+"bc" apart */
-	h = fnv_bytes(h, pl->p, pl->p ? pl->l : 0);
-	return fnv_bytes(h, "\n", 1);
+	h = mix_bytes(h, pl->p, pl->p ? pl->l : 0);
+	return mix_bytes(h, "\n", 1);
 }
 
 
 static uint64_t merge_key(const struct sip_msg *msg)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0x243f6a8885a308d3ULL;
 
-	h = fnv_pl(h, &msg->callid);
-	h = fnv_pl(h, &msg->from.tag);
-	h = fnv_bytes(h, &msg->cseq.num, sizeof(msg->cseq.num));
-	return fnv_pl(h, &msg->cseq.met);
+	h = mix_pl(h, &msg->callid);
+	h = mix_pl(h, &msg->from.tag);
+	h = mix_bytes(h, &msg->cseq.num, sizeof(msg->cseq.num));
+	return mix_pl(h, &msg->cseq.met);
 }
 
 
 static uint64_t branch_key(const struct sip_msg *msg)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0x243f6a8885a308d3ULL;
 
-	h = fnv_pl(h, &msg->via.branch);
-	h = fnv_pl(h, &msg->via.sentby);
-	return fnv_pl(h, &msg->met);
+	h = mix_pl(h, &msg->via.branch);
+	h = mix_pl(h, &msg->via.sentby);
+	return mix_pl(h, &msg->met);
 }
 
 

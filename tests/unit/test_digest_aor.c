@@ -107,6 +107,35 @@ START_TEST(test_cred_malformed)
 END_TEST
 
 
+/* quoted-string values (RFC 7616 3.4) may hold commas, spaces and
+ * escaped quotes; names are case-insensitive; LWS around '=' */
+START_TEST(test_cred_quoted_values)
+{
+	struct digest_cred c;
+	struct pl h;
+
+	pl_set_str(&h, "digest USERNAME = \"john, \\\"jr\\\" doe\",\r\n "
+		   "realm=\"r\", nonce=\"n\", uri=\"sip:x;a=b\", "
+		   "response=\"0123456789abcdef0123456789abcdef\", "
+		   "qop=auth, nc=00000001, cnonce=\"c c\"");
+	ck_assert_int_eq(digest_cred_decode(&c, &h), 0);
+	ck_assert_int_eq(pl_strcmp(&c.username, "john, \\\"jr\\\" doe"), 0);
+	ck_assert_int_eq(pl_strcmp(&c.uri, "sip:x;a=b"), 0);
+	ck_assert_int_eq(pl_strcmp(&c.cnonce, "c c"), 0);
+	ck_assert_int_eq(pl_strcmp(&c.nc, "00000001"), 0);
+	ck_assert_int_eq(pl_strcmp(&c.qop, "auth"), 0);
+
+	/* an unterminated quote is malformed, not read past */
+	pl_set_str(&h, "Digest username=\"a, realm=\"r\"");
+	ck_assert_int_eq(digest_cred_decode(&c, &h), EBADMSG);
+
+	/* no scheme separator */
+	pl_set_str(&h, "Digest");
+	ck_assert_int_eq(digest_cred_decode(&c, &h), EBADMSG);
+}
+END_TEST
+
+
 START_TEST(test_nonce_life)
 {
 	struct digest_auth *da;
@@ -215,6 +244,7 @@ int main(void)
 	tcase_add_test(tc, test_rfc2617_vector);
 	tcase_add_test(tc, test_rfc7616_md5_vector);
 	tcase_add_test(tc, test_cred_malformed);
+	tcase_add_test(tc, test_cred_quoted_values);
 	tcase_add_test(tc, test_nonce_life);
 	tcase_add_test(tc, test_uri_equivalence);
 	tcase_add_test(tc, test_aor_key);
