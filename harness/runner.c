@@ -10,9 +10,11 @@
 
 #include <ctype.h>
 #include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <re.h>
 #include "vclock.h"
 #include "vtimer.h"
@@ -23,6 +25,7 @@
 #include "phone.h"
 #include "scenario.h"
 #include "ctlclient.h"
+#include "linkfault.h"
 #include "runner.h"
 
 enum {
@@ -88,6 +91,11 @@ struct runner {
 	unsigned cur_line;          /* the step running now               */
 	char dial_sid[48];          /* the outside call dialled last      */
 	uint64_t t0;                /* tmr_jiffies() at the start          */
+	struct linkfaults *lf;      /* the phones' link faults, or NULL   */
+	char state_dir[64];         /* restart: the registrar's state file
+				       lives here ("": none)             */
+	char state_path[96];
+	bool need_tls;
 };
 
 
@@ -744,10 +752,54 @@ static const char *rule_for(const struct runner *r, const struct sc_expect *e)
 }
 
 
+/* what the link faults did to the phone's datagrams, as counted */
+static int check_link(struct runner *r, const struct sc_step *st,
+		      const struct sc_expect *e, struct rphone *rp)
+{
+	struct linkfault_stats ls;
+	const struct sc_link_check *c = &e->link;
+	const struct {
+		const char *name;
+		const struct sc_count *want;
+	} v[] = {
+		{"packets",    &c->packets},
+		{"dropped",    &c->dropped},
+		{"duplicated", &c->duplicated},
+		{"delayed",    &c->delayed},
+		{"reordered",  &c->reordered},
+	};
+	unsigned got[5];
+	char want[24];
+
+	(void)linkfaults_stats(r->lf, phone_laddr(rp->phone), &ls);
+	got[0] = ls.packets;
+	got[1] = ls.dropped;
+	got[2] = ls.duplicated;
+	got[3] = ls.delayed;
+	got[4] = ls.reordered;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (sc_count_holds(v[i].want, got[i]))
+			continue;
+		return set_verdict(r, VERDICT_FAIL, st->pos.line,
+				   rule_for(r, e), "%s: expected %s datagram(s) "
+				   "%s on its link, got %u (of %u: %u dropped, "
+				   "%u duplicated, %u delayed, %u reordered)",
+				   rp->sp->name, sc_count_str(v[i].want, want,
+							      sizeof(want)),
+				   v[i].name, got[i], ls.packets, ls.dropped,
+				   ls.duplicated, ls.delayed, ls.reordered);
+	}
+
+	return 0;
+}
+
+
 static int check_phone(struct runner *r, const struct sc_step *st,
 		       const struct sc_expect *e, struct rphone *rp)
 {
 	const char *name = rp->sp->name;
+	int err;
 	const struct sip_msg *m;
 	unsigned line = st->pos.line;
 	uint64_t within = st->within_ms ? st->within_ms : OP_TIMEOUT_MS;
@@ -873,6 +925,12 @@ static int check_phone(struct runner *r, const struct sc_step *st,
 					   "%s: expected the registrar to "
 					   "decide by %s, got %s", name,
 					   e->rule, got);
+	}
+
+	if (e->has_link) {
+		err = check_link(r, st, e, rp);
+		if (err)
+			return err;
 	}
 
 	if (e->state != SC_STATE_ANY &&
@@ -1408,6 +1466,89 @@ static int run_call_step(struct runner *r, const struct sc_step *st)
 }
 
 
+/* -------------------------------------------------------------- faults */
+
+static int start_registrar(struct runner *r, bool again);
+
+
+/* the phone's index in the scenario: its link's PRNG streams */
+static uint32_t phone_id(const struct runner *r, const struct rphone *rp)
+{
+	return (uint32_t)(rp - r->phonev);
+}
+
+
+static int run_link(struct runner *r, const struct sc_step *st)
+{
+	for (size_t i = 0; i < st->phonec; i++) {
+		struct rphone *rp = rphone_find(r, st->phonev[i]);
+		int err;
+
+		if (!rp)
+			continue;
+
+		if (st->link_clear) {
+			linkfaults_clear(r->lf, phone_laddr(rp->phone));
+			continue;
+		}
+
+		err = linkfaults_set(r->lf, phone_laddr(rp->phone),
+				     phone_id(r, rp), &st->link);
+		if (err)
+			return set_verdict(r, VERDICT_ERROR, st->pos.line,
+					   NULL, "%s: link faults could not be "
+					   "set: %m", rp->sp->name, err);
+	}
+
+	return 0;
+}
+
+
+/*
+ * The registrar goes and comes back on the same address and ports, from
+ * its state file.  Graceful: it writes the state whole first.  Kill: it
+ * is destroyed as it stands, as kill -9 would leave it: only what its
+ * journal already holds survives (and the datagrams it had queued on a
+ * phone's link go with it).  The phones are not told.
+ */
+static int run_restart(struct runner *r, const struct sc_step *st)
+{
+	uint32_t before, after;
+	int err;
+
+	if (!r->sr)
+		return set_verdict(r, VERDICT_SKIP, st->pos.line, NULL,
+				   "restart needs the in-process registrar");
+
+	before = location_count_account(sim_registrar_location(r->sr));
+
+	if (!st->restart_kill) {
+		err = sim_registrar_shutdown(r->sr);
+		if (err)
+			return set_verdict(r, VERDICT_ERROR, st->pos.line,
+					   NULL, "the registrar could not write "
+					   "its state file %s: %m",
+					   r->state_path, err);
+	}
+
+	linkfaults_forget_socket(r->lf, &r->reg_addr[0]);
+	r->sr = mem_deref(r->sr);
+
+	if (start_registrar(r, true))
+		return EPROTO;
+
+	after = location_count_account(sim_registrar_location(r->sr));
+
+	if (r->opts->verbose)
+		(void)re_fprintf(stderr, "    registrar restarted (%s): %u "
+				 "binding(s) before, %u restored\n",
+				 st->restart_kill ? "kill" : "graceful",
+				 before, after);
+
+	return 0;
+}
+
+
 /* --------------------------------------------------------------- steps */
 
 static bool is_op(enum sc_step_type t)
@@ -1448,6 +1589,8 @@ static const char *step_kind(enum sc_step_type t)
 	case SC_EXPECT_BYE: return "expect_bye";
 	case SC_DIAL:       return "dial";
 	case SC_DIAL_HANGUP: return "dial_hangup";
+	case SC_LINK:       return "link";
+	case SC_RESTART:    return "restart";
 	default:            return "expect_dial";
 	}
 }
@@ -1542,12 +1685,19 @@ static int run_step_body(struct runner *r, const struct sc_step *st)
 	case SC_PARALLEL: {
 		size_t phones = 0;
 
-		/* operations start together; other steps follow in order */
+		/* operations start together; the other steps run in order
+		 * while they are in flight (an advance past a timeout, a
+		 * restart under a REGISTER); then the operations' ends and
+		 * their inline expects */
 		for (size_t i = 0; i < st->stepc && !err; i++) {
 			if (is_op(st->stepv[i].type)) {
 				err = queue_ops(r, &st->stepv[i]);
 				phones += st->stepv[i].phonec;
 			}
+		}
+		for (size_t i = 0; i < st->stepc && !err; i++) {
+			if (!is_op(st->stepv[i].type))
+				err = run_step(r, &st->stepv[i]);
 		}
 		if (!err)
 			err = wait_ops(r, st, phones);
@@ -1556,8 +1706,6 @@ static int run_step_body(struct runner *r, const struct sc_step *st)
 
 			if (is_op(c->type) && c->has_expect)
 				err = run_expect(r, c, c->phonev, c->phonec);
-			else if (!is_op(c->type))
-				err = run_step(r, c);
 		}
 		break;
 	}
@@ -1571,6 +1719,14 @@ static int run_step_body(struct runner *r, const struct sc_step *st)
 	case SC_DIAL_HANGUP:
 	case SC_EXPECT_DIAL:
 		err = run_dial_step(r, st);
+		break;
+
+	case SC_LINK:
+		err = run_link(r, st);
+		break;
+
+	case SC_RESTART:
+		err = run_restart(r, st);
 		break;
 
 	default:
@@ -1596,7 +1752,49 @@ static int run_steps(struct runner *r, const struct sc_step *stepv,
 
 /* --------------------------------------------------------------- setup */
 
-static int start_registrar(struct runner *r)
+/* a scenario that restarts the registrar gives it a state file */
+static int state_dir_make(struct runner *r)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)re_snprintf(r->state_dir, sizeof(r->state_dir),
+			  "%s/sipconform-state-XXXXXX",
+			  tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	if (!mkdtemp(r->state_dir)) {
+		int err = errno;
+
+		r->state_dir[0] = '\0';
+		return set_verdict(r, VERDICT_ERROR, 0, NULL, "no folder for "
+				   "the registrar's state file: %m", err);
+	}
+
+	(void)re_snprintf(r->state_path, sizeof(r->state_path), "%s/state",
+			  r->state_dir);
+
+	return 0;
+}
+
+
+static void state_dir_remove(struct runner *r)
+{
+	static const char *const ext[] = {"", ".journal", ".tmp"};
+	char path[128];
+
+	if (!r->state_dir[0])
+		return;
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		(void)re_snprintf(path, sizeof(path), "%s%s", r->state_path,
+				  ext[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(r->state_dir);
+	r->state_dir[0] = '\0';
+}
+
+
+/* again: a restart, on the address and ports it had */
+static int start_registrar(struct runner *r, bool again)
 {
 	struct sim_registrar_opts o;
 	struct sa listen, tls;
@@ -1608,11 +1806,22 @@ static int start_registrar(struct runner *r)
 			need_tls = true;
 	}
 
-	(void)sa_set_str(&listen, "127.0.0.1", 0);
-	(void)sa_set_str(&tls, "127.0.0.1", 0);
+	if (again) {
+		listen = r->reg_addr[0];
+		tls = r->reg_addr[2];
+	}
+	else {
+		(void)sa_set_str(&listen, "127.0.0.1", 0);
+		(void)sa_set_str(&tls, "127.0.0.1", 0);
+	}
+
+	if (!again && r->sc->needs_restart && state_dir_make(r))
+		return EPROTO;
+
 	memset(&o, 0, sizeof(o));
 	o.listen = &listen;
 	o.tls = need_tls ? &tls : NULL;
+	o.state = r->state_dir[0] ? r->state_path : NULL;
 	o.dh = decision_handler;
 	o.guardh = guard_handler;
 	o.callh = call_handler;
@@ -1620,8 +1829,9 @@ static int start_registrar(struct runner *r)
 
 	err = sim_registrar_alloc(&r->sr, r->cfg, &o);
 	if (err)
-		return set_verdict(r, VERDICT_ERROR, 0, NULL, "the registrar "
-				   "could not start on 127.0.0.1: %m", err);
+		return set_verdict(r, VERDICT_ERROR, r->cur_line, NULL,
+				   "the registrar could not start on %J: %m",
+				   &listen, err);
 
 	(void)sim_registrar_laddr(r->sr, SIP_TRANSP_UDP, &r->reg_addr[0]);
 	(void)sim_registrar_laddr(r->sr, SIP_TRANSP_TCP, &r->reg_addr[1]);
@@ -1710,6 +1920,13 @@ static int start_phones(struct runner *r)
 		err = phone_alloc(&rp->phone, &conf, phone_event, rp);
 		if (err)
 			break;
+
+		if (sp->has_link) {
+			err = linkfaults_set(r->lf, phone_laddr(rp->phone),
+					     (uint32_t)i, &sp->link);
+			if (err)
+				break;
+		}
 	}
 
 	/* the phones hold the stacks now */
@@ -1730,6 +1947,9 @@ static void runner_close(struct runner *r)
 {
 	tmr_cancel(&r->tmr);
 
+	/* queued datagrams hold the phones' and registrar's sockets */
+	r->lf = mem_deref(r->lf);
+
 	for (size_t i = 0; i < r->phonec; i++) {
 		struct rphone *rp = &r->phonev[i];
 
@@ -1749,6 +1969,7 @@ static void runner_close(struct runner *r)
 		hash_flush(r->decisions);
 	mem_deref(r->decisions);
 	mem_deref(r->cfg);
+	state_dir_remove(r);
 }
 
 
@@ -1816,6 +2037,23 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 		goto out;
 	}
 
+	/* a target we do not run cannot be restarted (its control API has
+	 * no restart), and what it sends to the phones cannot be faulted */
+	if (opts->target && sc->needs_restart) {
+		set_verdict(&r, VERDICT_SKIP, 0, NULL, "restarts the "
+			    "registrar: needs the in-process one (a target's "
+			    "control API cannot restart it)");
+		goto out;
+	}
+
+	if (opts->target && sc->needs_rx_faults) {
+		set_verdict(&r, VERDICT_SKIP, 0, NULL, "faults on what the "
+			    "phones receive are made where the in-process "
+			    "registrar sends; against a target only "
+			    "`direction: send` works");
+		goto out;
+	}
+
 	/* a target has the configuration it has */
 	if (opts->target && sc->config) {
 		set_verdict(&r, VERDICT_SKIP, 0, NULL, "needs a registrar "
@@ -1865,8 +2103,17 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 			}
 		}
 	}
-	else if (start_registrar(&r)) {
+	else if (start_registrar(&r, false)) {
 		goto out;
+	}
+
+	if (sc->needs_faults) {
+		err = linkfaults_alloc(&r.lf, sc->seed);
+		if (err) {
+			set_verdict(&r, VERDICT_ERROR, 0, NULL, "link faults: "
+				    "%m", err);
+			goto out;
+		}
 	}
 
 	if (start_phones(&r))

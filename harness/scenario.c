@@ -1123,7 +1123,7 @@ static const char *const phone_keys[] = {
 	"transport", "expires", "expires_in", "contacts", "callid", "cseq",
 	"cseq_start", "auth", "auth_fresh", "auth_replay", "auth_header",
 	"refresh", "refresh_at", "retry_wait", "headers", "share", "answer",
-	"answer_delay", "reject_code", NULL
+	"answer_delay", "reject_code", "link", NULL
 };
 
 
@@ -1254,6 +1254,8 @@ struct tmpl {
 	size_t contactc;
 	uint32_t share;
 	bool has_domain;
+	bool has_link;               /* `link:` faults from the start      */
+	struct linkfault_conf link;
 };
 
 
@@ -1264,6 +1266,57 @@ static void tmpl_reset(struct tmpl *t)
 	mem_deref((void *)t->conf.extra);
 	mem_deref(t->contactv);
 	memset(t, 0, sizeof(*t));
+}
+
+
+/*
+ * Link faults work on a phone's own UDP socket (linkfault.h): a phone on
+ * TCP or TLS, or sharing its socket, cannot have them
+ */
+static int link_phone_ok(struct loader *ld, const struct ynode *at,
+			 const char *name, enum sip_transp tp, uint32_t share)
+{
+	if (tp != SIP_TRANSP_UDP)
+		return ydoc_errorf(ld->doc, at, "link faults need a UDP phone; "
+				   "%s is on %s", name,
+				   tp == SIP_TRANSP_TCP ? "tcp" : "tls");
+	if (share)
+		return ydoc_errorf(ld->doc, at, "link faults need a phone "
+				   "with its own socket; %s shares one "
+				   "(share: %u)", name, share);
+	return 0;
+}
+
+
+/* a phone's `link: {drop: 30%, ...}`: its faults from the start */
+static int load_phone_link(struct loader *ld, const struct ynode *n,
+			   const struct phone_conf *c, struct tmpl *t)
+{
+	unsigned nkeys = 0;
+	int err = 0;
+
+	if (expect_map(ld, n, "link"))
+		return EINVAL;
+
+	if (link_phone_ok(ld, n, "this phone", c->tp, t->share))
+		err = EINVAL;
+
+	if (ynode_check_keys(ld->doc, n, sc_fault_keys))
+		err = EINVAL;
+
+	if (sc_faults_conf(ld->doc, n, &t->link, &nkeys))
+		err = EINVAL;
+	else if (!nkeys)
+		err = ydoc_errorf(ld->doc, n, "link sets no fault: give drop, "
+				  "duplicate, delay, reorder (and "
+				  "direction)");
+
+	t->has_link = true;
+	ld->s->pub.needs_faults = true;
+	if (t->link.dir != LINKFAULT_SEND)
+		ld->s->pub.needs_rx_faults = true;
+
+	return err;
 }
 
 
@@ -1457,6 +1510,10 @@ static int phone_fields(struct loader *ld, const struct ynode *n,
 	if (v && get_u32_range(ld, v, "share", 1, SC_MAX_COUNT, &t->share))
 		err = EINVAL;
 
+	v = ynode_get(n, "link");
+	if (v && load_phone_link(ld, v, c, t))
+		err = EINVAL;
+
 	return ld->nomem ? ENOMEM : err;
 }
 
@@ -1478,6 +1535,10 @@ static int phone_make(struct loader *ld, struct sc_phone *p,
 	p->conf.user      = NULL;
 	p->has_domain = t->has_domain;
 	p->share = t->share;
+	p->has_link = t->has_link;
+	p->link = t->link;
+	p->faulted = t->has_link;
+	p->conf.virtual_timeout = t->has_link;
 	p->index = index;
 	p->pos.line = n->line;
 	p->pos.col  = n->col;
@@ -1993,11 +2054,12 @@ static int load_expect(struct loader *ld, const struct ynode *n,
 {
 	static const char *const keys[] = {
 		"phones", "status", "reason", "headers", "granted",
-		"contacts", "rule", "state", "op", "within", "bindings", NULL
+		"contacts", "rule", "state", "op", "within", "bindings",
+		"link", NULL
 	};
 	static const char *const inline_keys[] = {
 		"status", "reason", "headers", "granted", "contacts", "rule",
-		"state", "op", "bindings", NULL
+		"state", "op", "bindings", "link", NULL
 	};
 	static const char *const states[] = {"registered", "failed",
 					     "expired", "idle", NULL};
@@ -2098,6 +2160,14 @@ static int load_expect(struct loader *ld, const struct ynode *n,
 		}
 	}
 
+	v = ynode_get(n, "link");
+	if (v) {
+		checks = true;
+		e->has_link = true;
+		if (sc_faults_check(ld->doc, v, &e->link))
+			err = EINVAL;
+	}
+
 	v = ynode_get(n, "within");
 	if (v && !inline_ && get_duration(ld, v, "within", false,
 					  &st->within_ms))
@@ -2116,7 +2186,8 @@ static int load_expect(struct loader *ld, const struct ynode *n,
 	if (!checks && !e->has_bindings && !v)
 		return ydoc_errorf(ld->doc, n, "expect checks nothing: give "
 				   "status, reason, headers, granted, "
-				   "contacts, rule, state, op or bindings");
+				   "contacts, rule, state, op, bindings or "
+				   "link");
 
 	if (inline_)
 		return err;
@@ -2365,8 +2436,126 @@ static const char *const step_keys[] = {
 	"advance", "wait", "parallel", "repeat", "within",
 	"call", "expect_call", "ring", "answer", "reject", "ignore",
 	"cancel", "hangup", "refer", "expect_cancel", "expect_bye",
-	"dial", "dial_hangup", "expect_dial", NULL
+	"dial", "dial_hangup", "expect_dial", "link", "restart", NULL
 };
+
+
+/* `link: {phones: SEL, drop: 30%, ..., direction: send}` or
+ * `link: {phones: SEL, clear: true}` */
+static int load_link_step(struct loader *ld, const struct ynode *n,
+			  struct sc_step *st)
+{
+	struct scenario *sc = &ld->s->pub;
+	const struct ynode *v, *sel;
+	unsigned nkeys = 0;
+	bool clear = false;
+	int err = 0;
+
+	st->type = SC_LINK;
+
+	if (expect_map(ld, n, "link"))
+		return EINVAL;
+
+	for (size_t i = 0; i < n->count; i++) {
+		const char *k = ynode_key(n, i)->val;
+		bool known = !strcmp(k, "phones") || !strcmp(k, "clear");
+
+		for (size_t j = 0; !known && sc_fault_keys[j]; j++)
+			known = !strcmp(k, sc_fault_keys[j]);
+		if (!known)
+			err = ydoc_errorf(ld->doc, ynode_key(n, i),
+					  "unknown key '%s' in link (phones, "
+					  "drop, duplicate, delay, reorder, "
+					  "direction, clear)", k);
+	}
+
+	if (sc_faults_conf(ld->doc, n, &st->link, &nkeys))
+		err = EINVAL;
+
+	v = ynode_get(n, "clear");
+	if (v) {
+		if (get_bool(ld, v, &clear))
+			err = EINVAL;
+		else if (!clear)
+			err = ydoc_errorf(ld->doc, v, "clear: false clears "
+					  "nothing: leave it out, or give "
+					  "true");
+		else if (nkeys)
+			err = ydoc_errorf(ld->doc, v, "clear: true takes no "
+					  "fault keys with it");
+	}
+	else if (!nkeys && !err) {
+		err = ydoc_errorf(ld->doc, n, "link sets no fault: give drop, "
+				  "duplicate, delay, reorder (and "
+				  "direction), or clear: true");
+	}
+	st->link_clear = clear;
+
+	sc->needs_faults = true;
+	if (!clear && st->link.dir != LINKFAULT_SEND)
+		sc->needs_rx_faults = true;
+
+	sel = ynode_get(n, "phones");
+	if (!sel)
+		return missing(ld, n, "link", "phones");
+	if (load_selector(ld, sel, &st->phonev, &st->phonec))
+		return ld->nomem ? ENOMEM : EINVAL;
+
+	for (size_t i = 0; i < st->phonec; i++) {
+		struct sc_phone *p = (struct sc_phone *)
+			scenario_phone(sc, st->phonev[i]);
+
+		if (!p)
+			continue;
+		if (link_phone_ok(ld, sel, p->name, p->conf.tp, p->share)) {
+			err = EINVAL;
+			break;
+		}
+		p->faulted = true;
+		p->conf.virtual_timeout = true;
+	}
+
+	return ld->nomem ? ENOMEM : err;
+}
+
+
+/* `restart: registrar` (graceful) or `restart: {registrar: kill}` */
+static int load_restart(struct loader *ld, const struct ynode *n,
+			struct sc_step *st)
+{
+	static const char *const keys[] = {"registrar", NULL};
+	static const char *const modes[] = {"graceful", "kill", NULL};
+	const struct ynode *v;
+	int x;
+
+	st->type = SC_RESTART;
+	ld->s->pub.needs_restart = true;
+
+	if (n->type == YNODE_SCALAR) {
+		if (strcmp(n->val, "registrar"))
+			return ydoc_errorf(ld->doc, n, "restart what? only "
+					   "'registrar' can be restarted, not "
+					   "'%s'", n->val);
+		return 0;
+	}
+
+	if (expect_map(ld, n, "restart"))
+		return EINVAL;
+
+	if (ynode_check_keys(ld->doc, n, keys))
+		return EINVAL;
+
+	v = ynode_get(n, "registrar");
+	if (!v)
+		return missing(ld, n, "restart", "registrar");
+
+	if (get_enum(ld, v, "restart registrar", modes, &x))
+		return EINVAL;
+
+	st->restart_kill = x == 1;
+
+	return 0;
+}
 
 
 /* `dial: {from, to}`, `dial_hangup: {}`, `expect_dial: {...}` */
@@ -2689,7 +2878,8 @@ static int load_step(struct loader *ld, const struct ynode *n,
 					   "expect_call, ring, answer, reject, "
 					   "ignore, cancel, hangup, refer, "
 					   "expect_cancel, expect_bye, dial, "
-					   "dial_hangup, expect_dial");
+					   "dial_hangup, expect_dial, link, "
+					   "restart");
 		}
 
 		st->type = SC_EXPECT;
@@ -2751,6 +2941,14 @@ static int load_step(struct loader *ld, const struct ynode *n,
 		if (get_duration(ld, v, "wait", true, &st->ms))
 			err = EINVAL;
 	}
+	else if (!strcmp(kind->val, "link")) {
+		if (load_link_step(ld, v, st))
+			err = EINVAL;
+	}
+	else if (!strcmp(kind->val, "restart")) {
+		if (load_restart(ld, v, st))
+			err = EINVAL;
+	}
 	else if (!strcmp(kind->val, "parallel")) {
 		st->type = SC_PARALLEL;
 		if (load_steps(ld, v, "parallel", &st->stepv, &st->stepc))
@@ -2802,7 +3000,7 @@ static int load_root(struct loader *ld)
 {
 	static const char *const keys[] = {"name", "rules", "description",
 					   "registrar", "phones", "steps",
-					   NULL};
+					   "seed", NULL};
 	const struct ynode *root = ydoc_root(ld->doc), *v;
 	struct scenario *sc = &ld->s->pub;
 	int err = 0;
@@ -2849,6 +3047,18 @@ static int load_root(struct loader *ld)
 	v = ynode_get(root, "registrar");
 	if (v && load_registrar(ld, v))
 		err = EINVAL;
+
+	/* the link faults' dice: a fixed default, so a run repeats */
+	sc->seed = 1;
+	v = ynode_get(root, "seed");
+	if (v) {
+		uint32_t seed;
+
+		if (ynode_u32(ld->doc, v, &seed))
+			err = EINVAL;
+		else
+			sc->seed = seed;
+	}
 
 	if (ld->nomem)
 		return ENOMEM;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "phone.h"
+#include "sc_faults.h"
 
 struct ydoc;
 struct reg_config;
@@ -45,6 +46,10 @@ struct sc_phone {
 	uint32_t share;              /* `share: N`: the phones of this entry
 				        go N to a shared socket (struct
 				        phone_stack); 0: each its own      */
+	bool has_link;               /* `link:` faults from the start      */
+	struct linkfault_conf link;
+	bool faulted;                /* named by some link fault: its
+				        conf.virtual_timeout is set       */
 	struct spos pos;
 };
 
@@ -76,6 +81,9 @@ enum sc_step_type {
 	SC_DIAL,                     /* an outside caller dials `to`       */
 	SC_DIAL_HANGUP,              /* ... and hangs up                   */
 	SC_EXPECT_DIAL,              /* the call's state and outcome       */
+	/* faults */
+	SC_LINK,                     /* set or clear the phones' link faults */
+	SC_RESTART,                  /* restart the in-process registrar   */
 };
 
 enum sc_state_check {
@@ -112,6 +120,9 @@ struct sc_expect {
 	bool has_bindings;
 	char *aor;                   /* "user" or "user@domain"            */
 	int64_t binding_count;       /* -1: not checked                    */
+	/* what the link faults did to each phone's datagrams */
+	bool has_link;
+	struct sc_link_check link;
 };
 
 struct sc_step {
@@ -148,6 +159,12 @@ struct sc_step {
 	int64_t branches;            /* -1: not checked                    */
 	int64_t cancels;             /* -1: not checked                    */
 
+	/* SC_LINK */
+	struct linkfault_conf link;
+	bool link_clear;
+	/* SC_RESTART */
+	bool restart_kill;           /* as kill -9: no shutdown write      */
+
 	struct sc_step *stepv;       /* SC_PARALLEL children, SC_REPEAT body */
 	size_t stepc;
 	uint32_t count;              /* SC_REPEAT                          */
@@ -169,6 +186,12 @@ struct scenario {
 	bool needs_state;            /* checks the registrar's bindings    */
 	bool needs_calls;            /* dials from the outside network:
 				        the in-process registrar only      */
+	bool needs_restart;          /* restarts the registrar: the
+				        in-process one, with a state file  */
+	bool needs_rx_faults;        /* faults on what phones receive: the
+				        in-process registrar's sends       */
+	bool needs_faults;           /* any link fault at all              */
+	uint64_t seed;               /* `seed:`: the faults' dice; 1       */
 	struct spos pos;
 };
 

@@ -118,6 +118,7 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 		PHONE_DEFAULT_RETRY;
 	phone->answer_pol  = conf->answer;
 	phone->answer_delay = conf->answer_delay;
+	phone->virtual_timeout = conf->virtual_timeout;
 	phone->reject_code = conf->reject_code ? conf->reject_code : 486;
 
 	if (conf->cseq_start)

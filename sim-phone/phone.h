@@ -175,6 +175,14 @@ struct phone_conf {
 				       the 180 to the 200 (0: at once)     */
 	uint16_t reject_code;     /**< PHONE_ANSWER_REJECT: 300-699 (else
 				       EINVAL); 0: 486                     */
+	bool virtual_timeout;     /**< a REGISTER's transaction timeout
+				       (64*T1) also runs on virtual time:
+				       vclock_advance() past it ends the
+				       operation with ETIMEDOUT (libre's
+				       own Timer F stays on the wall clock;
+				       the request goes on quietly).  For
+				       links whose delays run on virtual
+				       time (harness link faults)          */
 };
 
 /** What a request belongs to */

@@ -71,6 +71,7 @@ struct regtx {
 	bool with_auth;            /* latest request carried credentials  */
 	bool tried_423;
 	char tag[20];              /* From tag of the latest request      */
+	struct vtimer tmr_timeout; /* virtual Timer F (virtual_timeout)   */
 };
 
 struct phone {
@@ -101,6 +102,7 @@ struct phone {
 	bool auth_fresh;
 	double refresh_frac;
 	uint32_t retry_wait;
+	bool virtual_timeout;
 
 	char callid[40];
 	char tag[20];

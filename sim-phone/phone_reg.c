@@ -34,6 +34,7 @@ static void tx_destructor(void *arg)
 
 	list_unlink(&tx->le);
 	hash_unlink(&tx->he);
+	vtimer_cancel(&tx->tmr_timeout);
 
 	/* still pending: libre finishes it quietly */
 	mem_deref(tx->req);
@@ -180,6 +181,17 @@ static uint32_t next_cseq(const struct regtx *tx)
 static void resp_handler(int err, const struct sip_msg *msg, void *arg);
 
 
+/* virtual Timer F: the request is left to libre, which ends it quietly,
+ * and the operation fails as libre's own timeout would make it */
+static void timeout_handler(void *arg)
+{
+	struct regtx *tx = arg;
+
+	tx->req = mem_deref(tx->req);
+	resp_handler(ETIMEDOUT, NULL, tx);
+}
+
+
 static int tx_send(struct regtx *tx)
 {
 	struct phone *phone = tx->phone;
@@ -226,6 +238,10 @@ static int tx_send(struct regtx *tx)
 			   phone->ruri, &phone->route, NULL, NULL,
 			   resp_handler, tx, "%H", print_register, &ctx);
 	phone->stack->sending = prev;
+
+	if (!err && phone->virtual_timeout)
+		vtimer_start(&tx->tmr_timeout, 64 * SIP_T1, timeout_handler,
+			     tx);
 
 	mem_deref(auth);
 
@@ -683,6 +699,7 @@ int phone_op_start(struct phone *phone, enum phone_op op,
 	if (!tx)
 		return ENOMEM;
 
+	vtimer_init(&tx->tmr_timeout);
 	tx->phone = phone;
 	tx->op    = op;
 

@@ -92,7 +92,22 @@ int digest_auth_alloc(struct digest_auth **dap, const char *realm,
 
 	da->lifetime_ms = (uint64_t)nonce_lifetime_s * 1000;
 	hex_random(da->secret, 16);
-	hex_random(da->opaque, 16);
+
+	/* the opaque is no secret (the nonce's MAC is): one per realm, the
+	 * same after a restart, so a phone answering with a nonce of the
+	 * process before gets 407 stale (NONCE_UNKNOWN), not a 403 for
+	 * "malformed" credentials (scenarios/faults/restart-*) */
+	{
+		uint8_t md5[16];
+
+		err = md5_printf(md5, "sipconform-opaque:%s", realm);
+		if (err) {
+			mem_deref(da);
+			return err;
+		}
+		(void)re_snprintf(da->opaque, sizeof(da->opaque), "%w", md5,
+				  sizeof(md5));
+	}
 
 	err  = str_dup(&da->realm, realm);
 	err |= hash_alloc(&da->seen, NONCE_HASH_SIZE);

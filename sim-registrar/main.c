@@ -182,6 +182,7 @@ int main(int argc, char *argv[])
 	(void)re_fprintf(stderr, "\n");
 
 	err = re_main(signal_handler);
+	(void)sim_registrar_shutdown(sr);
 
  out:
 	mem_deref(sr);

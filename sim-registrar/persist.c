@@ -390,3 +390,9 @@ void persist_reset(struct persist *p)
 
 	(void)compact(p);
 }
+
+
+int persist_flush(struct persist *p)
+{
+	return p ? compact(p) : 0;
+}

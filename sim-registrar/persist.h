@@ -22,5 +22,7 @@ int persist_open(struct persist **pp, const char *path, struct location *loc,
 		 const struct reg_config *cfg);
 unsigned persist_loaded(const struct persist *p);  /* bindings restored */
 void persist_reset(struct persist *p);              /* state forgotten   */
+int  persist_flush(struct persist *p);   /* a graceful stop: the state
+					    compacted, the journal empty */
 
 #endif

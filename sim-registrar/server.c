@@ -370,6 +370,12 @@ unsigned sim_registrar_restored(const struct sim_registrar *sr)
 }
 
 
+int sim_registrar_shutdown(struct sim_registrar *sr)
+{
+	return sr ? persist_flush(sr->persist) : EINVAL;
+}
+
+
 const char *sim_registrar_decision(const struct sim_registrar *sr,
 				   const char *callid, uint32_t cseq,
 				   uint16_t *scode)

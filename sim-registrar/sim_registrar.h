@@ -58,6 +58,10 @@ struct location *sim_registrar_location(const struct sim_registrar *sr);
 const struct reg_config *sim_registrar_config(const struct sim_registrar *sr);
 void sim_registrar_reset(struct sim_registrar *sr);
 unsigned sim_registrar_restored(const struct sim_registrar *sr);
+/* a graceful stop, before mem_deref: the state file written whole (the
+ * journal emptied).  Without it (kill -9) the next start replays the
+ * journal instead; both restore the same bindings */
+int  sim_registrar_shutdown(struct sim_registrar *sr);
 
 /*
  * Calls (calls.h).  The outside network calls `to`, one of the account's

@@ -1,0 +1,50 @@
+/**
+ * @file udphook.c  udp_send() interposed (udphook.h)
+ */
+
+#include <dlfcn.h>
+#include <re.h>
+#include "udphook.h"
+
+typedef int (udp_send_f)(struct udp_sock *us, const struct sa *dst,
+			 struct mbuf *mb);
+
+static udphook_h *hook;
+static void *hook_arg;
+
+
+static udp_send_f *real_send(void)
+{
+	static udp_send_f *real;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "udp_send");
+
+	return real;
+}
+
+
+void udphook_set(udphook_h *h, void *arg)
+{
+	hook = h;
+	hook_arg = arg;
+}
+
+
+int udphook_send(struct udp_sock *us, const struct sa *dst, struct mbuf *mb)
+{
+	udp_send_f *real = real_send();
+
+	return real ? real(us, dst, mb) : ENOSYS;
+}
+
+
+int udp_send(struct udp_sock *us, const struct sa *dst, struct mbuf *mb)
+{
+	int err = 0;
+
+	if (hook && us && dst && mb && hook(&err, us, dst, mb, hook_arg))
+		return err;
+
+	return udphook_send(us, dst, mb);
+}
