@@ -5,9 +5,12 @@
 
 #include <string.h>
 #include <re.h>
+#include "vclock.h"
 #include "reply_cache.h"
 
-/* RFC 3261 17.2.2 Timer J: 64*T1 over UDP; T1 = 500 ms as libre uses */
+/* RFC 3261 17.2.2 Timer J: 64*T1 over UDP; T1 = 500 ms as libre uses.
+ * Counted on the virtual clock (real time plus every advance): after a
+ * jump past it no retransmission of those requests can still come */
 enum { TIMER_J_MS = 64 * 500, HASH_SIZE = 16384 };
 
 struct reply_cache {
@@ -22,7 +25,7 @@ struct reply_cache {
 struct cached {
 	struct le he;
 	struct le le;
-	uint64_t expires;         /* tmr_jiffies()                         */
+	uint64_t expires;         /* vclock_now()                          */
 	uint64_t mkey;            /* Call-ID, From-tag, CSeq               */
 	uint64_t bkey;            /* Via branch and sent-by, method        */
 	uint64_t totag;           /* the To-tag libre made up for it       */
@@ -163,7 +166,7 @@ static void expire(struct reply_cache *rc, uint64_t now)
 static void tmr_handler(void *arg)
 {
 	struct reply_cache *rc = arg;
-	uint64_t now = tmr_jiffies();
+	uint64_t now = vclock_now();
 	struct le *le;
 
 	expire(rc, now);
@@ -190,7 +193,7 @@ bool reply_cache_replay(struct reply_cache *rc, const struct sip_msg *msg)
 	if (!rc || !msg || msg->tp != SIP_TRANSP_UDP || !stateless(msg))
 		return false;
 
-	expire(rc, tmr_jiffies());
+	expire(rc, vclock_now());
 	if (!rc->count)
 		return false;
 
@@ -253,7 +256,7 @@ int reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 		return 0;    /* answered; a retransmission is decided anew */
 
 	memset(c, 0, sizeof(*c));
-	c->expires = tmr_jiffies() + TIMER_J_MS;
+	c->expires = vclock_now() + TIMER_J_MS;
 	c->mkey = merge_key(msg);
 	c->bkey = branch_key(msg);
 	c->totag = msg->tag;
@@ -262,7 +265,7 @@ int reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 	memcpy(c->data, reason, rl + 1);
 	memcpy(c->data + rl + 1, tb, tl);
 
-	expire(rc, tmr_jiffies());
+	expire(rc, vclock_now());
 	hash_append(rc->ht, (uint32_t)c->mkey, &c->he, c);
 	list_append(&rc->fifo, &c->le, c);
 	rc->count++;
