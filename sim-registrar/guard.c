@@ -9,6 +9,7 @@
 #include <re.h>
 #include "sipcheck.h"
 #include "guard.h"
+#include "udp_batch.h"
 
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
 
@@ -380,9 +381,14 @@ int udp_listen(struct udp_sock **usp, const struct sa *local,
 	if (!real)
 		return ENOSYS;
 
+	/* the registrar's sockets read a batch per wake-up (udp_batch.h) */
+	udp_batch_capture(attaching != NULL);
 	err = real(usp, local, rh, arg);
-	if (!err && attaching && usp)
+	udp_batch_capture(false);
+	if (!err && attaching && usp) {
+		(void)udp_batch_attach();
 		attach_udp(attaching, *usp);
+	}
 
 	return err;
 }

@@ -1,0 +1,30 @@
+/**
+ * @file udp_batch.h  Several datagrams per wake-up on the registrar's UDP
+ * sockets.
+ *
+ * libre 1.1.0 reads one datagram per readiness event, so under load every
+ * request costs an epoll_wait() besides its recvfrom() and sendto().  For
+ * a socket attached here, the event handler libre registered is called
+ * again while datagrams keep coming, up to UDP_BATCH_MAX per event: the
+ * queue is drained with one recvfrom() more (the one that finds it empty)
+ * instead of one epoll_wait() per datagram.  libre's fd_listen() is
+ * interposed (as tmrheap.c does for timers) to learn that handler.
+ *
+ * Use: udp_batch_capture(true) before udp_listen(), then
+ * udp_batch_capture(false) and udp_batch_attach() after it.
+ */
+
+#ifndef SIPCONFORM_UDP_BATCH_H
+#define SIPCONFORM_UDP_BATCH_H
+
+#include <stdbool.h>
+
+enum { UDP_BATCH_MAX = 16 };
+
+void udp_batch_capture(bool on);
+int  udp_batch_attach(void);
+
+/* datagram reads that found more waiting, since the start (tests) */
+unsigned long udp_batch_extra_reads(void);
+
+#endif
