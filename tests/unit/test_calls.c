@@ -11,6 +11,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -1772,12 +1773,5 @@ static Suite *calls_suite(void)
 
 int main(void)
 {
-	SRunner *runner = srunner_create(calls_suite());
-	int failed;
-
-	srunner_run_all(runner, CK_NORMAL);
-	failed = srunner_ntests_failed(runner);
-	srunner_free(runner);
-
-	return failed ? 1 : 0;
+	return check_run(calls_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
+#include "check_run.h"
 #include <re.h>
 #include "config.h"
 
@@ -1184,12 +1185,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(config_suite());
 }

@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
@@ -134,8 +135,6 @@ int main(void)
 {
 	Suite *s = suite_create("control API");
 	TCase *tc = tcase_create("control");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_health);
@@ -144,10 +143,5 @@ int main(void)
 	tcase_add_test(tc, test_reset_and_unknown);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? 1 : 0;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
@@ -238,8 +239,6 @@ int main(void)
 {
 	Suite *s = suite_create("digest and URIs");
 	TCase *tc = tcase_create("digest");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_rfc2617_vector);
 	tcase_add_test(tc, test_rfc7616_md5_vector);
@@ -250,10 +249,5 @@ int main(void)
 	tcase_add_test(tc, test_aor_key);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? 1 : 0;
+	return check_run(s);
 }

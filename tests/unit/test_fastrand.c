@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,12 +114,5 @@ static Suite *fastrand_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fastrand_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? 1 : 0;
+	return check_run(fastrand_suite());
 }

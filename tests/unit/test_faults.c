@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
+#include "check_run.h"
 #include <re.h>
 #include "ytree.h"
 #include "vclock.h"
@@ -506,17 +507,13 @@ static Suite *faults_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	if (libre_init())
 		return EXIT_FAILURE;
 
-	sr = srunner_create(faults_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(faults_suite());
 	libre_close();
 
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -4,6 +4,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -2208,12 +2209,5 @@ static Suite *phone_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(phone_suite());
-	int nfail;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(phone_suite());
 }

@@ -7,6 +7,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1305,12 +1306,5 @@ static Suite *call_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(call_suite());
-	int nfail;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(call_suite());
 }

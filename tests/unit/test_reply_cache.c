@@ -7,6 +7,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -199,12 +200,5 @@ static Suite *reply_cache_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reply_cache_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? 1 : 0;
+	return check_run(reply_cache_suite());
 }

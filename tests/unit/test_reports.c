@@ -6,6 +6,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -906,12 +907,5 @@ static Suite *reports_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reports_suite());
-	int nfail;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(reports_suite());
 }

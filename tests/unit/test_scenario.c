@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <check.h>
+#include "check_run.h"
 #include <re.h>
 #include "ytree.h"
 #include "config.h"
@@ -1209,12 +1210,5 @@ static Suite *scenario_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(scenario_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(scenario_suite());
 }

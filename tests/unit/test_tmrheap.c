@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -811,13 +812,6 @@ static Suite *tmrheap_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tmrheap_suite());
-	int nfail;
-
 	setvbuf(stdout, NULL, _IONBF, 0);
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(tmrheap_suite());
 }

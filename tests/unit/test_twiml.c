@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <errno.h>
 #include <string.h>
 #include <re.h>
@@ -396,12 +397,5 @@ static Suite *twiml_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(twiml_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? 1 : 0;
+	return check_run(twiml_suite());
 }

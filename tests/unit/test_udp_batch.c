@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,12 +117,5 @@ static Suite *udp_batch_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(udp_batch_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? 1 : 0;
+	return check_run(udp_batch_suite());
 }

@@ -3,6 +3,7 @@
  */
 
 #include <check.h>
+#include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -431,12 +432,5 @@ static Suite *vtimer_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vtimer_suite());
-	int nfail;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return nfail ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(vtimer_suite());
 }
