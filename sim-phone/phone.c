@@ -9,6 +9,7 @@
 #include "vtimer.h"
 #include "phone.h"
 #include "phone_digest.h"
+#include "msgkeep.h"
 #include "phone_priv.h"
 
 
@@ -34,6 +35,7 @@ static void destructor(void *arg)
 	/* a TCP response refers to its connection: free it before the stack
 	 * (a shared one lives on while other phones use it) */
 	mem_deref(phone->last_resp);
+	mem_deref(phone->last_dec);
 	if (phone->stack) {
 		if (phone->stack->owner == phone)
 			phone->stack->owner = NULL;
@@ -424,7 +426,15 @@ uint32_t phone_cseq(const struct phone *phone)
 /** The last final response received, or NULL */
 const struct sip_msg *phone_last_response(const struct phone *phone)
 {
-	return phone ? phone->last_resp : NULL;
+	struct phone *p = (struct phone *)phone;   /* a cache, not state */
+
+	if (!p)
+		return NULL;
+
+	if (!p->last_dec)
+		p->last_dec = msgkeep_decode(p->last_resp);
+
+	return p->last_dec;
 }
 
 

@@ -112,7 +112,8 @@ struct phone {
 
 	enum phone_state state;
 	uint32_t granted;          /* s, of the last successful register  */
-	struct sip_msg *last_resp; /* last final response (reference)     */
+	struct msgkeep *last_resp; /* last final response, as bytes       */
+	struct sip_msg *last_dec;  /* its decode, once asked for          */
 	struct vtimer tmr_refresh; /* refresh, or retry after a failure   */
 	struct vtimer tmr_expiry;  /* the granted expiry runs out         */
 	bool unreg_queued;         /* unregister once nothing is pending  */
