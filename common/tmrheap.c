@@ -34,6 +34,7 @@ struct theap {
 	size_t cap;
 	uint64_t seq;
 	uint64_t inserts;
+	uint64_t skew;              /* ms this clock is ahead (advance)  */
 };
 
 
@@ -84,6 +85,13 @@ static struct theap *heap_get(const struct list *key, bool create)
 static inline size_t pos_get(const struct tmr *tmr)
 {
 	return (size_t)(uintptr_t)tmr->le.data;
+}
+
+
+/* this heap's time: libre's jiffies plus what tmrheap_advance() added */
+static inline uint64_t heap_now(const struct theap *h)
+{
+	return tmr_jiffies() + (h ? h->skew : 0);
 }
 
 
@@ -274,7 +282,7 @@ void tmr_start(struct tmr *tmr, uint64_t delay, tmr_h *th, void *arg)
 	if (!th)
 		return;
 
-	tmr->jfs = delay + tmr_jiffies();
+	tmr->jfs = delay + heap_now(h);
 
 	heap_insert(h, tmr);
 }
@@ -295,14 +303,16 @@ void tmr_cancel(struct tmr *tmr)
 
 void tmr_poll(struct list *tmrl)
 {
-	const uint64_t jfs = tmr_jiffies();
 	struct theap *h;
+	uint64_t jfs;
 
 	check_list(tmrl);
 
 	h = heap_get(tmrl, false);
 	if (!h)
 		return;
+
+	jfs = heap_now(h);
 
 	/* one due timer at a time: handlers may change the heap */
 	while (h->n && h->v[0].jfs <= jfs) {
@@ -321,15 +331,15 @@ void tmr_poll(struct list *tmrl)
 
 uint64_t tmr_next_timeout(struct list *tmrl)
 {
-	const uint64_t jif = tmr_jiffies();
 	const struct theap *h = heap_get(tmrl, false);
-	uint64_t jfs;
+	uint64_t jfs, jif;
 
 	check_list(tmrl);
 
 	if (!h || !h->n)
 		return 0;
 
+	jif = heap_now(h);
 	jfs = h->v[0].jfs;
 
 	return jfs <= jif ? 1 : jfs - jif;
@@ -343,7 +353,8 @@ uint64_t tmr_get_expire(const struct tmr *tmr)
 	if (!tmr || !tmr->th)
 		return 0;
 
-	jfs = tmr_jiffies();
+	/* a timer belongs to the thread that started it */
+	jfs = heap_now(heap_get(tmrl_get(), false));
 
 	return tmr->jfs > jfs ? tmr->jfs - jfs : 0;
 }
@@ -352,7 +363,7 @@ uint64_t tmr_get_expire(const struct tmr *tmr)
 int tmr_status(struct re_printf *pf, void *unused)
 {
 	const struct theap *h = heap_get(tmrl_get(), false);
-	const uint64_t now = tmr_jiffies();
+	const uint64_t now = heap_now(h);
 	size_t i, n;
 	int err;
 
@@ -400,6 +411,16 @@ uint64_t tmrheap_inserts(void)
 	const struct theap *h = heap_get(tmrl_get(), false);
 
 	return h ? h->inserts : 0;
+}
+
+
+void tmrheap_advance(uint64_t ms)
+{
+	/* the heap's clock moves, not the timers: their order stays */
+	struct theap *h = heap_get(tmrl_get(), true);
+
+	if (h)
+		h->skew += ms;
 }
 
 

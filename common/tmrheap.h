@@ -17,7 +17,8 @@
  * tmr_init, ..., or tmrheap_*); a program that references none keeps
  * libre's list for everything, which is slow but consistent.  Calling
  * tmrheap_check() at start-up both pulls it in and verifies it.
- * tmr_jiffies() stays libre's, or the program's if it defines one.
+ * tmr_jiffies() stays libre's, or the program's if it defines one; a
+ * heap's own clock is tmr_jiffies() plus what tmrheap_advance() added.
  *
  * Semantics are libre's: a timer fires once, at or after its due time;
  * timers due at the same millisecond fire in the order they were started;
@@ -54,6 +55,15 @@ size_t   tmrheap_count(void);
 
 /* timers inserted into the calling thread's heap since the start */
 uint64_t tmrheap_inserts(void);
+
+/*
+ * The calling thread's timers as if ms more had passed: each fires ms
+ * sooner, those due within ms at the next poll, in due order.  The
+ * harness's `advance` step does this, so that libre's own timers
+ * (transaction timeouts, Timer K lingering after a response) keep up with
+ * the virtual clock.
+ */
+void     tmrheap_advance(uint64_t ms);
 
 /* heap order and every position in le.data consistent (for tests) */
 bool     tmrheap_verify(void);

@@ -763,6 +763,51 @@ START_TEST(test_sip_exchange)
 END_TEST
 
 
+/* tmrheap_advance: what was due within the span fires at the next poll,
+ * in due order (ties in start order); the rest comes that much closer */
+START_TEST(test_advance)
+{
+	static struct tmr t[5];
+	static const uint64_t delay[5] = {100000, 50000, 200000, 50000,
+					  400000};
+	uint64_t left;
+
+	for (int i = 0; i < 5; i++) {
+		tmr_init(&t[i]);
+		tmr_start(&t[i], delay[i], record_h, (void *)(intptr_t)i);
+	}
+
+	poll_once();
+	ck_assert_uint_eq(rec.n, 0);
+
+	tmrheap_advance(150000);
+	ck_assert(tmrheap_verify());
+	poll_once();
+
+	ck_assert_uint_eq(rec.n, 3);
+	ck_assert_int_eq(rec.v[0], 1);
+	ck_assert_int_eq(rec.v[1], 3);
+	ck_assert_int_eq(rec.v[2], 0);
+
+	left = tmr_get_expire(&t[2]);
+	ck_assert_msg(left > 49000 && left <= 50000, "left %llu",
+		      (unsigned long long)left);
+	left = tmr_get_expire(&t[4]);
+	ck_assert(left > 249000 && left <= 250000);
+
+	/* started after the advance: its whole delay */
+	tmr_start(&t[0], 1000, record_h, (void *)(intptr_t)0);
+	left = tmr_get_expire(&t[0]);
+	ck_assert(left > 900 && left <= 1000);
+	ck_assert_uint_le(tmr_next_timeout(tmrl_get()), 1000);
+
+	for (int i = 0; i < 5; i++)
+		tmr_cancel(&t[i]);
+	ck_assert(tmrheap_verify());
+}
+END_TEST
+
+
 START_TEST(test_mixing_detected)
 {
 	struct le le = LE_INIT;
@@ -797,6 +842,7 @@ static Suite *tmrheap_suite(void)
 	tcase_add_test(tc, test_next_timeout_re_main);
 	tcase_add_test(tc, test_scale_200k);
 	tcase_add_test(tc, test_sip_exchange);
+	tcase_add_test(tc, test_advance);
 	suite_add_tcase(s, tc);
 
 	/* aborts on purpose: its own case, so CK_FORK=no CK_RUN_CASE=core
