@@ -20,7 +20,8 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
-            python3 kamailio tshark chromium time baresip-core
+            python3 kamailio tshark chromium time baresip-core sipvicious \
+            clang libclang-rt-14-dev
 
 # Library sources: every .c of a part except its program's main.
 LIB_SRC  := $(wildcard common/*.c) \
@@ -95,9 +96,11 @@ unit: deps $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
 	  CK_DEFAULT_TIMEOUT=60 $$t || fail=1; done; exit $$fail
 
-# SIPp against the registrar, the scenario suite, the suite against Kamailio
+# SIPp against the registrar, SIPVicious against it (tests/security), the
+# scenario suite, the suite against Kamailio
 integration: all
 	BUILD=$(BUILD) bash tests/integration/run.sh
+	BUILD=$(BUILD) bash tests/security/sipvicious.sh
 	./$(BUILD)/harness run scenarios/
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
