@@ -17,6 +17,13 @@ ifeq ($(SAN),1)
 BUILD    := build-san
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+# Every sanitized process the tests start (registrars stopped with SIGTERM,
+# phones, the harness) writes its report, a leak at exit included, to
+# SAN_LOGS/<tool>.<pid>; `make test SAN=1` fails when any is there, since
+# the scripts do not look at a stopped process's exit status or stderr.
+SAN_LOGS := $(CURDIR)/$(BUILD)/san-logs
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:log_path=$(SAN_LOGS)/asan
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan
 endif
 
 DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
@@ -108,6 +115,15 @@ integration: all
 	BUILD=$(BUILD) bash tests/phone/baresip.sh
 
 test: unit integration torture
+ifeq ($(SAN),1)
+	@bash tests/lib/san_check.sh "$(SAN_LOGS)"
+
+# the reports of this run only
+unit integration torture: | san-logs
+san-logs:
+	@rm -rf "$(SAN_LOGS)" && mkdir -p "$(SAN_LOGS)"
+.PHONY: san-logs
+endif
 
 # RFC 4475 torture tests (tests/torture/README.md): the registrar and the
 # phone's response path against ../shared/rfc4475 (skipped when absent)
