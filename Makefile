@@ -17,10 +17,18 @@ ifeq ($(SAN),1)
 BUILD    := build-san
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+# Every sanitized process the tests start (registrars stopped with SIGTERM,
+# phones, the harness) writes its report, a leak at exit included, to
+# SAN_LOGS/<tool>.<pid>; `make test SAN=1` fails when any is there, since
+# the scripts do not look at a stopped process's exit status or stderr.
+SAN_LOGS := $(CURDIR)/$(BUILD)/san-logs
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:log_path=$(SAN_LOGS)/asan
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan
 endif
 
 DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
-            python3 kamailio tshark chromium time baresip-core
+            python3 kamailio tshark chromium time baresip-core sipvicious \
+            clang libclang-rt-14-dev
 
 # Library sources: every .c of a part except its program's main.
 LIB_SRC  := $(wildcard common/*.c) \
@@ -95,9 +103,11 @@ unit: deps $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
 	  CK_DEFAULT_TIMEOUT=60 $$t || fail=1; done; exit $$fail
 
-# SIPp against the registrar, the scenario suite, the suite against Kamailio
+# SIPp against the registrar, SIPVicious against it (tests/security), the
+# scenario suite, the suite against Kamailio
 integration: all
 	BUILD=$(BUILD) bash tests/integration/run.sh
+	BUILD=$(BUILD) bash tests/security/sipvicious.sh
 	./$(BUILD)/harness run scenarios/
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
@@ -105,6 +115,15 @@ integration: all
 	BUILD=$(BUILD) bash tests/phone/baresip.sh
 
 test: unit integration torture
+ifeq ($(SAN),1)
+	@bash tests/lib/san_check.sh "$(SAN_LOGS)"
+
+# the reports of this run only
+unit integration torture: | san-logs
+san-logs:
+	@rm -rf "$(SAN_LOGS)" && mkdir -p "$(SAN_LOGS)"
+.PHONY: san-logs
+endif
 
 # RFC 4475 torture tests (tests/torture/README.md): the registrar and the
 # phone's response path against ../shared/rfc4475 (skipped when absent)

@@ -41,6 +41,7 @@ enum {
 	MAX_FORWARDS = 70,
 	MAX_TARGETS  = 64,          /* branches of one Dial                */
 	SID_SIZE     = 35,
+	RATE_WINDOW_MS = 1000,      /* REG-LIM-RATE's window, as REGISTER's */
 };
 
 struct calls {
@@ -2231,6 +2232,20 @@ static void refuse(struct calls *cs, const struct sip_msg *msg,
 }
 
 
+/* the AOR a digest username speaks for: username@host, as REGISTER's */
+static int auth_aor(char **aorp, const struct pl *username,
+		    const struct pl *host)
+{
+	struct uri u;
+
+	memset(&u, 0, sizeof(u));
+	u.user = *username;
+	u.host = *host;
+
+	return aor_key(aorp, &u);
+}
+
+
 /* CALL-OUT-1/2: digest against the domain's call credential lists;
  * true when the request was answered (not authenticated) */
 static bool call_auth(struct calls *cs, const struct sip_msg *msg,
@@ -2244,6 +2259,8 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 	uint16_t chall;
 	struct uri duri;
 	const char *bad;
+	char *aor = NULL;
+	uint32_t lim;
 
 	if (!dom->call_listc) {
 		refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL,
@@ -2275,24 +2292,42 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 		return true;
 	}
 
-	cred = reg_config_credential(cs->cfg, dom, true, dc.username.p,
-				     dc.username.l);
-	if (!cred) {
+	/* REG-LIM-RATE: failed attempts count against the username's AOR,
+	 * with its REGISTERs, so a password cannot be guessed through
+	 * INVITE faster than through REGISTER.  Over the limit the password
+	 * is not looked at; known and unknown usernames alike. */
+	if (auth_aor(&aor, &dc.username, &msg->uri.host)) {
 		refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL,
-		       "unknown username (not in a list mapped for calls)");
+		       "malformed digest username");
+		return true;
+	}
+	lim = cs->cfg->limits.registers_per_second;
+	if (location_rate_full(cs->loc, aor, lim, RATE_WINDOW_MS)) {
+		refuse(cs, msg, stp, RULE_REG_LIM_RATE, 0, NULL,
+		       "Retry-After: 1\r\n", "failed digest attempts "
+		       "for this AOR");
+		mem_deref(aor);
 		return true;
 	}
 
-	bad = digest_cred_malformed(cs->auth, &dc);
+	cred = reg_config_credential(cs->cfg, dom, true, dc.username.p,
+				     dc.username.l);
+	bad = cred ? digest_cred_malformed(cs->auth, &dc) :
+		"unknown username (not in a list mapped for calls)";
 	if (!bad && (uri_decode(&duri, &dc.uri) ||
 		     pl_casecmp(&duri.host, &msg->uri.host)))
 		bad = "digest uri does not name the Request-URI's domain";
 	if (!bad && !digest_cred_verify(&dc, &msg->met, cred->ha1))
 		bad = "wrong password";
 	if (bad) {
+		(void)location_rate_exceeded(cs->loc, aor,
+					     (uint32_t)(dom - cs->cfg->domainv),
+					     lim, RATE_WINDOW_MS);
+		mem_deref(aor);
 		refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL, bad);
 		return true;
 	}
+	mem_deref(aor);
 
 	switch (digest_nonce_check(cs->auth, &dc)) {
 

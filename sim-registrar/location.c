@@ -494,6 +494,22 @@ bool location_rate_exceeded(struct location *loc, const char *aor,
 }
 
 
+bool location_rate_full(struct location *loc, const char *aor,
+			uint32_t limit, uint64_t window_ms)
+{
+	const struct aor_rec *rec;
+
+	if (!loc || !aor || !limit)
+		return false;
+
+	rec = rec_find(loc, aor);
+	if (!rec || rec->ratecap != limit || rec->raten < limit)
+		return false;
+
+	return vclock_now() - rec->ratev[rec->ratepos] < window_ms;
+}
+
+
 static bool is_out_of_order(const struct bnode *bn,
 			    const struct binding_update *upd)
 {

@@ -63,6 +63,15 @@ bool location_rate_exceeded(struct location *loc, const char *aor,
 			    uint32_t domain, uint32_t limit,
 			    uint64_t window_ms);
 
+/*
+ * true when the AOR's last limit counted requests all fall within the
+ * window (the next one would be refused); counts nothing, makes no record.
+ * Failed digest attempts of other methods are counted with
+ * location_rate_exceeded() (REG-LIM-RATE: failed attempts count).
+ */
+bool location_rate_full(struct location *loc, const char *aor,
+			uint32_t limit, uint64_t window_ms);
+
 /* a planned change of one binding, validated before anything is applied */
 struct binding_change {
 	const char *uri;

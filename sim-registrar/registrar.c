@@ -529,6 +529,18 @@ static bool authenticate(struct reg_req *q, const struct credential **credp)
 		return true;
 	}
 
+	/* the digest username must be the AOR's user (REG-AUTH-3); before
+	 * the username is looked up or the password checked, so that this
+	 * reply tells nothing about either, and every password checked is
+	 * the AOR's own, under its rate limit (REG-LIM-RATE) */
+	if (re_snprintf(user, sizeof(user), "%H", uri_user_unescape,
+			&q->msg->to.uri.user) < 0 ||
+	    pl_strcmp(&dc.username, user)) {
+		reply_rule(q, RULE_REG_AUTH_3, "digest username is not the "
+			   "AOR's user", NULL);
+		return true;
+	}
+
 	cred = reg_config_credential(q->r->cfg, q->dom, false, dc.username.p,
 				     dc.username.l);
 	if (!cred) {
@@ -574,15 +586,6 @@ static bool authenticate(struct reg_req *q, const struct credential **credp)
 	}
 
 	(void)digest_nonce_accept(q->r->auth, &dc);
-
-	/* the digest username must be the AOR's user (REG-AUTH-3) */
-	if (re_snprintf(user, sizeof(user), "%H", uri_user_unescape,
-			&q->msg->to.uri.user) < 0 ||
-	    pl_strcmp(&dc.username, user)) {
-		reply_rule(q, RULE_REG_AUTH_3, "digest username is not the "
-			   "AOR's user", NULL);
-		return true;
-	}
 
 	*credp = cred;
 

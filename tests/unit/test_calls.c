@@ -591,6 +591,7 @@ struct tcaller {
 	struct sa laddr;
 	struct rxlog rx;
 	const char *password;
+	const char *auth_user;     /* digest username; NULL: alice */
 	bool progress;
 	bool established;
 	bool closed;
@@ -647,7 +648,7 @@ static int caller_auth(char **user, char **pass, const char *realm,
 	struct tcaller *tc = arg;
 	(void)realm;
 
-	if (str_dup(user, "alice"))
+	if (str_dup(user, tc->auth_user ? tc->auth_user : "alice"))
 		return ENOMEM;
 
 	return str_dup(pass, tc->password);
@@ -1362,6 +1363,75 @@ START_TEST(test_CALL_OUT_2)
 END_TEST
 
 
+/* REG-LIM-RATE: failed digest attempts on INVITE count against the
+ * digest username's AOR, with its REGISTERs (5 per second): the 6th
+ * attempt within the second is refused 503 before its password is looked
+ * at, the right password too, for a known and an unknown username alike
+ * (INVITE is no faster way to guess a password than REGISTER) */
+static struct tcaller *call_as(const char *user, const char *password)
+{
+	struct tcaller *tc = caller_call("alice", "+14155551234", DOMAIN,
+					 password);
+
+	tc->auth_user = user;     /* asked for once the 407 arrives */
+	ck_assert(wait_for(caller_closed, tc, 3000) ||
+		  caller_progress_seen(tc));
+
+	return tc;
+}
+
+
+START_TEST(test_REG_LIM_RATE_failed_invites)
+{
+	static const char *const users[] = {"alice", "mallory"};
+	struct reg_opts o = {0};
+	struct tcaller *tc;
+	const struct sip_msg *r;
+	struct sip_msg *m;
+	char b[128];
+
+	for (size_t u = 0; u < ARRAY_SIZE(users); u++) {
+		for (int i = 0; i < 5; i++) {
+			tc = call_as(users[u], "Wrong-Pass-123");
+			ck_assert_uint_eq(tc->close_scode, 403);
+			mem_deref(tc);
+		}
+
+		regclient_log_clear(rc);
+		tc = call_as(users[u], PW);
+		ck_assert_msg(tc->close_scode == 503, "%s: got %u, not 503",
+			      users[u], tc->close_scode);
+		r = rx_find(&tc->rx, "INVITE", 503, 0);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_str_eq(hdr(r, "Retry-After", b, sizeof(b)), "1");
+		ck_assert_ptr_nonnull(strstr(hdr(r, "X-Twilio-Error", b,
+						 sizeof(b)), "32008"));
+		ASSERT_LOGGED("REG-LIM-RATE 503 INVITE ");
+		mem_deref(tc);
+
+		if (u)
+			continue;
+
+		/* alice's REGISTERs share the window */
+		o.user = "alice";
+		o.expires = 60;
+		m = regclient_register(rc, &o);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_uint_eq(m->scode, 503);
+		ck_assert_str_eq(regclient_last_rule(rc), "REG-LIM-RATE");
+		mem_deref(m);
+	}
+
+	/* a second later the right password is taken again */
+	vclock_advance(1001);
+	tc = call_as("alice", PW);
+	ck_assert_msg(tc->progress, "no ringing after the window: %u",
+		      tc->close_scode);
+	mem_deref(tc);
+}
+END_TEST
+
+
 /* CALL-OUT-3: authenticated: the domain's application runs; <Say>
  * answers, and the call ends when the application does */
 START_TEST(test_CALL_OUT_3)
@@ -1759,6 +1829,7 @@ static Suite *calls_suite(void)
 	tcase_add_test(tc, test_invite_checks);
 	tcase_add_test(tc, test_CALL_OUT_1);
 	tcase_add_test(tc, test_CALL_OUT_2);
+	tcase_add_test(tc, test_REG_LIM_RATE_failed_invites);
 	tcase_add_test(tc, test_CALL_OUT_3);
 	tcase_add_test(tc, test_CALL_OUT_4);
 	tcase_add_test(tc, test_CALL_OUT_5);

@@ -232,6 +232,43 @@ START_TEST(test_REG_AUTH_3)
 END_TEST
 
 
+/* REG-AUTH-3 comes before the username is looked up and the password
+ * checked: a REGISTER for another AOR (whose own rate window it counts
+ * against) tells nothing about the username or the password, so the
+ * per-AOR limit (REG-LIM-RATE) cannot be dodged by changing the To user */
+START_TEST(test_REG_AUTH_3_before_password)
+{
+	static const struct {
+		const char *auth_user, *password;
+	} tries[] = {
+		{"alice", "Wrong-Pass-99"},
+		{"alice", PW},               /* the right one: no oracle   */
+		{"mallory", PW},             /* unknown: no oracle either  */
+	};
+	struct reg_opts o = {0};
+	struct sip_msg *m;
+	char to[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
+		(void)re_snprintf(to, sizeof(to), "x%zu", i);
+		o.user = to;
+		o.auth_user = tries[i].auth_user;
+		o.password = tries[i].password;
+		o.expires = 60;
+		m = regclient_register(rc, &o);
+		ASSERT_REPLY(m, 403, "REG-AUTH-3");
+		ck_assert_str_eq(hdr(m, "X-Twilio-Error"), "32106 "
+			"Authentication username does not match the address "
+			"of record");
+		mem_deref(m);
+	}
+
+	ck_assert_uint_eq(location_count_account(
+			  sim_registrar_location(regclient_registrar(rc))), 0);
+}
+END_TEST
+
+
 START_TEST(test_REG_AUTH_4)
 {
 	struct reg_opts o = {0};
@@ -1150,6 +1187,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_REG_AUTH_1);
 	tcase_add_test(tc, test_REG_AUTH_2);
 	tcase_add_test(tc, test_REG_AUTH_3);
+	tcase_add_test(tc, test_REG_AUTH_3_before_password);
 	tcase_add_test(tc, test_REG_AUTH_4);
 	tcase_add_test(tc, test_REG_AUTH_4_stale_flag);
 	tcase_add_test(tc, test_REG_AUTH_5);
