@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <re.h>
 #include "config.h"
 #include "location.h"
@@ -12,6 +13,7 @@
 #include "control.h"
 #include "persist.h"
 #include "guard.h"
+#include "udp_batch.h"
 #include "sipcheck.h"
 #include "calls.h"
 #include "actions.h"      /* phone-mode hook */
@@ -20,7 +22,7 @@
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
 
 /* recent decisions, for the control API's GET /decisions */
-enum { DECISION_RING = 4096 };
+enum { DECISION_RING = 4096, LOGBUF_FLUSH = 32768 };
 
 /* buckets of the server transaction tables (a power of 2): 20,000
  * registrations leave 40,000 transactions for 32 s (bench/results.md) */
@@ -46,6 +48,7 @@ struct sim_registrar {
 	struct persist *persist;
 	struct decision_rec *ring;
 	uint32_t ringpos;
+	struct mbuf *logbuf;      /* decision lines of the current batch  */
 	bool verbose;
 	bool dh_calls;
 	decision_h *dh;
@@ -59,10 +62,17 @@ struct sim_registrar {
 };
 
 
+static void log_flush(struct sim_registrar *sr);
+
+
 static void destructor(void *data)
 {
 	struct sim_registrar *sr = data;
 
+	log_flush(sr);
+	if (sr->logbuf)
+		udp_batch_end_handler(NULL, NULL);
+	mem_deref(sr->logbuf);
 	mem_deref(sr->ctl);
 	mem_deref(sr->calls);
 	mem_deref(sr->persist);
@@ -76,6 +86,46 @@ static void destructor(void *data)
 	mem_deref(sr->loc);
 	mem_deref(sr->ring);
 	mem_deref(sr->cfg);
+}
+
+
+/* the decision lines a batch of datagrams logged, written at once */
+static void log_flush(struct sim_registrar *sr)
+{
+	size_t off = 0;
+
+	if (!sr->logbuf || !sr->logbuf->end)
+		return;
+
+	while (off < sr->logbuf->end) {
+		ssize_t n = write(STDERR_FILENO, sr->logbuf->buf + off,
+				  sr->logbuf->end - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+
+	mbuf_rewind(sr->logbuf);
+}
+
+
+static void batch_end(void *arg)
+{
+	log_flush(arg);
+}
+
+
+static void log_line(struct sim_registrar *sr, const char *line)
+{
+	if (sr->logbuf && udp_batch_running()) {
+		(void)mbuf_write_str(sr->logbuf, line);
+		if (sr->logbuf->end >= LOGBUF_FLUSH)
+			log_flush(sr);
+		return;
+	}
+
+	log_flush(sr);
+	(void)fputs(line, stderr);
 }
 
 
@@ -107,12 +157,16 @@ static void log_decision(const struct decision *d, void *arg)
 		return;
 	}
 
-	/* one write per line: re_fprintf on the unbuffered stderr issues a
-	 * write(2) for every piece of the format (bench/results.md) */
-	if (re_snprintf(line, sizeof(line), "%H\n", decision_print, d) > 0)
-		(void)fputs(line, stderr);
-	else
-		(void)re_fprintf(stderr, "%H\n", decision_print, d);
+	/* one write per batch of datagrams (udp_batch.h), else per line:
+	 * re_fprintf on the unbuffered stderr issues a write(2) for every
+	 * piece of the format (bench/results.md) */
+	if (re_snprintf(line, sizeof(line), "%H\n", decision_print, d) > 0) {
+		log_line(sr, line);
+		return;
+	}
+
+	log_flush(sr);
+	(void)re_fprintf(stderr, "%H\n", decision_print, d);
 }
 
 
@@ -121,6 +175,7 @@ static void guard_log(uint16_t scode, const char *reason, const char *detail,
 		      const char *method, void *arg)
 {
 	struct sim_registrar *sr = arg;
+	char line[1024];
 	(void)reason;
 
 	if (sr->guardh) {
@@ -129,6 +184,14 @@ static void guard_log(uint16_t scode, const char *reason, const char *detail,
 		return;
 	}
 
+	if (re_snprintf(line, sizeof(line), "%s %u %s from %J/%s: %s\n",
+			scode == 416 ? "RFC3261" : "REG-MSG-2", scode, method,
+			src, transport, detail) > 0) {
+		log_line(sr, line);
+		return;
+	}
+
+	log_flush(sr);
 	(void)re_fprintf(stderr, "%s %u %s from %J/%s: %s\n",
 			 scode == 416 ? "RFC3261" : "REG-MSG-2", scode,
 			 method, src, transport, detail);
@@ -228,6 +291,14 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	sr->guardh = opts->guardh;
 	sr->arg = opts->arg;
 	sr->traceh = opts->traceh;
+
+	/* the log on stderr: a batch's lines in one write (udp_batch.h);
+	 * verbose traces come between lines, so those stay unbuffered */
+	if (!sr->dh && !sr->verbose) {
+		sr->logbuf = mbuf_alloc(LOGBUF_FLUSH + 1024);
+		if (sr->logbuf)
+			udp_batch_end_handler(batch_end, sr);
+	}
 
 	sr->ring = mem_zalloc(DECISION_RING * sizeof(*sr->ring), NULL);
 	if (!sr->ring) {

@@ -30,6 +30,9 @@ static struct {
 } captured[CAPTURE_MAX];
 static unsigned capturedc;
 static unsigned long extra_reads;
+static bool running;
+static udp_batch_end_h *end_h;
+static void *end_arg;
 
 
 static fd_listen_f *real_fd_listen(void)
@@ -59,7 +62,9 @@ static struct batch *batch_find(int fd)
 static void batch_handler(int flags, void *arg)
 {
 	struct batch *b = mem_ref(arg);
+	const bool outer = !running;
 
+	running = true;
 	for (unsigned i = 0; i < UDP_BATCH_MAX && b->fh; i++) {
 		/* libre's udp read returns quietly on an empty queue, with
 		 * recvfrom()'s EAGAIN in errno: that ends the batch (any
@@ -73,7 +78,26 @@ static void batch_handler(int flags, void *arg)
 			extra_reads++;
 	}
 
+	if (outer) {
+		running = false;
+		if (end_h)
+			end_h(end_arg);
+	}
+
 	mem_deref(b);
+}
+
+
+void udp_batch_end_handler(udp_batch_end_h *h, void *arg)
+{
+	end_h = h;
+	end_arg = arg;
+}
+
+
+bool udp_batch_running(void)
+{
+	return running;
 }
 
 

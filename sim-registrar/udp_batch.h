@@ -24,6 +24,14 @@ enum { UDP_BATCH_MAX = 16 };
 void udp_batch_capture(bool on);
 int  udp_batch_attach(void);
 
+/*
+ * Called once after each batch (one per process: the last set wins; NULL
+ * clears): what the batch's requests logged can be written out at once.
+ */
+typedef void (udp_batch_end_h)(void *arg);
+void udp_batch_end_handler(udp_batch_end_h *h, void *arg);
+bool udp_batch_running(void);
+
 /* datagram reads that found more waiting, since the start (tests) */
 unsigned long udp_batch_extra_reads(void);
 

@@ -58,6 +58,7 @@ TESTS=(
 	harness_target_control
 	state_survives_kill9
 	control_token
+	log_burst
 )
 
 # ---------------------------------------------------------------- helpers
@@ -484,6 +485,45 @@ test_control_token() {
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' "http://127.0.0.1:$cport/health")
 	[[ $code == 200 ]] || { fail "right token: HTTP $code, expected 200"; return 1; }
 }
+# a burst read in one wake-up (udp_batch.h) is logged in one write: every
+# request still gets its own line, in the order answered
+test_log_burst() {
+	start_registrar || return 1
+	"$PYTHON" - "$PORT" >"$T/burst.out" 2>&1 <<'PY' || {
+import socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+me = s.getsockname()[1]
+dom = "example.sip.us1.twilio.com"
+for i in range(40):
+    s.sendto((f"OPTIONS sip:{dom} SIP/2.0\r\n"
+              f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKburst{i}\r\n"
+              f"Max-Forwards: 70\r\nFrom: <sip:p@{dom}>;tag=b{i}\r\n"
+              f"To: <sip:{dom}>\r\nCall-ID: burst-{i}\r\n"
+              f"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(),
+             ("127.0.0.1", port))
+s.settimeout(3)
+got = 0
+while got < 40:
+    if s.recv(4096).startswith(b"SIP/2.0 200"):
+        got += 1
+print(got, me)
+PY
+		fail "the burst of 40 OPTIONS was not answered: $(tail -1 "$T/burst.out")"
+		return 1
+	}
+	local n i me
+	me=$(awk '{print $2}' "$T/burst.out")
+	for ((i = 0; i < 20; i++)); do
+		n=$(grep -c "^OPT-1 200 OPTIONS .* from 127\.0\.0\.1:$me/UDP" \
+			"$T/registrar.log")
+		((n >= 40)) && break
+		sleep 0.1
+	done
+	((n == 40)) || { fail "40 answered, $n logged"; return 1; }
+}
+
 
 # ------------------------------------------------------------------ driver
 
