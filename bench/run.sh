@@ -38,7 +38,7 @@
 #              event loop of sim-registrar (1; smoke 0)
 #   KAUTH      Kamailio's credentials: htable (the default) or dbtext (as
 #              tests/kamailio: auth_db over db_text, ~10 times slower)
-#   SETTLE     seconds to wait for libre's server transactions to end
+#   SETTLE     seconds to wait for the reply cache (Timer J) to empty
 #              before the settled memory figure (34; smoke 0: skipped)
 #   NICE       niceness of every measured process (default -10 when
 #              permitted, else 0): background jobs disturb the figures less
@@ -347,7 +347,7 @@ bench_registrar() {
 	if [[ $last = 1 ]]; then
 		R_SETTLED="-"; R_HEAP_SETTLED="-"
 		if [[ $SETTLE -gt 0 ]]; then
-			say "sim-registrar: waiting ${SETTLE} s for the server transactions to end"
+			say "sim-registrar: waiting ${SETTLE} s for the reply cache to empty"
 			sleep "$SETTLE"
 			if probe "$REG_PID"; then
 				R_HEAP_SETTLED=$HEAP_INUSE
@@ -646,9 +646,9 @@ write_results() {
 			echo "- (like for like, Kamailio with 1 worker: throughput ratio $(div "$r_rate" "$k1_rate"), CPU ratio $(div "$r_cpu10" "$k1_cpu10"))"
 		fi
 	fi
-	echo "- memory per binding under 2 KB above the empty process, RSS at the peak: $(verdict "$r_perb < 2048" "$r_perb bytes" "$r_perb bytes ($(div "$r_perb" 2048 1) x the target; libre's server transactions, held 32 s, are most of it)")"
+	echo "- memory per binding under 2 KB above the empty process, RSS at the peak: $(verdict "$r_perb < 2048" "$r_perb bytes" "$r_perb bytes ($(div "$r_perb" 2048 1) x the target; the reply cache, held 32 s, and the bindings)")"
 	if [[ $r_heapb != "-" ]]; then
-		echo "- the same once the transactions have ended, heap in use: $(verdict "$r_heapb < 2048" "$r_heapb bytes" "$r_heapb bytes ($(div "$r_heapb" 2048 1) x the target)") (RSS then: $r_setb bytes a binding, the freed pages stay resident)"
+		echo "- the same once the reply cache has emptied, heap in use: $(verdict "$r_heapb < 2048" "$r_heapb bytes" "$r_heapb bytes ($(div "$r_heapb" 2048 1) x the target)") (RSS then: $r_setb bytes a binding, the freed pages stay resident)"
 	fi
 	echo "- $PHONES harness phones registered in under 10 s wall: $(verdict "$H_WALL < 10" "$H_WALL s" "$H_WALL s ($(div "$H_WALL" 10 1) x the target)")"
 	echo "- ... and under 300 MB RSS: $(verdict "$H_RSS < 307200" "$((H_RSS / 1024)) MB" "$((H_RSS / 1024)) MB ($(div "$H_RSS" 307200 1) x the target)")"
