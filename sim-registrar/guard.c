@@ -382,12 +382,15 @@ int udp_listen(struct udp_sock **usp, const struct sa *local,
 		return ENOSYS;
 
 	/* the registrar's sockets read a batch per wake-up (udp_batch.h) */
-	udp_batch_capture(attaching != NULL);
+	if (attaching)
+		udp_batch_capture(true);
 	err = real(usp, local, rh, arg);
-	udp_batch_capture(false);
-	if (!err && attaching && usp) {
-		(void)udp_batch_attach();
-		attach_udp(attaching, *usp);
+	if (attaching) {
+		udp_batch_capture(false);
+		if (!err && usp) {
+			(void)udp_batch_attach();
+			attach_udp(attaching, *usp);
+		}
 	}
 
 	return err;

@@ -8,7 +8,9 @@
  * again while datagrams keep coming, up to UDP_BATCH_MAX per event: the
  * queue is drained with one recvfrom() more (the one that finds it empty)
  * instead of one epoll_wait() per datagram.  libre's fd_listen() is
- * interposed (as tmrheap.c does for timers) to learn that handler.
+ * interposed (as tmrheap.c does for timers) to learn that handler, and
+ * re_cancel() to end a batch where libre's loop would stop: a program
+ * waiting for one datagram's effect sees it before the next is read.
  *
  * Use: udp_batch_capture(true) before udp_listen(), then
  * udp_batch_capture(false) and udp_batch_attach() after it.

@@ -102,6 +102,74 @@ START_TEST(test_queue_read_in_batches)
 END_TEST
 
 
+static unsigned got;
+static bool cancel_each;
+
+static void count_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	(void)src;
+	(void)mb;
+	(void)arg;
+
+	got++;
+	if (cancel_each)
+		re_cancel();
+}
+
+
+static void stop_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/* a handler that stops the loop (re_cancel) ends the batch there: the
+ * program sees that datagram's effect before the next one is read */
+START_TEST(test_cancel_ends_batch)
+{
+	struct udp_sock *us = NULL;
+	struct sa laddr;
+	struct tmr t;
+	int fd;
+
+	ck_assert_int_eq(libre_init(), 0);
+	tmr_init(&t);
+	sa_set_str(&laddr, "127.0.0.1", 0);
+
+	udp_batch_capture(true);
+	ck_assert_int_eq(udp_listen(&us, &laddr, count_recv, NULL), 0);
+	udp_batch_capture(false);
+	ck_assert_int_eq(udp_batch_attach(), 0);
+	ck_assert_int_eq(udp_local_get(us, &laddr), 0);
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(sendto(fd, "x", 1, 0, &laddr.u.sa, laddr.len),
+				 1);
+
+	/* the first datagram stops the loop: one read, not five */
+	got = 0;
+	cancel_each = true;
+	tmr_start(&t, 2000, stop_h, NULL);
+	ck_assert_int_eq(re_main(NULL), 0);
+	ck_assert_uint_eq(got, 1);
+
+	/* without a stop, the rest in one batch */
+	cancel_each = false;
+	tmr_start(&t, 100, stop_h, NULL);
+	ck_assert_int_eq(re_main(NULL), 0);
+	ck_assert_uint_eq(got, 5);
+
+	tmr_cancel(&t);
+	close(fd);
+	mem_deref(us);
+	libre_close();
+}
+END_TEST
+
+
 static Suite *udp_batch_suite(void)
 {
 	Suite *s = suite_create("udp batch");
@@ -109,6 +177,7 @@ static Suite *udp_batch_suite(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_queue_read_in_batches);
+	tcase_add_test(tc, test_cancel_ends_batch);
 	suite_add_tcase(s, tc);
 
 	return s;
