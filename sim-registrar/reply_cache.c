@@ -50,7 +50,8 @@ static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
 	}
 
 	w = 0;
-	memcpy(&w, b, n);
+	if (n)               /* an absent pl's pointer is NULL */
+		memcpy(&w, b, n);
 	h = (h ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ULL;
 
 	return h ^ (h >> 32);

@@ -156,6 +156,41 @@ START_TEST(test_udp_merged_request_482)
 END_TEST
 
 
+/* no From tag: keyed all the same (a fuzz find: an absent pl has a NULL
+ * pointer, which the key's hashing must not hand to memcpy) */
+START_TEST(test_udp_no_from_tag)
+{
+	static const char text[] =
+		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP $L;branch=z9hG4bKnotag;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@" DOMAIN ">\r\n"
+		"To: <sip:alice@" DOMAIN ">\r\n"
+		"Call-ID: reply-cache-notag\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Contact: <sip:alice@$L>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sip_msg *m;
+	uint16_t first;
+
+	regclient_log_clear(rc);
+
+	m = regclient_send(rc, false, text);
+	ck_assert_ptr_nonnull(m);
+	first = m->scode;
+	ck_assert_uint_ge(first, 400);
+	mem_deref(m);
+
+	m = regclient_send(rc, false, text);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, first);
+	mem_deref(m);
+
+	ck_assert_uint_eq(log_lines(), 1);
+}
+END_TEST
+
+
 START_TEST(test_tcp_keeps_nothing)
 {
 	char tag0[64], tag[64];
@@ -191,6 +226,7 @@ static Suite *reply_cache_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_udp_retransmission_same_answer);
 	tcase_add_test(tc, test_udp_merged_request_482);
+	tcase_add_test(tc, test_udp_no_from_tag);
 	tcase_add_test(tc, test_tcp_keeps_nothing);
 	suite_add_tcase(s, tc);
 
