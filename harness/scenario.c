@@ -327,12 +327,129 @@ static int get_bool(struct loader *ld, const struct ynode *n, bool *v)
 }
 
 
+/*
+ * glibc's regcomp spells a quantified piece out ("x+" is "xx*", "x{3}" is
+ * "xxx"), and copies those copies when quantifiers stack or nest: "I"
+ * followed by 50 "+" took over 2 GB (a fuzz find).  This estimates the
+ * size it would build, and a scenario asking for more gets an error.
+ */
+enum { REGEX_MAX_LEN = 1024, REGEX_MAX_NODES = 20000, REGEX_MAX_DEPTH = 32 };
+
+static bool regex_too_big(const char *s)
+{
+	uint64_t size[REGEX_MAX_DEPTH + 1] = {0};
+	uint64_t last = 0;          /* the piece a quantifier applies to */
+	size_t depth = 0;
+
+	if (strlen(s) > REGEX_MAX_LEN)
+		return true;
+
+	for (const char *p = s; *p; p++) {
+		uint64_t factor = 0;
+
+		switch (*p) {
+
+		case '(':
+			if (depth == REGEX_MAX_DEPTH)
+				return true;
+			size[++depth] = 0;
+			last = 0;
+			continue;
+
+		case ')':
+			if (depth) {
+				last = size[depth--] + 1;
+				size[depth] += last;
+				break;
+			}
+			last = 1;             /* regcomp will refuse it */
+			size[depth] += last;
+			break;
+
+		case '*':
+		case '?':
+			factor = 1;
+			break;
+
+		case '+':
+			factor = 2;
+			break;
+
+		case '{': {
+			char *end;
+			unsigned long m = strtoul(p + 1, &end, 10), n = m;
+
+			if (end == p + 1 || (*end != ',' && *end != '}')) {
+				last = 1;     /* not an interval: a literal */
+				size[depth] += last;
+				break;
+			}
+			if (*end == ',') {
+				const char *q = end + 1;
+				n = *q == '}' ? m + 1 : strtoul(q, &end, 10);
+			}
+			if (*end != '}')
+				return true;
+			factor = (n > m ? n : m) + 1;
+			if (factor > REGEX_MAX_NODES)
+				return true;
+			p = end;
+			break;
+		}
+
+		case '[': {
+			/* a bracket expression is one node */
+			const char *q = p + 1;
+
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			p = *q ? q : q - 1;
+			last = 1;
+			size[depth] += last;
+			break;
+		}
+
+		case '\\':
+			if (p[1])
+				p++;
+			/* fall through */
+		default:
+			last = 1;
+			size[depth] += last;
+			break;
+		}
+
+		if (factor) {
+			size[depth] += last * (factor - 1);
+			last *= factor;
+		}
+
+		if (last > REGEX_MAX_NODES || size[depth] > REGEX_MAX_NODES)
+			return true;
+	}
+
+	return false;
+}
+
+
 static int regex_check(struct loader *ld, const struct ynode *n,
 		       const char *what)
 {
 	regex_t re;
 	char msg[160];
 	int r;
+
+	if (regex_too_big(n->val))
+		return ydoc_errorf(ld->doc, n, "%s: regular expression too "
+				   "large for the matcher (over %d characters, "
+				   "or quantifiers stacked or nested so deep "
+				   "that it would spell out more than %d "
+				   "pieces)", what, REGEX_MAX_LEN,
+				   REGEX_MAX_NODES);
 
 	r = regcomp(&re, n->val, REG_EXTENDED | REG_NOSUB);
 	if (r) {

@@ -812,6 +812,13 @@ static const struct bad {
 	 "bad regular expression '(('"},
 	{HEAD "  - register: desk\n    expect:\n      headers: {X-A: \"[z\"}\n",
 	 12, 22, "X-A: bad regular expression"},
+	/* a fuzz find: stacked quantifiers made regcomp take gigabytes */
+	{HEAD "  - register: desk\n    expect: {reason: "
+	 "\"^I++++++++++++++++++++++++++++++++++++++++nterval\"}\n", 11, 22,
+	 "regular expression too large"},
+	{HEAD "  - register: desk\n    expect: {reason: "
+	 "\"((((a{1,100}){1,100}){1,100}))\"}\n", 11, 22,
+	 "regular expression too large"},
 	{HEAD "  - register: desk\n    expect:\n      headers: {X-A: [1]}\n",
 	 12, 22, "regular expression or null"},
 	{HEAD "  - register: desk\n    expect:\n      headers: {'A B': x}\n",
