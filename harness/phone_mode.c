@@ -1556,22 +1556,6 @@ struct report_bits {
 };
 
 
-static void result_destructor(void *data)
-{
-	struct run_result *res = data;
-
-	for (size_t i = 0; i < res->msgc; i++) {
-		mem_deref(res->msgv[i].text);
-		mem_deref(res->msgv[i].summary);
-	}
-
-	mem_deref(res->msgv);
-	mem_deref(res->stepv);
-	mem_deref(res->why);
-	mem_deref(res->rule);
-}
-
-
 /* the registrar's rule for a response it sent */
 static void msg_rule(struct pm *pm, struct run_msg *m)
 {
@@ -1611,7 +1595,7 @@ static int result_for(struct pm *pm, const struct pm_result *pr,
 	enum verdict vd;
 	int err = 0;
 
-	res = mem_zalloc(sizeof(*res), result_destructor);
+	res = run_result_alloc();
 	if (!res)
 		return ENOMEM;
 

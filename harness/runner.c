@@ -117,6 +117,12 @@ static void result_destructor(void *data)
 }
 
 
+struct run_result *run_result_alloc(void)
+{
+	return mem_zalloc(sizeof(struct run_result), result_destructor);
+}
+
+
 const char *verdict_name(enum verdict v)
 {
 	switch (v) {
@@ -2058,7 +2064,7 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	if (!opts)
 		opts = &no_opts;
 
-	res = mem_zalloc(sizeof(*res), result_destructor);
+	res = run_result_alloc();
 	if (!res)
 		return ENOMEM;
 

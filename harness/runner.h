@@ -76,6 +76,9 @@ struct run_result {
 
 enum { RUN_MSG_MAX = 200000, RUN_STEP_MAX = 100000 };
 
+/* an empty result (a mem object: its messages and steps freed with it) */
+struct run_result *run_result_alloc(void);
+
 int runner_run(struct run_result **resp, const struct scenario *sc,
 	       const struct run_opts *opts);
 const char *verdict_name(enum verdict v);
