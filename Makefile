@@ -9,9 +9,9 @@ VERSION  := 0.1.0
 RE_DEFS  := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP \
-            $(RE_DEFS) -I/usr/include/re -Icommon -Isim-registrar -Isim-phone \
+            $(RE_DEFS) -I/usr/include/re -I/usr/include/rem -Icommon -Imedia -Isim-registrar -Isim-phone \
             -Iharness -Ireports -Itests/unit -DSIPCONFORM_VERSION='"$(VERSION)"'
-LDLIBS   += -lre -lyaml -lssl -lcrypto -lm -lpthread
+LDLIBS   += -lrem -lre -lyaml -lssl -lcrypto -lm -lpthread
 
 ifeq ($(SAN),1)
 BUILD    := build-san
@@ -26,13 +26,15 @@ export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:log_path=$(SAN_LOGS)/asan
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan
 endif
 
-DEB_PKGS := gcc make pkg-config libre-dev libyaml-dev check sip-tester libssl-dev \
+DEB_PKGS := gcc make pkg-config libre-dev librem-dev libyaml-dev check sip-tester libssl-dev \
             python3 kamailio tshark chromium time baresip-core sipvicious \
             clang libclang-rt-14-dev
 
 # Library sources: every .c of a part except its program's main.
-LIB_SRC  := $(wildcard common/*.c) \
+# (a part's subfolders, one theme each, are part of the library too)
+LIB_SRC  := $(wildcard common/*.c common/*/*.c media/*.c) \
             $(filter-out sim-registrar/main.c, $(wildcard sim-registrar/*.c)) \
+            $(wildcard sim-registrar/*/*.c harness/*/*.c reports/*/*.c) \
             $(filter-out sim-phone/main.c, $(wildcard sim-phone/*.c)) \
             $(filter-out harness/main.c, $(wildcard harness/*.c)) \
             $(wildcard reports/*.c)
