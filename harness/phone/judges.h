@@ -1,0 +1,120 @@
+/**
+ * @file judges.h  The P-* rules of ../shared/spec/phone-rules.md as rows:
+ * one struct judge_row per rule, with its ID, what it judges, its verdict
+ * levels, what it needs from the capture (capture.h), its verdict
+ * function, and the configuration-guide setting and advice for a FAIL or
+ * WARN.  The pack loader (pack.h: a *.phone file names a row), the run
+ * loop (which step a row needs), the report and the guide all read this
+ * one table; a new rule is a new row and a new function.
+ *
+ * The rows live with their functions: judges_reg.c (registration),
+ * judges_call.c (calls, requests, transfer); judges.c joins them.
+ */
+
+#ifndef SIPCONFORM_PHONE_JUDGES_H
+#define SIPCONFORM_PHONE_JUDGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct capture;
+struct jcall;
+
+enum jlevel {
+	JV_PASS,
+	JV_INFO,
+	JV_WARN,
+	JV_FAIL,
+	JV_SKIP,
+};
+
+const char *jlevel_name(enum jlevel v);
+
+struct jverdict {
+	const char *rule;         /* the row's id (static)                 */
+	enum jlevel level;
+	char observed[512];       /* what the phone did                    */
+	char why[512];            /* the judgement                         */
+	char advice[256];         /* FAIL/WARN: the setting to change; ""  */
+};
+
+/*
+ * What a rule needs from the capture, which is what its step of the pack
+ * does before the verdict (../phone_mode.c runs it).
+ */
+enum jneed {
+	JN_FIRST_REG,    /* the first registration, nothing to wait for     */
+	JN_REGISTERS,    /* every REGISTER so far                           */
+	JN_REFRESH,      /* the step's reply to a refresh (a grant), and the
+			    phone's next REGISTER                           */
+	JN_RETRY,        /* the step's reply (row.answer), and the retry    */
+	JN_HELD,         /* the REGISTERs while the step's reply is held    */
+	JN_RETRY_AFTER,  /* 503 + Retry-After, and the retry after it       */
+	JN_REFUSED,      /* 403 to every attempt of a window: the attempts  */
+	JN_CALL,         /* a call the registrar placed to the phone        */
+	JN_PROBES,       /* the phone's answers to the harness's requests   */
+	JN_SHUTDOWN,     /* a person shuts the phone down                   */
+	JN_DIAL,         /* a person dials a number on the phone            */
+	JN_TRANSFER,     /* a call, and a person presses transfer           */
+};
+
+/* what a verdict function is given (fields a row does not need: 0/-1) */
+struct jctx {
+	const struct capture *cap;
+	uint64_t now;             /* ms (tmr_jiffies)                      */
+	size_t from, to;          /* the REGISTERs of the step [from, to);
+				     JN_DIAL: the phone's requests from    */
+	long ok;                  /* JN_REFRESH: the 2xx it refreshes      */
+	long i;                   /* the REGISTER the step's reply answered
+				     (423, stale 407, 503, 403); -1 none  */
+	long next;                /* the phone's next REGISTER; -1: none
+				     (the judge looks for it)              */
+	uint64_t window_ms;       /* JN_REFUSED: the attempts counted      */
+	const struct jcall *call; /* JN_CALL, JN_TRANSFER; NULL: none      */
+	bool auto_answer;         /* --auto-answer                         */
+	bool other_answered;      /* the call was answered elsewhere       */
+};
+
+typedef void (judge_fn)(const struct jctx *x, struct jverdict *v);
+
+/* a row of phone-rules.md */
+struct judge_row {
+	const char *id;           /* "P-REG-REFRESH"                       */
+	const char *what;         /* what is judged                        */
+	const char *levels;       /* "FAIL (lapse) / WARN (late)"          */
+	enum jneed need;
+	uint16_t answer;          /* JN_RETRY..JN_REFUSED: the registrar's
+				     answer the step looks for (407: the
+				     stale challenge)                      */
+	judge_fn *judge;
+	const char *setting;      /* the guide setting; NULL: none ("—")   */
+	const char *advice;       /* FAIL/WARN when the function gave no
+				     advice of its own; NULL: none         */
+};
+
+/* the rows of each theme (the order of phone-rules.md) */
+extern const struct judge_row judges_reg[];
+extern const size_t judges_reg_count;
+extern const struct judge_row judges_call[];
+extern const size_t judges_call_count;
+
+const struct judge_row *judges_find(const char *id);
+const struct judge_row *judges_at(size_t i);   /* NULL past the end    */
+size_t judges_count(void);
+
+/*
+ * The row's verdict on x into v (zeroed first): its function, then the
+ * row's advice for a FAIL or WARN that has none; SKIP "not judged" when
+ * the function gave no verdict.
+ */
+void judges_run(const struct judge_row *row, const struct jctx *x,
+		struct jverdict *v);
+
+/* verdict helpers, for the rows' functions */
+void jverdict_set(struct jverdict *v, const char *rule, enum jlevel level,
+		  const char *why_fmt, ...);
+void jverdict_observed(struct jverdict *v, const char *fmt, ...);
+void jverdict_advice(struct jverdict *v, const char *fmt, ...);
+
+#endif
