@@ -13,6 +13,8 @@ int probe_send(struct sip_request **reqp, struct sip *sip, const char *uri,
 {
 	char tag[20];
 
+	/* no Max-Forwards here: libre's request writes one (a second is a
+	 * malformed request a strict phone may reject) */
 	if (!reqp || !sip || !uri || !met || !user || !domain || !callid)
 		return EINVAL;
 
@@ -24,7 +26,6 @@ int probe_send(struct sip_request **reqp, struct sip *sip, const char *uri,
 			    "From: <sip:sipconform@%s>;tag=%s\r\n"
 			    "Call-ID: %s\r\n"
 			    "CSeq: 1 %s\r\n"
-			    "Max-Forwards: 70\r\n"
 			    "%s"
 			    "Content-Length: 0\r\n\r\n",
 			    user, domain, domain, tag, callid, met,

@@ -1,0 +1,402 @@
+/**
+ * @file test_judges.c  The P-* rows of harness/phone/judges.h fed captured
+ * messages (harness/phone/capture.h), the pack against the table, the
+ * harness's probes on the wire, and a phone run's report header.
+ */
+
+#include <check.h>
+#include "check_run.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "ytree.h"
+#include "report.h"
+#include "guide.h"
+#include "phone/capture.h"
+#include "phone/judges.h"
+#include "phone/pack.h"
+#include "phone/probes.h"
+
+#define USER   "alice"
+#define DOMAIN "example.sip.us1.twilio.com"
+#define PACK   "scenarios/phone"
+
+
+/* ---- feeding the capture ------------------------------------------ */
+
+static struct sa phone_sa, reg_sa;
+
+static void feed(struct capture *c, bool tx, const char *text)
+{
+	capture_trace(c, tx, SIP_TRANSP_UDP, tx ? &reg_sa : &phone_sa,
+		      tx ? &phone_sa : &reg_sa, (const uint8_t *)text,
+		      strlen(text));
+}
+
+
+/* a REGISTER from the phone with credentials, and the registrar's 200 */
+static void registration(struct capture *c, const char *ruri,
+			 unsigned expires)
+{
+	char req[1024], resp[1024];
+
+	(void)re_snprintf(req, sizeof(req),
+			  "REGISTER %s SIP/2.0\r\n"
+			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr1;"
+			  "rport\r\n"
+			  "Max-Forwards: 70\r\n"
+			  "To: <sip:" USER "@" DOMAIN ">\r\n"
+			  "From: <sip:" USER "@" DOMAIN ">;tag=f1\r\n"
+			  "Call-ID: reg-1\r\n"
+			  "CSeq: 2 REGISTER\r\n"
+			  "Contact: <sip:" USER "@127.0.0.1:5070>\r\n"
+			  "Expires: %u\r\n"
+			  "Authorization: Digest username=\"" USER "\", "
+			  "realm=\"sip.twilio.com\", nonce=\"n1\", "
+			  "uri=\"%s\", response=\"00\"\r\n"
+			  "User-Agent: test-phone/1\r\n"
+			  "Content-Length: 0\r\n\r\n", ruri, expires, ruri);
+	(void)re_snprintf(resp, sizeof(resp),
+			  "SIP/2.0 200 OK\r\n"
+			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr1;"
+			  "rport=5070;received=127.0.0.1\r\n"
+			  "To: <sip:" USER "@" DOMAIN ">;tag=t1\r\n"
+			  "From: <sip:" USER "@" DOMAIN ">;tag=f1\r\n"
+			  "Call-ID: reg-1\r\n"
+			  "CSeq: 2 REGISTER\r\n"
+			  "Contact: <sip:" USER "@127.0.0.1:5070>;"
+			  "expires=%u\r\n"
+			  "Content-Length: 0\r\n\r\n",
+			  expires > 600 ? 600 : expires);
+	feed(c, false, req);
+	feed(c, true, resp);
+}
+
+
+static enum jlevel verdict(const char *rule, const struct jctx *x,
+			   struct jverdict *v)
+{
+	const struct judge_row *row = judges_find(rule);
+
+	ck_assert_msg(row != NULL, "no row for %s", rule);
+	judges_run(row, x, v);
+	ck_assert_str_eq(v->rule, row->id);
+
+	return v->level;
+}
+
+
+static struct capture *captured(const char *ruri, unsigned expires,
+				struct jctx *x)
+{
+	struct capture *c = NULL;
+
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	registration(c, ruri, expires);
+	ck_assert_uint_eq(capture_regc(c), 1);
+
+	memset(x, 0, sizeof(*x));
+	x->cap = c;
+	x->i = x->next = x->ok = -1;
+
+	return c;
+}
+
+
+static void setup(void)
+{
+	ck_assert_int_eq(libre_init(), 0);
+	(void)sa_set_str(&phone_sa, "127.0.0.1", 5070);
+	(void)sa_set_str(&reg_sa, "127.0.0.1", 5060);
+}
+
+
+static void teardown(void)
+{
+	libre_close();
+}
+
+
+START_TEST(expiry_3600_warns)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" DOMAIN, 3600, &x);
+
+	ck_assert_int_eq(verdict("P-REG-EXPIRY", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.observed, "3600"));
+	/* the row's advice, since the function gives none of its own */
+	ck_assert_ptr_nonnull(strstr(v.advice, "600 s or less"));
+	mem_deref(c);
+}
+END_TEST
+
+
+START_TEST(expiry_600_passes)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" DOMAIN, 600, &x);
+
+	ck_assert_int_eq(verdict("P-REG-EXPIRY", &x, &v), JV_PASS);
+	ck_assert_str_eq(v.advice, "");
+	mem_deref(c);
+}
+END_TEST
+
+
+START_TEST(uri_with_user_fails)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" USER "@" DOMAIN, 600, &x);
+
+	ck_assert_int_eq(verdict("P-REG-URI", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.advice, DOMAIN));
+	mem_deref(c);
+
+	c = captured("sip:" DOMAIN, 600, &x);
+	ck_assert_int_eq(verdict("P-REG-URI", &x, &v), JV_PASS);
+	ck_assert_int_eq(verdict("P-REG-AUTHID", &x, &v), JV_PASS);
+	ck_assert_int_eq(verdict("P-REG-NAT", &x, &v), JV_PASS);
+	mem_deref(c);
+}
+END_TEST
+
+
+START_TEST(nothing_captured_skips)
+{
+	struct capture *c = NULL;
+	struct jverdict v;
+	struct jctx x;
+
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	memset(&x, 0, sizeof(x));
+	x.cap = c;
+	x.i = x.next = x.ok = -1;
+
+	for (size_t i = 0; judges_at(i); i++) {
+		const struct judge_row *row = judges_at(i);
+
+		judges_run(row, &x, &v);
+		ck_assert_msg(row->need != JN_FIRST_REG || v.level == JV_SKIP,
+			      "%s: %s on nothing",
+			      row->id, jlevel_name(v.level));
+	}
+	mem_deref(c);
+}
+END_TEST
+
+
+/* the registrar's INVITE to the phone, and its 200 with SDP */
+static void answered_call(struct capture *c, const char *sdp)
+{
+	char resp[1500];
+	static const char invite[] =
+		"INVITE sip:" USER "@127.0.0.1:5070 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi1\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:" USER "@" DOMAIN ">\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a1\r\n"
+		"Call-ID: call-1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:127.0.0.1:5060>\r\n"
+		"Content-Length: 0\r\n\r\n";
+
+	(void)re_snprintf(resp, sizeof(resp),
+			  "SIP/2.0 200 OK\r\n"
+			  "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi1\r\n"
+			  "To: <sip:" USER "@" DOMAIN ">;tag=p1\r\n"
+			  "From: <sip:+14155550100@" DOMAIN ">;tag=a1\r\n"
+			  "Call-ID: call-1\r\n"
+			  "CSeq: 1 INVITE\r\n"
+			  "Contact: <sip:" USER "@127.0.0.1:5070>\r\n"
+			  "Content-Type: application/sdp\r\n"
+			  "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
+	feed(c, true, invite);
+	feed(c, false, resp);
+}
+
+
+/* static payload types need no a=rtpmap (RFC 3551): still named */
+START_TEST(static_payload_types_named)
+{
+	struct capture *c = NULL;
+	const struct jcall *call;
+	struct jverdict v;
+	struct jctx x;
+
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	answered_call(c, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		      "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		      "m=audio 7078 RTP/AVP 0 8 101\r\n"
+		      "a=rtpmap:101 telephone-event/8000\r\n");
+	call = capture_call(c, 0);
+	ck_assert_ptr_nonnull(call);
+	ck_assert_str_eq(call->codecs,
+			 "PCMU/8000 PCMA/8000 telephone-event/8000");
+
+	memset(&x, 0, sizeof(x));
+	x.cap = c;
+	x.call = call;
+	x.auto_answer = true;
+	ck_assert_int_eq(verdict("P-CALL-ANSWER", &x, &v), JV_PASS);
+	ck_assert_ptr_nonnull(strstr(v.observed, "PCMU/8000 PCMA/8000"));
+	mem_deref(c);
+
+	/* rtpmap lines name what they map, in the m= line's order */
+	c = NULL;
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	answered_call(c, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"
+		      "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		      "m=audio 7078 RTP/AVP 96 9 0\r\n"
+		      "a=rtpmap:0 PCMU/8000\r\n"
+		      "a=rtpmap:96 opus/48000/2\r\n");
+	ck_assert_str_eq(capture_call(c, 0)->codecs,
+			 "opus/48000/2 G722/8000 PCMU/8000");
+	mem_deref(c);
+}
+END_TEST
+
+
+/* ---- the pack and the table --------------------------------------- */
+
+START_TEST(pack_and_table_agree)
+{
+	const char *paths[] = {PACK};
+	char **filev = NULL;
+	size_t filec = 0;
+	unsigned *seen = calloc(judges_count(), sizeof(*seen));
+
+	ck_assert_ptr_nonnull(seen);
+	ck_assert_int_eq(phone_pack_collect(paths, 1, &filev, &filec), 0);
+	ck_assert_uint_gt(filec, 0);
+
+	for (size_t i = 0; i < filec; i++) {
+		struct pstep *st = NULL;
+		struct ydoc *doc = NULL;
+		const struct judge_row *row;
+
+		ck_assert_msg(!pstep_load(&st, &doc, filev[i]),
+			      "%s does not load", filev[i]);
+		row = judges_find(st->rule);
+		ck_assert_msg(row != NULL, "%s: rule %s has no row", filev[i],
+			      st->rule);
+		for (size_t k = 0; k < judges_count(); k++) {
+			if (judges_at(k) == row)
+				seen[k]++;
+		}
+		mem_deref(st);
+		mem_deref(doc);
+	}
+
+	for (size_t k = 0; k < judges_count(); k++) {
+		const struct judge_row *row = judges_at(k);
+
+		ck_assert_msg(seen[k] == 1, "%s: %u file(s) in " PACK
+			      " (one expected)", row->id, seen[k]);
+		ck_assert_ptr_nonnull(row->judge);
+		ck_assert_msg(!row->advice || row->setting,
+			      "%s: advice without a guide setting", row->id);
+	}
+
+	free(seen);
+	mem_deref(filev);
+}
+END_TEST
+
+
+/* ---- the probes on the wire ---------------------------------------- */
+
+static struct {
+	unsigned maxfwd;
+	unsigned got;
+} wire;
+
+static void wire_h(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct sip_msg *msg = NULL;
+	(void)src;
+	(void)arg;
+
+	if (sip_msg_decode(&msg, mb))
+		return;
+	wire.maxfwd = sip_msg_hdr_count(msg, SIP_HDR_MAX_FORWARDS);
+	wire.got++;
+	mem_deref(msg);
+	re_cancel();
+}
+
+
+static void wire_timeout(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+START_TEST(probe_has_one_max_forwards)
+{
+	static const char *const metv[] = {"FOOBAR", "PUBLISH", "OPTIONS"};
+	struct sip *sip = NULL;
+	struct udp_sock *us = NULL;
+	struct sa laddr, paddr;
+	struct tmr t;
+	char uri[64];
+
+	tmr_init(&t);
+	(void)sa_set_str(&laddr, "127.0.0.1", 0);
+	ck_assert_int_eq(udp_listen(&us, &laddr, wire_h, NULL), 0);
+	ck_assert_int_eq(udp_local_get(us, &paddr), 0);
+	ck_assert_int_eq(sip_alloc(&sip, NULL, 8, 8, 8, "test", NULL, NULL),
+			 0);
+	ck_assert_int_eq(sip_transp_add(sip, SIP_TRANSP_UDP, &laddr), 0);
+	(void)re_snprintf(uri, sizeof(uri), "sip:" USER "@%J", &paddr);
+
+	for (size_t i = 0; i < ARRAY_SIZE(metv); i++) {
+		struct sip_request *req = NULL;
+
+		memset(&wire, 0, sizeof(wire));
+		ck_assert_int_eq(probe_send(&req, sip, uri, metv[i], USER,
+					    DOMAIN, "probe-1", "", NULL,
+					    NULL), 0);
+		tmr_start(&t, 2000, wire_timeout, NULL);
+		(void)re_main(NULL);
+		tmr_cancel(&t);
+		ck_assert_msg(wire.got, "%s never arrived", metv[i]);
+		ck_assert_msg(wire.maxfwd == 1, "%s: %u Max-Forwards",
+			      metv[i], wire.maxfwd);
+		mem_deref(req);
+	}
+
+	sip_close(sip, true);
+	mem_deref(sip);
+	mem_deref(us);
+}
+END_TEST
+
+
+Suite *judges_suite(void)
+{
+	Suite *s = suite_create("judges");
+	TCase *tc = tcase_create("rows");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, expiry_3600_warns);
+	tcase_add_test(tc, expiry_600_passes);
+	tcase_add_test(tc, uri_with_user_fails);
+	tcase_add_test(tc, nothing_captured_skips);
+	tcase_add_test(tc, static_payload_types_named);
+	tcase_add_test(tc, pack_and_table_agree);
+	tcase_add_test(tc, probe_has_one_max_forwards);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+
+int main(void)
+{
+	return check_run(judges_suite());
+}
