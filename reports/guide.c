@@ -20,6 +20,66 @@ static const char *nz(const char *s)
 
 /* ------------------------------------------------------------ Markdown */
 
+void report_guide_totals(struct report_guide_totals *t,
+			 const struct report_guide *g)
+{
+	memset(t, 0, sizeof(*t));
+
+	for (size_t i = 0; g && i < g->rulec; i++) {
+		const char *l = nz(g->rulev[i].level);
+
+		t->rules++;
+		if (!strcmp(l, "PASS"))
+			t->pass++;
+		else if (!strcmp(l, "WARN"))
+			t->warn++;
+		else if (!strcmp(l, "INFO"))
+			t->info++;
+		else if (!strcmp(l, "FAIL"))
+			t->fail++;
+		else
+			t->skip++;
+	}
+}
+
+
+int report_guide_head_markdown(struct re_printf *pf,
+			       const struct report_run *run)
+{
+	struct report_guide_totals t;
+
+	if (!pf || !run || !run->guide)
+		return 0;
+
+	report_guide_totals(&t, run->guide);
+
+	return re_hprintf(pf, "\n- **Result:** %u PASS, %u WARN, %u INFO, "
+			  "%u FAIL, %u SKIP (%u rules of the phone pack)\n",
+			  t.pass, t.warn, t.info, t.fail, t.skip, t.rules);
+}
+
+
+int report_guide_head_html(struct re_printf *pf,
+			   const struct report_run *run)
+{
+	struct report_guide_totals t;
+
+	if (!pf || !run || !run->guide)
+		return 0;
+
+	report_guide_totals(&t, run->guide);
+
+	return re_hprintf(pf, "<div class=\"tot\" id=\"phone-totals\">"
+			  "<span><span class=\"v PASS\">%u</span> PASS</span>"
+			  "<span><span class=\"v WARN\">%u</span> WARN</span>"
+			  "<span><span class=\"v INFO\">%u</span> INFO</span>"
+			  "<span><span class=\"v FAIL\">%u</span> FAIL</span>"
+			  "<span><span class=\"v SKIP\">%u</span> SKIP</span>"
+			  "<span>of %u rules of the phone pack</span></div>\n",
+			  t.pass, t.warn, t.info, t.fail, t.skip, t.rules);
+}
+
+
 int report_guide_markdown(struct re_printf *pf, const struct report_run *run)
 {
 	const struct report_guide *g = run ? run->guide : NULL;
@@ -208,6 +268,7 @@ static int kstr(struct re_printf *pf, const char *key, const char *v,
 int report_guide_json(struct re_printf *pf, const struct report_run *run)
 {
 	const struct report_guide *g = run ? run->guide : NULL;
+	struct report_guide_totals t;
 	int err = 0;
 
 	if (!pf || !g)
@@ -217,6 +278,11 @@ int report_guide_json(struct re_printf *pf, const struct report_run *run)
 	err |= kstr(pf, "aor", g->aor, false);
 	err |= kstr(pf, "phone", g->phone, true);
 	err |= kstr(pf, "summary", g->summary, true);
+	report_guide_totals(&t, g);
+	err |= re_hprintf(pf, ",\"totals\":{\"rules\":%u,\"pass\":%u,"
+			  "\"warn\":%u,\"info\":%u,\"fail\":%u,"
+			  "\"skip\":%u}", t.rules, t.pass, t.warn, t.info,
+			  t.fail, t.skip);
 	err |= re_hprintf(pf, ",\"observed\":[");
 	for (size_t i = 0; i < g->factc; i++) {
 		err |= re_hprintf(pf, "%s\n   {", i ? "," : "");

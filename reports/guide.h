@@ -47,6 +47,23 @@ struct report_guide {
 	size_t rulec;
 };
 
+/*
+ * A phone run's counts: the pack's rules by verdict (WARN is not a pass,
+ * INFO is counted apart); the registrar's rules are not the run's.
+ */
+struct report_guide_totals {
+	unsigned rules;                 /* the pack's rules judged          */
+	unsigned pass, warn, info, fail, skip;
+};
+
+void report_guide_totals(struct report_guide_totals *t,
+			 const struct report_guide *g);
+/* the header's result line of a phone run (report.md, report.html) */
+int report_guide_head_markdown(struct re_printf *pf,
+			       const struct report_run *run);
+int report_guide_head_html(struct re_printf *pf,
+			   const struct report_run *run);
+
 int report_guide_markdown(struct re_printf *pf, const struct report_run *run);
 int report_guide_html(struct re_printf *pf, const struct report_run *run);
 /* `,\n "phone_guide":{...}` (nothing without a guide) */

@@ -230,6 +230,11 @@ static int head(struct re_printf *pf, const struct report_run *run,
 		err |= h(pf, run->filter);
 		err |= re_hprintf(pf, "</b></span>");
 	}
+	/* a phone run counts the pack's rules, not the registrar's */
+	if (run->guide)
+		return err | re_hprintf(pf, "</div>\n") |
+			report_guide_head_html(pf, run) |
+			re_hprintf(pf, "</header>\n");
 	err |= re_hprintf(pf, "</div>\n<div class=\"tot\">"
 			  "<span><span class=\"v PASS\">%u</span> passed</span>"
 			  "<span><span class=\"v FAIL\">%u</span> failed</span>"

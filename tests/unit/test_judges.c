@@ -377,6 +377,97 @@ START_TEST(probe_has_one_max_forwards)
 END_TEST
 
 
+/* ---- a phone run's report header ----------------------------------- */
+
+static int mb_print(const char *p, size_t size, void *arg)
+{
+	return mbuf_write_mem(arg, (const uint8_t *)p, size);
+}
+
+
+/* the writer's text, NUL-terminated (mem_deref it) */
+static char *render(int (*wr)(struct re_printf *, const struct report_run *),
+		    const struct report_run *run)
+{
+	struct mbuf *mb = mbuf_alloc(4096);
+	struct re_printf pf = {mb_print, mb};
+	char *s = NULL;
+
+	ck_assert_ptr_nonnull(mb);
+	ck_assert_int_eq(wr(&pf, run), 0);
+	mb->pos = 0;
+	ck_assert_int_eq(mbuf_strdup(mb, &s, mbuf_get_left(mb)), 0);
+	mem_deref(mb);
+
+	return s;
+}
+
+
+START_TEST(phone_header_counts_the_pack)
+{
+	static const char *const levels[] = {"PASS", "WARN", "WARN", "FAIL",
+					     "SKIP", "INFO"};
+	struct report_guide_rule rules[ARRAY_SIZE(levels)];
+	struct report_guide_totals t;
+	struct report_guide g;
+	struct report_run run;
+	char *md, *html, *json;
+
+	memset(rules, 0, sizeof(rules));
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+		rules[i].rule = judges_at(i)->id;
+		rules[i].level = levels[i];
+		rules[i].what = judges_at(i)->what;
+		rules[i].observed = "";
+		rules[i].why = "";
+		rules[i].advice = "";
+		rules[i].entry = SIZE_MAX;
+	}
+	memset(&g, 0, sizeof(g));
+	g.aor = USER "@" DOMAIN;
+	g.phone = "test-phone/1";
+	g.summary = "one line";
+	g.rulev = rules;
+	g.rulec = ARRAY_SIZE(rules);
+
+	report_guide_totals(&t, &g);
+	ck_assert_uint_eq(t.rules, 6);
+	ck_assert_uint_eq(t.pass, 1);
+	ck_assert_uint_eq(t.warn, 2);
+	ck_assert_uint_eq(t.fail, 1);
+	ck_assert_uint_eq(t.skip, 1);
+	ck_assert_uint_eq(t.info, 1);
+
+	memset(&run, 0, sizeof(run));
+	run.version = "0";
+	run.profile = "phone under test";
+	run.target = g.phone;
+	run.guide = &g;
+
+	md = render(report_markdown, &run);
+	ck_assert_msg(strstr(md, "**Result:** 1 PASS, 2 WARN, 1 INFO, 1 FAIL, "
+			     "1 SKIP (6 rules of the phone pack)") != NULL,
+		      "%s", md);
+	ck_assert_msg(!strstr(md, "not covered"), "%s", md);
+	ck_assert_msg(!strstr(md, "passed"), "%s", md);
+
+	html = render(report_html, &run);
+	ck_assert_ptr_nonnull(strstr(html, "id=\"phone-totals\""));
+	ck_assert_ptr_nonnull(strstr(html, "<span class=\"v WARN\">2</span>"));
+	ck_assert_ptr_null(strstr(html, "not covered</span>"));
+
+	json = render(report_json, &run);
+	ck_assert_msg(strstr(json, "\"totals\":{\"rules\":6,\"pass\":1,"
+			     "\"warn\":2,\"info\":1,\"fail\":1,\"skip\":1}")
+		      != NULL, "%s", json);
+
+	mem_deref(md);
+	mem_deref(html);
+	mem_deref(json);
+}
+END_TEST
+
+
 Suite *judges_suite(void)
 {
 	Suite *s = suite_create("judges");
@@ -390,6 +481,7 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, static_payload_types_named);
 	tcase_add_test(tc, pack_and_table_agree);
 	tcase_add_test(tc, probe_has_one_max_forwards);
+	tcase_add_test(tc, phone_header_counts_the_pack);
 	suite_add_tcase(s, tc);
 
 	return s;
