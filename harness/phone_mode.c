@@ -82,10 +82,7 @@ static void run_step(struct pm *pm, const struct pstep *st,
 	struct jctx x;
 
 	memset(v, 0, sizeof(*v));
-	memset(&x, 0, sizeof(x));
-	x.cap = pm->capture;
-	x.i = x.next = x.ok = -1;
-	x.now = tmr_jiffies();
+	jctx_init(&x, pm->capture);
 
 	switch (row ? row->need : JN_FIRST_REG) {
 

@@ -219,10 +219,7 @@ void pm_step_call(struct pm *pm, const struct pstep *st,
 		return;
 	}
 
-	memset(&x, 0, sizeof(x));
-	x.cap = pm->capture;
-	x.i = x.next = x.ok = -1;
-	x.now = tmr_jiffies();
+	jctx_init(&x, pm->capture);
 	x.call = c;
 	x.auto_answer = pm->o.auto_answer;
 	x.other_answered = pm->answered_by[0] &&
@@ -320,10 +317,7 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 	for (size_t i = 0; i < ARRAY_SIZE(reqv); i++)
 		mem_deref(reqv[i]);
 
-	memset(&x, 0, sizeof(x));
-	x.cap = pm->capture;
-	x.i = x.next = x.ok = -1;
-	x.now = tmr_jiffies();
+	jctx_init(&x, pm->capture);
 	judges_run(row, &x, v);
 }
 

@@ -68,6 +68,15 @@ const struct judge_row *judges_find(const char *id)
 }
 
 
+void jctx_init(struct jctx *x, const struct capture *cap)
+{
+	memset(x, 0, sizeof(*x));
+	x->cap = cap;
+	x->i = x->next = x->ok = -1;
+	x->now = tmr_jiffies();
+}
+
+
 void judges_run(const struct judge_row *row, const struct jctx *x,
 		struct jverdict *v)
 {

@@ -76,6 +76,9 @@ struct jctx {
 	bool other_answered;      /* the call was answered elsewhere       */
 };
 
+/* x zeroed, for cap, indices -1 (none), now the current time */
+void jctx_init(struct jctx *x, const struct capture *cap);
+
 typedef void (judge_fn)(const struct jctx *x, struct jverdict *v);
 
 /* a row of phone-rules.md */

@@ -200,9 +200,7 @@ void pm_step_operator(struct pm *pm, const struct pstep *st,
 	if (!operator_ok(pm, st, v))
 		return;
 
-	memset(&x, 0, sizeof(x));
-	x.cap = pm->capture;
-	x.i = x.next = x.ok = -1;
+	jctx_init(&x, pm->capture);
 
 	switch (row->need) {
 

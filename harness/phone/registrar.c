@@ -265,9 +265,8 @@ void pm_step_register(struct pm *pm, const struct pstep *st,
 	struct jctx x;
 	int err;
 
-	memset(&x, 0, sizeof(x));
-	x.cap = pm->capture;
-	x.i = x.next = x.ok = -1;
+	jctx_init(&x, pm->capture);
+	x.now = 0;               /* when judged, after the wait */
 
 	if (!within) {
 		if (row->need == JN_RETRY)
