@@ -47,15 +47,18 @@ int report_guide_head_markdown(struct re_printf *pf,
 			       const struct report_run *run)
 {
 	struct report_guide_totals t;
+	struct report_totals rt;
 
 	if (!pf || !run || !run->guide)
 		return 0;
 
 	report_guide_totals(&t, run->guide);
+	report_totals(&rt, run);
 
 	return re_hprintf(pf, "\n- **Result:** %u PASS, %u WARN, %u INFO, "
-			  "%u FAIL, %u SKIP (%u rules of the phone pack)\n",
-			  t.pass, t.warn, t.info, t.fail, t.skip, t.rules);
+			  "%u FAIL, %u SKIP (%u rules of the phone pack, %zu "
+			  "SIP messages)\n", t.pass, t.warn, t.info, t.fail,
+			  t.skip, t.rules, rt.messages);
 }
 
 
@@ -63,11 +66,13 @@ int report_guide_head_html(struct re_printf *pf,
 			   const struct report_run *run)
 {
 	struct report_guide_totals t;
+	struct report_totals rt;
 
 	if (!pf || !run || !run->guide)
 		return 0;
 
 	report_guide_totals(&t, run->guide);
+	report_totals(&rt, run);
 
 	return re_hprintf(pf, "<div class=\"tot\" id=\"phone-totals\">"
 			  "<span><span class=\"v PASS\">%u</span> PASS</span>"
@@ -75,8 +80,9 @@ int report_guide_head_html(struct re_printf *pf,
 			  "<span><span class=\"v INFO\">%u</span> INFO</span>"
 			  "<span><span class=\"v FAIL\">%u</span> FAIL</span>"
 			  "<span><span class=\"v SKIP\">%u</span> SKIP</span>"
-			  "<span>of %u rules of the phone pack</span></div>\n",
-			  t.pass, t.warn, t.info, t.fail, t.skip, t.rules);
+			  "<span>of %u rules of the phone pack, %zu SIP "
+			  "messages</span></div>\n", t.pass, t.warn, t.info,
+			  t.fail, t.skip, t.rules, rt.messages);
 }
 
 

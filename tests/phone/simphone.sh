@@ -75,6 +75,12 @@ done < "$HERE/simphone-expected.txt"
 grep -q 'P-REG-EXPIRY.*set it to 600 s or less' "$OUT/good-report/report.md" &&
 	ok "sim-phone: report.md advises the expiry" ||
 	bad "sim-phone: report.md does not advise the expiry"
+# the header counts the pack's rules, WARN apart (not the registrar's)
+grep -q '^- \*\*Result:\*\* 13 PASS, 2 WARN, 0 INFO, 0 FAIL, 0 SKIP (15 rules of the phone pack' \
+	"$OUT/good-report/report.md" &&
+	! grep -q 'not covered' "$OUT/good-report/report.md" &&
+	ok "sim-phone: report.md's header counts the pack's 15 rules" ||
+	bad "sim-phone: report.md's header does not count the pack's rules"
 
 # 2: the wrong auth ID: never registered, but judged
 run authid --user alice --auth-user bob --password Conform-Pass-1 -- \

@@ -1,0 +1,19 @@
+/**
+ * @file codecs.h  The codecs an SDP body offers, by name, for the report
+ * and the configuration guide: "PCMU/8000 PCMA/8000 telephone-event/8000".
+ */
+
+#ifndef SIPCONFORM_PHONE_CODECS_H
+#define SIPCONFORM_PHONE_CODECS_H
+
+#include <stddef.h>
+
+/*
+ * The m=audio line's payload types in its order, each named by its
+ * a=rtpmap or, for a static one without (RFC 3551 table 4: 0 PCMU, 8
+ * PCMA, ...), by the table's name; "payload type N" for another; "" when
+ * the body has no m=audio line.
+ */
+void codecs_of_sdp(char *buf, size_t sz, const char *sdp, size_t n);
+
+#endif
