@@ -35,42 +35,60 @@ static void feed(struct capture *c, bool tx, const char *text)
 }
 
 
-/* a REGISTER from the phone with credentials, and the registrar's 200 */
-static void registration(struct capture *c, const char *ruri,
-			 unsigned expires)
+/*
+ * A REGISTER from the phone with credentials (CSeq cseq, asking expires)
+ * and the registrar's answer: status ("200 OK", "423 Interval Too
+ * Brief"), with extra header lines; a 2xx grants at most 600 s.
+ */
+static void exchange(struct capture *c, const char *ruri, unsigned expires,
+		     unsigned cseq, const char *status, const char *extra)
 {
-	char req[1024], resp[1024];
+	char req[1024], resp[1024], contact[128] = "";
+	bool ok = status[0] == '2';
+
+	if (ok)
+		(void)re_snprintf(contact, sizeof(contact),
+				  "Contact: <sip:" USER "@127.0.0.1:5070>;"
+				  "expires=%u\r\n",
+				  expires > 600 ? 600 : expires);
 
 	(void)re_snprintf(req, sizeof(req),
 			  "REGISTER %s SIP/2.0\r\n"
-			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr1;"
+			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr%u;"
 			  "rport\r\n"
 			  "Max-Forwards: 70\r\n"
 			  "To: <sip:" USER "@" DOMAIN ">\r\n"
 			  "From: <sip:" USER "@" DOMAIN ">;tag=f1\r\n"
 			  "Call-ID: reg-1\r\n"
-			  "CSeq: 2 REGISTER\r\n"
+			  "CSeq: %u REGISTER\r\n"
 			  "Contact: <sip:" USER "@127.0.0.1:5070>\r\n"
 			  "Expires: %u\r\n"
 			  "Authorization: Digest username=\"" USER "\", "
 			  "realm=\"sip.twilio.com\", nonce=\"n1\", "
 			  "uri=\"%s\", response=\"00\"\r\n"
 			  "User-Agent: test-phone/1\r\n"
-			  "Content-Length: 0\r\n\r\n", ruri, expires, ruri);
+			  "Content-Length: 0\r\n\r\n", ruri, cseq, cseq,
+			  expires, ruri);
 	(void)re_snprintf(resp, sizeof(resp),
-			  "SIP/2.0 200 OK\r\n"
-			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr1;"
+			  "SIP/2.0 %s\r\n"
+			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKr%u;"
 			  "rport=5070;received=127.0.0.1\r\n"
 			  "To: <sip:" USER "@" DOMAIN ">;tag=t1\r\n"
 			  "From: <sip:" USER "@" DOMAIN ">;tag=f1\r\n"
 			  "Call-ID: reg-1\r\n"
-			  "CSeq: 2 REGISTER\r\n"
-			  "Contact: <sip:" USER "@127.0.0.1:5070>;"
-			  "expires=%u\r\n"
-			  "Content-Length: 0\r\n\r\n",
-			  expires > 600 ? 600 : expires);
+			  "CSeq: %u REGISTER\r\n"
+			  "%s%s"
+			  "Content-Length: 0\r\n\r\n", status, cseq, cseq,
+			  contact, extra ? extra : "");
 	feed(c, false, req);
 	feed(c, true, resp);
+}
+
+
+static void registration(struct capture *c, const char *ruri,
+			 unsigned expires)
+{
+	exchange(c, ruri, expires, 2, "200 OK", NULL);
 }
 
 
@@ -161,6 +179,40 @@ START_TEST(uri_with_user_fails)
 	ck_assert_int_eq(verdict("P-REG-AUTHID", &x, &v), JV_PASS);
 	ck_assert_int_eq(verdict("P-REG-NAT", &x, &v), JV_PASS);
 	mem_deref(c);
+}
+END_TEST
+
+
+/* the retry after 423 + Min-Expires, found through the row's jctx */
+START_TEST(retry_after_423)
+{
+	static const unsigned retry[] = {120, 60};
+	static const enum jlevel want[] = {JV_PASS, JV_FAIL};
+
+	for (size_t k = 0; k < ARRAY_SIZE(retry); k++) {
+		struct capture *c = NULL;
+		struct jverdict v;
+		struct jctx x;
+
+		ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+		exchange(c, "sip:" DOMAIN, 60, 2, "423 Interval Too Brief",
+			 "Min-Expires: 120\r\n");
+		exchange(c, "sip:" DOMAIN, retry[k], 3, "200 OK", NULL);
+		ck_assert_uint_eq(capture_regc(c), 2);
+
+		jctx_init(&x, c);
+		x.i = 0;
+		ck_assert_int_eq(verdict("P-REG-423", &x, &v), want[k]);
+		ck_assert_ptr_nonnull(strstr(v.observed,
+					     "423 Min-Expires: 120"));
+
+		/* CSeq +1, one Call-ID */
+		ck_assert_int_eq(verdict("P-REG-CALLID", &x, &v), JV_PASS);
+
+		x.i = -1;
+		ck_assert_int_eq(verdict("P-REG-423", &x, &v), JV_SKIP);
+		mem_deref(c);
+	}
 }
 END_TEST
 
@@ -477,6 +529,7 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, expiry_3600_warns);
 	tcase_add_test(tc, expiry_600_passes);
 	tcase_add_test(tc, uri_with_user_fails);
+	tcase_add_test(tc, retry_after_423);
 	tcase_add_test(tc, nothing_captured_skips);
 	tcase_add_test(tc, static_payload_types_named);
 	tcase_add_test(tc, pack_and_table_agree);
