@@ -43,17 +43,29 @@ void report_guide_totals(struct report_guide_totals *t,
 }
 
 
+/* a phone run's counts for its header; false: not a phone run */
+static bool head_totals(struct re_printf *pf, const struct report_run *run,
+			struct report_guide_totals *t,
+			struct report_totals *rt)
+{
+	if (!pf || !run || !run->guide)
+		return false;
+
+	report_guide_totals(t, run->guide);
+	report_totals(rt, run);
+
+	return true;
+}
+
+
 int report_guide_head_markdown(struct re_printf *pf,
 			       const struct report_run *run)
 {
 	struct report_guide_totals t;
 	struct report_totals rt;
 
-	if (!pf || !run || !run->guide)
+	if (!head_totals(pf, run, &t, &rt))
 		return 0;
-
-	report_guide_totals(&t, run->guide);
-	report_totals(&rt, run);
 
 	return re_hprintf(pf, "\n- **Result:** %u PASS, %u WARN, %u INFO, "
 			  "%u FAIL, %u SKIP (%u rules of the phone pack, %zu "
@@ -68,11 +80,8 @@ int report_guide_head_html(struct re_printf *pf,
 	struct report_guide_totals t;
 	struct report_totals rt;
 
-	if (!pf || !run || !run->guide)
+	if (!head_totals(pf, run, &t, &rt))
 		return 0;
-
-	report_guide_totals(&t, run->guide);
-	report_totals(&rt, run);
 
 	return re_hprintf(pf, "<div class=\"tot\" id=\"phone-totals\">"
 			  "<span><span class=\"v PASS\">%u</span> PASS</span>"
