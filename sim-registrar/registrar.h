@@ -16,6 +16,27 @@ struct sip_msg;
 struct mbuf;
 struct reg_config;
 struct location;
+struct digest_auth;
+
+/*
+ * What the registrar and the calls (calls.h) are both built on: the SIP
+ * stack, the configuration, the location service, a digest authenticator
+ * of the profile's realm, and where decisions go.  init checks the
+ * arguments (EINVAL) and allocates the authenticator; close frees it.
+ */
+struct reg_base {
+	struct sip *sip;
+	const struct reg_config *cfg;
+	struct location *loc;
+	struct digest_auth *auth;
+	decision_h *dh;
+	void *arg;
+};
+
+int  reg_base_init(struct reg_base *b, struct sip *sip,
+		   const struct reg_config *cfg, struct location *loc,
+		   decision_h *dh, void *arg);
+void reg_base_close(struct reg_base *b);
 
 struct registrar;
 
