@@ -100,13 +100,11 @@ static struct branch *branch_find(const struct calls *cs,
 }
 
 
-/* INVITE transactions that were CANCELled and still wait for their
- * final answer: each ends by itself (487 then ACK, or 64*T1) */
-uint32_t branch_closing(const struct calls *cs)
+uint32_t calls_closing(const struct calls *cs)
 {
 	uint32_t n = 0;
 
-	for (struct le *le = cs->brl.head; le; le = le->next) {
+	for (struct le *le = cs ? cs->brl.head : NULL; le; le = le->next) {
 		const struct branch *b = le->data;
 
 		if (b->state < BR_ANSWERED &&

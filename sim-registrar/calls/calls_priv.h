@@ -262,7 +262,6 @@ int  branch_sip_start(struct dial *d, const char *contact,
 void branch_cancel(struct branch *b, const char *reason);
 void branch_linger(struct branch *b);
 bool branch_response_handler(const struct sip_msg *msg, void *arg);
-uint32_t branch_closing(const struct calls *cs);
 
 /* outside.c: a number of the outside network as a branch */
 int  branch_pstn_start(struct dial *d, const char *number);
