@@ -164,7 +164,8 @@ int registrar_reply(struct registrar *r, const struct sip_msg *msg,
 		return EINVAL;
 
 	if (!scode && id < RULE_COUNT)
-		reg_config_reply(r->base.cfg, id, &scode, &reason, &twerr, &etext);
+		reg_config_reply(r->base.cfg, id, &scode, &reason, &twerr,
+				 &etext);
 	if (!scode)
 		return EINVAL;
 	if (!reason)
@@ -463,9 +464,9 @@ static bool contact_handler(const struct sip_hdr *hdr,
 }
 
 
-/* find credentials for our realm; Authorization only where allowed */
+/* credentials for our realm (reg_cred_find) */
 struct cred_find {
-	struct registrar *r;
+	const struct reg_config *cfg;
 	struct digest_cred *cred;
 	bool found;
 	bool other_realm;
@@ -484,7 +485,7 @@ static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 		struct pl realm;
 		if (!re_regex(hdr->val.p, hdr->val.l, "realm=\"[^\"]*\"",
 			      &realm) &&
-		    !pl_strcmp(&realm, cf->r->base.cfg->profile.realm)) {
+		    !pl_strcmp(&realm, cf->cfg->profile.realm)) {
 			memset(cf->cred, 0, sizeof(*cf->cred));
 			cf->cred->realm = realm;
 			cf->found = true;
@@ -493,7 +494,7 @@ static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 		return false;
 	}
 
-	if (pl_strcmp(&c.realm, cf->r->base.cfg->profile.realm)) {
+	if (pl_strcmp(&c.realm, cf->cfg->profile.realm)) {
 		cf->other_realm = true;
 		return false;
 	}
@@ -505,34 +506,47 @@ static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
+bool reg_cred_find(const struct reg_config *cfg, const struct sip_msg *msg,
+		   bool proxy, struct digest_cred *cred, bool *other_realm)
+{
+	struct cred_find cf = {cfg, cred, false, false};
+
+	(void)sip_msg_hdr_apply(msg, true, proxy ?
+				SIP_HDR_PROXY_AUTHORIZATION :
+				SIP_HDR_AUTHORIZATION, cred_handler, &cf);
+	if (other_realm && cf.other_realm)
+		*other_realm = true;
+
+	return cf.found;
+}
+
+
 /* returns true when the request was answered (not authenticated) */
 static bool authenticate(struct reg_req *q, const struct credential **credp)
 {
 	const struct profile_conf *prof = &q->r->base.cfg->profile;
 	const struct credential *cred;
 	struct digest_cred dc;
-	struct cred_find cf = {q->r, &dc, false, false};
-	enum sip_hdrid own = prof->challenge == 401 ?
-		SIP_HDR_AUTHORIZATION : SIP_HDR_PROXY_AUTHORIZATION;
-	enum sip_hdrid other = prof->challenge == 401 ?
-		SIP_HDR_PROXY_AUTHORIZATION : SIP_HDR_AUTHORIZATION;
+	const bool proxy = prof->challenge != 401;
+	bool found, other_realm = false;
 	const char *bad;
 	struct uri duri;
 	char user[64];
 
-	(void)sip_msg_hdr_apply(q->msg, true, own, cred_handler, &cf);
-	if (!cf.found) {
-		(void)sip_msg_hdr_apply(q->msg, true, other, cred_handler,
-					&cf);
-		if (cf.found && !prof->accept_authorization) {
+	found = reg_cred_find(q->r->base.cfg, q->msg, proxy, &dc,
+			      &other_realm);
+	if (!found) {
+		found = reg_cred_find(q->r->base.cfg, q->msg, !proxy, &dc,
+				      &other_realm);
+		if (found && !prof->accept_authorization) {
 			challenge(q, RULE_REG_AUTH_1, false, "credentials in "
 				  "the wrong header (REG-AUTH-6, strict)");
 			return true;
 		}
 	}
 
-	if (!cf.found) {
-		challenge(q, RULE_REG_AUTH_1, false, cf.other_realm ?
+	if (!found) {
+		challenge(q, RULE_REG_AUTH_1, false, other_realm ?
 			  "credentials for another realm" : "no credentials");
 		return true;
 	}
@@ -554,8 +568,8 @@ static bool authenticate(struct reg_req *q, const struct credential **credp)
 		return true;
 	}
 
-	cred = reg_config_credential(q->r->base.cfg, q->dom, false, dc.username.p,
-				     dc.username.l);
+	cred = reg_config_credential(q->r->base.cfg, q->dom, false,
+				     dc.username.p, dc.username.l);
 	if (!cred) {
 		reply_rule(q, RULE_REG_AUTH_2, "unknown username", NULL);
 		return true;

@@ -63,8 +63,9 @@ void app_next(void *arg)
 	case TWIML_SAY:
 		if (c->state != CALL_ANSWERED)
 			call_answer_app(c, "Say");
-		vtimer_start(&c->vt, (uint64_t)c->cs->base.cfg->profile.say_seconds
-			     * 1000, app_next, c);
+		vtimer_start(&c->vt, (uint64_t)
+			     c->cs->base.cfg->profile.say_seconds * 1000,
+			     app_next, c);
 		break;
 
 	case TWIML_PAUSE:

@@ -292,39 +292,6 @@ static void branch_unwanted_2xx(struct branch *b)
 }
 
 
-static int branch_ack_2xx(struct branch *b)
-{
-	struct leg *l = &b->leg;
-	struct uri route;
-	struct mbuf *mb;
-	struct pl pl;
-	int err;
-
-	pl_set_str(&pl, l->target);
-	if (uri_decode(&route, &pl))
-		return EINVAL;
-
-	mb = mbuf_alloc(512);
-	if (!mb)
-		return ENOMEM;
-
-	/* the ACK of a 2xx is a transaction of its own (13.2.2.4) */
-	err = mbuf_printf(mb, "Max-Forwards: %u\r\nTo: %s\r\nFrom: %s\r\n"
-			  "Call-ID: %s\r\nCSeq: %u ACK\r\n"
-			  "User-Agent: " SOFTWARE "\r\n"
-			  "Content-Length: 0\r\n\r\n", MAX_FORWARDS,
-			  l->rhdr, l->lhdr, l->callid, b->cseq);
-	mb->pos = 0;
-	if (!err)
-		err = sip_request(NULL, b->cs->base.sip, false, "ACK", -1,
-				  l->target, -1, &route, mb, 0, NULL, NULL,
-				  NULL);
-	mem_deref(mb);
-
-	return err;
-}
-
-
 /* the dialog a 2xx sets up (RFC 3261 12.1.2) */
 static int branch_leg(struct branch *b, const struct sip_msg *msg)
 {
@@ -368,7 +335,7 @@ static void branch_2xx(struct branch *b, const struct sip_msg *msg)
 	/* a retransmission: our ACK got lost */
 	if (b->state == BR_ANSWERED) {
 		if (!pl_strcmp(&msg->to.tag, b->leg.rtag))
-			(void)branch_ack_2xx(b);
+			(void)leg_ack(b->cs, &b->leg, b->cseq);
 		return;
 	}
 
@@ -384,7 +351,7 @@ static void branch_2xx(struct branch *b, const struct sip_msg *msg)
 		return;
 	}
 
-	(void)branch_ack_2xx(b);
+	(void)leg_ack(b->cs, &b->leg, b->cseq);
 
 	if (!b->dial) {
 		branch_unwanted_2xx(b);
@@ -516,7 +483,7 @@ static int binding_dst(const struct binding *bd, struct sa *dst,
 
 /* RING-1: the INVITE to one binding, with a Via branch of its own */
 int branch_sip_start(struct dial *d, const char *contact,
-			    const struct binding *bd, const char *aor)
+		     const struct binding *bd, const char *aor)
 {
 	struct call *c = d->call;
 	struct calls *cs = c->cs;

@@ -32,8 +32,8 @@ static const char *rule_name(enum rule_id id)
 
 /* one decision, with the request it answers when there is one */
 void call_decide(struct call *c, struct calls *cs,
-		   const struct sip_msg *msg, enum rule_id id,
-		   uint16_t scode, const char *reason, const char *detail)
+		 const struct sip_msg *msg, enum rule_id id,
+		 uint16_t scode, const char *reason, const char *detail)
 {
 	struct decision d;
 
@@ -129,7 +129,7 @@ void call_notify(struct call *c)
 
 
 int call_alloc(struct call **cp, struct calls *cs, const char *from,
-		      const char *to)
+	       const char *to)
 {
 	struct call *c;
 	char hex[40];
@@ -215,7 +215,7 @@ void call_ringing(struct call *c)
 	if (c->st && !c->ringing_sent) {
 		c->ringing_sent = true;
 		(void)calls_reply(c->cs, c->inv, &c->st, NULL, RULE_COUNT, 180,
-			    "Ringing", NULL, c->to, NULL);
+				  "Ringing", NULL, c->to, NULL);
 	}
 
 	call_notify(c);
@@ -225,7 +225,7 @@ void call_ringing(struct call *c)
 /* the caller's leg answered: 200 to the phone, or the outside caller
  * connected; sdp: what the far end answered */
 void call_answer(struct call *c, const struct mbuf *sdp,
-			enum rule_id id, const char *by, const char *detail)
+		 enum rule_id id, const char *by, const char *detail)
 {
 	struct calls *cs = c->cs;
 	struct mbuf *mb = NULL, *ours = NULL;
@@ -251,7 +251,7 @@ void call_answer(struct call *c, const struct mbuf *sdp,
 	}
 
 	err = calls_reply(cs, inv, &c->st, &mb, RULE_COUNT, 200, "OK", NULL,
-		    c->to, sdp);
+			  c->to, sdp);
 	call_decide(c, cs, inv, id, 200, "OK", detail);
 
 	if (!err) {
@@ -324,7 +324,7 @@ void call_end(struct call *c, const char *by)
 	if (c->st) {
 		/* no final went out: there must be one */
 		(void)calls_reply(cs, c->inv, &c->st, NULL, RULE_COUNT, 500,
-			    "Server Internal Error", NULL, NULL, NULL);
+				  "Server Internal Error", NULL, NULL, NULL);
 	}
 
 	c->doc = mem_deref(c->doc);
@@ -339,7 +339,7 @@ void call_end(struct call *c, const char *by)
 /* the call fails before an answer: a final reply to the phone, or the
  * outside caller is told */
 void call_fail(struct call *c, enum rule_id id, uint16_t scode,
-		      const char *reason, const char *detail)
+	       const char *reason, const char *detail)
 {
 	struct calls *cs = c->cs;
 	const char *rsn = reason;
@@ -366,8 +366,8 @@ void call_fail(struct call *c, enum rule_id id, uint16_t scode,
 	c->twerr = code >= 300 ? calls_rule_twerr(cs, id) : 0;
 
 	if (c->st) {
-		(void)calls_reply(cs, c->inv, &c->st, NULL, id, scode, reason, NULL,
-			    NULL, NULL);
+		(void)calls_reply(cs, c->inv, &c->st, NULL, id, scode, reason,
+				  NULL, NULL, NULL);
 		call_decide(c, cs, c->inv, id, code, rsn, detail);
 	}
 	else if (!c->ruled || c->rule != id) {

@@ -22,7 +22,7 @@ void calls_hex_id(char *buf, size_t sz)
 
 
 int calls_laddr(struct calls *cs, enum sip_transp tp,
-		     const struct sa *dst, struct sa *laddr)
+		const struct sa *dst, struct sa *laddr)
 {
 	return sip_transp_laddr(cs->base.sip, laddr, tp, dst);
 }
@@ -46,9 +46,9 @@ const char *calls_tp_param(enum sip_transp tp)
  * contact: the Contact user for responses that set up a dialog.
  */
 int calls_reply(struct calls *cs, const struct sip_msg *msg,
-		 struct sip_strans **stp, struct mbuf **mbp, enum rule_id id,
-		 uint16_t scode, const char *reason, const char *hdrs,
-		 const char *contact, const struct mbuf *body)
+		struct sip_strans **stp, struct mbuf **mbp, enum rule_id id,
+		uint16_t scode, const char *reason, const char *hdrs,
+		const char *contact, const struct mbuf *body)
 {
 	const char *etext = NULL, *rsn = NULL;
 	uint32_t twerr = 0;
@@ -105,8 +105,8 @@ uint32_t calls_rule_twerr(const struct calls *cs, enum rule_id id)
 
 
 void calls_refuse(struct calls *cs, const struct sip_msg *msg,
-		   struct sip_strans **stp, enum rule_id id, uint16_t scode,
-		   const char *reason, const char *hdrs, const char *detail)
+		  struct sip_strans **stp, enum rule_id id, uint16_t scode,
+		  const char *reason, const char *hdrs, const char *detail)
 {
 	uint16_t code = scode;
 	const char *rsn = reason;
@@ -114,7 +114,8 @@ void calls_refuse(struct calls *cs, const struct sip_msg *msg,
 	if (!code)
 		reg_config_reply(cs->base.cfg, id, &code, &rsn, NULL, NULL);
 
-	(void)calls_reply(cs, msg, stp, NULL, id, scode, reason, hdrs, NULL, NULL);
+	(void)calls_reply(cs, msg, stp, NULL, id, scode, reason, hdrs, NULL,
+			  NULL);
 	call_decide(NULL, cs, msg, id, code, rsn, detail);
 }
 

@@ -270,6 +270,7 @@ int  branch_pstn_start(struct dial *d, const char *number);
 void leg_reset(struct leg *l);
 int  leg_request(struct calls *cs, struct leg *l, const char *met,
 		 const char *hdrs);
+int  leg_ack(struct calls *cs, struct leg *l, uint32_t cseq);
 void leg_ok_start(struct leg *l, struct mbuf *mb, const struct sip_msg *msg,
 		  bool first);
 bool leg_dialog_request(struct calls *cs, const struct sip_msg *msg);

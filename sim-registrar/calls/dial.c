@@ -125,7 +125,8 @@ static void dial_done(struct call *c, enum rule_id id, uint16_t scode,
 		      const char *reason, const char *detail)
 {
 	if (!scode)
-		reg_config_reply(c->cs->base.cfg, id, &scode, &reason, NULL, NULL);
+		reg_config_reply(c->cs->base.cfg, id, &scode, &reason, NULL,
+				 NULL);
 
 	c->dial_rule = id;
 	c->dial_scode = scode;
@@ -151,13 +152,14 @@ void dial_branch_final(struct dial *d, struct branch *b)
 	if (sip && b->scode >= 300 && b->scode < 400) {
 		(void)re_snprintf(detail, sizeof(detail), "%s answered %u: "
 				  "not followed", b->target, b->scode);
-		call_decide(c, c->cs, NULL, RULE_RING_7, b->scode, NULL, detail);
+		call_decide(c, c->cs, NULL, RULE_RING_7, b->scode, NULL,
+			    detail);
 	}
 	else if (!sip) {
 		(void)re_snprintf(detail, sizeof(detail), "%s: %u %s",
 				  b->target, b->scode, reason_of(b->scode));
 		call_decide(c, c->cs, NULL, RULE_CALL_OUT_6, b->scode, NULL,
-		       detail);
+			    detail);
 	}
 
 	dial_check(d);
@@ -202,7 +204,7 @@ void dial_ringing(struct dial *d, struct branch *b)
 
 
 void dial_answered(struct dial *d, struct branch *b,
-			  const struct sip_msg *msg)
+		   const struct sip_msg *msg)
 {
 	struct call *c = d->call;
 	char detail[300];
@@ -314,8 +316,8 @@ static int sip_noun_aor(char **aorp, const struct reg_config *cfg,
 	char *s = NULL;
 	int err;
 
-	if (!strncasecmp(target, "sip:", 4) || !strncasecmp(target, "sips:",
-							     5))
+	if (!strncasecmp(target, "sip:", 4) ||
+	    !strncasecmp(target, "sips:", 5))
 		err = str_dup(&s, target);
 	else
 		err = re_sdprintf(&s, "sip:%s", target);
@@ -435,14 +437,16 @@ void dial_start(struct call *c, const struct twiml_verb *v)
 					 strlen(n->target));
 			err = branch_pstn_start(d, num);
 			if (!err) {
+				const struct pstn_number_conf *pn =
+					reg_config_pstn(cfg, num);
+
 				(void)re_snprintf(detail, sizeof(detail),
 						  "%s reaches the outside "
 						  "network (%s)", num,
 						  pstn_behaviour_name(
-						  reg_config_pstn(cfg, num)
-						  ->behaviour));
-				call_decide(c, cs, NULL, RULE_CALL_OUT_6, 0, NULL,
-				       detail);
+							  pn->behaviour));
+				call_decide(c, cs, NULL, RULE_CALL_OUT_6, 0,
+					    NULL, detail);
 			}
 			continue;
 		}

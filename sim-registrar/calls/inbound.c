@@ -20,44 +20,6 @@ static int user_str(char **out, const struct pl *user)
 }
 
 
-struct cred_find {
-	const struct reg_config *cfg;
-	struct digest_cred *cred;
-	bool found;
-	bool broken;
-};
-
-
-static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
-			 void *arg)
-{
-	struct cred_find *cf = arg;
-	struct digest_cred c;
-	(void)msg;
-
-	if (digest_cred_decode(&c, &hdr->val)) {
-		struct pl realm;
-
-		if (!re_regex(hdr->val.p, hdr->val.l, "realm=\"[^\"]*\"",
-			      &realm) &&
-		    !pl_strcmp(&realm, cf->cfg->profile.realm)) {
-			cf->found = true;
-			cf->broken = true;
-			return true;
-		}
-		return false;
-	}
-
-	if (pl_strcmp(&c.realm, cf->cfg->profile.realm))
-		return false;
-
-	*cf->cred = c;
-	cf->found = true;
-
-	return true;
-}
-
-
 static int challenge(struct calls *cs, const struct sip_msg *msg,
 		     struct sip_strans **stp, bool stale, const char *detail)
 {
@@ -68,12 +30,13 @@ static int challenge(struct calls *cs, const struct sip_msg *msg,
 	if (!mb)
 		return ENOMEM;
 
-	reg_config_reply(cs->base.cfg, RULE_CALL_OUT_1, &scode, NULL, NULL, NULL);
+	reg_config_reply(cs->base.cfg, RULE_CALL_OUT_1, &scode, NULL, NULL,
+			 NULL);
 	err = digest_challenge_print(mb, cs->base.auth, scode, stale);
 	if (!err) {
 		(void)mbuf_write_u8(mb, 0);
 		err = calls_reply(cs, msg, stp, NULL, RULE_CALL_OUT_1, 0, NULL,
-			    (const char *)mb->buf, NULL, NULL);
+				  (const char *)mb->buf, NULL, NULL);
 	}
 	call_decide(NULL, cs, msg, RULE_CALL_OUT_1, scode, NULL, detail);
 
@@ -105,7 +68,7 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 {
 	const struct profile_conf *prof = &cs->base.cfg->profile;
 	struct digest_cred dc;
-	struct cred_find cf = {cs->base.cfg, &dc, false, false};
+	bool found;
 	const struct credential *cred;
 	uint16_t chall;
 	struct uri duri;
@@ -115,31 +78,28 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 
 	if (!dom->call_listc) {
 		calls_refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL,
-		       "no credential list mapped for calls");
+			     "no credential list mapped for calls");
 		return true;
 	}
 
 	memset(&dc, 0, sizeof(dc));
-	reg_config_reply(cs->base.cfg, RULE_CALL_OUT_1, &chall, NULL, NULL, NULL);
+	reg_config_reply(cs->base.cfg, RULE_CALL_OUT_1, &chall, NULL, NULL,
+			 NULL);
 
-	(void)sip_msg_hdr_apply(msg, true, chall == 401 ?
-				SIP_HDR_AUTHORIZATION :
-				SIP_HDR_PROXY_AUTHORIZATION, cred_handler,
-				&cf);
-	if (!cf.found && prof->accept_authorization)
-		(void)sip_msg_hdr_apply(msg, true, chall == 401 ?
-					SIP_HDR_PROXY_AUTHORIZATION :
-					SIP_HDR_AUTHORIZATION, cred_handler,
-					&cf);
+	found = reg_cred_find(cs->base.cfg, msg, chall != 401, &dc, NULL);
+	if (!found && prof->accept_authorization)
+		found = reg_cred_find(cs->base.cfg, msg, chall == 401, &dc,
+				      NULL);
 
-	if (!cf.found) {
+	if (!found) {
 		(void)challenge(cs, msg, stp, false, "no credentials");
 		return true;
 	}
 
-	if (cf.broken || !pl_isset(&dc.username) || !pl_isset(&dc.response)) {
+	/* a broken Digest for our realm has no username */
+	if (!pl_isset(&dc.username) || !pl_isset(&dc.response)) {
 		calls_refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL,
-		       "malformed digest");
+			     "malformed digest");
 		return true;
 	}
 
@@ -149,14 +109,14 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 	 * is not looked at; known and unknown usernames alike. */
 	if (auth_aor(&aor, &dc.username, &msg->uri.host)) {
 		calls_refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL,
-		       "malformed digest username");
+			     "malformed digest username");
 		return true;
 	}
 	lim = cs->base.cfg->limits.registers_per_second;
 	if (location_rate_full(cs->base.loc, aor, lim, RATE_WINDOW_MS)) {
 		calls_refuse(cs, msg, stp, RULE_REG_LIM_RATE, 0, NULL,
-		       "Retry-After: 1\r\n", "failed digest attempts "
-		       "for this AOR");
+			     "Retry-After: 1\r\n", "failed digest attempts "
+			     "for this AOR");
 		mem_deref(aor);
 		return true;
 	}
@@ -171,9 +131,11 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 	if (!bad && !digest_cred_verify(&dc, &msg->met, cred->ha1))
 		bad = "wrong password";
 	if (bad) {
-		(void)location_rate_exceeded(cs->base.loc, aor,
-					     (uint32_t)(dom - cs->base.cfg->domainv),
-					     lim, RATE_WINDOW_MS);
+		const uint32_t domidx =
+			(uint32_t)(dom - cs->base.cfg->domainv);
+
+		(void)location_rate_exceeded(cs->base.loc, aor, domidx, lim,
+					     RATE_WINDOW_MS);
 		mem_deref(aor);
 		calls_refuse(cs, msg, stp, RULE_CALL_OUT_2, 0, NULL, NULL, bad);
 		return true;
@@ -240,8 +202,8 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 			(void)re_snprintf(hdr, sizeof(hdr),
 					  "Unsupported: %b\r\n", tags->buf,
 					  tags->end);
-			calls_refuse(cs, msg, NULL, RULE_REG_MSG_1, 0, NULL, hdr,
-			       "unsupported Require");
+			calls_refuse(cs, msg, NULL, RULE_REG_MSG_1, 0, NULL,
+				     hdr, "unsupported Require");
 			mem_deref(tags);
 			return;
 		}
@@ -252,14 +214,14 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 	dom = reg_config_domain(cs->base.cfg, msg->uri.host.p, msg->uri.host.l);
 	if (!dom) {
 		calls_refuse(cs, msg, NULL, RULE_REG_DOMAIN_1, 0, NULL, NULL,
-		       "INVITE to a domain not served");
+			     "INVITE to a domain not served");
 		return;
 	}
 
 	if (!sip_msg_hdr(msg, SIP_HDR_CONTACT) || !pl_isset(&msg->from.tag) ||
 	    !pl_isset(&msg->callid)) {
 		calls_refuse(cs, msg, NULL, RULE_REG_MSG_2, 0, NULL, NULL,
-		       "INVITE without Contact, From tag or Call-ID");
+			     "INVITE without Contact, From tag or Call-ID");
 		return;
 	}
 
@@ -268,7 +230,8 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 		maxfwd = pl_u32(&mf->val);
 		if (!maxfwd) {
 			calls_refuse(cs, msg, NULL, RULE_COUNT, 483,
-			       "Too Many Hops", NULL, "Max-Forwards is 0");
+				     "Too Many Hops", NULL,
+				     "Max-Forwards is 0");
 			return;
 		}
 	}
@@ -296,8 +259,9 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 
 	if (mbuf_get_left(msg->mb) && !call_sdp_is(msg)) {
 		calls_refuse(cs, msg, &st, RULE_COUNT, 415,
-		       "Unsupported Media Type", "Accept: application/sdp\r\n",
-		       "a body that is not SDP");
+			     "Unsupported Media Type",
+			     "Accept: application/sdp\r\n",
+			     "a body that is not SDP");
 		goto out;
 	}
 

@@ -44,16 +44,19 @@ static void dummy_resp(int err, const struct sip_msg *msg, void *arg)
 }
 
 
-/* a request in the dialog, fire and forget (libre's client transaction) */
-int leg_request(struct calls *cs, struct leg *l, const char *met,
-		       const char *hdrs)
+/* a request in the dialog from our side: BYE and the like take the next
+ * CSeq and are fire and forget (libre's client transaction); the ACK of
+ * a 2xx takes its INVITE's CSeq and is no transaction (13.2.2.4) */
+static int leg_send(struct calls *cs, struct leg *l, const char *met,
+		    uint32_t cseq, const char *hdrs)
 {
+	const bool ack = !strcmp(met, "ACK");
 	struct uri route;
 	struct mbuf *mb;
 	struct pl pl;
 	int err;
 
-	if (!l->up || !l->target)
+	if (!l->target)
 		return EINVAL;
 
 	pl_set_str(&pl, l->target);
@@ -68,17 +71,36 @@ int leg_request(struct calls *cs, struct leg *l, const char *met,
 			  "Call-ID: %s\r\nCSeq: %u %s\r\n"
 			  "User-Agent: " SOFTWARE "\r\n%s"
 			  "Content-Length: 0\r\n\r\n", MAX_FORWARDS,
-			  l->rhdr, l->lhdr, l->callid, ++l->lseq, met,
+			  l->rhdr, l->lhdr, l->callid, cseq, met,
 			  hdrs ? hdrs : "");
 	mb->pos = 0;
 
 	if (!err)
-		err = sip_request(NULL, cs->base.sip, true, met, -1, l->target, -1,
-				  &route, mb, 0, NULL, dummy_resp, NULL);
+		err = sip_request(NULL, cs->base.sip, !ack, met, -1, l->target,
+				  -1, &route, mb, 0, NULL,
+				  ack ? NULL : dummy_resp, NULL);
 
 	mem_deref(mb);
 
 	return err;
+}
+
+
+int leg_request(struct calls *cs, struct leg *l, const char *met,
+		const char *hdrs)
+{
+	if (!l->up)
+		return EINVAL;
+
+	return leg_send(cs, l, met, ++l->lseq, hdrs);
+}
+
+
+/* the ACK of a 2xx to our INVITE of CSeq cseq (again, when the 2xx is
+ * resent: the leg may be down by then) */
+int leg_ack(struct calls *cs, struct leg *l, uint32_t cseq)
+{
+	return leg_send(cs, l, "ACK", cseq, NULL);
 }
 
 
@@ -102,7 +124,8 @@ static void leg_ok_retransmit(void *arg)
 		return;
 	}
 
-	(void)sip_send(c->cs->base.sip, NULL, SIP_TRANSP_UDP, &l->ok_dst, l->ok);
+	(void)sip_send(c->cs->base.sip, NULL, SIP_TRANSP_UDP, &l->ok_dst,
+		       l->ok);
 	l->ok_txc++;
 	tmr_start(&l->ok_tmr, MIN(SIP_T1 << l->ok_txc, SIP_T2),
 		  leg_ok_retransmit, l);
@@ -111,7 +134,7 @@ static void leg_ok_retransmit(void *arg)
 
 /* our 2xx to an INVITE on this leg: resent until the ACK (13.3.1.4) */
 void leg_ok_start(struct leg *l, struct mbuf *mb,
-			 const struct sip_msg *msg, bool first)
+		  const struct sip_msg *msg, bool first)
 {
 	struct pl rp;
 
@@ -172,21 +195,21 @@ static void refer_in_dialog(struct calls *cs, const struct sip_msg *msg,
 
 	/* R-REF-04 */
 	if (n != 1) {
-		(void)calls_reply(cs, msg, NULL, NULL, RULE_REG_MSG_2, 0, NULL, NULL,
-			    NULL, NULL);
-		reg_config_reply(cs->base.cfg, RULE_REG_MSG_2, &scode, &rsn, NULL,
-				 NULL);
+		(void)calls_reply(cs, msg, NULL, NULL, RULE_REG_MSG_2, 0, NULL,
+				  NULL, NULL, NULL);
+		reg_config_reply(cs->base.cfg, RULE_REG_MSG_2, &scode, &rsn,
+				 NULL, NULL);
 		call_decide(NULL, cs, msg, RULE_REG_MSG_2, scode, rsn, n ?
-		       "several Refer-To" : "no Refer-To");
+			    "several Refer-To" : "no Refer-To");
 		return;
 	}
 
 	/* REFER-1: refused; the call goes on, nobody is told */
 	reg_config_reply(cs->base.cfg, RULE_REFER_1, &scode, &rsn, NULL, NULL);
-	(void)calls_reply(cs, msg, NULL, NULL, RULE_REFER_1, 0, NULL, ALLOW, NULL,
-		    NULL);
-	call_decide(c, cs, msg, RULE_REFER_1, scode, rsn, "transfer refused; the "
-	       "call goes on");
+	(void)calls_reply(cs, msg, NULL, NULL, RULE_REFER_1, 0, NULL, ALLOW,
+			  NULL, NULL);
+	call_decide(c, cs, msg, RULE_REFER_1, scode, rsn,
+		    "transfer refused; the call goes on");
 }
 
 
@@ -199,11 +222,11 @@ static void reinvite(struct calls *cs, const struct sip_msg *msg,
 
 	/* the other leg is not asked: no media here, the last SDP holds */
 	if (!calls_reply(cs, msg, NULL, &mb, RULE_COUNT, 200, "OK", NULL,
-		   l->cuser ? l->cuser : "b2bua", l->sdp))
+			 l->cuser ? l->cuser : "b2bua", l->sdp))
 		leg_ok_start(l, mb, msg, false);
-	call_decide(NULL, cs, msg, RULE_COUNT, 200, "OK", "re-INVITE answered by "
-	       "the B2BUA with the SDP it last sent; the other leg is not "
-	       "re-offered");
+	call_decide(NULL, cs, msg, RULE_COUNT, 200, "OK",
+		    "re-INVITE answered by the B2BUA with the SDP it last "
+		    "sent; the other leg is not re-offered");
 }
 
 
@@ -214,8 +237,8 @@ bool leg_dialog_request(struct calls *cs, const struct sip_msg *msg)
 	if (!dialog_find(cs, msg, &f)) {
 		if (!pl_strcmp(&msg->met, "INVITE")) {
 			calls_refuse(cs, msg, NULL, RULE_COUNT, 481,
-			       "Call/Transaction Does Not Exist", NULL,
-			       "re-INVITE names no dialog");
+				     "Call/Transaction Does Not Exist", NULL,
+				     "re-INVITE names no dialog");
 			return true;
 		}
 		return false;
@@ -230,11 +253,11 @@ bool leg_dialog_request(struct calls *cs, const struct sip_msg *msg)
 	}
 
 	if (!pl_strcmp(&msg->met, "BYE")) {
-		(void)calls_reply(cs, msg, NULL, NULL, RULE_COUNT, 200, "OK", NULL,
-			    NULL, NULL);
+		(void)calls_reply(cs, msg, NULL, NULL, RULE_COUNT, 200, "OK",
+				  NULL, NULL, NULL);
 		call_decide(NULL, cs, msg, RULE_COUNT, 200, "OK", f.caller ?
-		       "the caller hung up: both legs end" :
-		       "the callee hung up: both legs end");
+			    "the caller hung up: both legs end" :
+			    "the callee hung up: both legs end");
 		call_hangup(f.call, f.caller ? "caller" : "callee");
 		return true;
 	}
@@ -251,13 +274,13 @@ bool leg_dialog_request(struct calls *cs, const struct sip_msg *msg)
 
 	if (!pl_strcmp(&msg->met, "OPTIONS") || !pl_strcmp(&msg->met, "INFO")
 	    || !pl_strcmp(&msg->met, "UPDATE")) {
-		(void)calls_reply(cs, msg, NULL, NULL, RULE_COUNT, 200, "OK", NULL,
-			    NULL, NULL);
+		(void)calls_reply(cs, msg, NULL, NULL, RULE_COUNT, 200, "OK",
+				  NULL, NULL, NULL);
 		return true;
 	}
 
-	calls_refuse(cs, msg, NULL, RULE_COUNT, 405, "Method Not Allowed", ALLOW,
-	       "not supported in a call");
+	calls_refuse(cs, msg, NULL, RULE_COUNT, 405, "Method Not Allowed",
+		     ALLOW, "not supported in a call");
 
 	return true;
 }

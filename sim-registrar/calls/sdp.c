@@ -11,7 +11,7 @@
 
 /* an answer to offer, or an offer of our own when there is none */
 int call_sdp_make(struct mbuf **mbp, struct calls *cs,
-		    const struct mbuf *offer, uint32_t n)
+		  const struct mbuf *offer, uint32_t n)
 {
 	const uint16_t port = (uint16_t)(20000 + 2 * (n % 10000));
 	struct pl proto, pt, m = PL_INIT;
