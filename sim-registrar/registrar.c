@@ -310,30 +310,48 @@ static bool require_line(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
-/* true when answered 420: any request a UAS processes (RFC 3261 8.2.2.3) */
-static bool reject_require(struct registrar *r, const struct sip_msg *msg)
+int reg_unsupported(struct mbuf **mbp, const struct sip_msg *msg)
 {
-	struct mbuf *tags = mbuf_alloc(64), *hdr = mbuf_alloc(96);
-	bool answered = false;
+	struct mbuf *tags, *hdr = NULL;
+	int err = 0;
 
-	if (!tags || !hdr)
-		goto out;
+	if (!mbp || !msg)
+		return EINVAL;
+
+	tags = mbuf_alloc(64);
+	if (!tags)
+		return ENOMEM;
 
 	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, require_line,
 				tags);
 	if (tags->end) {
-		(void)mbuf_printf(hdr, "Unsupported: %b\r\n", tags->buf,
-				  tags->end);
-		(void)registrar_reply(r, msg, RULE_REG_MSG_1, 0, NULL, NULL,
-				      "unsupported Require", hdr);
-		answered = true;
+		hdr = mbuf_alloc(tags->end + 32);
+		err = hdr ? mbuf_printf(hdr, "Unsupported: %b\r\n",
+					tags->buf, tags->end) : ENOMEM;
 	}
 
- out:
 	mem_deref(tags);
+	if (err)
+		hdr = mem_deref(hdr);
+	*mbp = hdr;
+
+	return err;
+}
+
+
+/* true when answered 420: any request a UAS processes (RFC 3261 8.2.2.3) */
+static bool reject_require(struct registrar *r, const struct sip_msg *msg)
+{
+	struct mbuf *hdr = NULL;
+
+	if (reg_unsupported(&hdr, msg) || !hdr)
+		return false;
+
+	(void)registrar_reply(r, msg, RULE_REG_MSG_1, 0, NULL, NULL,
+			      "unsupported Require", hdr);
 	mem_deref(hdr);
 
-	return answered;
+	return true;
 }
 
 

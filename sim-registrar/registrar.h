@@ -50,6 +50,11 @@ void reg_base_close(struct reg_base *b);
 bool reg_cred_find(const struct reg_config *cfg, const struct sip_msg *msg,
 		   bool proxy, struct digest_cred *cred, bool *other_realm);
 
+/* REG-MSG-1: the "Unsupported:" line (CRLF ended) answering every tag
+ * of msg's Require headers, since no extension is supported here;
+ * *mbp NULL when msg has none */
+int reg_unsupported(struct mbuf **mbp, const struct sip_msg *msg);
+
 struct registrar;
 
 int  registrar_alloc(struct registrar **rp, struct sip *sip,

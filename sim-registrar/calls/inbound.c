@@ -165,18 +165,6 @@ static bool call_auth(struct calls *cs, const struct sip_msg *msg,
 }
 
 
-static bool require_line(const struct sip_hdr *hdr, const struct sip_msg *msg,
-			 void *arg)
-{
-	struct mbuf *mb = arg;
-	(void)msg;
-
-	(void)mbuf_printf(mb, "%s%r", mb->end ? ", " : "", &hdr->val);
-
-	return false;
-}
-
-
 static void strans_cancel(void *arg);
 
 
@@ -187,27 +175,20 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 	struct sip_strans *st = NULL;
 	const struct sip_hdr *mf;
 	struct call *c = NULL;
-	struct mbuf *tags;
+	struct mbuf *unsup;
 	char user[64];
 	char *from = NULL, *to = NULL;
 	uint32_t maxfwd = MAX_FORWARDS;
 
-	tags = mbuf_alloc(64);
-	if (tags) {
-		(void)sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE,
-					require_line, tags);
-		if (tags->end) {
-			char hdr[200];
+	if (!reg_unsupported(&unsup, msg) && unsup) {
+		char hdr[200];
 
-			(void)re_snprintf(hdr, sizeof(hdr),
-					  "Unsupported: %b\r\n", tags->buf,
-					  tags->end);
-			calls_refuse(cs, msg, NULL, RULE_REG_MSG_1, 0, NULL,
-				     hdr, "unsupported Require");
-			mem_deref(tags);
-			return;
-		}
-		mem_deref(tags);
+		(void)re_snprintf(hdr, sizeof(hdr), "%b", unsup->buf,
+				  unsup->end);
+		mem_deref(unsup);
+		calls_refuse(cs, msg, NULL, RULE_REG_MSG_1, 0, NULL, hdr,
+			     "unsupported Require");
+		return;
 	}
 
 	/* Require before the domain, as for REGISTER (RFC 4475 3.3.5) */

@@ -934,21 +934,31 @@ START_TEST(test_RING_1)
 END_TEST
 
 
+/* three phones on alice: desk answers after answer_ms, mobile and soft
+ * ring until CANCELled */
+static void three_phones(struct tphone *all[3], uint32_t answer_ms)
+{
+	all[0] = phone_alloc("desk", PH_ANSWER);
+	all[1] = phone_alloc("mobile", PH_RING);
+	all[2] = phone_alloc("soft", PH_RING);
+
+	all[0]->answer_ms = answer_ms;
+	for (int i = 0; i < 3; i++)
+		phone_register(all[i], "alice");
+}
+
+
 /* RING-2: the first 2xx wins and is ACKed; the others get CANCEL with the
  * Reason, answer 200 and 487, and the 487 is ACKed */
 START_TEST(test_RING_2)
 {
-	struct tphone *win = phone_alloc("desk", PH_ANSWER);
-	struct tphone *l1 = phone_alloc("mobile", PH_RING);
-	struct tphone *l2 = phone_alloc("soft", PH_RING);
-	struct tphone *all[3] = {win, l1, l2};
+	struct tphone *all[3], *win;
 	struct evlog ev = {0};
 	char sid[40], b[256];
 	struct call_info ci;
 
-	win->answer_ms = 50;
-	for (int i = 0; i < 3; i++)
-		phone_register(all[i], "alice");
+	three_phones(all, 50);
+	win = all[0];
 
 	outside_call("+14155550199", &ev, sid);
 	wait_state(sid, CALL_ANSWERED);
@@ -1018,17 +1028,14 @@ static bool calls_closed(void *arg)
  * the INVITE's Via branch. */
 START_TEST(test_RING_2_487_acked_after_hangup)
 {
-	struct tphone *win = phone_alloc("desk", PH_ANSWER);
-	struct tphone *l1 = phone_alloc("mobile", PH_RING);
-	struct tphone *l2 = phone_alloc("soft", PH_RING);
-	struct tphone *all[3] = {win, l1, l2};
+	struct tphone *all[3], *win;
 	struct evlog ev = {0};
 	char sid[40];
 
-	l1->cancel_ms = 40;
-	l2->cancel_ms = 40;
-	for (int i = 0; i < 3; i++)
-		phone_register(all[i], "alice");
+	three_phones(all, 20);
+	win = all[0];
+	all[1]->cancel_ms = 40;
+	all[2]->cancel_ms = 40;
 
 	outside_call("+14155550199", &ev, sid);
 	wait_state(sid, CALL_ANSWERED);
