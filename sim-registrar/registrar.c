@@ -62,11 +62,8 @@ int reg_base_init(struct reg_base *b, struct sip *sip,
 	if (!b || !sip || !cfg || !loc)
 		return EINVAL;
 
-	b->sip = sip;
-	b->cfg = cfg;
-	b->loc = loc;
-	b->dh  = dh;
-	b->arg = arg;
+	*b = (struct reg_base){.sip = sip, .cfg = cfg, .loc = loc, .dh = dh,
+			       .arg = arg};
 
 	return digest_auth_alloc(&b->auth, cfg->profile.realm,
 				 cfg->profile.nonce_lifetime);
