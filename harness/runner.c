@@ -36,6 +36,7 @@ enum {
 	BUSY_TIMEOUT_MS  = 40000,   /* a phone's own pending REGISTER     */
 	DECISION_HSIZE   = 4096,
 	REAL_ADVANCE_MAX_MS = 5000, /* advance against a plain target     */
+	CLOSE_WAIT_MS    = 500,     /* CANCELled branches end at the close */
 	PHONE_OPS        = 5,
 };
 
@@ -398,6 +399,14 @@ static bool wait_until(struct runner *r, pred_h *pred, void *arg,
 	tmr_cancel(&r->tmr);
 
 	return pred(r, arg);
+}
+
+
+static bool calls_closed(struct runner *r, void *arg)
+{
+	(void)arg;
+
+	return !calls_closing(sim_registrar_calls(r->sr));
 }
 
 
@@ -2169,6 +2178,11 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 		goto out;
 
 	(void)run_steps(&r, sc->stepv, sc->stepc);
+
+	/* CANCELled branches wait for their 487: it is ACKed before the
+	 * registrar goes (RING-2; their phones answer within a loop turn) */
+	if (r.sr)
+		(void)wait_until(&r, calls_closed, NULL, CLOSE_WAIT_MS);
 
  out:
 	runner_close(&r);

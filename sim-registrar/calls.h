@@ -98,6 +98,14 @@ int  calls_info(const struct calls *cs, const char *sid,
 /* every kept call, oldest first; the handler may not change calls */
 void calls_apply(const struct calls *cs, call_event_h *h, void *arg);
 uint32_t calls_count(const struct calls *cs, bool live_only);
+/*
+ * INVITE transactions to phones that were CANCELled and still wait for
+ * their final answer; each ends by itself (the 487 and its ACK, or 64*T1
+ * without one), whatever happened to its call.  Whoever stops the service
+ * runs the loop until this is 0 first, so every 487 is ACKed (RING-2,
+ * RFC 3261 17.1.1.3).
+ */
+uint32_t calls_closing(const struct calls *cs);
 struct pstn *calls_pstn(const struct calls *cs);
 const char *call_state_name(enum call_state st);
 

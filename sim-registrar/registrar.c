@@ -24,12 +24,7 @@
 enum { MAX_CONTACTS = 32, RATE_WINDOW_MS = 1000 };
 
 struct registrar {
-	struct sip *sip;
-	const struct reg_config *cfg;
-	struct location *loc;
-	struct digest_auth *auth;
-	decision_h *dh;
-	void *arg;
+	struct reg_base base;         /* stack, configuration, digest     */
 	struct reg_actions *actions;  /* phone-mode hook (actions.h); NULL */
 	struct reply_cache *rc;       /* answers, for retransmissions     */
 };
@@ -60,11 +55,33 @@ struct reg_req {
 };
 
 
+int reg_base_init(struct reg_base *b, struct sip *sip,
+		  const struct reg_config *cfg, struct location *loc,
+		  decision_h *dh, void *arg)
+{
+	if (!b || !sip || !cfg || !loc)
+		return EINVAL;
+
+	*b = (struct reg_base){.sip = sip, .cfg = cfg, .loc = loc, .dh = dh,
+			       .arg = arg};
+
+	return digest_auth_alloc(&b->auth, cfg->profile.realm,
+				 cfg->profile.nonce_lifetime);
+}
+
+
+void reg_base_close(struct reg_base *b)
+{
+	if (b)
+		b->auth = mem_deref(b->auth);
+}
+
+
 static void destructor(void *data)
 {
 	struct registrar *r = data;
 
-	mem_deref(r->auth);
+	reg_base_close(&r->base);
 	mem_deref(r->rc);
 }
 
@@ -76,21 +93,14 @@ int registrar_alloc(struct registrar **rp, struct sip *sip,
 	struct registrar *r;
 	int err;
 
-	if (!rp || !sip || !cfg || !loc)
+	if (!rp)
 		return EINVAL;
 
 	r = mem_zalloc(sizeof(*r), destructor);
 	if (!r)
 		return ENOMEM;
 
-	r->sip = sip;
-	r->cfg = cfg;
-	r->loc = loc;
-	r->dh  = dh;
-	r->arg = arg;
-
-	err = digest_auth_alloc(&r->auth, cfg->profile.realm,
-				cfg->profile.nonce_lifetime);
+	err = reg_base_init(&r->base, sip, cfg, loc, dh, arg);
 	if (!err)
 		err = reply_cache_alloc(&r->rc, sip);
 	if (err) {
@@ -109,8 +119,8 @@ void registrar_reset(struct registrar *r)
 	if (!r)
 		return;
 
-	digest_auth_reset(r->auth);
-	location_reset(r->loc);
+	digest_auth_reset(r->base.auth);
+	location_reset(r->base.loc);
 	reply_cache_flush(r->rc);
 }
 
@@ -151,7 +161,8 @@ int registrar_reply(struct registrar *r, const struct sip_msg *msg,
 		return EINVAL;
 
 	if (!scode && id < RULE_COUNT)
-		reg_config_reply(r->cfg, id, &scode, &reason, &twerr, &etext);
+		reg_config_reply(r->base.cfg, id, &scode, &reason, &twerr,
+				 &etext);
 	if (!scode)
 		return EINVAL;
 	if (!reason)
@@ -182,8 +193,8 @@ int registrar_reply(struct registrar *r, const struct sip_msg *msg,
 	d.detail = detail;
 	d.msg = msg;
 
-	if (r->dh)
-		r->dh(&d, r->arg);
+	if (r->base.dh)
+		r->base.dh(&d, r->base.arg);
 
 	return err;
 }
@@ -231,7 +242,7 @@ static int reply_ok(struct reg_req *q, enum rule_id id, const char *detail)
 	if (!mb)
 		return ENOMEM;
 
-	location_apply(q->r->loc, UINT32_MAX, q->aor, contact_line, mb);
+	location_apply(q->r->base.loc, UINT32_MAX, q->aor, contact_line, mb);
 	err = reply_rule(q, id, detail, mb);
 	mem_deref(mb);
 
@@ -272,8 +283,8 @@ static int challenge(struct reg_req *q, enum rule_id id, bool stale,
 	if (!mb)
 		return ENOMEM;
 
-	reg_config_reply(q->r->cfg, id, &scode, NULL, NULL, NULL);
-	err = digest_challenge_print(mb, q->r->auth, scode, stale);
+	reg_config_reply(q->r->base.cfg, id, &scode, NULL, NULL, NULL);
+	err = digest_challenge_print(mb, q->r->base.auth, scode, stale);
 	if (!err)
 		err = reply_rule(q, id, detail, mb);
 
@@ -296,30 +307,48 @@ static bool require_line(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
-/* true when answered 420: any request a UAS processes (RFC 3261 8.2.2.3) */
-static bool reject_require(struct registrar *r, const struct sip_msg *msg)
+int reg_unsupported(struct mbuf **mbp, const struct sip_msg *msg)
 {
-	struct mbuf *tags = mbuf_alloc(64), *hdr = mbuf_alloc(96);
-	bool answered = false;
+	struct mbuf *tags, *hdr = NULL;
+	int err = 0;
 
-	if (!tags || !hdr)
-		goto out;
+	if (!mbp || !msg)
+		return EINVAL;
+
+	tags = mbuf_alloc(64);
+	if (!tags)
+		return ENOMEM;
 
 	(void)sip_msg_hdr_apply(msg, true, SIP_HDR_REQUIRE, require_line,
 				tags);
 	if (tags->end) {
-		(void)mbuf_printf(hdr, "Unsupported: %b\r\n", tags->buf,
-				  tags->end);
-		(void)registrar_reply(r, msg, RULE_REG_MSG_1, 0, NULL, NULL,
-				      "unsupported Require", hdr);
-		answered = true;
+		hdr = mbuf_alloc(tags->end + 32);
+		err = hdr ? mbuf_printf(hdr, "Unsupported: %b\r\n",
+					tags->buf, tags->end) : ENOMEM;
 	}
 
- out:
 	mem_deref(tags);
+	if (err)
+		hdr = mem_deref(hdr);
+	*mbp = hdr;
+
+	return err;
+}
+
+
+/* true when answered 420: any request a UAS processes (RFC 3261 8.2.2.3) */
+static bool reject_require(struct registrar *r, const struct sip_msg *msg)
+{
+	struct mbuf *hdr = NULL;
+
+	if (reg_unsupported(&hdr, msg) || !hdr)
+		return false;
+
+	(void)registrar_reply(r, msg, RULE_REG_MSG_1, 0, NULL, NULL,
+			      "unsupported Require", hdr);
 	mem_deref(hdr);
 
-	return answered;
+	return true;
 }
 
 
@@ -383,7 +412,7 @@ static bool contact_handler(const struct sip_hdr *hdr,
 			    const struct sip_msg *msg, void *arg)
 {
 	struct reg_req *q = arg;
-	const struct limits_conf *lim = &q->r->cfg->limits;
+	const struct limits_conf *lim = &q->r->base.cfg->limits;
 	struct binding_change *ch;
 	struct sip_addr addr;
 	struct pl val = hdr->val, ev;
@@ -450,9 +479,9 @@ static bool contact_handler(const struct sip_hdr *hdr,
 }
 
 
-/* find credentials for our realm; Authorization only where allowed */
+/* credentials for our realm (reg_cred_find) */
 struct cred_find {
-	struct registrar *r;
+	const struct reg_config *cfg;
 	struct digest_cred *cred;
 	bool found;
 	bool other_realm;
@@ -471,7 +500,7 @@ static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 		struct pl realm;
 		if (!re_regex(hdr->val.p, hdr->val.l, "realm=\"[^\"]*\"",
 			      &realm) &&
-		    !pl_strcmp(&realm, cf->r->cfg->profile.realm)) {
+		    !pl_strcmp(&realm, cf->cfg->profile.realm)) {
 			memset(cf->cred, 0, sizeof(*cf->cred));
 			cf->cred->realm = realm;
 			cf->found = true;
@@ -480,7 +509,7 @@ static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 		return false;
 	}
 
-	if (pl_strcmp(&c.realm, cf->r->cfg->profile.realm)) {
+	if (pl_strcmp(&c.realm, cf->cfg->profile.realm)) {
 		cf->other_realm = true;
 		return false;
 	}
@@ -492,34 +521,47 @@ static bool cred_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
 }
 
 
+bool reg_cred_find(const struct reg_config *cfg, const struct sip_msg *msg,
+		   bool proxy, struct digest_cred *cred, bool *other_realm)
+{
+	struct cred_find cf = {cfg, cred, false, false};
+
+	(void)sip_msg_hdr_apply(msg, true, proxy ?
+				SIP_HDR_PROXY_AUTHORIZATION :
+				SIP_HDR_AUTHORIZATION, cred_handler, &cf);
+	if (other_realm && cf.other_realm)
+		*other_realm = true;
+
+	return cf.found;
+}
+
+
 /* returns true when the request was answered (not authenticated) */
 static bool authenticate(struct reg_req *q, const struct credential **credp)
 {
-	const struct profile_conf *prof = &q->r->cfg->profile;
+	const struct profile_conf *prof = &q->r->base.cfg->profile;
 	const struct credential *cred;
 	struct digest_cred dc;
-	struct cred_find cf = {q->r, &dc, false, false};
-	enum sip_hdrid own = prof->challenge == 401 ?
-		SIP_HDR_AUTHORIZATION : SIP_HDR_PROXY_AUTHORIZATION;
-	enum sip_hdrid other = prof->challenge == 401 ?
-		SIP_HDR_PROXY_AUTHORIZATION : SIP_HDR_AUTHORIZATION;
+	const bool proxy = prof->challenge != 401;
+	bool found, other_realm = false;
 	const char *bad;
 	struct uri duri;
 	char user[64];
 
-	(void)sip_msg_hdr_apply(q->msg, true, own, cred_handler, &cf);
-	if (!cf.found) {
-		(void)sip_msg_hdr_apply(q->msg, true, other, cred_handler,
-					&cf);
-		if (cf.found && !prof->accept_authorization) {
+	found = reg_cred_find(q->r->base.cfg, q->msg, proxy, &dc,
+			      &other_realm);
+	if (!found) {
+		found = reg_cred_find(q->r->base.cfg, q->msg, !proxy, &dc,
+				      &other_realm);
+		if (found && !prof->accept_authorization) {
 			challenge(q, RULE_REG_AUTH_1, false, "credentials in "
 				  "the wrong header (REG-AUTH-6, strict)");
 			return true;
 		}
 	}
 
-	if (!cf.found) {
-		challenge(q, RULE_REG_AUTH_1, false, cf.other_realm ?
+	if (!found) {
+		challenge(q, RULE_REG_AUTH_1, false, other_realm ?
 			  "credentials for another realm" : "no credentials");
 		return true;
 	}
@@ -541,14 +583,14 @@ static bool authenticate(struct reg_req *q, const struct credential **credp)
 		return true;
 	}
 
-	cred = reg_config_credential(q->r->cfg, q->dom, false, dc.username.p,
-				     dc.username.l);
+	cred = reg_config_credential(q->r->base.cfg, q->dom, false,
+				     dc.username.p, dc.username.l);
 	if (!cred) {
 		reply_rule(q, RULE_REG_AUTH_2, "unknown username", NULL);
 		return true;
 	}
 
-	bad = digest_cred_malformed(q->r->auth, &dc);
+	bad = digest_cred_malformed(q->r->base.auth, &dc);
 	if (bad) {
 		reply_rule(q, RULE_REG_AUTH_2, bad, NULL);
 		return true;
@@ -567,7 +609,7 @@ static bool authenticate(struct reg_req *q, const struct credential **credp)
 		return true;
 	}
 
-	switch (digest_nonce_check(q->r->auth, &dc)) {
+	switch (digest_nonce_check(q->r->base.auth, &dc)) {
 
 	case NONCE_STALE:
 		challenge(q, RULE_REG_AUTH_4, true, "nonce expired");
@@ -585,7 +627,7 @@ static bool authenticate(struct reg_req *q, const struct credential **credp)
 		break;
 	}
 
-	(void)digest_nonce_accept(q->r->auth, &dc);
+	(void)digest_nonce_accept(q->r->base.auth, &dc);
 
 	*credp = cred;
 
@@ -637,7 +679,7 @@ static bool stage_require(struct reg_req *q)
 static bool stage_domain(struct reg_req *q)
 {
 	const struct sip_msg *msg = q->msg;
-	const struct reg_config *cfg = q->r->cfg;
+	const struct reg_config *cfg = q->r->base.cfg;
 
 	q->dom = reg_config_domain(cfg, msg->uri.host.p, msg->uri.host.l);
 	if (!q->dom || pl_casecmp(&msg->to.uri.host, &msg->uri.host)) {
@@ -682,8 +724,8 @@ static bool stage_lists_mapped(struct reg_req *q)
 
 static bool stage_rate(struct reg_req *q)
 {
-	if (!location_rate_exceeded(q->r->loc, q->aor, q->domidx,
-				    q->r->cfg->limits.registers_per_second,
+	if (!location_rate_exceeded(q->r->base.loc, q->aor, q->domidx,
+				    q->r->base.cfg->limits.registers_per_second,
 				    RATE_WINDOW_MS))
 		return false;
 
@@ -834,7 +876,7 @@ static bool stage_min_expiry(struct reg_req *q)
 		return false;
 
 	reply_hdr(q, RULE_REG_EXP_3, "expiry below the minimum",
-		  "Min-Expires: %u\r\n", q->r->cfg->limits.min_expires);
+		  "Min-Expires: %u\r\n", q->r->base.cfg->limits.min_expires);
 
 	return true;
 }
@@ -843,7 +885,7 @@ static bool stage_min_expiry(struct reg_req *q)
 static bool stage_loopback(struct reg_req *q)
 {
 	if (!q->loopback ||
-	    q->r->cfg->profile.loopback_contacts != LOOPBACK_REJECT)
+	    q->r->base.cfg->profile.loopback_contacts != LOOPBACK_REJECT)
 		return false;
 
 	reply_rule(q, RULE_REG_CONTACT_1, "loopback contact", NULL);
@@ -876,7 +918,7 @@ static bool stage_plan(struct reg_req *q)
 	q->upd.changec = q->changec;
 
 	if (!err)
-		err = location_plan(q->r->loc, &q->upd, &q->eff);
+		err = location_plan(q->r->base.loc, &q->upd, &q->eff);
 	if (err) {
 		reply_rule(q, RULE_REG_MSG_2, "out of memory", NULL);
 		return true;
@@ -902,7 +944,7 @@ static bool stage_order(struct reg_req *q)
 static bool stage_limit_aor(struct reg_req *q)
 {
 	if (!q->eff.added ||
-	    q->eff.aor_after <= q->r->cfg->limits.contacts_per_aor)
+	    q->eff.aor_after <= q->r->base.cfg->limits.contacts_per_aor)
 		return false;
 
 	reply_rule(q, RULE_REG_LIM_AOR, "contacts per AOR", NULL);
@@ -921,8 +963,8 @@ static bool over_limit(const struct reg_req *q, uint32_t count,
 
 static bool stage_limit_domain(struct reg_req *q)
 {
-	if (!over_limit(q, location_count_domain(q->r->loc, q->domidx),
-			q->r->cfg->limits.registrations_per_domain))
+	if (!over_limit(q, location_count_domain(q->r->base.loc, q->domidx),
+			q->r->base.cfg->limits.registrations_per_domain))
 		return false;
 
 	reply_rule(q, RULE_REG_LIM_DOMAIN, "registrations per domain", NULL);
@@ -933,8 +975,8 @@ static bool stage_limit_domain(struct reg_req *q)
 
 static bool stage_limit_account(struct reg_req *q)
 {
-	if (!over_limit(q, location_count_account(q->r->loc),
-			q->r->cfg->limits.registrations_per_account))
+	if (!over_limit(q, location_count_account(q->r->base.loc),
+			q->r->base.cfg->limits.registrations_per_account))
 		return false;
 
 	reply_rule(q, RULE_REG_LIM_ACCOUNT, "registrations per account",
@@ -948,7 +990,7 @@ static bool stage_commit(struct reg_req *q)
 {
 	enum rule_id ok_rule;
 
-	if (location_commit(q->r->loc, &q->upd)) {
+	if (location_commit(q->r->base.loc, &q->upd)) {
 		reply_rule(q, RULE_REG_MSG_2, "out of memory", NULL);
 		return true;
 	}
@@ -1067,5 +1109,5 @@ bool registrar_request(struct registrar *r, const struct sip_msg *msg)
 	     !pl_strcmp(&msg->met, "INVITE")) && reject_require(r, msg))
 		return true;
 
-	return methods_handle(r, r->cfg, msg);
+	return methods_handle(r, r->base.cfg, msg);
 }

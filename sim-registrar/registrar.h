@@ -16,6 +16,44 @@ struct sip_msg;
 struct mbuf;
 struct reg_config;
 struct location;
+struct digest_auth;
+struct digest_cred;
+
+/*
+ * What the registrar and the calls (calls.h) are both built on: the SIP
+ * stack, the configuration, the location service, a digest authenticator
+ * of the profile's realm, and where decisions go.  init checks the
+ * arguments (EINVAL) and allocates the authenticator; close frees it.
+ */
+struct reg_base {
+	struct sip *sip;
+	const struct reg_config *cfg;
+	struct location *loc;
+	struct digest_auth *auth;
+	decision_h *dh;
+	void *arg;
+};
+
+int  reg_base_init(struct reg_base *b, struct sip *sip,
+		   const struct reg_config *cfg, struct location *loc,
+		   decision_h *dh, void *arg);
+void reg_base_close(struct reg_base *b);
+
+/*
+ * Digest credentials for the profile's realm among msg's
+ * Proxy-Authorization (proxy) or Authorization headers: true when found,
+ * cred filled; a Digest header naming the realm that does not decode is
+ * found with only cred->realm set (a malformed digest).  other_realm (may
+ * be NULL) is set when one for another realm was seen.  REGISTER and
+ * INVITE (calls.h) look for credentials alike.
+ */
+bool reg_cred_find(const struct reg_config *cfg, const struct sip_msg *msg,
+		   bool proxy, struct digest_cred *cred, bool *other_realm);
+
+/* REG-MSG-1: the "Unsupported:" line (CRLF ended) answering every tag
+ * of msg's Require headers, since no extension is supported here;
+ * *mbp NULL when msg has none */
+int reg_unsupported(struct mbuf **mbp, const struct sip_msg *msg);
 
 struct registrar;
 

@@ -1,13 +1,14 @@
 /**
- * @file seam_calls.c  calls.c, unchanged, with its digest state reachable
- * by the fuzz targets (an INVITE is challenged by the calls' own nonces).
+ * @file seam_calls.c  The calls' digest state reachable by the fuzz
+ * targets (an INVITE is challenged by the calls' own nonces): the calls
+ * object's layout is in calls/calls_priv.h, so no source is included.
  */
 
-#include "calls.c"
+#include "calls/calls_priv.h"
 #include "fuzz.h"
 
 
 struct digest_auth *fuzz_calls_auth(const struct calls *cs)
 {
-	return cs->auth;
+	return cs->base.auth;
 }

@@ -9,5 +9,5 @@
 
 struct digest_auth *fuzz_registrar_auth(const struct registrar *r)
 {
-	return r->auth;
+	return r->base.auth;
 }

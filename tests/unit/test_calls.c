@@ -19,6 +19,7 @@
 #include "vtimer.h"
 #include "pstn.h"
 #include "sim_registrar.h"
+#include "calls.h"
 #include "regclient.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"
@@ -268,6 +269,7 @@ struct tphone {
 	enum ph_mode mode;
 	uint16_t fail_code;
 	uint32_t answer_ms;
+	uint32_t cancel_ms;        /* 487 that long after a CANCEL; 0: at once */
 	struct sip_strans *st;
 	struct sip_msg *inv;
 	struct sip_dialog *dlg;
@@ -330,13 +332,24 @@ static void phone_answer(void *arg)
 }
 
 
+static void phone_487(void *arg)
+{
+	struct tphone *ph = arg;
+
+	(void)sip_treplyf(&ph->st, NULL, ph->sip, ph->inv, false, 487,
+			  "Request Terminated", NULL);
+}
+
+
 static void phone_cancel(void *arg)
 {
 	struct tphone *ph = arg;
 
 	tmr_cancel(&ph->tmr);
-	(void)sip_treplyf(&ph->st, NULL, ph->sip, ph->inv, false, 487,
-			  "Request Terminated", NULL);
+	if (ph->cancel_ms)
+		tmr_start(&ph->tmr, ph->cancel_ms, phone_487, ph);
+	else
+		phone_487(ph);
 }
 
 
@@ -921,21 +934,31 @@ START_TEST(test_RING_1)
 END_TEST
 
 
+/* three phones on alice: desk answers after answer_ms, mobile and soft
+ * ring until CANCELled */
+static void three_phones(struct tphone *all[3], uint32_t answer_ms)
+{
+	all[0] = phone_alloc("desk", PH_ANSWER);
+	all[1] = phone_alloc("mobile", PH_RING);
+	all[2] = phone_alloc("soft", PH_RING);
+
+	all[0]->answer_ms = answer_ms;
+	for (int i = 0; i < 3; i++)
+		phone_register(all[i], "alice");
+}
+
+
 /* RING-2: the first 2xx wins and is ACKed; the others get CANCEL with the
  * Reason, answer 200 and 487, and the 487 is ACKed */
 START_TEST(test_RING_2)
 {
-	struct tphone *win = phone_alloc("desk", PH_ANSWER);
-	struct tphone *l1 = phone_alloc("mobile", PH_RING);
-	struct tphone *l2 = phone_alloc("soft", PH_RING);
-	struct tphone *all[3] = {win, l1, l2};
+	struct tphone *all[3], *win;
 	struct evlog ev = {0};
 	char sid[40], b[256];
 	struct call_info ci;
 
-	win->answer_ms = 50;
-	for (int i = 0; i < 3; i++)
-		phone_register(all[i], "alice");
+	three_phones(all, 50);
+	win = all[0];
 
 	outside_call("+14155550199", &ev, sid);
 	wait_state(sid, CALL_ANSWERED);
@@ -982,6 +1005,66 @@ START_TEST(test_RING_2)
 	settle(20);
 	ck_assert_uint_eq(ev.answered, 1);
 	ck_assert_uint_eq(ev.ended, 1);
+
+	for (int i = 0; i < 3; i++)
+		mem_deref(all[i]);
+}
+END_TEST
+
+
+static bool calls_closed(void *arg)
+{
+	(void)arg;
+
+	return !calls_closing(sim_registrar_calls(sr));
+}
+
+
+/* RING-2 "which is ACKed" (RFC 3261 17.1.1.3): a CANCELled branch lives
+ * until its INVITE transaction ends, whatever happens to its call.  The
+ * caller hangs up the moment the call is answered and the losers answer
+ * 487 only later; the service then stops as a harness run ends (once
+ * calls_closing() says nothing waits).  Each 487 got its ACK first, on
+ * the INVITE's Via branch. */
+START_TEST(test_RING_2_487_acked_after_hangup)
+{
+	struct tphone *all[3], *win;
+	struct evlog ev = {0};
+	char sid[40];
+
+	three_phones(all, 20);
+	win = all[0];
+	all[1]->cancel_ms = 40;
+	all[2]->cancel_ms = 40;
+
+	outside_call("+14155550199", &ev, sid);
+	wait_state(sid, CALL_ANSWERED);
+	ck_assert_int_eq(sim_registrar_hangup(sr, sid), 0);
+	ck_assert_int_eq(info(sid).state, CALL_ENDED);
+
+	/* the call is over, its two CANCELled branches are not */
+	ck_assert_uint_eq(calls_closing(sim_registrar_calls(sr)), 2);
+	ck_assert(wait_for(calls_closed, NULL, 3000));
+
+	/* the service stops; what it sent is on its way */
+	rc = mem_deref(rc);
+	sr = NULL;
+	settle(30);
+
+	ck_assert_ptr_nonnull(rx_find(&win->rx, "BYE", 0, 0));
+	for (int i = 1; i < 3; i++) {
+		struct tphone *ph = all[i];
+		const struct sip_msg *inv, *ack;
+
+		inv = rx_find(&ph->rx, "INVITE", 0, 0);
+		ack = rx_find(&ph->rx, "ACK", 0, 0);
+		ck_assert_ptr_nonnull(rx_find(&ph->rx, "CANCEL", 0, 0));
+		ck_assert_msg(ack != NULL, "%s: its 487 was never ACKed",
+			      ph->name);
+		ck_assert(!pl_cmp(&ack->via.branch, &inv->via.branch));
+		ck_assert_uint_eq(ack->cseq.num, inv->cseq.num);
+		ck_assert(pl_isset(&ack->to.tag));
+	}
 
 	for (int i = 0; i < 3; i++)
 		mem_deref(all[i]);
@@ -1819,6 +1902,7 @@ static Suite *calls_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_RING_1);
 	tcase_add_test(tc, test_RING_2);
+	tcase_add_test(tc, test_RING_2_487_acked_after_hangup);
 	tcase_add_test(tc, test_RING_2_b2bua_legs);
 	tcase_add_test(tc, test_RING_2_tcp);
 	tcase_add_test(tc, test_RING_3);
