@@ -7,6 +7,7 @@
  * the clock moves one ptime per loop turn, so each frame is sent and
  * received at its own virtual time and the figures (first packet, jitter)
  * stay those of a real cadence.  libre's timers move along (tmrheap).
+ * The clock ends ms after the call, real time spent included.
  */
 
 #include <re.h>
@@ -18,7 +19,7 @@
 
 static struct {
 	struct tmr tmr;
-	uint64_t left;
+	uint64_t at, end;       /* vclock ms: the last step's, the target */
 	media_done_h *doneh;
 	void *arg;
 	bool busy;
@@ -27,11 +28,11 @@ static struct {
 
 static void step(void *arg)
 {
-	uint64_t d;
+	uint64_t now, next;
 
 	(void)arg;
 
-	if (!adv.left) {
+	if (adv.at >= adv.end) {
 		/* the clock is there: wait for the last batches to go out */
 		if (media_backlog()) {
 			tmr_start(&adv.tmr, 0, step, NULL);
@@ -43,10 +44,15 @@ static void step(void *arg)
 		return;
 	}
 
-	d = adv.left < MEDIA_PTIME ? adv.left : MEDIA_PTIME;
-	adv.left -= d;
-	vclock_advance(d);
-	tmrheap_advance(d);
+	/* steps of exactly one ptime on the clock: the real milliseconds
+	 * that passed meanwhile are part of the step, not added to it */
+	next = adv.at + MEDIA_PTIME < adv.end ? adv.at + MEDIA_PTIME : adv.end;
+	now = vclock_now();
+	if (next > now) {
+		vclock_advance(next - now);
+		tmrheap_advance(next - now);
+	}
+	adv.at = next;
 	vtimer_poll();
 
 	tmr_start(&adv.tmr, 0, step, NULL);
@@ -59,7 +65,8 @@ int media_advance(uint64_t ms, media_done_h *doneh, void *arg)
 		return EBUSY;
 
 	adv.busy = true;
-	adv.left = ms;
+	adv.at = vclock_now();
+	adv.end = adv.at + ms;
 	adv.doneh = doneh;
 	adv.arg = arg;
 	tmr_start(&adv.tmr, 0, step, NULL);

@@ -106,8 +106,9 @@ int  media_stream_json(struct re_printf *pf, const struct media_stream *ms);
 /* frames due on the clock but not sent yet, all streams together */
 uint64_t media_backlog(void);
 
-/* step the virtual clock by ms, 20 ms per loop turn (mclock.c); done is
- * called once the clock has moved and media_backlog() is 0 */
+/* step the virtual clock to ms from now, 20 ms per loop turn (mclock.c;
+ * the real time spent is part of the span); done is called once the clock
+ * is there and media_backlog() is 0 */
 int  media_advance(uint64_t ms, media_done_h *doneh, void *arg);
 
 #endif

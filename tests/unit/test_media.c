@@ -337,28 +337,28 @@ START_TEST(test_call_60s)
 	ck_assert_int_eq(media_stream_tone(p.a, 440, 0, NULL, NULL), 0);
 	ck_assert_int_eq(media_stream_tone(p.b, 1000, 0, NULL, NULL), 0);
 
-	w0 = vclock_now() - vclock_offset();
+	w0 = vclock_now();
 	ck_assert_int_eq(media_stream_start(p.a), 0);
 	ck_assert_int_eq(media_stream_start(p.b), 0);
 	advance(60000);
 	media_stream_stop(p.a);
 	media_stream_stop(p.b);
+	wall = vclock_now() - w0 - 60000 + 20;
 	settle();
-	wall = vclock_now() - vclock_offset() - w0;
 
 	media_stream_tx_figs(p.a, &ta);
 	media_stream_tx_figs(p.b, &tb);
 	rx(p.a, &fa);
 	rx(p.b, &fb);
 
-	/* one packet per 20 ms of the clock: 60 s advanced plus the real
-	 * milliseconds the test itself took */
+	/* one packet per 20 ms of the clock: 60 s (the real milliseconds
+	 * between the start and the advance may add one) */
 	ck_assert_uint_ge(ta.packets, 3000);
-	ck_assert_uint_le(ta.packets, 3000 + wall / 20 + 1);
+	ck_assert_uint_le(ta.packets, 3000 + wall / 20);
 	ck_assert_uint_eq(ta.packets, ta.frames);
 	ck_assert_uint_eq(tb.packets, tb.frames);
 	ck_assert_uint_ge(tb.packets, 3000);
-	ck_assert_uint_le(tb.packets, 3000 + wall / 20 + 1);
+	ck_assert_uint_le(tb.packets, 3000 + wall / 20);
 
 	/* every packet arrived, in order, one SSRC, on a 20 ms cadence */
 	ck_assert_uint_eq(fb.packets, ta.packets);
@@ -370,7 +370,11 @@ START_TEST(test_call_60s)
 	ck_assert_uint_eq(fb.ssrc_changes, 0);
 	ck_assert_uint_eq(fb.pt_unexpected, 0);
 	ck_assert(fb.pts[0] & 1);
-	ck_assert_double_lt(fb.jitter_ms, 2.0);
+	/* a 20 ms cadence: the clock counts whole ms and the real time a
+	 * loaded machine takes to read adds a few (one jump instead gives
+	 * 20 ms: test_jump) */
+	ck_assert_double_lt(fb.jitter_ms, 10.0);
+	ck_assert_double_lt(fa.jitter_ms, 10.0);
 	ck_assert_int_ge(fb.first_ms, 20);
 	ck_assert_int_le(fb.first_ms, 60);
 	ck_assert(!fb.one_way);
@@ -423,6 +427,8 @@ START_TEST(test_jump)
 	ck_assert_uint_le(ta.packets, 520);
 	ck_assert_uint_eq(fb.packets, ta.packets);
 	ck_assert_uint_eq(fb.lost, 0);
+	/* but they arrived in bursts, not 20 ms apart */
+	ck_assert_double_gt(fb.jitter_ms, 10.0);
 
 	pair_free(&p);
 }
