@@ -9,7 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
+#include <rem.h>
 #include "vclock.h"
 #include "vtimer.h"
 #include "tmrheap.h"
@@ -55,10 +57,46 @@ static void advance(uint64_t ms)
 }
 
 
-/* stopped senders: what is still in flight arrives */
-static void settle(void)
+static struct {
+	const struct media_stream *tx, *rx;
+	unsigned left;
+} stl;
+
+
+static bool arrived(void)
 {
-	tmr_start(&guard, 30, stop_h, NULL);
+	struct media_rx_figs f;
+	struct media_tx_figs t;
+
+	media_stream_tx_figs(stl.tx, &t);
+	media_rx_figs(media_stream_rx(stl.rx), vclock_now(), &f);
+
+	return f.packets >= t.packets;
+}
+
+
+static void settle_h(void *arg)
+{
+	(void)arg;
+	if (arrived() || !--stl.left)
+		re_cancel();
+	else
+		tmr_start(&guard, 1, settle_h, NULL);
+}
+
+
+/*
+ * Stopped senders: what is in flight arrives.  Loopback hands datagrams
+ * over in a softirq, which a loaded machine defers: wait until rx has
+ * them all (up to 2 s of real time), then the counts are compared.
+ */
+static void settle(const struct media_stream *tx,
+		   const struct media_stream *rx)
+{
+	stl.tx = tx;
+	stl.rx = rx;
+	stl.left = 2000;
+	tmr_start(&guard, 0, settle_h, NULL);
 	ck_assert_int_eq(re_main(NULL), 0);
 }
 
@@ -344,7 +382,8 @@ START_TEST(test_call_60s)
 	media_stream_stop(p.a);
 	media_stream_stop(p.b);
 	wall = vclock_now() - w0 - 60000 + 20;
-	settle();
+	settle(p.a, p.b);
+	settle(p.b, p.a);
 
 	media_stream_tx_figs(p.a, &ta);
 	media_stream_tx_figs(p.b, &tb);
@@ -376,7 +415,8 @@ START_TEST(test_call_60s)
 	ck_assert_double_lt(fb.jitter_ms, 10.0);
 	ck_assert_double_lt(fa.jitter_ms, 10.0);
 	ck_assert_int_ge(fb.first_ms, 20);
-	ck_assert_int_le(fb.first_ms, 60);
+	ck_assert_int_le(fb.first_ms, 100);
+	/* 20 ms, plus what a loaded box defers */
 	ck_assert(!fb.one_way);
 	ck_assert(!fa.one_way);
 	ck_assert(!fb.src_mismatch);
@@ -419,7 +459,7 @@ START_TEST(test_jump)
 	vtimer_poll();
 	advance(0);
 	media_stream_stop(p.a);
-	settle();
+	settle(p.a, p.b);
 
 	media_stream_tx_figs(p.a, &ta);
 	rx(p.b, &fb);
@@ -462,6 +502,8 @@ START_TEST(test_dtmf_4733)
 	ck_assert_int_eq(media_stream_start(p.b), 0);
 	ck_assert_int_eq(media_stream_dtmf(p.a, "12#", NULL, NULL), 0);
 	advance(3000);
+	media_stream_stop(p.a);
+	settle(p.a, p.b);
 
 	media_stream_tx_figs(p.a, &ta);
 	rx(p.b, &fb);
@@ -587,7 +629,8 @@ START_TEST(test_hold)
 	ck_assert_uint_ge(tb.packets, before + 50);
 	rx(p.a, &fa);
 	ck_assert_int_ge(fa.first_ms, 0);
-	ck_assert_int_le(fa.first_ms, 60);
+	ck_assert_int_le(fa.first_ms, 100);
+	/* 20 ms, plus what a loaded box defers */
 
 	pair_free(&p);
 }
@@ -649,6 +692,94 @@ START_TEST(test_bridge)
 
 	mem_deref(c);
 	mem_deref(d);
+	pair_free(&p);
+}
+END_TEST
+
+
+static unsigned dones;
+
+static void done_h(void *arg)
+{
+	(void)arg;
+	dones++;
+}
+
+
+/* <Play>: a WAV file (here written by the test: 1 s of 500 Hz) */
+START_TEST(test_wav)
+{
+	char path[] = "/tmp/test_media_XXXXXX.wav";
+	struct mbuf *tone = mbuf_alloc(16000), *wav = mbuf_alloc(16100);
+	struct media_rx_figs fb;
+	struct media_tx_figs ta;
+	struct pair p;
+	FILE *f;
+	int fd;
+
+	ck_assert_int_eq(autone_sine(tone, 8000, 500, 30, 0, 0), 0);
+	ck_assert_int_eq(media_wav_encode(wav, (int16_t *)tone->buf,
+					  tone->end / 2), 0);
+	fd = mkstemps(path, 4);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(wav->buf, 1, wav->end, f), wav->end);
+	fclose(f);
+
+	dones = 0;
+	pair_alloc(&p, NULL);
+	ck_assert_int_eq(media_stream_wav(p.a, "/nonexistent.wav", NULL,
+					  NULL), ENOENT);
+	ck_assert_int_eq(media_stream_wav(p.a, path, done_h, NULL), 0);
+	ck_assert_int_eq(media_stream_start(p.a), 0);
+	ck_assert_int_eq(media_stream_start(p.b), 0);
+	advance(2000);
+	unlink(path);
+
+	media_stream_tx_figs(p.a, &ta);
+	rx(p.b, &fb);
+	ck_assert_uint_eq(dones, 1);
+	ck_assert_uint_eq(fb.tone_hz, 500);
+	/* a second of it, then silence */
+	ck_assert_uint_ge(fb.tone_blocks, 18);
+	ck_assert_uint_le(fb.tone_blocks, 20);
+	ck_assert_uint_ge(fb.silent_blocks, 18);
+	ck_assert_uint_ge(ta.packets, 99);
+
+	pair_free(&p);
+	mem_deref(tone);
+	mem_deref(wav);
+}
+END_TEST
+
+
+/* <Say>: a tone for a while, then silence and the done handler */
+START_TEST(test_tone_done)
+{
+	const struct media_quirks q = {.wrong_pt = 18};
+	struct media_rx_figs fb;
+	struct pair p;
+
+	dones = 0;
+	pair_alloc(&p, &q);
+	ck_assert_int_eq(media_stream_tone(p.a, 800, 500, done_h, NULL), 0);
+	ck_assert_int_eq(media_stream_tone(p.a, 5000, 0, NULL, NULL), EINVAL);
+	ck_assert_int_eq(media_stream_start(p.a), 0);
+	ck_assert_int_eq(media_stream_start(p.b), 0);
+	advance(1000);
+	ck_assert_uint_eq(dones, 1);
+	media_stream_stop(p.a);
+	settle(p.a, p.b);
+
+	/* the quirk: G.711 sent as PT 18, seen and not decoded */
+	rx(p.b, &fb);
+	ck_assert_uint_ge(fb.packets, 49);
+	ck_assert_uint_eq(fb.pt_unexpected, fb.packets);
+	ck_assert_uint_eq(fb.audio, 0);
+	ck_assert(fb.pts[18 / 8] & (1u << (18 % 8)));
+	ck_assert_uint_eq(fb.tone_hz, 0);
+
 	pair_free(&p);
 }
 END_TEST
@@ -867,6 +998,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_hold);
 	tcase_add_test(tc, test_hold_quirk);
 	tcase_add_test(tc, test_bridge);
+	tcase_add_test(tc, test_wav);
+	tcase_add_test(tc, test_tone_done);
 	tcase_add_test(tc, test_loss);
 	tcase_add_test(tc, test_jitter);
 	tcase_add_test(tc, test_bad_packets);
