@@ -81,7 +81,8 @@ static int bad(struct chk *c, const char *fmt, ...)
 	va_end(ap);
 
 	if (c->reason && c->sz)
-		(void)re_snprintf(c->reason, c->sz, "line %u: %s", c->line, msg);
+		(void)re_snprintf(c->reason, c->sz, "line %u: %s", c->line,
+				  msg);
 
 	return EBADMSG;
 }
@@ -110,8 +111,12 @@ static bool pl_isnum(const struct pl *pl, uint32_t max)
 /* space-separated fields of v into fv; how many there are */
 static size_t fields(const struct pl *v, struct pl *fv, size_t max)
 {
-	const char *p = v->p, *e = v->p + v->l;
+	const char *p = v->p, *e;
 	size_t n = 0;
+
+	if (!p)
+		return 0;
+	e = p + v->l;
 
 	while (p < e) {
 		const char *f = p;
@@ -243,6 +248,7 @@ int sdp_oa_check(const uint8_t *p, size_t n, char *reason, size_t sz)
 	while (s < end) {
 		const char *e = s;
 		struct pl v;
+		size_t k;
 		char t;
 
 		while (e < end && *e != '\n' && *e != '\r')
@@ -260,6 +266,14 @@ int sdp_oa_check(const uint8_t *p, size_t n, char *reason, size_t sz)
 
 		if (e - s < 2 || s[1] != '=')
 			return bad(&c, "not 'type=value'");
+
+		/* no NUL or other control character (libre would cut the
+		 * text there and echo the rest) */
+		for (k = 0; s + k < e; k++) {
+			if ((uint8_t)s[k] < 0x20 && s[k] != '\t')
+				return bad(&c, "control character 0x%02x at "
+					   "column %zu", (uint8_t)s[k], k + 1);
+		}
 
 		t = s[0];
 		v.p = s + 2;

@@ -2,6 +2,7 @@
  * @file stats.c  Receive-side analysis of one RTP direction (see stats.h)
  */
 
+#include <stdint.h>
 #include <string.h>
 #include <re.h>
 #include <rem.h>
@@ -48,7 +49,7 @@ struct media_rx {
 	/* interarrival jitter, times 16, in timestamp units (A.8) */
 	bool transit_ok;
 	int32_t transit;
-	uint32_t jitter16;
+	uint64_t jitter16;
 
 	/* audio analysis */
 	struct goertzel gv[TONEC];
@@ -328,13 +329,16 @@ static void jitter_update(struct media_rx *rx, uint32_t ts, uint64_t now)
 {
 	const uint32_t arrival = (uint32_t)(now * (MEDIA_SRATE / 1000));
 	const int32_t transit = (int32_t)(arrival - ts);
-	int32_t d;
+	int64_t d;
 
 	if (rx->transit_ok) {
-		d = transit - rx->transit;
+		d = (int64_t)transit - rx->transit;
 		if (d < 0)
 			d = -d;
-		rx->jitter16 += (uint32_t)d - ((rx->jitter16 + 8) >> 4);
+		/* a wild timestamp must not wrap the estimate */
+		if (d > INT32_MAX)
+			d = INT32_MAX;
+		rx->jitter16 += (uint64_t)d - ((rx->jitter16 + 8) >> 4);
 	}
 
 	rx->transit = transit;
@@ -522,7 +526,8 @@ void media_rx_report(const struct media_rx *rx, uint32_t *ssrc,
 	if (lostp)
 		*lostp = (int32_t)min(lost(rx), 0x7fffffu);
 	if (jitter)
-		*jitter = rx->jitter16 >> 4;
+		*jitter = (uint32_t)min(rx->jitter16 >> 4,
+					(uint64_t)UINT32_MAX);
 }
 
 

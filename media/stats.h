@@ -62,7 +62,7 @@ struct media_rx_figs {
 	bool     src_mismatch;   /* RTP came from elsewhere than the SDP's  */
 	uint32_t malformed;      /* dropped: not RTP / not RTCP             */
 	uint32_t huge;           /* dropped: over MEDIA_PKT_MAX             */
-	uint32_t wrong_ssrc;     /* dropped: a second SSRC while the first lives */
+	uint32_t wrong_ssrc;     /* dropped: another SSRC while one is live */
 	uint32_t rtcp_sr;
 	uint32_t rtcp_rr;
 	uint32_t rtcp_bad;

@@ -172,6 +172,8 @@ static const struct oa_case oa_cases[] = {
 	{SDP_HEAD "m=audio 4000 RTP/AVP 0\r\na=ptime:abc\r\n", EBADMSG, -1,
 	 NULL, "line 7: a=ptime: bad value"},
 	{SDP_HEAD "x=1\r\n", EBADMSG, -1, NULL, "line 6: unknown line type"},
+	{SDP_HEAD "m=audio 4000 RTP/AVP 0\x01\r\n", EBADMSG, -1, NULL,
+	 "line 6: control character 0x01 at column 23"},
 };
 
 
@@ -414,9 +416,9 @@ START_TEST(test_call_60s)
 	 * 20 ms: test_jump) */
 	ck_assert_double_lt(fb.jitter_ms, 10.0);
 	ck_assert_double_lt(fa.jitter_ms, 10.0);
+	/* 20 ms, plus what a loaded box defers */
 	ck_assert_int_ge(fb.first_ms, 20);
 	ck_assert_int_le(fb.first_ms, 100);
-	/* 20 ms, plus what a loaded box defers */
 	ck_assert(!fb.one_way);
 	ck_assert(!fa.one_way);
 	ck_assert(!fb.src_mismatch);
@@ -630,7 +632,6 @@ START_TEST(test_hold)
 	rx(p.a, &fa);
 	ck_assert_int_ge(fa.first_ms, 0);
 	ck_assert_int_le(fa.first_ms, 100);
-	/* 20 ms, plus what a loaded box defers */
 
 	pair_free(&p);
 }
@@ -828,7 +829,8 @@ START_TEST(test_loss)
 	for (s = 65530; s != 10; s++) {
 		if (s == 3 || s == 4)
 			continue;
-		pkt(r, 0, s, (uint32_t)s * 160, 7, 1000 + (s + 6u) % 65536 * 20);
+		pkt(r, 0, s, (uint32_t)s * 160, 7,
+		    1000 + (s + 6u) % 65536 * 20);
 	}
 	media_rx_figs(r, 2000, &f);
 	ck_assert_uint_eq(f.packets, 14);
