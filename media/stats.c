@@ -363,21 +363,34 @@ static void tev_recv(struct media_rx *rx, const struct mbuf *pl)
 }
 
 
+/* a datagram to read: a copy of mb's cursor (the caller's stays), unless
+ * it is too long to be ours */
+static int take(struct media_rx *rx, const struct mbuf *mb, struct mbuf *m)
+{
+	if (!rx || !mb)
+		return EINVAL;
+
+	*m = *mb;
+	if (mbuf_get_left(m) > MEDIA_PKT_MAX) {
+		rx->huge++;
+		return EMSGSIZE;
+	}
+
+	return 0;
+}
+
+
 int media_rx_packet(struct media_rx *rx, const struct sa *src,
 		    const struct mbuf *mb, uint64_t now_ms)
 {
 	struct rtp_header hdr;
 	struct mbuf m;
 	size_t n;
+	int err;
 
-	if (!rx || !mb)
-		return EINVAL;
-
-	m = *mb;
-	if (mbuf_get_left(&m) > MEDIA_PKT_MAX) {
-		rx->huge++;
-		return EMSGSIZE;
-	}
+	err = take(rx, mb, &m);
+	if (err)
+		return err;
 
 	memset(&hdr, 0, sizeof(hdr));
 	if (rtp_hdr_decode(&hdr, &m) || hdr.ver != RTP_VERSION) {
@@ -460,16 +473,11 @@ static void rtcp_block(struct media_rx *rx, const struct rtcp_rr *rrv,
 int media_rx_rtcp(struct media_rx *rx, const struct mbuf *mb)
 {
 	struct mbuf m;
-	int err = 0;
+	int err;
 
-	if (!rx || !mb)
-		return EINVAL;
-
-	m = *mb;
-	if (mbuf_get_left(&m) > MEDIA_PKT_MAX) {
-		rx->huge++;
-		return EMSGSIZE;
-	}
+	err = take(rx, mb, &m);
+	if (err)
+		return err;
 
 	/* a compound packet: one message after the other */
 	while (mbuf_get_left(&m) >= 4) {

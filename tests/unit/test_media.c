@@ -351,6 +351,15 @@ static void pair_alloc(struct pair *p, const struct media_quirks *qa)
 }
 
 
+/* both started: the ACK of the call */
+static void pair_start(struct pair *p, const struct media_quirks *qa)
+{
+	pair_alloc(p, qa);
+	ck_assert_int_eq(media_stream_start(p->a), 0);
+	ck_assert_int_eq(media_stream_start(p->b), 0);
+}
+
+
 static void pair_free(struct pair *p)
 {
 	mem_deref(p->a);
@@ -527,9 +536,7 @@ START_TEST(test_dtmf_inband)
 	struct media_rx_figs fb;
 	struct pair p;
 
-	pair_alloc(&p, &q);
-	ck_assert_int_eq(media_stream_start(p.a), 0);
-	ck_assert_int_eq(media_stream_start(p.b), 0);
+	pair_start(&p, &q);
 	ck_assert_int_eq(media_stream_dtmf(p.a, "159*", NULL, NULL), 0);
 	advance(3000);
 
@@ -549,9 +556,7 @@ START_TEST(test_one_way)
 	struct media_rx_figs fa, fb;
 	struct pair p;
 
-	pair_alloc(&p, &q);
-	ck_assert_int_eq(media_stream_start(p.a), 0);
-	ck_assert_int_eq(media_stream_start(p.b), 0);
+	pair_start(&p, &q);
 
 	advance(1000);
 	rx(p.b, &fb);
@@ -576,9 +581,7 @@ START_TEST(test_nat_latch)
 	struct media_rx_figs fa, fb;
 	struct pair p;
 
-	pair_alloc(&p, &q);
-	ck_assert_int_eq(media_stream_start(p.a), 0);
-	ck_assert_int_eq(media_stream_start(p.b), 0);
+	pair_start(&p, &q);
 	advance(2000);
 
 	rx(p.a, &fa);
@@ -605,9 +608,7 @@ START_TEST(test_hold)
 	uint32_t before;
 	struct pair p;
 
-	pair_alloc(&p, NULL);
-	ck_assert_int_eq(media_stream_start(p.a), 0);
-	ck_assert_int_eq(media_stream_start(p.b), 0);
+	pair_start(&p, NULL);
 	advance(1000);
 
 	/* a holds b: b stops sending, a expects nothing */
