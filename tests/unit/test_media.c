@@ -410,6 +410,10 @@ START_TEST(test_call_60s)
 	ck_assert_uint_ge(tb.packets, 3000);
 	ck_assert_uint_le(tb.packets, 3000 + wall / 20);
 
+	/* the first frame goes out once its 20 ms have passed */
+	ck_assert_int_ge(ta.first_ms, 20);
+	ck_assert_int_le(ta.first_ms, 40);
+
 	/* every packet arrived, in order, one SSRC, on a 20 ms cadence */
 	ck_assert_uint_eq(fb.packets, ta.packets);
 	ck_assert_uint_eq(fa.packets, tb.packets);
@@ -569,6 +573,15 @@ START_TEST(test_one_way)
 	ck_assert(fb.one_way);       /* MEDIA-RTP-3 */
 	ck_assert(!fa.one_way);      /* b's audio reached a */
 	ck_assert_uint_gt(fa.packets, 100);
+
+	/* RTCP at 5 s: the silent side reports (RR), the other sends SR */
+	advance(3000);
+	rx(p.b, &fb);
+	rx(p.a, &fa);
+	ck_assert_uint_ge(fb.rtcp_rr, 1);
+	ck_assert_uint_eq(fb.rtcp_sr, 0);
+	ck_assert_uint_ge(fa.rtcp_sr, 1);
+	ck_assert_int_eq(fb.peer_lost, 0);
 
 	pair_free(&p);
 }
@@ -787,6 +800,109 @@ START_TEST(test_tone_done)
 END_TEST
 
 
+/* a delayed offer (MEDIA-SDP-3): we offer in the 2xx, the ACK answers */
+START_TEST(test_sdp_accept)
+{
+	struct sdp_oa *oa = NULL;
+	struct mbuf *offer = NULL, *ans;
+	struct sa la;
+
+	ck_assert_int_eq(sa_set_str(&la, "127.0.0.1", 30008), 0);
+	ck_assert_int_eq(sdp_oa_alloc(&oa, &la), 0);
+	ck_assert_int_eq(sdp_oa_offer(oa, &offer), 0);
+
+	ans = mb_str(SDP_HEAD "m=audio 5000 RTP/AVP 8 101\r\n"
+		     "a=rtpmap:101 telephone-event/8000\r\n");
+	ck_assert_int_eq(sdp_oa_accept(oa, ans), 0);
+	ck_assert_int_eq(sdp_oa_remote(oa)->pt, 8);
+	ck_assert_int_eq(sdp_oa_remote(oa)->tev_pt, 101);
+	ck_assert_uint_eq(sa_port(&sdp_oa_remote(oa)->addr), 5000);
+	ck_assert(sdp_oa_sending(oa));
+
+	/* a 2xx answering with no codec of ours: ACK, then BYE */
+	mem_deref(ans);
+	ans = mb_str(SDP_HEAD "m=audio 5000 RTP/AVP 3\r\n");
+	ck_assert_int_eq(sdp_oa_accept(oa, ans), EPROTONOSUPPORT);
+	ck_assert_uint_eq(sdp_oa_status(EPROTONOSUPPORT), 488);
+
+	mem_deref(ans);
+	mem_deref(offer);
+	mem_deref(oa);
+}
+END_TEST
+
+
+static void real_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/* without advance: real time paces the sender every 20 ms */
+START_TEST(test_realtime)
+{
+	struct media_tx_figs ta;
+	struct media_rx_figs fb;
+	uint64_t t0, el;
+	struct pair p;
+
+	pair_alloc(&p, NULL);
+	t0 = vclock_now();
+	ck_assert_int_eq(media_stream_start(p.a), 0);
+	tmr_start(&guard, 300, real_h, NULL);
+	ck_assert_int_eq(re_main(NULL), 0);
+	media_stream_stop(p.a);
+	el = vclock_now() - t0;
+	settle(p.a, p.b);
+
+	media_stream_tx_figs(p.a, &ta);
+	rx(p.b, &fb);
+	/* the frame due at the very end may still wait for its turn */
+	ck_assert_uint_le(ta.packets, el / 20);
+	ck_assert_uint_ge(ta.packets + 1, el / 20);
+	ck_assert_uint_ge(ta.packets, 14);
+	ck_assert_uint_eq(fb.packets, ta.packets);
+
+	pair_free(&p);
+}
+END_TEST
+
+
+/* no RTCP from a phone that sends none; the figures as JSON */
+START_TEST(test_no_rtcp_json)
+{
+	const struct media_quirks q = {.wrong_pt = -1, .no_rtcp = true};
+	struct media_tx_figs ta;
+	struct media_rx_figs fb;
+	struct mbuf *mb = mbuf_alloc(2048);
+	char *str = NULL;
+	struct pair p;
+
+	pair_start(&p, &q);
+	advance(6000);
+	media_stream_tx_figs(p.a, &ta);
+	rx(p.b, &fb);
+	ck_assert_uint_eq(ta.rtcp, 0);
+	ck_assert_uint_eq(fb.rtcp_sr + fb.rtcp_rr, 0);
+
+	ck_assert_int_eq(mbuf_printf(mb, "%H", media_stream_json, p.b), 0);
+	mb->pos = 0;
+	ck_assert_int_eq(mbuf_strdup(mb, &str, mb->end), 0);
+	ck_assert_ptr_nonnull(strstr(str, "{\"local\":\"127.0.0.1:"));
+	ck_assert_ptr_nonnull(strstr(str, "\"codec\":\"PCMU\""));
+	ck_assert_ptr_nonnull(strstr(str, "\"latched\":false"));
+	ck_assert_ptr_nonnull(strstr(str, ",\"rx\":{\"packets\":"));
+	ck_assert_ptr_nonnull(strstr(str, "\"rtcp_sr\":0,"));
+	ck_assert_ptr_nonnull(strstr(str, "\"one_way\":false}}"));
+
+	mem_deref(str);
+	mem_deref(mb);
+	pair_free(&p);
+}
+END_TEST
+
+
 /* ---------------------------------------------- hand-made sequences */
 
 static void pkt(struct media_rx *r, uint8_t pt, uint16_t seq, uint32_t ts,
@@ -992,6 +1108,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_sdp_answer, 0,
 			    (int)(sizeof(oa_cases) / sizeof(oa_cases[0])));
 	tcase_add_test(tc, test_sdp_remote);
+	tcase_add_test(tc, test_sdp_accept);
 	tcase_add_test(tc, test_call_60s);
 	tcase_add_test(tc, test_jump);
 	tcase_add_test(tc, test_dtmf_4733);
@@ -1003,6 +1120,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_bridge);
 	tcase_add_test(tc, test_wav);
 	tcase_add_test(tc, test_tone_done);
+	tcase_add_test(tc, test_realtime);
+	tcase_add_test(tc, test_no_rtcp_json);
 	tcase_add_test(tc, test_loss);
 	tcase_add_test(tc, test_jitter);
 	tcase_add_test(tc, test_bad_packets);
