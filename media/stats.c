@@ -38,6 +38,7 @@ struct media_rx {
 	uint32_t packets, audio, tev, pt_unexpected;
 	uint64_t bytes;
 	uint8_t pts[16];
+	struct sa src;
 	bool src_mismatch;
 
 	/* source and sequence (RFC 3550 A.1) */
@@ -434,8 +435,12 @@ int media_rx_packet(struct media_rx *rx, const struct sa *src,
 	rx->bytes += n;
 	rx->pts[hdr.pt >> 3] |= (uint8_t)(1u << (hdr.pt & 7));
 
-	if (src && sa_isset(&rx->sdp, SA_ALL) && !sa_cmp(src, &rx->sdp, SA_ALL))
-		rx->src_mismatch = true;
+	if (src) {
+		rx->src = *src;
+		if (sa_isset(&rx->sdp, SA_ALL) &&
+		    !sa_cmp(src, &rx->sdp, SA_ALL))
+			rx->src_mismatch = true;
+	}
 
 	jitter_update(rx, hdr.ts, now_ms);
 
@@ -583,6 +588,7 @@ void media_rx_figs(const struct media_rx *rx, uint64_t now_ms,
 	str_ncpy(f->digits, rx->digits, sizeof(f->digits));
 	str_ncpy(f->digits_4733, rx->dig4733, sizeof(f->digits_4733));
 	str_ncpy(f->digits_inband, rx->diginb, sizeof(f->digits_inband));
+	f->src = rx->src;
 	f->src_mismatch = rx->src_mismatch;
 	f->malformed = rx->malformed;
 	f->huge = rx->huge;
@@ -657,6 +663,10 @@ int media_rx_figs_json(struct re_printf *pf, const struct media_rx_figs *f)
 	err |= jsonw_str(pf, f->digits_4733);
 	err |= re_hprintf(pf, ",\"digits_inband\":");
 	err |= jsonw_str(pf, f->digits_inband);
+	if (sa_isset(&f->src, SA_ALL))
+		err |= re_hprintf(pf, ",\"src\":\"%J\"", &f->src);
+	else
+		err |= re_hprintf(pf, ",\"src\":null");
 	err |= re_hprintf(pf, ",\"src_mismatch\":%s,\"malformed\":%u,"
 			  "\"huge\":%u,\"wrong_ssrc\":%u,\"rtcp_sr\":%u,"
 			  "\"rtcp_rr\":%u,\"rtcp_bad\":%u,\"peer_lost\":%d,"

@@ -17,10 +17,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <re.h>
 
 struct mbuf;
 struct re_printf;
-struct sa;
 
 enum {
 	MEDIA_SRATE     = 8000,  /* G.711 and telephone-event clock (Hz) */
@@ -59,6 +59,7 @@ struct media_rx_figs {
 	char     digits[MEDIA_DIGITS_MAX + 1];        /* both kinds, in order */
 	char     digits_4733[MEDIA_DIGITS_MAX + 1];
 	char     digits_inband[MEDIA_DIGITS_MAX + 1];
+	struct sa src;           /* where the last accepted RTP came from   */
 	bool     src_mismatch;   /* RTP came from elsewhere than the SDP's  */
 	uint32_t malformed;      /* dropped: not RTP / not RTCP             */
 	uint32_t huge;           /* dropped: over MEDIA_PKT_MAX             */

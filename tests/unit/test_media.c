@@ -603,6 +603,7 @@ START_TEST(test_nat_latch)
 	/* b heard a from another port than a's SDP names, and answered
 	 * there (MEDIA-RTP-2); a hears b only through that port */
 	ck_assert(fb.src_mismatch);
+	ck_assert(sa_cmp(&fb.src, media_stream_dst(p.b), SA_ALL));
 	ck_assert(media_stream_latched(p.b));
 	ck_assert(!sa_cmp(media_stream_dst(p.b), media_stream_laddr(p.a),
 			  SA_ALL));
@@ -894,6 +895,7 @@ START_TEST(test_no_rtcp_json)
 	ck_assert_ptr_nonnull(strstr(str, "\"latched\":false"));
 	ck_assert_ptr_nonnull(strstr(str, ",\"rx\":{\"packets\":"));
 	ck_assert_ptr_nonnull(strstr(str, "\"rtcp_sr\":0,"));
+	ck_assert_ptr_nonnull(strstr(str, "\"src\":\"127.0.0.1:"));
 	ck_assert_ptr_nonnull(strstr(str, "\"one_way\":false}}"));
 
 	mem_deref(str);
