@@ -22,7 +22,7 @@ BUILD=${BUILD:-build}
 OUT=${FUZZ_BUILD:-$BUILD/fuzz}
 CLANG=${CLANG:-clang}
 JOBS=${JOBS:-$(nproc)}
-TARGETS=(request stream register session config scenario)
+TARGETS=(request stream register session config scenario sdp rtp)
 
 if ! command -v "$CLANG" >/dev/null; then
 	echo "fuzz: $CLANG not found: apt-get install clang libclang-rt-14-dev"
@@ -77,7 +77,7 @@ mkdir -p "$OUT/obj"
 # any source or header newer than the last build: rebuild every object
 # (a changed header must not leave objects of the old layout behind)
 stamp=$OUT/.stamp
-if [[ -f $stamp ]] && [[ -z $(find common sim-registrar sim-phone harness \
+if [[ -f $stamp ]] && [[ -z $(find common media sim-registrar sim-phone harness \
 	reports tests/fuzz Makefile -newer "$stamp" \
 	\( -name '*.[ch]' -o -name Makefile -o -name build.sh \) -print -quit \
 	2>/dev/null) ]]; then

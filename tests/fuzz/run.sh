@@ -6,7 +6,8 @@
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
 #   tests/fuzz/run.sh --regressions       only replay the regression inputs
 #
-# Targets: request stream register session config scenario (build.sh).
+# Targets: request stream register session config scenario sdp rtp
+# (build.sh).
 # A crash, leak, timeout or out-of-memory stops that target: its input is
 # copied to tests/fuzz/regressions/<target>/ (commit it with the fix) and
 # the run fails.  Everything runs in a network namespace with loopback
@@ -29,7 +30,7 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 OUT=${FUZZ_BUILD:-$BUILD/fuzz}
 CORPUS_TORTURE=${TORTURE_DIR:-$ROOT/../shared/rfc4475}
-ALL=(request stream register session config scenario)
+ALL=(request stream register session config scenario sdp rtp)
 
 secs=20
 only_regressions=0
@@ -111,6 +112,11 @@ seeds() {   # seeds TARGET: fill $OUT/seeds/TARGET afresh
 				rm -f "$f"
 			done
 		fi
+		;;
+	sdp|rtp)
+		for f in "$HERE"/seeds/$t/*; do
+			[[ -f $f ]] && cp "$f" "$d/"
+		done
 		;;
 	config|scenario)
 		while IFS= read -r f; do
