@@ -203,7 +203,7 @@ static const struct cfg_row rows[] = {
 
 	{"pstn", CFG_MAP, .what = "pstn",
 	 .doc = "the simulated outside network"},
-	{"pstn.default", CFG_WORD, .words = w_behaviour, .what = "behaviour",
+	{"pstn.default", CFG_WORD, CFG_ANY_CHAR, .words = w_behaviour, .what = "behaviour",
 	 .dflt = "answer", AT(REG, pstn.dflt.behaviour),
 	 .doc = "what every number not listed does (ring: never answers)"},
 	{"pstn.after", CFG_U32, .min = 0, .max = CFG_MAX_SECONDS,
@@ -218,7 +218,7 @@ static const struct cfg_row rows[] = {
 	 .doc = "E.164 number -> its behaviour, at most 1000"},
 	{"pstn.numbers.*", CFG_MAP, .what = "a number's behaviour",
 	 .doc = "a behaviour word, or a map; what it leaves out is pstn's"},
-	{"pstn.numbers.*.behaviour", CFG_WORD, .words = w_behaviour,
+	{"pstn.numbers.*.behaviour", CFG_WORD, CFG_ANY_CHAR, .words = w_behaviour,
 	 .what = "behaviour", AT(PNM, behaviour),
 	 .doc = "answer, busy or ring"},
 	{"pstn.numbers.*.after", CFG_U32, .min = 0, .max = CFG_MAX_SECONDS,

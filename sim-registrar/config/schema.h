@@ -39,6 +39,8 @@ enum {
 	CFG_LATER    = 1 << 1,  /* read once every section is (a name of
 				   an application or a credential list)     */
 	CFG_ZERO_SET = 1 << 2,  /* CFG_U32: 0 stands for "not given"         */
+	CFG_ANY_CHAR = 1 << 3,  /* CFG_WORD: not checked for control
+				   characters first (pstn's never were)     */
 };
 
 /* the registrar's own limits on sizes */

@@ -200,7 +200,7 @@ int cfg_read_word(struct ydoc *doc, const struct cfg_row *row,
 	if (err)
 		return err;
 
-	if (!cfg_text_clean(s))
+	if (!(row->flags & CFG_ANY_CHAR) && !cfg_text_clean(s))
 		return ydoc_errorf(doc, n, "%s must not hold control "
 				   "characters", cfg_row_key(row));
 
