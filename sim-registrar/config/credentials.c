@@ -464,32 +464,23 @@ int cfg_load_lists(struct loader *ld, const struct cfg_row *row,
 		   const struct ynode *n, void *base)
 {
 	struct reg_config *cfg = base;
-	char where[40];
+	void *listv = NULL;
 	int err;
 
-	err = ynode_expect(ld->doc, n, YNODE_SEQ, row->what);
-	if (err || !n->count)
+	err = cfg_items(ld, row, n, SIZE_MAX, NULL, sizeof(*cfg->listv),
+			&listv);
+	if (err || !listv)
 		return err;
 
-	cfg->listv  = mem_zalloc(n->count * sizeof(*cfg->listv), NULL);
+	cfg->listv  = listv;
+	cfg->listc  = (uint32_t)n->count;
 	ld->c->idxv = mem_zalloc(n->count * sizeof(*ld->c->idxv), NULL);
-	if (!cfg->listv || !ld->c->idxv)
+	if (!ld->c->idxv)
 		return ENOMEM;
 
-	cfg->listc = (uint32_t)n->count;
-
-	for (size_t i = 0; i < n->count; i++) {
-		(void)snprintf(where, sizeof(where), "credential list #%zu",
-			       i + 1);
-		ld->item = i;
-
-		err = cfg_walk(ld, "credential_lists[]", ynode_item(n, i),
-			       &cfg->listv[i], where);
-		if (err)
-			return err;
-	}
-
-	return 0;
+	return cfg_walk_items(ld, "credential_lists[]", n, cfg->listv,
+			      sizeof(*cfg->listv), "credential list #%zu",
+			      NULL);
 }
 
 

@@ -118,7 +118,6 @@ int cfg_load_domains(struct loader *ld, const struct cfg_row *row,
 		     const struct ynode *n, void *base)
 {
 	struct reg_config *cfg = base;
-	char where[32];
 	int err;
 
 	err = ynode_expect(ld->doc, n, YNODE_SEQ, row->what);
@@ -137,17 +136,8 @@ int cfg_load_domains(struct loader *ld, const struct cfg_row *row,
 	cfg->domainc = (uint32_t)n->count;
 	ld->domains = n;
 
-	for (size_t i = 0; i < n->count; i++) {
-		(void)snprintf(where, sizeof(where), "domain #%zu", i + 1);
-		ld->item = i;
-
-		err = cfg_walk(ld, "domains[]", ynode_item(n, i),
-			       &cfg->domainv[i], where);
-		if (err)
-			return err;
-	}
-
-	return 0;
+	return cfg_walk_items(ld, "domains[]", n, cfg->domainv,
+			      sizeof(*cfg->domainv), "domain #%zu", NULL);
 }
 
 
@@ -278,19 +268,11 @@ int cfg_print_domains(struct re_printf *pf, const struct cfg_row *row,
 		      const struct reg_config *cfg, const void *base,
 		      unsigned indent, bool docs)
 {
-	int err;
-
 	(void)base;
 
-	err = re_hprintf(pf, "%b%s:\n", CFG_INDENT(indent), row->path);
-
-	for (uint32_t i = 0; i < cfg->domainc; i++) {
-		err |= re_hprintf(pf, "%b-\n", CFG_INDENT(indent + 2));
-		err |= cfg_print_rows(pf, "domains[]", cfg, &cfg->domainv[i],
-				      indent + 4, docs && i == 0);
-	}
-
-	return err;
+	return cfg_print_items(pf, row, cfg, cfg->domainv,
+			       sizeof(*cfg->domainv), cfg->domainc, indent,
+			       docs);
 }
 
 

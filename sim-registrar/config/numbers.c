@@ -29,33 +29,19 @@ int cfg_load_numbers(struct loader *ld, const struct cfg_row *row,
 		     const struct ynode *n, void *base)
 {
 	struct reg_config *cfg = base;
-	struct ydoc *doc = ld->doc;
+	void *numberv = NULL;
 	int err;
 
-	err = ynode_expect(doc, n, YNODE_SEQ, row->what);
-	if (err || !n->count)
+	err = cfg_items(ld, row, n, CFG_MAX_NUMBERS, "numbers may list at "
+			"most %d numbers", sizeof(*cfg->numberv), &numberv);
+	if (err || !numberv)
 		return err;
 
-	if (n->count > CFG_MAX_NUMBERS)
-		return ydoc_errorf(doc, n, "numbers may list at most %d "
-				   "numbers", CFG_MAX_NUMBERS);
-
-	cfg->numberv = mem_zalloc(n->count * sizeof(*cfg->numberv), NULL);
-	if (!cfg->numberv)
-		return ENOMEM;
-
+	cfg->numberv = numberv;
 	ld->numbers = n;
 
-	for (size_t i = 0; i < n->count; i++) {
-		err = cfg_walk(ld, "numbers[]", ynode_item(n, i),
-			       &cfg->numberv[i], NULL);
-		if (err)
-			return err;
-
-		cfg->numberc++;
-	}
-
-	return 0;
+	return cfg_walk_items(ld, "numbers[]", n, cfg->numberv,
+			      sizeof(*cfg->numberv), NULL, &cfg->numberc);
 }
 
 
@@ -78,19 +64,16 @@ int cfg_load_verified(struct loader *ld, const struct cfg_row *row,
 	const struct cfg_row *item = cfg_row_find("verified_caller_ids[]");
 	struct reg_config *cfg = base;
 	struct ydoc *doc = ld->doc;
+	void *verifiedv = NULL;
 	int err;
 
-	err = ynode_expect(doc, n, YNODE_SEQ, row->what);
-	if (err || !n->count)
+	err = cfg_items(ld, row, n, CFG_MAX_NUMBERS, "verified_caller_ids "
+			"may list at most %d numbers", sizeof(char *),
+			&verifiedv);
+	if (err || !verifiedv)
 		return err;
 
-	if (n->count > CFG_MAX_NUMBERS)
-		return ydoc_errorf(doc, n, "verified_caller_ids may list at "
-				   "most %d numbers", CFG_MAX_NUMBERS);
-
-	cfg->verifiedv = mem_zalloc(n->count * sizeof(char *), NULL);
-	if (!cfg->verifiedv)
-		return ENOMEM;
+	cfg->verifiedv = verifiedv;
 
 	for (size_t i = 0; i < n->count; i++) {
 		const char *s = NULL;
@@ -144,19 +127,15 @@ int cfg_load_apps(struct loader *ld, const struct cfg_row *row,
 {
 	struct reg_config *cfg = base;
 	struct ydoc *doc = ld->doc;
+	void *appv = NULL;
 	int err;
 
-	err = ynode_expect(doc, n, YNODE_MAP, row->what);
-	if (err || !n->count)
+	err = cfg_items(ld, row, n, CFG_MAX_APPS, "applications may hold at "
+			"most %d documents", sizeof(*cfg->appv), &appv);
+	if (err || !appv)
 		return err;
 
-	if (n->count > CFG_MAX_APPS)
-		return ydoc_errorf(doc, n, "applications may hold at most %d "
-				   "documents", CFG_MAX_APPS);
-
-	cfg->appv = mem_zalloc(n->count * sizeof(*cfg->appv), NULL);
-	if (!cfg->appv)
-		return ENOMEM;
+	cfg->appv = appv;
 
 	for (size_t i = 0; i < n->count; i++) {
 		const struct ynode *k = ynode_key(n, i), *v = ynode_val(n, i);
@@ -216,19 +195,15 @@ int cfg_load_pstn_numbers(struct loader *ld, const struct cfg_row *row,
 {
 	struct pstn_conf *pc = &((struct reg_config *)base)->pstn;
 	struct ydoc *doc = ld->doc;
+	void *numv = NULL;
 	int err;
 
-	err = ynode_expect(doc, v, YNODE_MAP, row->what);
-	if (err || !v->count)
+	err = cfg_items(ld, row, v, CFG_MAX_NUMBERS, "pstn numbers may hold "
+			"at most %d numbers", sizeof(*pc->numv), &numv);
+	if (err || !numv)
 		return err;
 
-	if (v->count > CFG_MAX_NUMBERS)
-		return ydoc_errorf(doc, v, "pstn numbers may hold at most %d "
-				   "numbers", CFG_MAX_NUMBERS);
-
-	pc->numv = mem_zalloc(v->count * sizeof(*pc->numv), NULL);
-	if (!pc->numv)
-		return ENOMEM;
+	pc->numv = numv;
 
 	for (size_t i = 0; i < v->count; i++) {
 		const struct ynode *k = ynode_key(v, i);
@@ -266,20 +241,11 @@ int cfg_print_numbers(struct re_printf *pf, const struct cfg_row *row,
 		      const struct reg_config *cfg, const void *base,
 		      unsigned indent, bool docs)
 {
-	int err;
-
 	(void)base;
 
-	err = re_hprintf(pf, "%b%s:%s\n", CFG_INDENT(indent), row->path,
-			 cfg->numberc ? "" : " []");
-
-	for (uint32_t i = 0; i < cfg->numberc; i++) {
-		err |= re_hprintf(pf, "%b-\n", CFG_INDENT(indent + 2));
-		err |= cfg_print_rows(pf, "numbers[]", cfg, &cfg->numberv[i],
-				      indent + 4, docs && i == 0);
-	}
-
-	return err;
+	return cfg_print_items(pf, row, cfg, cfg->numberv,
+			       sizeof(*cfg->numberv), cfg->numberc, indent,
+			       docs);
 }
 
 

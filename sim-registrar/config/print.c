@@ -272,6 +272,31 @@ static int print_rows(struct re_printf *pf, const char *parent,
 }
 
 
+/* a list of items, each a block of the rows at "path[]" */
+int cfg_print_items(struct re_printf *pf, const struct cfg_row *row,
+		    const struct reg_config *cfg, const void *arr,
+		    size_t elemsz, uint32_t count, unsigned indent,
+		    bool docs)
+{
+	char path[64];
+	int err;
+
+	(void)re_snprintf(path, sizeof(path), "%s[]", row->path);
+
+	err = re_hprintf(pf, "%b%s:%s\n", CFG_INDENT(indent),
+			 cfg_row_key(row), count ? "" : " []");
+
+	for (uint32_t i = 0; i < count; i++) {
+		err |= re_hprintf(pf, "%b-\n", CFG_INDENT(indent + 2));
+		err |= cfg_print_rows(pf, path, cfg,
+				      (const uint8_t *)arr + i * elemsz,
+				      indent + 4, docs && i == 0);
+	}
+
+	return err;
+}
+
+
 int reg_config_print(struct re_printf *pf, const struct reg_config *cfg)
 {
 	int err;

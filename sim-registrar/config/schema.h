@@ -121,6 +121,12 @@ bool cfg_row_is_child(const struct cfg_row *row, const char *parent);
 /* walk.c: the generic part of loading */
 int  cfg_walk(struct loader *ld, const char *path, const struct ynode *map,
 	      void *base, const char *where);
+int  cfg_items(struct loader *ld, const struct cfg_row *row,
+	       const struct ynode *n, size_t max, const char *toomany,
+	       size_t elemsz, void **arrp);
+int  cfg_walk_items(struct loader *ld, const char *path,
+		    const struct ynode *n, void *arr, size_t elemsz,
+		    const char *where_fmt, uint32_t *countp);
 int  cfg_read_root(struct loader *ld, const struct ynode *root);
 int  cfg_apply_defaults(struct reg_config *cfg);
 int  cfg_missing(struct ydoc *doc, const struct ynode *map,
@@ -181,6 +187,10 @@ int cfg_print_rows(struct re_printf *pf, const char *parent,
 		   const struct reg_config *cfg, const void *base,
 		   unsigned indent, bool docs);
 int cfg_print_text(struct re_printf *pf, const char *s);
+int cfg_print_items(struct re_printf *pf, const struct cfg_row *row,
+		    const struct reg_config *cfg, const void *arr,
+		    size_t elemsz, uint32_t count, unsigned indent,
+		    bool docs);
 
 /* "%b" with CFG_INDENT(n): n spaces (libre has no "%*s") */
 extern const char cfg_spaces[];

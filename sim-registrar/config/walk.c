@@ -414,6 +414,62 @@ int cfg_walk(struct loader *ld, const char *path, const struct ynode *map,
 }
 
 
+/*
+ * A list (or a map of free keys) of at most max items, and a zeroed array
+ * of that many: *arrp stays NULL for none.  toomany: the error, with max.
+ */
+int cfg_items(struct loader *ld, const struct cfg_row *row,
+	      const struct ynode *n, size_t max, const char *toomany,
+	      size_t elemsz, void **arrp)
+{
+	int err;
+
+	err = ynode_expect(ld->doc, n, row->type == CFG_LIST ? YNODE_SEQ :
+			   YNODE_MAP, row->what);
+	if (err || !n->count)
+		return err;
+
+	if (n->count > max)
+		return ydoc_errorf(ld->doc, n, toomany, (int)max);
+
+	*arrp = mem_zalloc(n->count * elemsz, NULL);
+
+	return *arrp ? 0 : ENOMEM;
+}
+
+
+/*
+ * Each item of list n walked by the rows at path into arr (elemsz each);
+ * where_fmt (with the item's number) names it in "missing" errors; each
+ * item read counts in *countp, when given.
+ */
+int cfg_walk_items(struct loader *ld, const char *path, const struct ynode *n,
+		   void *arr, size_t elemsz, const char *where_fmt,
+		   uint32_t *countp)
+{
+	char where[48] = "";
+
+	for (size_t i = 0; i < n->count; i++) {
+		int err;
+
+		if (where_fmt)
+			(void)snprintf(where, sizeof(where), where_fmt, i + 1);
+		ld->item = i;
+
+		err = cfg_walk(ld, path, ynode_item(n, i),
+			       (uint8_t *)arr + i * elemsz,
+			       where_fmt ? where : NULL);
+		if (err)
+			return err;
+
+		if (countp)
+			++*countp;
+	}
+
+	return 0;
+}
+
+
 /* the top level: its sections in file order, so the first error is the
  * first in the file */
 int cfg_read_root(struct loader *ld, const struct ynode *root)
