@@ -213,40 +213,12 @@ int cfg_read_word(struct ydoc *doc, const struct cfg_row *row,
 }
 
 
-static int read_text(struct ydoc *doc, const struct cfg_row *row,
-		     const struct ynode *n, const char **sp)
+/* text that ends up in SIP headers or logs: no control characters */
+static int clean_text(struct ydoc *doc, const struct ynode *n,
+		      const char *key, const char **sp)
 {
 	const char *s;
 	int err;
-
-	if (row->type == CFG_E164)
-		return cfg_get_e164(doc, n, row->what ? row->what :
-				    cfg_row_key(row), sp);
-
-	err = ynode_str(doc, n, &s);
-	if (err)
-		return err;
-
-	if (!cfg_text_clean(s))
-		return ydoc_errorf(doc, n, "%s must not hold control "
-				   "characters", cfg_row_key(row));
-
-	*sp = s;
-
-	return 0;
-}
-
-
-/* a text value of map without control characters; absent leaves *sp */
-int cfg_get_text(struct ydoc *doc, const struct ynode *map, const char *key,
-		 const char *where, bool required, const char **sp)
-{
-	const struct ynode *n = ynode_get(map, key);
-	const char *s;
-	int err;
-
-	if (!n)
-		return required ? cfg_missing(doc, map, where, key) : 0;
 
 	err = ynode_str(doc, n, &s);
 	if (err)
@@ -259,6 +231,30 @@ int cfg_get_text(struct ydoc *doc, const struct ynode *map, const char *key,
 	*sp = s;
 
 	return 0;
+}
+
+
+static int read_text(struct ydoc *doc, const struct cfg_row *row,
+		     const struct ynode *n, const char **sp)
+{
+	if (row->type == CFG_E164)
+		return cfg_get_e164(doc, n, row->what ? row->what :
+				    cfg_row_key(row), sp);
+
+	return clean_text(doc, n, cfg_row_key(row), sp);
+}
+
+
+/* a text value of map without control characters; absent leaves *sp */
+int cfg_get_text(struct ydoc *doc, const struct ynode *map, const char *key,
+		 const char *where, bool required, const char **sp)
+{
+	const struct ynode *n = ynode_get(map, key);
+
+	if (!n)
+		return required ? cfg_missing(doc, map, where, key) : 0;
+
+	return clean_text(doc, n, key, sp);
 }
 
 
