@@ -264,18 +264,6 @@ int cfg_resolve_domains(struct loader *ld)
 }
 
 
-int cfg_print_domains(struct re_printf *pf, const struct cfg_row *row,
-		      const struct reg_config *cfg, const void *base,
-		      unsigned indent, bool docs)
-{
-	(void)base;
-
-	return cfg_print_items(pf, row, cfg, cfg->domainv,
-			       sizeof(*cfg->domainv), cfg->domainc, indent,
-			       docs);
-}
-
-
 int cfg_print_domain_region(struct re_printf *pf, const struct cfg_row *row,
 			    const struct reg_config *cfg, const void *base,
 			    unsigned indent, bool docs)

@@ -237,18 +237,6 @@ int cfg_load_pstn_numbers(struct loader *ld, const struct cfg_row *row,
 }
 
 
-int cfg_print_numbers(struct re_printf *pf, const struct cfg_row *row,
-		      const struct reg_config *cfg, const void *base,
-		      unsigned indent, bool docs)
-{
-	(void)base;
-
-	return cfg_print_items(pf, row, cfg, cfg->numberv,
-			       sizeof(*cfg->numberv), cfg->numberc, indent,
-			       docs);
-}
-
-
 int cfg_print_verified(struct re_printf *pf, const struct cfg_row *row,
 		       const struct reg_config *cfg, const void *base,
 		       unsigned indent, bool docs)

@@ -179,6 +179,9 @@ static int print_value(struct re_printf *pf, const struct cfg_row *row,
 static int print_rows(struct re_printf *pf, const char *parent,
 		      const struct reg_config *cfg, const void *base,
 		      unsigned indent, bool docs);
+static int print_items(struct re_printf *pf, const struct cfg_row *row,
+		       const struct reg_config *cfg, const void *base,
+		       unsigned indent, bool docs);
 
 
 /* a map whose keys all print as comments is {}, not empty (null) */
@@ -257,6 +260,9 @@ static int print_rows(struct re_printf *pf, const char *parent,
 		if (row->print) {
 			err |= row->print(pf, row, cfg, base, indent, docs);
 		}
+		else if (row->type == CFG_LIST && row->size) {
+			err |= print_items(pf, row, cfg, base, indent, docs);
+		}
 		else if (row->type == CFG_MAP) {
 			err |= re_hprintf(pf, "%b%s:\n", CFG_INDENT(indent),
 					  cfg_row_key(row));
@@ -272,14 +278,20 @@ static int print_rows(struct re_printf *pf, const char *parent,
 }
 
 
-/* a list of items, each a block of the rows at "path[]" */
-int cfg_print_items(struct re_printf *pf, const struct cfg_row *row,
-		    const struct reg_config *cfg, const void *arr,
-		    size_t elemsz, uint32_t count, unsigned indent,
-		    bool docs)
+/* a list of items (where its row says), each a block of the rows at
+ * "path[]" */
+static int print_items(struct re_printf *pf, const struct cfg_row *row,
+		       const struct reg_config *cfg, const void *base,
+		       unsigned indent, bool docs)
 {
+	const uint8_t *arr;
+	uint32_t count;
 	char path[64];
 	int err;
+
+	memcpy(&arr, (const uint8_t *)base + row->off, sizeof(arr));
+	memcpy(&count, (const uint8_t *)base + row->count_off,
+	       sizeof(count));
 
 	(void)re_snprintf(path, sizeof(path), "%s[]", row->path);
 
@@ -288,8 +300,7 @@ int cfg_print_items(struct re_printf *pf, const struct cfg_row *row,
 
 	for (uint32_t i = 0; i < count; i++) {
 		err |= re_hprintf(pf, "%b-\n", CFG_INDENT(indent + 2));
-		err |= cfg_print_rows(pf, path, cfg,
-				      (const uint8_t *)arr + i * elemsz,
+		err |= cfg_print_rows(pf, path, cfg, arr + i * row->size,
 				      indent + 4, docs && i == 0);
 	}
 

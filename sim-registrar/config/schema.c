@@ -3,7 +3,7 @@
  *
  * Adding a scalar key is one row here (and its member in config.h): the
  * loader, --print-config, --config-schema and the README's key table all
- * follow.  Rows are in depth-first order (a key's rows follow it), which
+ * follow.  The rows repeat one shape on purpose: they are the data.  Rows are in depth-first order (a key's rows follow it), which
  * is also the order of the "expected one of" lists, the order keys of a
  * section are read in, and the order --print-config prints them in.
  */
@@ -21,6 +21,10 @@
 
 /* where a value lands: its offset and size in the row's base struct */
 #define AT(st, m) .off = offsetof(st, m), .size = sizeof(((st *)0)->m)
+
+/* where a list of items lands: its array, item size and count */
+#define ITEMS(st, v, c) .off = offsetof(st, v), \
+	.size = sizeof(((st *)0)->v[0]), .count_off = offsetof(st, c)
 
 #define ANY UINT32_MAX
 
@@ -44,7 +48,7 @@ static const struct cfg_row rows[] = {
 	 .doc = "its friendly name"},
 
 	{"domains", CFG_LIST, CFG_REQUIRED, .what = "domains",
-	 .load = cfg_load_domains, .print = cfg_print_domains,
+	 .load = cfg_load_domains, ITEMS(REG, domainv, domainc),
 	 .doc = "the SIP domains served, 1 to 100"},
 	{"domains[]", CFG_MAP, .what = "a domain",
 	 .doc = "one SIP domain"},
@@ -173,7 +177,7 @@ static const struct cfg_row rows[] = {
 	 .doc = "the X-Twilio-Error text"},
 
 	{"numbers", CFG_LIST, .what = "numbers",
-	 .load = cfg_load_numbers, .print = cfg_print_numbers,
+	 .load = cfg_load_numbers, ITEMS(REG, numberv, numberc),
 	 .doc = "the account's phone numbers, at most 1000"},
 	{"numbers[]", CFG_MAP, .what = "a number",
 	 .doc = "one phone number"},

@@ -106,7 +106,9 @@ struct cfg_row {
 	const char *doc;
 	const char *what;             /* the noun in errors: "a domain"     */
 	size_t off;                   /* where the value lands in the base, */
-	size_t size;                  /* 0: not stored by the walker        */
+	size_t size;                  /* 0: not stored by the walker; a
+					 CFG_LIST: its array and item size, */
+	size_t count_off;             /* and where its count (uint32_t) is  */
 	cfg_load_h *load;
 	cfg_check_h *check;
 	cfg_print_h *print;
@@ -146,7 +148,6 @@ int  cfg_set_str(char **dst, const char *s);
 cfg_load_h  cfg_load_domains;
 cfg_check_h cfg_check_domain_name;
 cfg_check_h cfg_check_domain_region;
-cfg_print_h cfg_print_domains;
 cfg_print_h cfg_print_domain_lists;
 cfg_print_h cfg_print_domain_region;
 cfg_print_h cfg_print_app_name;
@@ -176,7 +177,6 @@ cfg_check_h cfg_check_number;
 cfg_load_h  cfg_load_verified;
 cfg_load_h  cfg_load_apps;
 cfg_load_h  cfg_load_pstn_numbers;
-cfg_print_h cfg_print_numbers;
 cfg_print_h cfg_print_verified;
 cfg_print_h cfg_print_apps;
 cfg_print_h cfg_print_pstn_numbers;
@@ -187,10 +187,6 @@ int cfg_print_rows(struct re_printf *pf, const char *parent,
 		   const struct reg_config *cfg, const void *base,
 		   unsigned indent, bool docs);
 int cfg_print_text(struct re_printf *pf, const char *s);
-int cfg_print_items(struct re_printf *pf, const struct cfg_row *row,
-		    const struct reg_config *cfg, const void *arr,
-		    size_t elemsz, uint32_t count, unsigned indent,
-		    bool docs);
 
 /* "%b" with CFG_INDENT(n): n spaces (libre has no "%*s") */
 extern const char cfg_spaces[];
