@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <re.h>
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "ytree.h"
 #include "textfile.h"
 #include "config.h"

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <re.h>
-#include "fastrand.h"
+#include "reshim/fastrand.h"
 
 
 START_TEST(test_libre_uses_it)

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <re.h>
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 
 
 extern struct list *tmrl_get(void);   /* libre: this thread's timer list */

@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <re.h>
 #include "vclock.h"
-#include "udp_batch.h"
+#include "reshim/udp_batch.h"
 #include "regclient.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"

@@ -4,7 +4,7 @@
 
 #include <dlfcn.h>
 #include <re.h>
-#include "udphook.h"
+#include "reshim/udphook.h"
 
 typedef int (udp_send_f)(struct udp_sock *us, const struct sa *dst,
 			 struct mbuf *mb);

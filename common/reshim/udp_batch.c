@@ -5,7 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <re.h>
-#include "udp_batch.h"
+#include "reshim/udp_batch.h"
 
 enum { CAPTURE_MAX = 4 };
 
@@ -202,4 +202,10 @@ int udp_batch_attach(void)
 unsigned long udp_batch_extra_reads(void)
 {
 	return extra_reads;
+}
+
+
+unsigned udp_batch_sockets(void)
+{
+	return list_count(&batches);
 }
