@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -87,72 +88,17 @@ static uint16_t reg_port;
 
 /* ------------------------------------------------------------- waiting */
 
-struct waiter {
-	bool (*cond)(void *arg);
-	void *arg;
-	bool met;
-	struct tmr poll;
-	struct tmr deadline;
-};
-
-
-static void poll_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond(w->arg)) {
-		w->met = true;
-		tmr_cancel(&w->deadline);
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&w->poll, 2, poll_h, w);
-}
-
-
-static void deadline_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	tmr_cancel(&w->poll);
-	re_cancel();
-}
-
-
-/* run the loop until cond holds, at most ms of wall time */
+/* the loop until cond holds, at most ms of wall time (fixture.h) */
 static bool wait_for(bool (*cond)(void *), void *arg, uint32_t ms)
 {
-	struct waiter w;
-
-	memset(&w, 0, sizeof(w));
-	w.cond = cond;
-	w.arg = arg;
-
-	if (cond(arg))
-		return true;
-
-	tmr_start(&w.poll, 1, poll_h, &w);
-	tmr_start(&w.deadline, ms, deadline_h, &w);
-	(void)re_main(NULL);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&w.deadline);
-
-	return w.met;
-}
-
-
-static bool never(void *arg)
-{
-	(void)arg;
-	return false;
+	return fixture_wait(cond, arg, ms);
 }
 
 
 /* let the loop run for ms (messages in flight arrive) */
 static void settle(uint32_t ms)
 {
-	(void)wait_for(never, NULL, ms);
+	fixture_settle(ms);
 }
 
 
@@ -834,8 +780,8 @@ static void setup(void)
 {
 	struct sa a;
 
-	vclock_reset();
-	ck_assert_int_eq(regclient_alloc(&rc, config), 0);
+	fixture_registrar(&rc, config);
+	fixture_tick(2);
 	sr = regclient_registrar(rc);
 	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
 	reg_port = sa_port(&a);

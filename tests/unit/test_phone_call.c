@@ -7,7 +7,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +18,9 @@
 #include "phone.h"
 
 
-#define DOMAIN   "example.sip.us1.twilio.com"
+#define DOMAIN   FIXTURE_DOMAIN
 #define REALM    "sip.twilio.com"
-#define PASSWORD "Conform-Pass-1"
+#define PASSWORD FIXTURE_PASSWORD
 #define UA       "sipconform-sim-phone/0.1"
 #define REASON   "SIP;cause=200;text=\"Call completed elsewhere\""
 #define CALLEE   "sip:+14155551234@" DOMAIN
@@ -454,9 +454,6 @@ static struct evrec evv[MAXEV];
 static size_t evc;
 static struct phone *ph;
 static struct phone *ph2;
-static struct tmr tick;
-static uint64_t deadline;
-static bool (*until)(void);
 
 
 static void event_handler(struct phone *phone, const struct phone_event *ev,
@@ -543,37 +540,9 @@ static size_t index_ev(const struct phone *phone, enum phone_event_type type)
 }
 
 
-static void tick_h(void *arg)
-{
-	(void)arg;
-
-	if ((until && until()) || tmr_jiffies() >= deadline) {
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&tick, 2, tick_h, NULL);
-}
-
-
-/* run the loop until cond() holds (true) or max_ms passed (false) */
-static bool run_until(bool (*cond)(void), uint64_t max_ms)
-{
-	until = cond;
-	deadline = tmr_jiffies() + max_ms;
-	tmr_start(&tick, 0, tick_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
-	tmr_cancel(&tick);
-
-	return cond ? cond() : true;
-}
-
-
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
-	vclock_reset();
-	tmr_init(&tick);
+	fixture_begin(2);
 	peer_start();
 	evc = 0;
 	ph = ph2 = NULL;
@@ -585,18 +554,13 @@ static void teardown(void)
 	ph = mem_deref(ph);
 	ph2 = mem_deref(ph2);
 	peer_stop();
-	tmr_cancel(&tick);
-	libre_close();
+	fixture_end();
 }
 
 
 static void conf_init(struct phone_conf *conf)
 {
-	memset(conf, 0, sizeof(*conf));
-	conf->user      = "alice";
-	conf->domain    = DOMAIN;
-	conf->password  = PASSWORD;
-	conf->registrar = peer.laddr;
+	fixture_phone_conf(conf, &peer.laddr);
 }
 
 
@@ -642,7 +606,7 @@ static void wait_ev(enum phone_event_type type, size_t n)
 {
 	want_ev = type;
 	want_n  = n;
-	ck_assert_msg(run_until(got_ev, 1000), "no %s event",
+	ck_assert_msg(fixture_run_until(got_ev, 1000), "no %s event",
 		      phone_event_name(type));
 }
 
@@ -651,7 +615,7 @@ static void wait_resp(uint16_t scode, size_t n)
 {
 	want_scode = scode;
 	want_n     = n;
-	ck_assert_msg(run_until(got_resp, 1000), "no %u response", scode);
+	ck_assert_msg(fixture_run_until(got_resp, 1000), "no %u response", scode);
 }
 
 
@@ -659,7 +623,7 @@ static void wait_req(const char *met, size_t n)
 {
 	want_met = met;
 	want_n   = n;
-	ck_assert_msg(run_until(got_req, 1000), "no %s request", met);
+	ck_assert_msg(fixture_run_until(got_req, 1000), "no %s request", met);
 }
 
 
@@ -758,7 +722,7 @@ START_TEST(test_incoming_manual)
 
 	/* ACKed: no more 200s */
 	n200 = peer_count(pc.callid, NULL, 200);
-	(void)run_until(NULL, 700);
+	(void)fixture_run_until(NULL, 700);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 200), n200);
 
 	/* BYE from the far end: 200, BYE then CLOSED */
@@ -820,7 +784,7 @@ START_TEST(test_incoming_cancel)
 
 	/* the 487 is resent until its ACK (the stack's transaction) */
 	peer_ack(&pc, m487);
-	(void)run_until(NULL, 100);
+	(void)fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(phone_call_count(ph), 0);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 487), 1);
 }
@@ -868,7 +832,7 @@ START_TEST(test_ignore)
 
 	peer_invite(&pc, "alice", phone_laddr(ph));
 	wait_resp(100, 1);
-	(void)run_until(NULL, 400);
+	(void)fixture_run_until(NULL, 400);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 0), 1);
 	ck_assert_uint_eq(count_ev(ph, PHONE_EV_CALL_INCOMING), 1);
 	ck_assert_int_eq(phone_call_state(phone_call_latest(ph)),
@@ -900,7 +864,7 @@ START_TEST(test_auto_answer_hangup)
 
 	peer_invite(&pc, "alice", phone_laddr(ph));
 	wait_resp(180, 1);
-	(void)run_until(NULL, 100);
+	(void)fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 200), 0);
 
 	vclock_advance(60000);
@@ -1023,7 +987,7 @@ START_TEST(test_outgoing)
 	ck_assert_int_eq(phone_call_refer(call, "sip:+14155559999@" DOMAIN),
 			 0);
 	ck_assert_int_eq(phone_call_refer(call, "sip:x@" DOMAIN), EBUSY);
-	ck_assert(run_until(got_refer_done, 1000));
+	ck_assert(fixture_run_until(got_refer_done, 1000));
 	r = last_ev(ph, PHONE_EV_CALL_REFER_DONE);
 	ck_assert_uint_eq(r->scode, 405);
 	ck_assert_int_eq(r->err, 0);
@@ -1033,7 +997,7 @@ START_TEST(test_outgoing)
 	ck_assert(!pl_cmp(&refer->to.tag, &ack->to.tag));
 	ck_assert_uint_gt(refer->cseq.num, i2->cseq.num);
 	ck_assert_int_eq(phone_call_state(call), PHONE_CALL_ESTABLISHED);
-	(void)run_until(NULL, 50);
+	(void)fixture_run_until(NULL, 50);
 	ck_assert_uint_eq(peer_count(NULL, "BYE", 0), 0);
 	ck_assert_uint_eq(count_ev(ph, PHONE_EV_CALL_CLOSED), 0);
 
@@ -1094,11 +1058,11 @@ START_TEST(test_outgoing_cancel)
 	ck_assert_int_eq(phone_call_start(&call, ph, CALLEE, NULL), 0);
 	want_ev = PHONE_EV_CALL_RESPONSE;
 	want_n = 1;
-	ck_assert(run_until(got_ev, 1000));
+	ck_assert(fixture_run_until(got_ev, 1000));
 	ck_assert_int_eq(phone_call_state(call), PHONE_CALL_EARLY);
 
 	ck_assert_int_eq(phone_call_cancel(call), 0);
-	ck_assert(run_until(got_cancel, 1000));
+	ck_assert(fixture_run_until(got_cancel, 1000));
 	wait_ev(PHONE_EV_CALL_CLOSED, 1);
 
 	inv = peer_got(NULL, "INVITE", 0, 0);
@@ -1215,7 +1179,7 @@ START_TEST(test_destroy_mid_call)
 	wait_req("BYE", 1);
 	ck_assert(!pl_strcmp(&peer_got(NULL, "BYE", 0, 0)->callid,
 			     pa.callid));
-	(void)run_until(NULL, 100);
+	(void)fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(peer_count(pr.callid, NULL, 0), 2); /* 100, 180 */
 	ck_assert_uint_eq(peer_count(NULL, "BYE", 0), 1);
 
@@ -1280,31 +1244,9 @@ START_TEST(test_tcp)
 END_TEST
 
 
-static Suite *call_suite(void)
-{
-	Suite *s = suite_create("phone_call");
-	TCase *tc = tcase_create("call");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, test_incoming_manual);
-	tcase_add_test(tc, test_incoming_cancel);
-	tcase_add_test(tc, test_auto_reject);
-	tcase_add_test(tc, test_ignore);
-	tcase_add_test(tc, test_auto_answer_hangup);
-	tcase_add_test(tc, test_outgoing);
-	tcase_add_test(tc, test_outgoing_forbidden);
-	tcase_add_test(tc, test_outgoing_cancel);
-	tcase_add_test(tc, test_shared_stack);
-	tcase_add_test(tc, test_destroy_mid_call);
-	tcase_add_test(tc, test_tcp);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(call_suite());
-}
+FIXTURE_MAIN("phone_call",
+	FIXTURE_CASE("call", setup, teardown, 10, 0,
+		test_incoming_manual, test_incoming_cancel, test_auto_reject,
+		test_ignore, test_auto_answer_hangup, test_outgoing,
+		test_outgoing_forbidden, test_outgoing_cancel,
+		test_shared_stack, test_destroy_mid_call, test_tcp))

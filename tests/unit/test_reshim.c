@@ -13,7 +13,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <dlfcn.h>
 #include <string.h>
 #include <unistd.h>
@@ -362,22 +362,7 @@ START_TEST(test_startup_checks)
 END_TEST
 
 
-static Suite *reshim_suite(void)
-{
-	Suite *s = suite_create("reshim");
-	TCase *tc = tcase_create("contract");
-
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_every_override_takes_effect);
-	tcase_add_test(tc, test_every_symbol_is_ours);
-	tcase_add_test(tc, test_startup_checks);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(reshim_suite());
-}
+FIXTURE_MAIN("reshim",
+	FIXTURE_CASE("contract", NULL, NULL, 20, 0,
+		test_every_override_takes_effect, test_every_symbol_is_ours,
+		test_startup_checks))

@@ -3,7 +3,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -408,29 +408,8 @@ START_TEST(test_many)
 END_TEST
 
 
-static Suite *vtimer_suite(void)
-{
-	Suite *s = suite_create("vtimer");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, test_order);
-	tcase_add_test(tc, test_real_time);
-	tcase_add_test(tc, test_cancel);
-	tcase_add_test(tc, test_restart_running);
-	tcase_add_test(tc, test_restart_self_zero);
-	tcase_add_test(tc, test_restart_self_jump);
-	tcase_add_test(tc, test_cancel_from_handler);
-	tcase_add_test(tc, test_advance_partial);
-	tcase_add_test(tc, test_many);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(vtimer_suite());
-}
+FIXTURE_MAIN("vtimer",
+	FIXTURE_CASE("core", setup, teardown, 10, 0,
+		test_order, test_real_time, test_cancel, test_restart_running,
+		test_restart_self_zero, test_restart_self_jump,
+		test_cancel_from_handler, test_advance_partial, test_many))
