@@ -104,11 +104,19 @@ bool fixture_wait(bool (*cond)(void *), void *arg, uint64_t max_ms)
 }
 
 
+static void stop_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/* one timer, no ticking: tests that count timers see only this one */
 void fixture_settle(uint64_t ms)
 {
-	loop.until = NULL;
-	loop.until_arg = NULL;
-	run(ms);
+	tmr_start(&loop.tick, ms, stop_h, NULL);
+	ck_assert_int_eq(re_main(NULL), 0);
+	tmr_cancel(&loop.tick);
 }
 
 
@@ -124,6 +132,29 @@ void fixture_registrar_reload(struct regclient **rcp, const char *yaml)
 {
 	*rcp = mem_deref(*rcp);
 	ck_assert_int_eq(regclient_alloc(rcp, yaml), 0);
+}
+
+
+void fixture_sip_stack(struct sip **sipp, const char *software, uint32_t hsz,
+		       void *arg, struct sa *udp, struct sa *tcp)
+{
+	const struct {
+		struct sa *laddr;
+		enum sip_transp tp;
+	} tv[] = {{udp, SIP_TRANSP_UDP}, {tcp, SIP_TRANSP_TCP}};
+	struct sa any;
+
+	ck_assert_int_eq(sa_set_str(&any, "127.0.0.1", 0), 0);
+	ck_assert_int_eq(sip_alloc(sipp, NULL, hsz, hsz, hsz, software, NULL,
+				   arg), 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(tv); i++) {
+		if (!tv[i].laddr)
+			continue;
+		ck_assert_int_eq(sip_transp_add(*sipp, tv[i].tp, &any), 0);
+		ck_assert_int_eq(sip_transp_laddr(*sipp, tv[i].laddr,
+						  tv[i].tp, NULL), 0);
+	}
 }
 
 
@@ -154,7 +185,7 @@ int fixture_run_suite(const char *name, const struct fixture_case *casev,
 			if (c->loops)
 				tcase_add_loop_test(tc, *t, 0, c->loops);
 			else
-				tcase_add_test(tc, *t);
+				tcase_add_test_raise_signal(tc, *t, c->signal);
 		}
 		suite_add_tcase(s, tc);
 	}

@@ -16,6 +16,7 @@
 #define FIXTURE_PASSWORD "Conform-Pass-1"
 
 struct sa;
+struct sip;
 struct phone_conf;
 struct regclient;
 
@@ -33,7 +34,7 @@ bool fixture_run_until(bool (*cond)(void), uint64_t max_ms);
  * already holds */
 bool fixture_wait(bool (*cond)(void *), void *arg, uint64_t max_ms);
 
-/* run the loop for ms (what is in flight arrives) */
+/* run the loop for ms (what is in flight arrives): one libre timer */
 void fixture_settle(uint64_t ms);
 
 /* the in-process registrar on the virtual clock from 0, with yaml (NULL:
@@ -42,12 +43,19 @@ void fixture_settle(uint64_t ms);
 void fixture_registrar(struct regclient **rcp, const char *yaml);
 void fixture_registrar_reload(struct regclient **rcp, const char *yaml);
 
+/* a SIP stack of the test's own on 127.0.0.1 (its hash tables of hsz,
+ * sip_alloc's arg): a UDP transport when udp is non-NULL, a TCP one when
+ * tcp is, each on a port of its own, written there */
+void fixture_sip_stack(struct sip **sipp, const char *software, uint32_t hsz,
+		       void *arg, struct sa *udp, struct sa *tcp);
+
 /* alice at FIXTURE_DOMAIN with FIXTURE_PASSWORD, registering at
  * registrar; the rest zero */
 void fixture_phone_conf(struct phone_conf *conf, const struct sa *registrar);
 
 /* one test case of a suite: its fixture, timeout (s; 0: Check's), loop
- * count (>0: each test run for _i in 0..loops-1) and NULL-terminated tests */
+ * count (>0: each test run for _i in 0..loops-1), NULL-terminated tests
+ * and the signal they end with (0: none) */
 struct fixture_case {
 	const char *name;
 	void (*setup)(void);
@@ -55,6 +63,7 @@ struct fixture_case {
 	int timeout;
 	int loops;
 	const TTest *const *testv;
+	int signal;
 };
 
 /* a suite of the cases, run as check_run() does; the exit status */
@@ -68,7 +77,7 @@ int fixture_run_suite(const char *name, const struct fixture_case *casev,
  */
 #define FIXTURE_CASE(name, setup, teardown, timeout, loops, ...)	\
 	{name, setup, teardown, timeout, loops,				\
-	 (const TTest *[]){__VA_ARGS__, NULL}}
+	 (const TTest *[]){__VA_ARGS__, NULL}, 0}
 
 #define FIXTURE_MAIN(suite, ...)					\
 	int main(void)							\

@@ -115,6 +115,7 @@ static void advance(uint32_t s)
 
 struct rxlog {
 	struct list msgl;          /* struct rxmsg */
+	const char *name;          /* whose, for TRACE=1 */
 };
 
 struct rxmsg {
@@ -150,6 +151,24 @@ static void rxlog_add(struct rxlog *log, const uint8_t *pkt, size_t len)
 		mem_deref(m);
 
 	mem_deref(mb);
+}
+
+
+/* a stack's trace handler (its sip_alloc arg: the log): what it got */
+static void rx_trace(bool tx, enum sip_transp tp, const struct sa *src,
+		     const struct sa *dst, const uint8_t *pkt, size_t len,
+		     void *arg)
+{
+	struct rxlog *log = arg;
+	(void)tp;
+	(void)src;
+	(void)dst;
+
+	if (!tx)
+		rxlog_add(log, pkt, len);
+	if (getenv("TRACE"))
+		re_fprintf(stderr, "---- %s %s\n%b\n", log->name,
+			   tx ? "sent" : "got", pkt, len);
 }
 
 
@@ -239,23 +258,6 @@ static void phone_destructor(void *data)
 }
 
 
-static void phone_trace(bool tx, enum sip_transp tp, const struct sa *src,
-			const struct sa *dst, const uint8_t *pkt, size_t len,
-			void *arg)
-{
-	struct tphone *ph = arg;
-	(void)tp;
-	(void)src;
-	(void)dst;
-
-	if (!tx)
-		rxlog_add(&ph->rx, pkt, len);
-	if (getenv("TRACE"))
-		re_fprintf(stderr, "---- %s %s\n%b\n", ph->name,
-			   tx ? "sent" : "got", pkt, len);
-}
-
-
 static void phone_answer(void *arg)
 {
 	struct tphone *ph = arg;
@@ -334,7 +336,6 @@ static struct tphone *phone_alloc_tp(const char *name, enum ph_mode mode,
 				     bool tcp)
 {
 	struct tphone *ph;
-	struct sa la;
 
 	ph = mem_zalloc(sizeof(*ph), phone_destructor);
 	ck_assert_ptr_nonnull(ph);
@@ -344,17 +345,12 @@ static struct tphone *phone_alloc_tp(const char *name, enum ph_mode mode,
 	ph->fail_code = 486;
 	ph->answer_ms = 20;
 
-	ck_assert_int_eq(sip_alloc(&ph->sip, NULL, 32, 32, 32, "tphone", NULL,
-				   ph), 0);
-	(void)sa_set_str(&la, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_transp_add(ph->sip, tcp ? SIP_TRANSP_TCP :
-					SIP_TRANSP_UDP, &la), 0);
-	ck_assert_int_eq(sip_transp_laddr(ph->sip, &ph->laddr, tcp ?
-					  SIP_TRANSP_TCP : SIP_TRANSP_UDP,
-					  NULL), 0);
+	ph->rx.name = ph->name;
+	fixture_sip_stack(&ph->sip, "tphone", 32, &ph->rx,
+			  tcp ? NULL : &ph->laddr, tcp ? &ph->laddr : NULL);
 	ck_assert_int_eq(sip_listen(&ph->lsnr, ph->sip, true, phone_request,
 				    ph), 0);
-	sip_set_trace_handler(ph->sip, phone_trace);
+	sip_set_trace_handler(ph->sip, rx_trace);
 
 	(void)re_snprintf(ph->contact, sizeof(ph->contact), "sip:%s@%J%s",
 			  name, &ph->laddr, tcp ? ";transport=tcp" : "");
@@ -563,23 +559,6 @@ static void caller_destructor(void *data)
 }
 
 
-static void caller_trace(bool tx, enum sip_transp tp, const struct sa *src,
-			 const struct sa *dst, const uint8_t *pkt, size_t len,
-			 void *arg)
-{
-	struct tcaller *tc = arg;
-	(void)tp;
-	(void)src;
-	(void)dst;
-
-	if (!tx)
-		rxlog_add(&tc->rx, pkt, len);
-	if (getenv("TRACE"))
-		re_fprintf(stderr, "---- caller %s\n%b\n",
-			   tx ? "sent" : "got", pkt, len);
-}
-
-
 static void caller_conn(const struct sip_msg *msg, void *arg)
 {
 	struct tcaller *tc = arg;
@@ -662,19 +641,14 @@ static struct tcaller *caller_call(const char *from, const char *to_user,
 	struct mbuf *offer;
 	char to[128], fromuri[128], route[64];
 	const char *routev[1];
-	struct sa la;
 
 	tc = mem_zalloc(sizeof(*tc), caller_destructor);
 	ck_assert_ptr_nonnull(tc);
 	tc->password = password;
 
-	ck_assert_int_eq(sip_alloc(&tc->sip, NULL, 32, 32, 32, "tcaller", NULL,
-				   tc), 0);
-	(void)sa_set_str(&la, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_transp_add(tc->sip, SIP_TRANSP_UDP, &la), 0);
-	ck_assert_int_eq(sip_transp_laddr(tc->sip, &tc->laddr,
-					  SIP_TRANSP_UDP, NULL), 0);
-	sip_set_trace_handler(tc->sip, caller_trace);
+	tc->rx.name = "caller";
+	fixture_sip_stack(&tc->sip, "tcaller", 32, &tc->rx, &tc->laddr, NULL);
+	sip_set_trace_handler(tc->sip, rx_trace);
 	ck_assert_int_eq(sipsess_listen(&tc->sock, tc->sip, 32, caller_conn,
 					tc), 0);
 

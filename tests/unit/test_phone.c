@@ -223,22 +223,12 @@ static bool uas_handler(const struct sip_msg *msg, void *arg)
 
 static void uas_start(void)
 {
-	struct sa any;
-
 	memset(&uas, 0, sizeof(uas));
 	uas.grant = 60;
 	uas.keep = true;
 	re_snprintf(uas.nonce, sizeof(uas.nonce), "%016llx", rand_u64());
 
-	sa_set_str(&any, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_alloc(&uas.sip, NULL, 64, 64, 64, "test-uas",
-				   NULL, NULL), 0);
-	ck_assert_int_eq(sip_transp_add(uas.sip, SIP_TRANSP_UDP, &any), 0);
-	ck_assert_int_eq(sip_transp_add(uas.sip, SIP_TRANSP_TCP, &any), 0);
-	ck_assert_int_eq(sip_transp_laddr(uas.sip, &uas.udp, SIP_TRANSP_UDP,
-					  NULL), 0);
-	ck_assert_int_eq(sip_transp_laddr(uas.sip, &uas.tcp, SIP_TRANSP_TCP,
-					  NULL), 0);
+	fixture_sip_stack(&uas.sip, "test-uas", 64, NULL, &uas.udp, &uas.tcp);
 	ck_assert_int_eq(sip_listen(&uas.lsnr, uas.sip, true, uas_handler,
 				    NULL), 0);
 }

@@ -223,20 +223,11 @@ static bool peer_resp(const struct sip_msg *msg, void *arg)
 
 static void peer_start(void)
 {
-	struct sa any;
-
 	memset(&peer, 0, sizeof(peer));
 	re_snprintf(peer.nonce, sizeof(peer.nonce), "%016llx", rand_u64());
 
-	sa_set_str(&any, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_alloc(&peer.sip, NULL, 32, 32, 32, "test-b2bua",
-				   NULL, NULL), 0);
-	ck_assert_int_eq(sip_transp_add(peer.sip, SIP_TRANSP_UDP, &any), 0);
-	ck_assert_int_eq(sip_transp_add(peer.sip, SIP_TRANSP_TCP, &any), 0);
-	ck_assert_int_eq(sip_transp_laddr(peer.sip, &peer.laddr,
-					  SIP_TRANSP_UDP, NULL), 0);
-	ck_assert_int_eq(sip_transp_laddr(peer.sip, &peer.tcp,
-					  SIP_TRANSP_TCP, NULL), 0);
+	fixture_sip_stack(&peer.sip, "test-b2bua", 32, NULL, &peer.laddr,
+			  &peer.tcp);
 	peer.tp = SIP_TRANSP_UDP;
 	ck_assert_int_eq(sip_listen(&peer.lsnr_req, peer.sip, true, peer_req,
 				    NULL), 0);
@@ -326,25 +317,33 @@ static void peer_cancel(const struct pcall *pc)
 }
 
 
-/* ACK of a final response: of a 2xx (new branch, to the Contact) or not
- * (the INVITE's branch) */
-static void peer_ack(const struct pcall *pc, const struct sip_msg *resp)
+/* a request in the call's dialog: ACK or BYE, on a branch of its own or
+ * (ACK of a non-2xx) the INVITE's */
+static void peer_dialog_req(const struct pcall *pc, const struct sip_msg *resp,
+			    const char *met, uint32_t cseq, const char *branch)
 {
-	const bool ok = resp->scode < 300;
-	char branch[40];
-
-	re_snprintf(branch, sizeof(branch), "z9hG4bK%016llx", rand_u64());
-	peer_sendf(&pc->dst, "ACK %s SIP/2.0\r\n"
+	peer_sendf(&pc->dst, "%s %s SIP/2.0\r\n"
 		   "Via: SIP/2.0/%s %J;branch=%s;rport\r\n"
 		   "Max-Forwards: 70\r\n"
 		   "From: <sip:+14155550100@" DOMAIN ">;tag=%s\r\n"
 		   "To: %r\r\n"
 		   "Call-ID: %s\r\n"
-		   "CSeq: 1 ACK\r\n"
+		   "CSeq: %u %s\r\n"
 		   "Content-Length: 0\r\n\r\n",
-		   pc->ruri, sip_transp_name(peer.tp), peer_addr(peer.tp),
-		   ok ? branch : pc->branch, pc->ftag, &resp->to.val,
-		   pc->callid);
+		   met, pc->ruri, sip_transp_name(peer.tp), peer_addr(peer.tp),
+		   branch, pc->ftag, &resp->to.val, pc->callid, cseq, met);
+}
+
+
+/* ACK of a final response: of a 2xx (new branch, to the Contact) or not
+ * (the INVITE's branch) */
+static void peer_ack(const struct pcall *pc, const struct sip_msg *resp)
+{
+	char branch[40];
+
+	re_snprintf(branch, sizeof(branch), "z9hG4bK%016llx", rand_u64());
+	peer_dialog_req(pc, resp, "ACK", 1,
+			resp->scode < 300 ? branch : pc->branch);
 }
 
 
@@ -353,21 +352,10 @@ static void peer_bye(const struct pcall *pc, const struct sip_msg *resp)
 	char branch[40];
 
 	re_snprintf(branch, sizeof(branch), "z9hG4bK%016llx", rand_u64());
-	peer_sendf(&pc->dst, "BYE %s SIP/2.0\r\n"
-		   "Via: SIP/2.0/%s %J;branch=%s;rport\r\n"
-		   "Max-Forwards: 70\r\n"
-		   "From: <sip:+14155550100@" DOMAIN ">;tag=%s\r\n"
-		   "To: %r\r\n"
-		   "Call-ID: %s\r\n"
-		   "CSeq: 2 BYE\r\n"
-		   "Content-Length: 0\r\n\r\n",
-		   pc->ruri, sip_transp_name(peer.tp), peer_addr(peer.tp),
-		   branch, pc->ftag, &resp->to.val, pc->callid);
+	peer_dialog_req(pc, resp, "BYE", 2, branch);
 }
 
 
-/* the peer's n-th received message of a Call-ID (NULL: any) that is a
- * response scode (0: any) or a request met (NULL: responses only) */
 static const struct sip_msg *peer_got(const char *callid, const char *met,
 				      uint16_t scode, size_t n)
 {
@@ -584,6 +572,17 @@ static size_t want_n;
 static enum phone_event_type want_ev;
 
 
+/* a phone that answers as told, and the peer's INVITE to it */
+static void invite_new_phone(struct phone_conf *conf,
+			     enum phone_answer_policy how)
+{
+	conf_init(conf);
+	conf->answer = how;
+	ph = new_phone(conf);
+	peer_invite(&pc, "alice", phone_laddr(ph));
+}
+
+
 static bool got_ev(void)
 {
 	return count_ev(ph, want_ev) >= want_n;
@@ -797,11 +796,7 @@ START_TEST(test_auto_reject)
 	const struct evrec *r;
 	struct phone_conf conf;
 
-	conf_init(&conf);
-	conf.answer = PHONE_ANSWER_REJECT;
-	ph = new_phone(&conf);
-
-	peer_invite(&pc, "alice", phone_laddr(ph));
+	invite_new_phone(&conf, PHONE_ANSWER_REJECT);
 	wait_resp(486, 1);
 	peer_ack(&pc, peer_got(pc.callid, NULL, 486, 0));
 	wait_ev(PHONE_EV_CALL_CLOSED, 1);
@@ -826,11 +821,7 @@ START_TEST(test_ignore)
 {
 	struct phone_conf conf;
 
-	conf_init(&conf);
-	conf.answer = PHONE_ANSWER_IGNORE;
-	ph = new_phone(&conf);
-
-	peer_invite(&pc, "alice", phone_laddr(ph));
+	invite_new_phone(&conf, PHONE_ANSWER_IGNORE);
 	wait_resp(100, 1);
 	(void)fixture_run_until(NULL, 400);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 0), 1);
