@@ -110,8 +110,9 @@ int report_walk_scenarios(struct re_printf *pf, const struct report_walk *w,
 }
 
 
-int report_walk_failures(struct re_printf *pf, const struct report_walk *w,
-			 const struct report_visitor *v, size_t *countp)
+/* the failed scenarios (fail) or the skipped and not run (!fail) */
+static int walk_some(struct re_printf *pf, const struct report_walk *w,
+		     const struct report_visitor *v, bool fail, size_t *countp)
 {
 	const struct report_run *run = w->run;
 	size_t n = 0;
@@ -119,13 +120,21 @@ int report_walk_failures(struct re_printf *pf, const struct report_walk *w,
 
 	for (size_t i = 0; i < run->entryc && !err; i++) {
 		const struct report_entry *e = &run->entryv[i];
+		enum verdict vd = report_entry_verdict(e);
 		struct report_failure f;
 
-		if (report_entry_verdict(e) != VERDICT_FAIL)
+		if (fail ? vd != VERDICT_FAIL :
+		    vd != VERDICT_SKIP && vd != VERDICT_ERROR)
 			continue;
-		report_failure_get(&f, e);
-		if (v->failure)
-			err |= v->failure(pf, w, &f, i);
+
+		if (fail) {
+			report_failure_get(&f, e);
+			if (v->failure)
+				err |= v->failure(pf, w, &f, i);
+		}
+		else if (v->not_run) {
+			err |= v->not_run(pf, w, e, i, vd, n == 0);
+		}
 		n++;
 	}
 
@@ -136,26 +145,15 @@ int report_walk_failures(struct re_printf *pf, const struct report_walk *w,
 }
 
 
+int report_walk_failures(struct re_printf *pf, const struct report_walk *w,
+			 const struct report_visitor *v, size_t *countp)
+{
+	return walk_some(pf, w, v, true, countp);
+}
+
+
 int report_walk_not_run(struct re_printf *pf, const struct report_walk *w,
 			const struct report_visitor *v, size_t *countp)
 {
-	const struct report_run *run = w->run;
-	size_t n = 0;
-	int err = 0;
-
-	for (size_t i = 0; i < run->entryc && !err; i++) {
-		const struct report_entry *e = &run->entryv[i];
-		enum verdict vd = report_entry_verdict(e);
-
-		if (vd != VERDICT_SKIP && vd != VERDICT_ERROR)
-			continue;
-		if (v->not_run)
-			err |= v->not_run(pf, w, e, i, vd, n == 0);
-		n++;
-	}
-
-	if (countp)
-		*countp = n;
-
-	return err;
+	return walk_some(pf, w, v, false, countp);
 }

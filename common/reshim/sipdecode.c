@@ -2,9 +2,9 @@
  * @file sipdecode.c  sip_msg_decode() interposed (see sipdecode.h)
  */
 
-#include <dlfcn.h>
 #include <string.h>
 #include <re.h>
+#include "reshim/real.h"
 #include "reshim/sipdecode.h"
 
 typedef int (sip_msg_decode_f)(struct sip_msg **msgp, struct mbuf *mb);
@@ -69,14 +69,14 @@ unsigned long sipdecode_handovers(void)
 
 int sip_msg_decode(struct sip_msg **msgp, struct mbuf *mb)
 {
-	static sip_msg_decode_f *real;
+	static void *cache;
+	sip_msg_decode_f *real = (sip_msg_decode_f *)reshim_real(&cache,
+							 "sip_msg_decode");
 	struct sip_msg *msg;
 	int err;
 
 	calls++;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "sip_msg_decode");
 	if (!real)
 		return ENOSYS;
 

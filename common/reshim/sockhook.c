@@ -3,8 +3,8 @@
  *                   (see sockhook.h)
  */
 
-#include <dlfcn.h>
 #include <re.h>
+#include "reshim/real.h"
 #include "reshim/sockhook.h"
 
 typedef int (udp_listen_f)(struct udp_sock **usp, const struct sa *local,
@@ -19,16 +19,6 @@ static const struct sockhook *hook;
 static void *hook_arg;
 
 
-/* libre's definition of name (the next one after this program's) */
-static void *real_of(void **cache, const char *name)
-{
-	if (!*cache)
-		*cache = dlsym(RTLD_NEXT, name);
-
-	return *cache;
-}
-
-
 void sockhook_set(const struct sockhook *h, void *arg)
 {
 	hook = h;
@@ -40,7 +30,7 @@ int udp_listen(struct udp_sock **usp, const struct sa *local,
 	       udp_recv_h *rh, void *arg)
 {
 	static void *cache;
-	udp_listen_f *real = (udp_listen_f *)real_of(&cache, "udp_listen");
+	udp_listen_f *real = (udp_listen_f *)reshim_real(&cache, "udp_listen");
 	const struct sockhook *h = hook;
 	void *harg = hook_arg;
 	int err;
@@ -62,7 +52,7 @@ int tcp_listen(struct tcp_sock **tsp, const struct sa *local,
 	       tcp_conn_h *ch, void *arg)
 {
 	static void *cache;
-	tcp_listen_f *real = (tcp_listen_f *)real_of(&cache, "tcp_listen");
+	tcp_listen_f *real = (tcp_listen_f *)reshim_real(&cache, "tcp_listen");
 	int err;
 
 	if (!real)
@@ -82,7 +72,7 @@ int sockhook_tcp_accept(struct tcp_conn **tcp, struct tcp_sock *ts,
 			void *carg)
 {
 	static void *cache;
-	tcp_accept_f *real = (tcp_accept_f *)real_of(&cache, "tcp_accept");
+	tcp_accept_f *real = (tcp_accept_f *)reshim_real(&cache, "tcp_accept");
 
 	return real ? real(tcp, ts, eh, rh, ch, carg) : ENOSYS;
 }
