@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <re.h>
-#include "tmrheap.h"
-#include "fastrand.h"
+#include "reshim/tmrheap.h"
+#include "reshim/fastrand.h"
 #include "ytree.h"
 #include "phone.h"
 #include "scenario.h"

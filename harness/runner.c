@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <re.h>
 #include "vclock.h"
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "msgkeep.h"
 #include "vtimer.h"
 #include "config.h"
