@@ -125,8 +125,11 @@ struct sc_expect {
 	struct sc_link_check link;
 };
 
+struct step_kind;
+
 struct sc_step {
 	enum sc_step_type type;
+	const struct step_kind *kind; /* its row (steps/steps.h)           */
 	struct spos pos;
 	char **phonev;               /* resolved phone names (expanded)    */
 	size_t phonec;

@@ -771,11 +771,11 @@ static const struct bad {
 	{HEAD "  - register: desk\n    within: 0s\n", 11, 13,
 	 "longer than 0"},
 	{HEAD "  - register: {phones: desk, wildcard: true}\n", 10, 30,
-	 "unknown key 'wildcard' (expected one of: phones, expires"},
+	 "unknown key 'wildcard' in register (expected one of: phones, expires"},
 	{HEAD "  - unregister: {phones: desk, wildcard: 3}\n", 10, 42,
 	 "true or false"},
 	{HEAD "  - fetch: {phones: desk, expires: 3}\n", 10, 27,
-	 "unknown key 'expires' (expected one of: phones)"},
+	 "unknown key 'expires' in fetch (expected one of: phones)"},
 	{HEAD "  - register: {phones: desk, cseq: x}\n", 10, 36,
 	 "whole number"},
 	{HEAD "  - register: {phones: desk, contacts: [a], no_contact: "
