@@ -216,7 +216,7 @@ static const struct step_key link_keys[] = {
 	{"direction", SK_ENUM, 0, directions, NULL, "what the phone sends, "
 	 "what is sent to it, or both (default)"},
 	{"clear", SK_BOOL, 0, NULL, NULL, "`true`: no more faults (no fault "
-	 "keys with it)"},
+	 "keys with it; datagrams already held go as decided)"},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 

@@ -297,7 +297,7 @@ const struct step_kind steps_outside[] = {
 	 "an outside caller dials one of the account's numbers", NULL},
 	{"dial_hangup", SC_DIAL_HANGUP, SK_ANY, NULL, none_keys, 0,
 	 load_dial_hangup, run_dial_hangup, "the outside caller hangs up "
-	 "(while ringing: CANCEL to every branch); its value is `{}`", NULL},
+	 "(while ringing: CANCEL to every branch)", NULL},
 	{"expect_dial", SC_EXPECT_DIAL, SK_NONE, NULL, expect_dial_keys, 0,
 	 load_expect_dial, run_expect_dial, "waits for the call to reach "
 	 "`state`, then checks its final status, the rule the registrar "

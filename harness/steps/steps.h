@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <re.h>
 #include "scenario.h"
 
 struct loader;
