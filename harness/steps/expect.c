@@ -530,6 +530,7 @@ static const struct step_key bindings_keys[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
+/* in struct sc_link_check's order: sc_faults_check() reads them so */
 static const struct step_key link_count_keys[] = {
 	{"packets", SK_COUNT, 0, NULL, NULL, "datagrams on the link"},
 	{"dropped", SK_COUNT, 0, NULL, NULL, "dropped"},
