@@ -9,6 +9,7 @@
  */
 
 #include <ctype.h>
+#include <stddef.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,30 +188,6 @@ static uint64_t max_advance(const struct sc_step *stepv, size_t stepc)
 
 /* ------------------------------------------------- against a --target */
 
-static unsigned long long needs_calls(const struct scenario *sc,
-				      const struct run_opts *o)
-{
-	(void)o;
-	return sc->needs_calls;
-}
-
-
-static unsigned long long needs_restart(const struct scenario *sc,
-					const struct run_opts *o)
-{
-	(void)o;
-	return sc->needs_restart;
-}
-
-
-static unsigned long long needs_rx_faults(const struct scenario *sc,
-					  const struct run_opts *o)
-{
-	(void)o;
-	return sc->needs_rx_faults;
-}
-
-
 static unsigned long long needs_config(const struct scenario *sc,
 				       const struct run_opts *o)
 {
@@ -228,37 +205,40 @@ static unsigned long long needs_clock(const struct scenario *sc,
 	if (o->control || ms <= REAL_ADVANCE_MAX_MS)
 		return 0;
 
-	return ms / 1000 ? ms / 1000 : 1;
+	return ms / 1000;
 }
 
 
+#define NEEDS(flag) offsetof(struct scenario, flag), NULL
+
 /*
  * Why a scenario is skipped against --target, a row per reason, in the
- * order they are told: applies() gives 0 (it does not), or the number
- * that why's one %llu (if any) prints.
+ * order they are told: a bool of the scenario that says so, or applies(),
+ * which gives 0 (it does not) or the number that why's %llu prints.
  */
 static const struct skip_reason {
+	size_t needs;                /* offsetof a bool of the scenario   */
 	unsigned long long (*applies)(const struct scenario *sc,
 				      const struct run_opts *o);
 	const char *why;
 } skip_reasons[] = {
 	/* outside calls are placed through the in-process registrar */
-	{needs_calls, "dials from the outside network: needs the "
+	{NEEDS(needs_calls), "dials from the outside network: needs the "
 	 "in-process registrar"},
 	/* a target we do not run cannot be restarted (its control API
 	 * has no restart) */
-	{needs_restart, "restarts the registrar: needs the in-process one "
-	 "(a target's control API cannot restart it)"},
+	{NEEDS(needs_restart), "restarts the registrar: needs the "
+	 "in-process one (a target's control API cannot restart it)"},
 	/* what a target sends to the phones cannot be faulted */
-	{needs_rx_faults, "faults on what the phones receive are made "
-	 "where the in-process registrar sends; against a target only "
+	{NEEDS(needs_rx_faults), "faults on what the phones receive are "
+	 "made where the in-process registrar sends; against a target only "
 	 "`direction: send` works"},
 	/* a target has the configuration it has */
-	{needs_config, "needs a registrar configured as its `registrar: "
+	{0, needs_config, "needs a registrar configured as its `registrar: "
 	 "config:` says; the target runs its own"},
 	/* virtual time cannot be had from a registrar we do not drive; a
 	 * few seconds can be waited for */
-	{needs_clock, "needs the registrar's clock (advance %llus): give "
+	{0, needs_clock, "needs the registrar's clock (advance %llus): give "
 	 "the control API of a sim-registrar target (--control)"},
 };
 
@@ -297,7 +277,9 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	if (opts->target) {
 		for (size_t i = 0; i < ARRAY_SIZE(skip_reasons); i++) {
 			const struct skip_reason *sr = &skip_reasons[i];
-			unsigned long long x = sr->applies(sc, opts);
+			unsigned long long x = sr->applies ?
+				sr->applies(sc, opts) :
+				*(const bool *)((const char *)sc + sr->needs);
 
 			if (x) {
 				rn_set_verdict(&r, VERDICT_SKIP, 0, NULL, sr->why,
