@@ -6,6 +6,11 @@
  * step starts the phones' REGISTERs (a bounded window at a time, so 20,000
  * phones do not flood the registrar) and runs the loop until each has
  * ended; event handlers only record and wake the loop (re_cancel).
+ *
+ * This file holds a run's life: why it is skipped against a target, its
+ * set-up, each step run by its row of the step table (steps/steps.h), the
+ * result.  The loop and phones are in runner_phones.c, the registrar and
+ * sockets in runner_setup.c.
  */
 
 #include <ctype.h>

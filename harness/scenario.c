@@ -7,10 +7,11 @@
  * registrar, phones (two passes: names and counts first, so that every
  * array is sized once), then steps.
  *
- * An inline `registrar: {config: {...}}` is handed to the registrar's own
- * loader as text: ytree keeps no text, so the lines of the mapping are cut
- * from the file, with the lines and columns before it blanked out, so that
- * the config loader's `line:col` is the scenario file's.
+ * This file holds the document: its top-level keys, what a scenario owns
+ * and frees, and the files `harness run`/`lint` collect.  The parts are
+ * in scenario_registrar.c, scenario_phones.c, scenario_select.c,
+ * scenario_expect.c (values: scenario_values.c); steps are read through
+ * the step table (steps/steps.h).
  */
 
 #include <errno.h>
@@ -32,6 +33,9 @@
 
 /* a folder of registrar configs, not scenarios: scenario_collect skips it */
 #define CONFIG_DIR "configs"
+
+
+/* ---- what a scenario owns ------------------------------------------------ */
 
 void ld_phone_free(struct sc_phone *p)
 {

@@ -11,29 +11,6 @@
 #include "steps/steps.h"
 
 
-/* the words of a key's type in the README */
-static const char *const type_words[] = {
-	[SK_NONE]          = "mapping",
-	[SK_ANY]           = "anything",
-	[SK_SELECTOR]      = "phones",
-	[SK_TEXT]          = "text",
-	[SK_REGEX]         = "regex",
-	[SK_BOOL]          = "true/false",
-	[SK_UINT]          = "number",
-	[SK_STATUS]        = "status code",
-	[SK_SECONDS]       = "seconds",
-	[SK_DURATION]      = "duration",
-	[SK_ENUM]          = "one of",
-	[SK_RULE]          = "rule ID",
-	[SK_PERCENT]       = "percent",
-	[SK_COUNT]         = "count",
-	[SK_HEADER_LINES]  = "header lines",
-	[SK_HEADER_CHECKS] = "header checks",
-	[SK_CONTACTS]      = "contacts",
-	[SK_STEPS]         = "steps",
-	[SK_MAP]           = "mapping",
-};
-
 /* the short forms' placeholders */
 static const char *const value_words[] = {
 	[SK_ANY]      = "{}",
@@ -265,7 +242,7 @@ int steps_print_schema(FILE *f)
 
 static int md_type(FILE *f, const struct step_key *k)
 {
-	int err = fputs(type_words[k->type], f) == EOF;
+	int err = fputs(steps_type_word(k->type), f) == EOF;
 
 	if (k->type == SK_ENUM) {
 		for (size_t i = 0; k->values && k->values[i]; i++)

@@ -54,7 +54,7 @@ static const struct ktype {
 			      false},
 	[SK_DURATION]      = {"a duration such as 601s, 500ms or 10m",
 			      "duration", true, false, false},
-	[SK_ENUM]          = {"one word", "one of", true, false, false},
+	[SK_ENUM]          = {"one of", "one of", true, false, false},
 	[SK_RULE]          = {"a rule ID", "rule ID", true, false, false},
 	[SK_PERCENT]       = {"a percentage such as 30%", "percent", true,
 			      false, false},
@@ -70,6 +70,13 @@ static const struct ktype {
 	[SK_STEPS]         = {"a list of steps", "steps", false, true, false},
 	[SK_MAP]           = {"a mapping", "mapping", false, false, true},
 };
+
+
+const char *steps_type_word(enum step_ktype t)
+{
+	return t < ARRAY_SIZE(ktypes) && ktypes[t].word ? ktypes[t].word :
+		"value";
+}
 
 
 static bool shape_ok(enum step_ktype t, const struct ynode *n)
@@ -174,6 +181,13 @@ int steps_check_keys(struct loader *ld, const struct ynode *map,
 		if (k && inline_ && (k->flags & SKF_NOT_INLINE))
 			k = NULL;
 
+		if (!k && !keys[0].name) {
+			err = ydoc_errorf(ld->doc, kn, "%s takes no keys: give "
+					  "{}", what);
+			ld->keyerrc++;
+			continue;
+		}
+
 		if (!k) {
 			for (size_t j = 0; keys[j].name; j++) {
 				if (inline_ && (keys[j].flags &
@@ -192,9 +206,15 @@ int steps_check_keys(struct loader *ld, const struct ynode *map,
 		}
 
 		if (!shape_ok(k->type, v)) {
-			err = ydoc_errorf(ld->doc, v, "%s must be %s, not %s "
+			list[0] = '\0';
+			for (size_t j = 0; k->type == SK_ENUM && k->values &&
+				     k->values[j]; j++)
+				len += (size_t)snprintf(list + len, len <
+					sizeof(list) ? sizeof(list) - len : 0,
+					"%s%s", j ? ", " : ": ", k->values[j]);
+			err = ydoc_errorf(ld->doc, v, "%s must be %s%s, not %s "
 					  "(in %s)", k->name,
-					  ktypes[k->type].what,
+					  ktypes[k->type].what, list,
 					  ld_type_word(v), what);
 			ld->keyerrc++;
 			if (ld->badc < ARRAY_SIZE(ld->badv))
@@ -307,6 +327,10 @@ static int needs_map(struct loader *ld, const struct ynode *v,
 					sizeof(eg) - len : 0, "%s%s: ...",
 					len ? ", " : "", k->keys[i].name);
 	}
+
+	if (!len)
+		return ydoc_errorf(ld->doc, v, "%s must be a mapping, not %s",
+				   k->name, ld_type_word(v));
 
 	return ydoc_errorf(ld->doc, v, "%s must be a mapping such as {%s}, "
 			   "not %s", k->name, eg, ld_type_word(v));

@@ -106,6 +106,8 @@ const struct step_kind *steps_find(const char *name);
 const struct step_kind *steps_of(enum sc_step_type type);
 const struct step_key  *steps_key(const struct step_key *keys,
 				  const char *name);
+/* a type's word in the README ("duration", "phones") */
+const char *steps_type_word(enum step_ktype t);
 /* the row of a loaded step (its kind, else by its type) */
 const struct step_kind *steps_kind(const struct sc_step *st);
 
