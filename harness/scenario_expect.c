@@ -231,11 +231,15 @@ int ld_expect(struct loader *ld, const struct ynode *n,
 	if (ld->nomem)
 		return ENOMEM;
 
-	if (!checks && !ynode_get(n, "bindings"))
+	if (!checks && !ynode_get(n, "bindings")) {
+		char list[200];
+
+		/* what it may check: the keys beside an operation too */
+		steps_key_list(list, sizeof(list), steps_expect_keys, true,
+			       true);
 		return ydoc_errorf(ld->doc, n, "expect checks nothing: give "
-				   "status, reason, headers, granted, "
-				   "contacts, rule, state, op, bindings or "
-				   "link");
+				   "%s", list);
+	}
 
 	if (inline_)
 		return err;

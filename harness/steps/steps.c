@@ -165,6 +165,26 @@ static void kind_list(char *buf, size_t sz, unsigned flags, bool or_)
 
 /* ---- loading a step ------------------------------------------------------ */
 
+void steps_key_list(char *buf, size_t sz, const struct step_key *keys,
+		    bool inline_, bool or_)
+{
+	size_t len = 0, n = 0, total = 0;
+
+	for (size_t i = 0; keys[i].name; i++)
+		total += !(inline_ && (keys[i].flags & SKF_NOT_INLINE));
+
+	buf[0] = '\0';
+	for (size_t i = 0; keys[i].name; i++) {
+		if (inline_ && (keys[i].flags & SKF_NOT_INLINE))
+			continue;
+		++n;
+		len += (size_t)snprintf(buf + len, len < sz ? sz - len : 0,
+					"%s%s", n == 1 ? "" : or_ && n == total
+					? " or " : ", ", keys[i].name);
+	}
+}
+
+
 int steps_check_keys(struct loader *ld, const struct ynode *map,
 		     const char *what, const struct step_key *keys,
 		     bool inline_)
@@ -189,15 +209,8 @@ int steps_check_keys(struct loader *ld, const struct ynode *map,
 		}
 
 		if (!k) {
-			for (size_t j = 0; keys[j].name; j++) {
-				if (inline_ && (keys[j].flags &
-						SKF_NOT_INLINE))
-					continue;
-				len += (size_t)snprintf(list + len, len <
-					sizeof(list) ? sizeof(list) - len : 0,
-					"%s%s", len ? ", " : "",
-					keys[j].name);
-			}
+			steps_key_list(list, sizeof(list), keys, inline_,
+				       false);
 			err = ydoc_errorf(ld->doc, kn, "unknown key '%s' in "
 					  "%s (expected one of: %s)", kn->val,
 					  what, list);

@@ -126,6 +126,11 @@ int steps_check_keys(struct loader *ld, const struct ynode *map,
 		     const char *what, const struct step_key *keys,
 		     bool inline_);
 
+/* "a, b, c" (or_: "a, b or c") of keys (inline_: those beside an
+ * operation) */
+void steps_key_list(char *buf, size_t sz, const struct step_key *keys,
+		    bool inline_, bool or_);
+
 /* the themes' rows */
 extern const struct step_kind steps_registration[];
 extern const struct step_kind steps_expectations[];
