@@ -50,9 +50,9 @@ void ld_phone_free(struct sc_phone *p)
 }
 
 
-void ld_steps_free(struct sc_step *stepv, size_t stepc);
+static void ld_steps_free(struct sc_step *stepv, size_t stepc);
 
-void ld_step_free(struct sc_step *st)
+static void ld_step_free(struct sc_step *st)
 {
 	struct sc_expect *e = &st->expect;
 
@@ -79,7 +79,7 @@ void ld_step_free(struct sc_step *st)
 }
 
 
-void ld_steps_free(struct sc_step *stepv, size_t stepc)
+static void ld_steps_free(struct sc_step *stepv, size_t stepc)
 {
 	if (!stepv)
 		return;
@@ -116,7 +116,7 @@ static void scen_destructor(void *data)
 
 /* ---- name, rules, description -------------------------------------------- */
 
-int ld_rules(struct loader *ld, const struct ynode *n)
+static int ld_rules(struct loader *ld, const struct ynode *n)
 {
 	struct scenario *sc = &ld->s->pub;
 	int err = 0;

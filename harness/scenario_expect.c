@@ -21,7 +21,7 @@ const char *const sc_state_names[] = {"registered", "failed", "expired",
 				      "idle", NULL};
 
 
-int ld_bindings(struct loader *ld, const struct ynode *n,
+static int ld_bindings(struct loader *ld, const struct ynode *n,
 			 struct sc_expect *e)
 {
 	const struct step_key *keys =

@@ -97,7 +97,6 @@ int  ld_missing(struct loader *ld, const struct ynode *map,
 int  ld_expect_map(struct loader *ld, const struct ynode *n,
 		   const char *what);
 bool ld_is_null(const struct ynode *n);
-bool ld_text_clean(const char *s);
 int  ld_get_text(struct loader *ld, const struct ynode *n,
 		 const char *what, const char **sp);
 int  ld_dup_text(struct loader *ld, const struct ynode *n,
@@ -112,12 +111,9 @@ int  ld_get_duration(struct loader *ld, const struct ynode *n,
 int  ld_get_seconds(struct loader *ld, const struct ynode *n,
 		    const char *what, uint32_t min, uint32_t *v);
 int  ld_get_bool(struct loader *ld, const struct ynode *n, bool *v);
-int  ld_regex_check(struct loader *ld, const struct ynode *n,
-		    const char *what);
 int  ld_dup_regex(struct loader *ld, const struct ynode *n,
 		  const char *what, char **dst);
 bool ld_token_ok(const char *s, size_t n);
-int  ld_header_line_check(struct loader *ld, const struct ynode *n);
 int  ld_header_lines(struct loader *ld, const struct ynode *n,
 		     const char *what, char **dst);
 int  ld_check_contacts(struct loader *ld, const struct ynode *n,
@@ -128,14 +124,9 @@ bool ld_seq_has_n(const struct ynode *seq);
 
 /* the name index (scenario_phones.c) */
 struct sym *ld_sym_find(const struct scen *s, const char *name);
-struct sym *ld_sym_add(struct scen *s, const char *name);
-int  ld_index_init(struct scen *s, size_t cap);
 
 /* the document (scenario.c, scenario_registrar.c, scenario_phones.c) */
 void ld_phone_free(struct sc_phone *p);
-void ld_step_free(struct sc_step *st);
-void ld_steps_free(struct sc_step *stepv, size_t stepc);
-int  ld_rules(struct loader *ld, const struct ynode *n);
 int  ld_registrar(struct loader *ld, const struct ynode *n);
 int  ld_phones(struct loader *ld, const struct ynode *n);
 int  ld_phones_default_domain(struct loader *ld);
@@ -148,8 +139,6 @@ int  ld_selector(struct loader *ld, const struct ynode *n,
 		 char ***phonevp, size_t *phonecp);
 
 /* expectations shared by steps (scenario_expect.c) */
-int  ld_bindings(struct loader *ld, const struct ynode *n,
-		 struct sc_expect *e);
 int  ld_expect_headers(struct loader *ld, const struct ynode *n,
 		       struct sc_expect *e);
 int  ld_expect(struct loader *ld, const struct ynode *n,
@@ -160,8 +149,6 @@ extern const char *const sc_op_names[];
 extern const char *const sc_state_names[];
 
 /* steps (steps/steps.c: through the step table) */
-void ld_step_init(struct sc_step *st, const struct ynode *n);
-int  ld_step(struct loader *ld, const struct ynode *n, struct sc_step *st);
 int  ld_steps(struct loader *ld, const struct ynode *n, const char *what,
 	      struct sc_step **stepvp, size_t *stepcp);
 /* a key of the step's mapping, NULL if absent or of the wrong shape

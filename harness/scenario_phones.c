@@ -52,7 +52,7 @@ struct sym *ld_sym_find(const struct scen *s, const char *name)
 
 
 /* the caller checked that name is new */
-struct sym *ld_sym_add(struct scen *s, const char *name)
+static struct sym *ld_sym_add(struct scen *s, const char *name)
 {
 	size_t mask = s->slotc - 1, i;
 	struct sym *y;
@@ -72,7 +72,7 @@ struct sym *ld_sym_add(struct scen *s, const char *name)
 }
 
 
-int ld_index_init(struct scen *s, size_t cap)
+static int ld_index_init(struct scen *s, size_t cap)
 {
 	size_t slots = 16;
 

@@ -92,7 +92,7 @@ bool ld_is_null(const struct ynode *n)
 
 
 /* control characters (CR, LF, NUL...) would break a SIP message */
-bool ld_text_clean(const char *s)
+static bool ld_text_clean(const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -354,7 +354,7 @@ static bool regex_too_big(const char *s)
 }
 
 
-int ld_regex_check(struct loader *ld, const struct ynode *n,
+static int ld_regex_check(struct loader *ld, const struct ynode *n,
 		       const char *what)
 {
 	regex_t re;
@@ -426,7 +426,7 @@ bool ld_token_ok(const char *s, size_t n)
 
 
 /* "Name: value" */
-int ld_header_line_check(struct loader *ld, const struct ynode *n)
+static int ld_header_line_check(struct loader *ld, const struct ynode *n)
 {
 	const char *s, *colon;
 	size_t nl;

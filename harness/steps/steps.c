@@ -261,7 +261,7 @@ const struct ynode *ld_arg(const struct loader *ld, const struct ynode *map,
 }
 
 
-void ld_step_init(struct sc_step *st, const struct ynode *n)
+static void ld_step_init(struct sc_step *st, const struct ynode *n)
 {
 	memset(st, 0, sizeof(*st));
 	st->pos.line = n->line;
@@ -436,7 +436,7 @@ static int load_step(struct loader *ld, const struct ynode *n,
 }
 
 
-int ld_step(struct loader *ld, const struct ynode *n, struct sc_step *st)
+static int ld_step(struct loader *ld, const struct ynode *n, struct sc_step *st)
 {
 	size_t badc = ld->badc;       /* a parallel's or repeat's, kept */
 	unsigned keyerrc = ld->keyerrc;
