@@ -155,5 +155,10 @@ int  ld_steps(struct loader *ld, const struct ynode *n, const char *what,
  * (the table's check reported that already) */
 const struct ynode *ld_arg(const struct loader *ld, const struct ynode *map,
 			   const char *key);
+/* the mapping's `phones:` into st's phones; `within:` into its within_ms */
+int  ld_arg_phones(struct loader *ld, const struct ynode *map,
+		   struct sc_step *st);
+int  ld_arg_within(struct loader *ld, const struct ynode *map,
+		   struct sc_step *st);
 
 #endif

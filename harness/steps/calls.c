@@ -27,8 +27,7 @@ static int load_call(struct loader *ld, const struct ynode *step,
 	if (v->type != YNODE_MAP)
 		err = ld_selector(ld, v, &st->phonev, &st->phonec);
 	else {
-		x = ld_arg(ld, v, "phones");
-		if (x && ld_selector(ld, x, &st->phonev, &st->phonec))
+		if (ld_arg_phones(ld, v, st))
 			err = EINVAL;
 
 		x = ld_arg(ld, v, "to");
@@ -48,9 +47,7 @@ static int load_call(struct loader *ld, const struct ynode *step,
 				st->code = (uint16_t)c;
 		}
 
-		x = ld_arg(ld, v, "within");
-		if (x && ld_get_duration(ld, x, "within", false,
-					 &st->within_ms))
+		if (ld_arg_within(ld, v, st))
 			err = EINVAL;
 
 		/* call: extra header lines; expect_call: header checks */

@@ -499,12 +499,7 @@ static int load_expect_no(struct loader *ld, const struct ynode *step,
 
 	st->within_ms = DEFAULT_NO_WITHIN;
 
-	v = ld_arg(ld, n, "phones");
-	if (v && ld_selector(ld, v, &st->phonev, &st->phonec))
-		err = EINVAL;
-
-	v = ld_arg(ld, n, "within");
-	if (v && ld_get_duration(ld, v, "within", false, &st->within_ms))
+	if (ld_arg_phones(ld, n, st) || ld_arg_within(ld, n, st))
 		err = EINVAL;
 
 	v = ld_arg(ld, n, "op");

@@ -117,8 +117,7 @@ static int load_expect_dial(struct loader *ld, const struct ynode *step,
 			st->cancels = u;
 	}
 
-	x = ld_arg(ld, v, "within");
-	if (x && ld_get_duration(ld, x, "within", false, &st->within_ms))
+	if (ld_arg_within(ld, v, st))
 		err = EINVAL;
 
 	return ld->nomem ? ENOMEM : err;

@@ -103,8 +103,7 @@ static int load_op(struct loader *ld, const struct ynode *step,
 	if (v->type != YNODE_MAP)
 		return ld_selector(ld, v, &st->phonev, &st->phonec);
 
-	x = ld_arg(ld, v, "phones");
-	if (x && ld_selector(ld, x, &st->phonev, &st->phonec))
+	if (ld_arg_phones(ld, v, st))
 		err = EINVAL;
 
 	if (st->type == SC_REGISTER && load_overrides(ld, v, st))

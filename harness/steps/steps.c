@@ -261,6 +261,25 @@ const struct ynode *ld_arg(const struct loader *ld, const struct ynode *map,
 }
 
 
+int ld_arg_phones(struct loader *ld, const struct ynode *map,
+		  struct sc_step *st)
+{
+	const struct ynode *x = ld_arg(ld, map, "phones");
+
+	return x ? ld_selector(ld, x, &st->phonev, &st->phonec) : 0;
+}
+
+
+int ld_arg_within(struct loader *ld, const struct ynode *map,
+		  struct sc_step *st)
+{
+	const struct ynode *x = ld_arg(ld, map, "within");
+
+	return x ? ld_get_duration(ld, x, "within", false, &st->within_ms) :
+		0;
+}
+
+
 static void ld_step_init(struct sc_step *st, const struct ynode *n)
 {
 	memset(st, 0, sizeof(*st));
