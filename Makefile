@@ -128,7 +128,7 @@ san-logs:
 endif
 
 # RFC 4475 torture tests (tests/torture/README.md): the registrar and the
-# phone's response path against ../shared/rfc4475 (skipped when absent)
+# phone's response path against tests/torture/messages (RFC 4475's)
 TORTURE_BIN := $(BUILD)/tests/torture/phone_torture
 
 $(TORTURE_BIN): $(BUILD)/obj/tests/torture/phone_torture.o $(LIB)

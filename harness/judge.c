@@ -1,7 +1,7 @@
 /**
  * @file judge.c  The phone-under-test judge (judge.h): records what a
  * real phone did from the registrar's trace, and gives every P-* rule of
- * ../shared/spec/phone-rules.md its verdict.
+ * docs/rules/phone.md its verdict.
  */
 
 #include <ctype.h>

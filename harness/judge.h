@@ -1,6 +1,6 @@
 /**
  * @file judge.h  Judges a real phone by the rules of
- * ../shared/spec/phone-rules.md (P-*), from the SIP messages the reference
+ * docs/rules/phone.md (P-*), from the SIP messages the reference
  * registrar exchanged with it (its trace handler, sim_registrar_opts.traceh).
  *
  * judge_trace() is fed every message, both ways; the judge keeps what the
