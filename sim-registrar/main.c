@@ -11,6 +11,7 @@
 #include "fastrand.h"
 #include "config.h"
 #include "sim_registrar.h"
+#include "rules_print.h"
 
 static const char usage[] =
 	"usage: sim-registrar [--config FILE] [--listen IP:PORT] "
@@ -30,7 +31,10 @@ static const char usage[] =
 	"  --state FILE      keep the bindings in FILE (and FILE.journal):\n"
 	"                    they survive a restart, kill -9 included\n"
 	"  -v                log full SIP messages too\n"
-	"  --print-config    print the embedded default configuration\n";
+	"  --print-config    print the embedded default configuration\n"
+	"  --rules           print the rules table (ID, reply, error, basis,\n"
+	"                    condition; docs/rules/registrar.md)\n"
+	"  --version         print the version\n";
 
 
 static void signal_handler(int sig)
@@ -64,6 +68,8 @@ int main(int argc, char *argv[])
 		{"verbose",      no_argument,       NULL, 'v'},
 		{"print-config", no_argument,       NULL, 'p'},
 		{"help",         no_argument,       NULL, 'h'},
+		{"rules",        no_argument,       NULL, 'R'},
+		{"version",      no_argument,       NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	struct sim_registrar_opts opts;
@@ -110,6 +116,14 @@ int main(int argc, char *argv[])
 
 		case 'h':
 			fputs(usage, stdout);
+			return 0;
+
+		case 'R':
+			return rules_print(stdout) ? 1 : 0;
+
+		case 'V':
+			printf("sim-registrar (sipconform) %s\n",
+			       SIPCONFORM_VERSION);
 			return 0;
 
 		default:
