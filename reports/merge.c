@@ -107,13 +107,47 @@ static const char *sc_phone_name(const struct scenario *sc, const char *name)
 }
 
 
-static int msg_decode(struct run_msg *m, const struct odict *o,
+/* a zeroed mem array of one element per entry of arr (none: NULL) */
+static int array_alloc(void **vp, const struct odict *arr, size_t elsz)
+{
+	size_t n = arr ? odict_count(arr, false) : 0;
+
+	*vp = n ? mem_zalloc(n * elsz, NULL) : NULL;
+
+	return n && !*vp ? ENOMEM : 0;
+}
+
+
+static int step_decode(struct run_step *st, const struct odict_entry *e)
+{
+	const struct odict *o = e->u.odict;
+
+	if (e->type != ODICT_OBJECT)
+		return EPROTO;
+
+	st->line = (unsigned)onum(o, "line");
+	st->kind = odict_string(o, "kind");
+	st->verdict = verdict_decode(odict_string(o, "verdict"));
+	st->start_ms = onum(o, "start_ms");
+	st->real_ms = onum(o, "real_ms");
+	st->virtual_ms = onum(o, "virtual_ms");
+
+	return 0;
+}
+
+
+static int msg_decode(struct run_msg *m, const struct odict_entry *e,
 		      const struct scenario *sc)
 {
-	const char *b64 = odict_string(o, "text_base64");
-	const char *rule = odict_string(o, "rule");
-	const char *s;
+	const struct odict *o = e->u.odict;
+	const char *b64, *rule, *s;
 	int err = 0;
+
+	if (e->type != ODICT_OBJECT)
+		return EPROTO;
+
+	b64 = odict_string(o, "text_base64");
+	rule = odict_string(o, "rule");
 
 	m->wall_us = onum(o, "wall_us");
 	m->virtual_ms = onum(o, "virtual_ms");
@@ -190,43 +224,17 @@ static int result_decode(struct run_result **resp, const struct odict *o,
 	else
 		err |= odup(&res->why, o, "reason");
 
-	if (steps && odict_count(steps, false)) {
-		res->stepv = mem_zalloc(odict_count(steps, false) *
-					sizeof(*res->stepv), NULL);
-		if (!res->stepv)
-			err = ENOMEM;
-		for (le = list_head(&steps->lst); !err && le; le = le->next) {
-			const struct odict_entry *e = le->data;
-			struct run_step *st = &res->stepv[res->stepc++];
+	err |= array_alloc((void **)&res->stepv, steps, sizeof(*res->stepv));
+	for (le = steps ? list_head(&steps->lst) : NULL; !err && le;
+	     le = le->next)
+		err = step_decode(&res->stepv[res->stepc++], le->data);
 
-			if (e->type != ODICT_OBJECT)
-				return EPROTO;
-			st->line = (unsigned)onum(e->u.odict, "line");
-			st->kind = odict_string(e->u.odict, "kind");
-			st->verdict = verdict_decode(odict_string(e->u.odict,
-								  "verdict"));
-			st->start_ms = onum(e->u.odict, "start_ms");
-			st->real_ms = onum(e->u.odict, "real_ms");
-			st->virtual_ms = onum(e->u.odict, "virtual_ms");
-		}
-	}
-
-	if (!err && msgs && odict_count(msgs, false)) {
-		res->msgv = mem_zalloc(odict_count(msgs, false) *
-				       sizeof(*res->msgv), NULL);
-		if (!res->msgv)
-			err = ENOMEM;
-		for (le = list_head(&msgs->lst); !err && le; le = le->next) {
-			const struct odict_entry *e = le->data;
-
-			if (e->type != ODICT_OBJECT) {
-				err = EPROTO;
-				break;
-			}
-			err = msg_decode(&res->msgv[res->msgc++], e->u.odict,
-					 sc);
-		}
-	}
+	if (!err)
+		err = array_alloc((void **)&res->msgv, msgs,
+				  sizeof(*res->msgv));
+	for (le = msgs ? list_head(&msgs->lst) : NULL; !err && le;
+	     le = le->next)
+		err = msg_decode(&res->msgv[res->msgc++], le->data, sc);
 
 	if (err)
 		mem_deref(res);

@@ -99,6 +99,19 @@ def check_merged(path, scratch, report_dir, scenarios, root):
         problem(path, f"no {report_dir}/junit.xml")
 
 
+def run_file(path, root, harness, shards, scenarios, names):
+    """the file's harness commands, for real, with its shard index and
+    count (the variables named) filled in; then the merged report"""
+    def subst(c, k):
+        return c.replace(names[0], str(k)).replace(names[1], str(shards))
+    scratch = scratch_dir(root)
+    try:
+        run_harness(path, root, scratch, harness, shards, subst, scenarios)
+        check_merged(path, scratch, "report", scenarios, root)
+    finally:
+        shutil.rmtree(scratch)
+
+
 def scratch_dir(root):
     d = tempfile.mkdtemp(prefix="check-ci-")
     for name in ("build", "scenarios"):
@@ -144,15 +157,8 @@ def check_github(root, scenarios):
     if not any(u.startswith("mikepenz/action-junit-report") for u in uses):
         problem(path, "the JUnit is not published")
 
-    def subst(c, k):
-        c = c.replace("${{ matrix.shard }}", str(k))
-        return c.replace("$SHARDS", str(shards))
-    scratch = scratch_dir(root)
-    try:
-        run_harness(path, root, scratch, harness, shards, subst, scenarios)
-        check_merged(path, scratch, "report", scenarios, root)
-    finally:
-        shutil.rmtree(scratch)
+    run_file(path, root, harness, shards, scenarios,
+             ("${{ matrix.shard }}", "$SHARDS"))
 
 
 def check_gitlab(root, scenarios):
@@ -188,15 +194,8 @@ def check_gitlab(root, scenarios):
     if "report/junit.xml" not in junit:
         problem(path, "the merged JUnit is not published")
 
-    def subst(c, k):
-        c = c.replace("$CI_NODE_INDEX", str(k))
-        return c.replace("$CI_NODE_TOTAL", str(shards))
-    scratch = scratch_dir(root)
-    try:
-        run_harness(path, root, scratch, harness, shards, subst, scenarios)
-        check_merged(path, scratch, "report", scenarios, root)
-    finally:
-        shutil.rmtree(scratch)
+    run_file(path, root, harness, shards, scenarios,
+             ("$CI_NODE_INDEX", "$CI_NODE_TOTAL"))
 
 
 def main():
