@@ -105,7 +105,10 @@ def main():
         return [(s["file"], s["verdict"], (s["failure"] or {}).get("line"))
                 for s in doc["scenarios"]]
     if shape(a) != shape(m):
-        diffs.append("scenarios (order, verdict, failing line) differ")
+        odd = [f"{x[0]}: {x[1]} vs merged {y[1]}"
+               for x, y in zip(shape(a), shape(m)) if x != y]
+        diffs.append("scenarios (order, verdict, failing line) differ: " +
+                     "; ".join(odd[:5]))
     if junit_shape(load(all_d, "junit.xml")) != \
        junit_shape(load(merged_d, "junit.xml")):
         diffs.append("junit.xml: other counts, suites or outcomes")
