@@ -43,6 +43,11 @@
  *     max_expires: 600               [600]    >= 1
  *     min_expires: 0                 [0: none] <= max_expires
  *     default_expires: 3600          [3600]   >= 1, asked when none given
+ *     nonce_pool: 65536              [65536]  16 ... 16777216 nonce slots
+ *                                    (digest.h: replay protection in
+ *                                    constant memory, 12 bytes a slot)
+ *     reply_cache_max: 65536         [65536]  16 ... 16777216 answers kept
+ *                                    for retransmissions (reply_cache.h)
  *   profile:                         map
  *     name: default                  ["default"]
  *     realm: sip.twilio.com          ["sip.twilio.com"]
@@ -1029,7 +1034,8 @@ static int load_limits(struct loader *ld, const struct ynode *n)
 	static const char *const keys[] = {
 		"contacts_per_aor", "registers_per_second",
 		"registrations_per_domain", "registrations_per_account",
-		"max_expires", "min_expires", "default_expires", NULL
+		"max_expires", "min_expires", "default_expires",
+		"nonce_pool", "reply_cache_max", NULL
 	};
 	struct limits_conf *lim = &ld->cfg->limits;
 	struct ydoc *doc = ld->doc;
@@ -1059,6 +1065,12 @@ static int load_limits(struct loader *ld, const struct ynode *n)
 	if (!err)
 		err = get_u32(doc, n, "default_expires", 1, UINT32_MAX,
 			      &lim->default_expires);
+	if (!err)
+		err = get_u32(doc, n, "nonce_pool", 16, 16777216,
+			      &lim->nonce_pool);
+	if (!err)
+		err = get_u32(doc, n, "reply_cache_max", 16, 16777216,
+			      &lim->reply_cache_max);
 	if (err)
 		return err;
 
@@ -1723,6 +1735,8 @@ static int config_defaults(struct reg_config *cfg, const char *source)
 	cfg->limits.max_expires               = 600;
 	cfg->limits.min_expires               = 0;
 	cfg->limits.default_expires           = 3600;
+	cfg->limits.nonce_pool                = 65536;
+	cfg->limits.reply_cache_max           = 65536;
 
 	cfg->profile.challenge            = 407;
 	cfg->profile.nonce_lifetime       = 300;

@@ -92,7 +92,11 @@ int registrar_alloc(struct registrar **rp, struct sip *sip,
 	err = digest_auth_alloc(&r->auth, cfg->profile.realm,
 				cfg->profile.nonce_lifetime);
 	if (!err)
+		err = digest_auth_pool(r->auth, cfg->limits.nonce_pool);
+	if (!err)
 		err = reply_cache_alloc(&r->rc, sip);
+	if (!err)
+		err = reply_cache_set_max(r->rc, cfg->limits.reply_cache_max);
 	if (err) {
 		mem_deref(r);
 		return err;
@@ -112,6 +116,16 @@ void registrar_reset(struct registrar *r)
 	digest_auth_reset(r->auth);
 	location_reset(r->loc);
 	reply_cache_flush(r->rc);
+}
+
+
+void registrar_mem(const struct registrar *r, struct registrar_mem *m)
+{
+	if (!m)
+		return;
+
+	digest_auth_stats(r ? r->auth : NULL, &m->nonces);
+	reply_cache_stats(r ? r->rc : NULL, &m->replies);
 }
 
 

@@ -369,6 +369,75 @@ START_TEST(test_REG_AUTH_4_stale_flag)
 END_TEST
 
 
+/* a pool of 16 nonce slots (limits.nonce_pool): once 16 later
+ * challenges have taken alice's slot over, her nonce is stale (407
+ * stale=true, REG-AUTH-4), never accepted, and the new nonce works */
+START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
+{
+	static const char cfg[] =
+		"domains:\n"
+		"  - name: " DOMAIN "\n"
+		"    credential_lists: {registration: [l]}\n"
+		"credential_lists:\n"
+		"  - name: l\n"
+		"    credentials:\n"
+		"      - {username: alice, password: " PW "}\n"
+		"      - {username: bob, password: " PW "}\n"
+		"limits: {nonce_pool: 16}\n";
+	struct reg_opts o = {0};
+	char nonce[128], opaque[64], body[2048];
+	struct sip_msg *m;
+
+	rc = mem_deref(rc);
+	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+
+	o.user = "alice";
+	o.expires = 60;
+	m = regclient_register(rc, &o);
+	nonce_of(m, nonce, sizeof(nonce));
+	opaque_of(m, opaque, sizeof(opaque));
+	mem_deref(m);
+
+	m = reg_with_nonce(nonce, opaque, 2, "00000001");
+	ASSERT_REPLY(m, 200, "REG-EXP-1");
+	mem_deref(m);
+
+	/* 16 challenges to bob, 4 a second (REG-LIM-RATE is 5) */
+	o.user = "bob";
+	for (uint32_t i = 0; i < 16; i++) {
+		vclock_advance(250);
+		o.cseq = i + 1;
+		m = regclient_register(rc, &o);
+		ASSERT_REPLY(m, 407, "REG-AUTH-1");
+		mem_deref(m);
+	}
+
+	m = reg_with_nonce(nonce, opaque, 3, "00000002");
+	ASSERT_REPLY(m, 407, "REG-AUTH-4");
+	ck_assert(strstr(hdr(m, "Proxy-Authenticate"), "stale=true"));
+	mem_deref(m);
+
+	/* the replay of its first use is refused as well */
+	m = reg_with_nonce(nonce, opaque, 4, "00000001");
+	ASSERT_REPLY(m, 407, "REG-AUTH-4");
+	ck_assert(strstr(hdr(m, "Proxy-Authenticate"), "stale=true"));
+	nonce_of(m, nonce, sizeof(nonce));
+	mem_deref(m);
+
+	/* the new nonce is good */
+	m = reg_with_nonce(nonce, opaque, 5, "00000001");
+	ASSERT_REPLY(m, 200, "REG-EXP-1");
+	mem_deref(m);
+
+	ck_assert_int_eq(regclient_http(rc, "GET", "/health", body,
+					sizeof(body)), 200);
+	ck_assert_msg(strstr(body, "\"nonce_pool\":{\"entries\":1,"
+			     "\"max\":16,\"bytes\":192,\"taken_over\":2}"),
+		      "%s", body);
+}
+END_TEST
+
+
 START_TEST(test_REG_AUTH_5)
 {
 	struct reg_opts o = {0};
@@ -1191,6 +1260,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_REG_AUTH_4);
 	tcase_add_test(tc, test_REG_AUTH_4_stale_flag);
 	tcase_add_test(tc, test_REG_AUTH_5);
+	tcase_add_test(tc, test_REG_AUTH_4_nonce_slot_taken_over);
 	tcase_add_test(tc, test_REG_AUTH_6);
 	tcase_add_test(tc, test_REG_AUTH_6_strict);
 	tcase_add_test(tc, test_REG_EXP_1);
