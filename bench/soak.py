@@ -25,7 +25,8 @@ minute); exit 1 when the growth reaches GROWTH_MAX % (10) or a
 registration failed: the CI stage `make soak-smoke`.  The full run reports
 missed targets but fails only on a lost registration.
 
-Environment: BUILD (build), SIPP (sipp), KAMAILIO (kamailio), USERS,
+Environment: BUILD (build), SIPP (sipp), KAMAILIO (kamailio), CONFIG
+(sim-registrar's, bench/registrar.yaml), USERS,
 ROUNDS, RATE, LIMIT (SIPp -l, 200), R0, KCHILDREN (Kamailio's UDP
 workers, 4), GROWTH_MAX, KEEP=1 (keep the work directory).
 Exit: 0 fine, 1 a failed registration (or, --smoke, growth), 2 bad usage,
@@ -191,8 +192,7 @@ def soak(a, work, peer, port, measure, lport):
 def run_sim(a, work, lport):
     log = os.path.join(work, "sim-registrar.log")
     errf = open(log, "w")
-    p = subprocess.Popen([a.registrar, "--config",
-                          os.path.join(HERE, "registrar.yaml"), "--listen",
+    p = subprocess.Popen([a.registrar, "--config", a.config, "--listen",
                           "127.0.0.1:0", "--control", "127.0.0.1:0"],
                          stdout=subprocess.DEVNULL, stderr=errf)
     port = ctl = None
@@ -441,6 +441,7 @@ def main():
     if not os.path.isabs(build):
         build = os.path.join(ROOT, build)
     a.registrar = os.path.join(build, "sim-registrar")
+    a.config = os.environ.get("CONFIG", os.path.join(HERE, "registrar.yaml"))
     a.sipp = os.environ.get("SIPP", "sipp")
     a.kamailio = os.environ.get("KAMAILIO", "kamailio")
     with_kam = not (a.no_kamailio or a.smoke)
