@@ -369,6 +369,25 @@ START_TEST(test_REG_AUTH_4_stale_flag)
 END_TEST
 
 
+/* alice is challenged and registers with the nonce, nc 1 (CSeq 2) */
+static void first_use(char *nonce, size_t nsz, char *opaque, size_t osz)
+{
+	struct reg_opts o = {0};
+	struct sip_msg *m;
+
+	o.user = "alice";
+	o.expires = 60;
+	m = regclient_register(rc, &o);
+	nonce_of(m, nonce, nsz);
+	opaque_of(m, opaque, osz);
+	mem_deref(m);
+
+	m = reg_with_nonce(nonce, opaque, 2, "00000001");
+	ASSERT_REPLY(m, 200, "REG-EXP-1");
+	mem_deref(m);
+}
+
+
 /* a pool of 16 nonce slots (limits.nonce_pool): once 16 later
  * challenges have taken alice's slot over, her nonce is stale (407
  * stale=true, REG-AUTH-4), never accepted, and the new nonce works */
@@ -391,19 +410,11 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 	rc = mem_deref(rc);
 	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
 
-	o.user = "alice";
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	nonce_of(m, nonce, sizeof(nonce));
-	opaque_of(m, opaque, sizeof(opaque));
-	mem_deref(m);
-
-	m = reg_with_nonce(nonce, opaque, 2, "00000001");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	first_use(nonce, sizeof(nonce), opaque, sizeof(opaque));
 
 	/* 16 challenges to bob, 4 a second (REG-LIM-RATE is 5) */
 	o.user = "bob";
+	o.expires = 60;
 	for (uint32_t i = 0; i < 16; i++) {
 		vclock_advance(250);
 		o.cseq = i + 1;
@@ -440,20 +451,10 @@ END_TEST
 
 START_TEST(test_REG_AUTH_5)
 {
-	struct reg_opts o = {0};
 	char nonce[128], opaque[64];
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	nonce_of(m, nonce, sizeof(nonce));
-	opaque_of(m, opaque, sizeof(opaque));
-	mem_deref(m);
-
-	m = reg_with_nonce(nonce, opaque, 2, "00000001");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	first_use(nonce, sizeof(nonce), opaque, sizeof(opaque));
 
 	/* the same nc again: a replay, challenged, nothing stored */
 	m = reg_with_nonce(nonce, opaque, 3, "00000001");

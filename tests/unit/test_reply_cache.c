@@ -13,6 +13,7 @@
 #include <re.h>
 #include "vclock.h"
 #include "regclient.h"
+#include "config.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"
 
@@ -222,22 +223,21 @@ END_TEST
  * dropped one is decided anew; GET /health shows entries and bytes */
 START_TEST(test_udp_bounded)
 {
-	static const char cfg[] =
-		"domains:\n"
-		"  - name: " DOMAIN "\n"
-		"    credential_lists: {registration: [l]}\n"
-		"credential_lists:\n"
-		"  - name: l\n"
-		"    credentials:\n"
-		"      - {username: alice, password: Conform-Pass-1}\n"
-		"limits: {reply_cache_max: 16}\n";
 	char tag0[64], tag[64], branch[32], cseq[16], body[2048];
-	const char *p;
+	const char *p, *dflt = reg_config_default_yaml();
+	char *cfg = malloc(strlen(dflt) + 64);
 	struct sip_msg *m;
 	unsigned long bytes;
 
+	/* the default configuration with a cache of 16 answers */
+	ck_assert_ptr_nonnull(cfg);
+	p = strstr(dflt, "limits:\n");
+	ck_assert_ptr_nonnull(p);
+	sprintf(cfg, "%.*slimits:\n  reply_cache_max: 16\n%s",
+		(int)(p - dflt), dflt, p + strlen("limits:\n"));
 	rc = mem_deref(rc);
 	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+	free(cfg);
 	regclient_log_clear(rc);
 
 	for (int i = 0; i < 40; i++) {
