@@ -18,7 +18,8 @@ plateau above the empty process per binding and per registration/s of
 load; failed registrations (target 0); sim-registrar's bounded tables
 (GET /health).  Writes a Markdown section (between the soak markers of
 --out, replaced when there, else appended; full run: bench/results.md)
-and the two curves as SVG (full run: bench/soak.svg), drawn here.
+and the two curves as SVG (full run: bench/soak.svg), drawn here; a full
+run adds bench/soak-notes.md (written by hand: what the profile showed).
 
 --smoke: sim-registrar only, 3000 users, 30 rounds at 1500/s (about a
 minute); exit 1 when the growth reaches GROWTH_MAX % (10) or a
@@ -333,16 +334,30 @@ def svg(path, a, series):
         f.write("\n".join(o) + "\n")
 
 
+def split_plateau(a, sim):
+    """(reply cache bytes per binding, the rest per binding, reply cache
+    bytes per registration/s) from GET /health; None without it.  The
+    cache's bytes are its entries' (no allocator overhead): the rest is
+    rather over- than understated"""
+    rc = sim.get("health", {}).get("reply_cache", {}).get("bytes")
+    if rc is None or not sim["rate"]:
+        return None
+    total = (sim["last"] - sim["empty"]) * 1024
+    return rc / a.users, (total - rc) / a.users, rc / sim["rate"]
+
+
 def markdown(a, sim, kam, svgrel):
     def verdict(ok, txt):
         return ("met: " if ok else "**missed**: ") + txt
 
-    load = os.getloadavg()
+    when = sim.get("when") or ("re-drawn from the samples at " +
+                               time.strftime("%Y-%m-%d %H:%M:%S UTC",
+                                             time.gmtime()))
+    load = sim.get("load") or "-"
     m = [BEGIN, "", f"## Soak: {a.users} users, {a.rounds} rounds"
          f"{' (smoke)' if a.smoke else ''}", "",
          f"Written by `bench/soak.py{' --smoke' if a.smoke else ''}` "
-         f"({time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; load "
-         f"average at the end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+         f"({when}; load average (1, 5, 15 min) at the end {load}, "
          f"{os.cpu_count()} CPUs): the same {a.users} users re-register "
          f"{a.rounds} times, SIPp `-r {a.rate} -l {a.limit}` from one "
          "fixed port (the contacts stay, a new Call-ID every round), "
@@ -377,6 +392,16 @@ def markdown(a, sim, kam, svgrel):
         lambda r: f"**{r['per_binding']:.0f}**")
     row("plateau above empty, per registration/s of load (bytes)",
         lambda r: f"{r['per_rate']:.0f}")
+    split = split_plateau(a, sim)
+    if split:
+        rc_b, rest_b, rc_rate = split
+        row("of it: the reply cache (per binding; bounded, grows with "
+            "the rate)", lambda r: f"{rc_b:.0f}" if r is sim else "-")
+        row("of it: the reply cache, per registration/s (bytes)",
+            lambda r: f"{rc_rate:.0f}" if r is sim else "-")
+        row("**of it: the rest (bindings, nonce pool, heap), per binding**",
+            lambda r: f"**{rest_b:.0f}**" if r is sim else
+            f"**{r['per_binding']:.0f}** (all)")
     m.append("")
     h = sim.get("health", {})
     if h:
@@ -402,8 +427,18 @@ def markdown(a, sim, kam, svgrel):
             f"{sim['per_binding']:.0f} vs {kam['per_binding']:.0f} bytes "
             f"({sim['per_binding'] / kam['per_binding']:.2f} x)"
             if kam["per_binding"] > 0 else "Kamailio's is 0"))
+        if split:
+            m.append("- ... the part that depends on the bindings (the "
+                     "plateau without the reply cache) at most Kamailio's: "
+                     + verdict(split[1] <= kam["per_binding"],
+                               f"{split[1]:.0f} vs "
+                               f"{kam['per_binding']:.0f} bytes"))
     if a.rate_note:
         m += ["", a.rate_note]
+    notes = os.path.join(HERE, "soak-notes.md")
+    if not a.smoke and os.path.exists(notes):
+        with open(notes) as f:
+            m += ["", f.read().rstrip("\n")]
     m += ["", END]
     return "\n".join(m) + "\n"
 
@@ -422,12 +457,37 @@ def put_section(path, text):
         f.write(new)
 
 
+def report(a, sim, kam, out, svgp):
+    """the SVG and the Markdown section; 0, or 1 on a failed registration
+    (--smoke: or on growth)"""
+    series = [("sim-registrar RSS", "#c0392b", sim["samples"])]
+    if kam:
+        series.append(("Kamailio PSS", "#2c6fbb", kam["samples"]))
+    svg(svgp, a, series)
+    rel = os.path.relpath(svgp, os.path.dirname(os.path.abspath(out)))
+    text = markdown(a, sim, kam, rel)
+    put_section(out, text)
+    print(text)
+    say(f"written to {out} and {svgp}")
+    status = 0
+    if sim["failed"] or (kam and kam["failed"]):
+        say("a registration failed")
+        status = 1
+    if a.smoke and sim["growth"] >= a.growth_max:
+        say(f"growth {sim['growth']:.1f} % >= {a.growth_max} %")
+        status = 1
+    return status
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--no-kamailio", action="store_true")
     ap.add_argument("--out")
     ap.add_argument("--svg")
+    ap.add_argument("--replot", metavar="WORKDIR",
+                    help="no load: the figures, SVG and section again "
+                    "from a kept work directory's samples.json")
     a = ap.parse_args()
     a.users = env_int("USERS", 3000 if a.smoke else 20000)
     a.rounds = env_int("ROUNDS", 30 if a.smoke else 40)
@@ -457,6 +517,16 @@ def main():
         say("missing: " + ", ".join(missing))
         return 3
 
+    if a.replot:
+        with open(os.path.join(a.replot, "samples.json")) as f:
+            d = json.load(f)
+        sim, kam = d["sim"], d["kamailio"]
+        a.users = sim["ok"] // max(len(sim["ends"]), 1) or a.users
+        a.rounds = len(sim["ends"])
+        a.r0 = sim["r0"]
+        return report(a, sim, kam, a.out or os.path.join(HERE, "results.md"),
+                      a.svg or os.path.join(HERE, "soak.svg"))
+
     work = tempfile.mkdtemp(prefix="sipconform-soak.")
     out = a.out or (os.path.join(work, "results.md") if a.smoke
                     else os.path.join(HERE, "results.md"))
@@ -467,25 +537,11 @@ def main():
         lport = free_port(26000 + (os.getpid() % 50) * 20)
         sim = figures(a, run_sim(a, work, lport))
         kam = figures(a, run_kamailio(a, work, lport)) if with_kam else None
-        series = [("sim-registrar RSS", "#c0392b", sim["samples"])]
-        if kam:
-            series.append(("Kamailio PSS", "#2c6fbb", kam["samples"]))
-        svg(svgp, a, series)
-        rel = os.path.relpath(svgp, os.path.dirname(os.path.abspath(out)))
-        text = markdown(a, sim, kam, rel)
-        put_section(out, text)
+        sim["when"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        sim["load"] = " ".join("%.2f" % x for x in os.getloadavg())
         with open(os.path.join(work, "samples.json"), "w") as f:
             json.dump({"sim": sim, "kamailio": kam}, f)
-        print(text)
-        say(f"written to {out} and {svgp}")
-        status = 0
-        if sim["failed"] or (kam and kam["failed"]):
-            say("a registration failed")
-            status = 1
-        if a.smoke and sim["growth"] >= a.growth_max:
-            say(f"growth {sim['growth']:.1f} % >= {a.growth_max} %")
-            status = 1
-        return status
+        return report(a, sim, kam, out, svgp)
     finally:
         if os.environ.get("KEEP") == "1" or not a.smoke:
             say(f"work directory kept: {work}")

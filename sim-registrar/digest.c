@@ -25,7 +25,8 @@
 enum { NONCE_TIME_HEX = 24, MD5_HEX = 32 };
 
 /* 12 bytes; id is the full counter value, so a slot taken over is told
- * apart from its earlier owner without any clock */
+ * apart from its earlier owner without any clock (the counter comes
+ * round after 2^32 challenges: by then the nonce's lifetime is over) */
 struct nonce_slot {
 	uint32_t id;
 	uint32_t last_nc;        /* highest nc accepted (when used)        */
