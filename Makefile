@@ -160,7 +160,7 @@ bench-smoke: all
 	BUILD=$(BUILD) bash bench/run.sh --smoke
 
 # about a minute: 3000 users re-register 30 times; fails when the
-# registrar's memory still grows (>= 10 %) after round 20, or on a lost one
+# registrar's memory still grows (>= 5 %) after round 20, or on a lost one
 soak-smoke: all
 	BUILD=$(BUILD) python3 bench/soak.py --smoke
 

@@ -22,7 +22,7 @@ and the two curves as SVG (full run: bench/soak.svg), drawn here; a full
 run adds bench/soak-notes.md (written by hand: what the profile showed).
 
 --smoke: sim-registrar only, 3000 users, 30 rounds at 1500/s (about a
-minute); exit 1 when the growth reaches GROWTH_MAX % (10) or a
+minute); exit 1 when the growth reaches GROWTH_MAX % (5) or a
 registration failed: the CI stage `make soak-smoke`.  The full run reports
 missed targets but fails only on a lost registration.
 
@@ -495,7 +495,9 @@ def main():
     a.limit = env_int("LIMIT", 200)
     a.r0 = env_int("R0", a.rounds * 2 // 3 if a.smoke else 10)
     a.kchildren = env_int("KCHILDREN", 4)
-    a.growth_max = float(os.environ.get("GROWTH_MAX", "10"))
+    # the smoke's margin is tighter than the target: the old seen-nonce
+    # table grew 12.5 % there, the pool 0.1 %
+    a.growth_max = float(os.environ.get("GROWTH_MAX", "5"))
     a.rate_note = os.environ.get("RATE_NOTE", "")
     build = os.environ.get("BUILD", "build")
     if not os.path.isabs(build):
