@@ -29,7 +29,8 @@ missed targets but fails only on a lost registration.
 Environment: BUILD (build), SIPP (sipp), KAMAILIO (kamailio), CONFIG
 (sim-registrar's, bench/registrar.yaml), USERS,
 ROUNDS, RATE, LIMIT (SIPp -l, 200), R0, KCHILDREN (Kamailio's UDP
-workers, 4), GROWTH_MAX, KEEP=1 (keep the work directory).
+workers, 4), GROWTH_MAX, KEEP=1 (keep the smoke's work directory; a
+full run's is always kept, for --replot).
 Exit: 0 fine, 1 a failed registration (or, --smoke, growth), 2 bad usage,
 3 a missing tool or a registrar that did not start.  Only 127.0.0.1.
 """
