@@ -68,7 +68,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test-deps progs install product package run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke clean
+.PHONY: all deps test-deps progs install product package run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke soak-smoke clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
@@ -188,9 +188,11 @@ fuzz-regressions: all test-deps
 	BUILD=$(BUILD) bash tests/fuzz/build.sh
 	BUILD=$(BUILD) bash tests/fuzz/run.sh --regressions
 
-# the registrar benchmark (bench/README.md): minutes; writes bench/results.md
+# the registrar benchmark (bench/README.md): minutes; writes bench/results.md;
+# then the soak (bench/soak.py, ~16 minutes): its section and bench/soak.svg
 bench: all test-deps
 	BUILD=$(BUILD) bash bench/run.sh
+	BUILD=$(BUILD) python3 bench/soak.py
 
 # seconds: the benchmark runs and prints every figure; fails on a lost one
 bench-smoke: all test-deps
@@ -205,6 +207,11 @@ product: all test-deps
 # the Debian package built, installed and run (tests/package/run.sh; root)
 package: test-deps
 	bash tests/package/run.sh
+
+# about a minute: 3000 users re-register 30 times; fails when the
+# registrar's memory still grows (>= 5 %) after round 20, or on a lost one
+soak-smoke: all
+	BUILD=$(BUILD) python3 bench/soak.py --smoke
 
 clean:
 	rm -rf build build-san
