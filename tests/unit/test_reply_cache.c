@@ -282,24 +282,6 @@ START_TEST(test_udp_bounded)
 END_TEST
 
 
-static Suite *reply_cache_suite(void)
-{
-	Suite *s = suite_create("reply cache");
-	TCase *tc = tcase_create("transactions");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_udp_retransmission_same_answer);
-	tcase_add_test(tc, test_udp_merged_request_482);
-	tcase_add_test(tc, test_udp_no_from_tag);
-	tcase_add_test(tc, test_tcp_keeps_nothing);
-	tcase_add_test(tc, test_udp_bounded);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
 FIXTURE_MAIN("reply cache",
 	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
 		test_udp_retransmission_same_answer,
