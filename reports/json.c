@@ -250,7 +250,8 @@ int report_json(struct re_printf *pf, const struct report_run *run)
 
 	report_walk_init(&w, run);
 
-	err |= re_hprintf(pf, "{\"schema\":\"sipconform-results/1\"");
+	err |= re_hprintf(pf, "{\"schema\":\"sipconform-results/1\","
+			  "\"schema_version\":1");
 	err |= re_hprintf(pf, ",\n \"tool\":{\"name\":\"sipconform\"");
 	err |= json_kstr(pf, "version", run->version, true);
 	err |= re_hprintf(pf, "}");
