@@ -27,6 +27,7 @@
 #include "lint.h"
 #include "probe.h"
 #include "runner.h"
+#include "protocheck/protocheck.h"
 #include "ctlclient.h"
 #include "report.h"
 #include "phone_mode.h"   /* harness phone (issue 6) */
@@ -249,6 +250,7 @@ static int cmd_run(int argc, char *argv[])
 	size_t entc = 0;
 	uint64_t started_us = report_now_us();
 	unsigned bad = 0, pass = 0, fail = 0, skip = 0, errors = 0;
+	size_t checker_msgs = 0, checker_findings = 0;
 	size_t max_phones = 0, selected = 0, done = 0;
 	bool tty = isatty(STDERR_FILENO);
 	int c, err, status;
@@ -467,6 +469,24 @@ static int cmd_run(int argc, char *argv[])
 			printf("    infrastructure: %s\n", res->why);
 			break;
 		}
+
+		/* what the protocol checker found without failing the
+		 * scenario (a phone told to misbehave, a peer, a SHOULD of
+		 * the element under test) */
+		for (size_t k = 0; k < res->findingc; k++) {
+			const struct run_finding *rf = &res->findingv[k];
+
+			checker_findings++;
+			if (rf->fails || (!ro.verbose && rf->role !=
+					  PC_ROLE_UNDER_TEST))
+				continue;
+			printf("    protocol %s: %s %s at %s: expected %s, "
+			       "got %s\n", rf->row ? rf->row->id : "?",
+			       protocheck_role_name((enum pc_role)rf->role),
+			       rf->element, rf->where, rf->expected,
+			       rf->actual);
+		}
+		checker_msgs += res->wire_msgs;
 		fflush(stdout);
 
 		if (entv) {
@@ -480,6 +500,8 @@ static int cmd_run(int argc, char *argv[])
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 
+	printf("protocol checker: %zu SIP messages on the wire, %zu "
+	       "finding(s)\n", checker_msgs, checker_findings);
 	printf("%u passed, %u failed, %u skipped", pass, fail + errors, skip);
 	if (repeat > 1)
 		printf(", %u flaky (each run %u times)", flaky, repeat);

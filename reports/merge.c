@@ -11,6 +11,7 @@
 #include "ytree.h"
 #include "scenario.h"
 #include "runner.h"
+#include "protocheck/protocheck.h"
 #include "report.h"
 #include "merge.h"
 
@@ -186,9 +187,40 @@ static int msg_decode(struct run_msg *m, const struct odict_entry *e,
 }
 
 
+/* a protocol checker finding back from results.json */
+static int finding_decode(struct run_finding *rf, const struct odict_entry *e)
+{
+	const struct odict *o = e->type == ODICT_OBJECT ? e->u.odict : NULL;
+	const char *against;
+	int err = 0;
+
+	if (!o)
+		return EBADMSG;
+
+	rf->row = protocheck_row(odict_string(o, "row"));
+	rf->line = (unsigned)onum(o, "line");
+	rf->fails = obool(o, "fails");
+	against = odict_string(o, "against");
+	rf->role = PC_ROLE_PEER;
+	for (int r = 0; against && r < PC_ROLE_COUNT; r++) {
+		if (!strcmp(protocheck_role_name((enum pc_role)r), against))
+			rf->role = r;
+	}
+	err |= odup(&rf->element, o, "element");
+	err |= odup(&rf->where, o, "where");
+	err |= odup(&rf->expected, o, "expected");
+	err |= odup(&rf->actual, o, "actual");
+
+	return err;
+}
+
+
 static int result_decode(struct run_result **resp, const struct odict *o,
 			 const struct scenario *sc)
 {
+	const struct odict_entry *pe = odict_get_type(o, ODICT_OBJECT,
+						      "protocol");
+	const struct odict *finds = pe ? oarr(pe->u.odict, "findings") : NULL;
 	const struct odict *steps = oarr(o, "steps");
 	const struct odict *msgs = oarr(o, "messages");
 	const struct odict_entry *fe = odict_get_type(o, ODICT_OBJECT,
@@ -235,6 +267,16 @@ static int result_decode(struct run_result **resp, const struct odict *o,
 	for (le = msgs ? list_head(&msgs->lst) : NULL; !err && le;
 	     le = le->next)
 		err = msg_decode(&res->msgv[res->msgc++], le->data, sc);
+
+	if (pe)
+		res->wire_msgs = onum(pe->u.odict, "messages");
+	if (!err)
+		err = array_alloc((void **)&res->findingv, finds,
+				  sizeof(*res->findingv));
+	for (le = finds ? list_head(&finds->lst) : NULL; !err && le;
+	     le = le->next)
+		err = finding_decode(&res->findingv[res->findingc++],
+				     le->data);
 
 	if (err)
 		mem_deref(res);
