@@ -3,8 +3,10 @@
 
   check_rules.py HARNESS [DOCS_DIR]
 
-`HARNESS rules` prints the registrar's table (sim-registrar/rules.c) and
-`HARNESS rules --phone` the phone judge's (harness/judge.c).  Every row of
+`HARNESS rules` prints the registrar's table (sim-registrar/rules.c),
+`HARNESS rules --phone` the phone judge's (harness/phone/judges_*.c) and
+`HARNESS rules --protocol` the protocol checker's (common/protocheck/),
+held to docs/rules/rfc-checklist.md's T-* rows (level and RFC section).  Every row of
 the code is a row of docs/rules/registrar.md (phone.md) with the same reply
 code and X-Twilio-Error code (the same verdict levels), and every row of
 the documents is in the code, except the rows marked *(planned)*: exactly
@@ -97,6 +99,14 @@ def phone_row(row, cells):
               f"'{cells[3]}'"
 
 
+def protocol_row(row, cells):
+    """the level (M/S) and the RFC section are the document's"""
+    if row[1] != cells[3]:
+        yield f"level: the code '{row[1]}', the document '{cells[3]}'"
+    if row[2] != cells[1]:
+        yield f"reference: the code '{row[2]}', the document '{cells[1]}'"
+
+
 def main():
     harness = sys.argv[1]
     docs = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
@@ -109,6 +119,10 @@ def main():
                    doc_rows(os.path.join(docs, "phone.md"),
                             r"P-[A-Z0-9]+(-[A-Z0-9]+)*"),
                    code_rows(harness, "--phone"), phone_row)
+    bad += compare(os.path.join(docs, "rfc-checklist.md"),
+                   doc_rows(os.path.join(docs, "rfc-checklist.md"),
+                            r"T-[A-Z]+-[0-9]+"),
+                   code_rows(harness, "--protocol"), protocol_row)
     return 1 if bad else 0
 
 
