@@ -97,6 +97,19 @@ int  rn_run_steps(struct runner *r, const struct sc_step *stepv,
 		  size_t stepc);
 
 /* the wire and the protocol checker (runner_wire.c) */
+struct rn_record {               /* one SIP message for the reports   */
+	const struct sip_msg *msg;  /* decoded, or NULL                  */
+	const uint8_t *buf;
+	size_t len;
+	const char *phone;          /* the scenario's own name string    */
+	bool from_phone;
+	bool retrans;
+	const struct sa *src;
+	const struct sa *dst;
+	int tp;
+	uint64_t wall_us;
+};
+void rn_record_msg(struct runner *r, const struct rn_record *rec);
 int  rn_wire_start(struct runner *r);
 void rn_wire_name_service(struct runner *r);
 void rn_wire_name_phone(struct runner *r, const struct rphone *rp);

@@ -194,56 +194,29 @@ void *rn_grow(void *v, size_t *cap, size_t n, size_t elem)
 }
 
 
+/* a TLS phone's message, as the phone saw it (the wire sees ciphertext) */
 static void record_msg(struct runner *r, struct rphone *rp,
 		       const struct phone_event *ev)
 {
-	struct run_result *res = r->res;
 	const struct sip_msg *m = ev->msg;
-	struct run_msg *rm;
-	void *v;
+	struct rn_record rec;
 
-	if (!m || !m->mb || !r->opts->record)
+	if (!m || !m->mb)
 		return;
 
-	if (res->msgc >= RUN_MSG_MAX) {
-		res->msgs_dropped++;
-		return;
-	}
+	memset(&rec, 0, sizeof(rec));
+	rec.msg = m;
+	rec.buf = m->mb->buf;
+	rec.len = m->mb->end;
+	rec.phone = rp->sp->name;
+	rec.from_phone = ev->type == PHONE_EV_SENT;   /* else received */
+	rec.retrans = ev->retrans;
+	rec.src = &m->src;
+	rec.dst = &m->dst;
+	rec.tp = m->tp;
+	rec.wall_us = wall_us();
 
-	v = rn_grow(res->msgv, &r->msgcap, res->msgc, sizeof(*res->msgv));
-	if (!v)
-		return;
-	res->msgv = v;
-
-	rm = &res->msgv[res->msgc];
-	memset(rm, 0, sizeof(*rm));
-	rm->wall_us = wall_us();
-	rm->virtual_ms = vclock_offset();
-	rm->phone = rp->sp->name;
-	rm->from_phone = ev->type == PHONE_EV_SENT;   /* else received */
-	rm->retrans = ev->retrans;
-	rm->src = m->src;
-	rm->dst = m->dst;
-	rm->tp = m->tp;
-	rm->line = r->cur_line;
-
-	if (re_sdprintf(&rm->text, "%b", m->mb->buf, m->mb->end))
-		return;
-
-	if (m->req)
-		(void)re_sdprintf(&rm->summary, "%r", &m->met);
-	else {
-		char rb[24];
-
-		(void)re_sdprintf(&rm->summary, "%u %r", m->scode,
-				  &m->reason);
-		/* in-process only: a control API call per message is dear */
-		if (r->sr && rn_decision_of(r, m, rb, sizeof(rb)))
-			(void)re_snprintf(rm->rule, sizeof(rm->rule), "%s",
-					  rb);
-	}
-
-	res->msgc++;
+	rn_record_msg(r, &rec);
 }
 
 

@@ -19,24 +19,10 @@
 #include "runner_int.h"
 
 
-/* a phone's name that outlives the wire: the scenario's own */
-static const char *stable_name(const struct runner *r, const char *name)
+void rn_record_msg(struct runner *r, const struct rn_record *rec)
 {
-	for (size_t i = 0; name && i < r->sc->phonec; i++) {
-		if (!strcmp(r->sc->phonev[i].name, name))
-			return r->sc->phonev[i].name;
-	}
-
-	return "peer";
-}
-
-
-static void sip_handler(const struct wire_sip *ws, void *arg)
-{
-	struct runner *r = arg;
 	struct run_result *res = r->res;
-	const struct sip_msg *m = ws->msg;
-	bool from_phone;
+	const struct sip_msg *m = rec->msg;
 	struct run_msg *rm;
 	void *v;
 
@@ -53,24 +39,19 @@ static void sip_handler(const struct wire_sip *ws, void *arg)
 		return;
 	res->msgv = v;
 
-	/* the ladder's two ends: a phone, and the registrar (ours or not) */
-	from_phone = ws->from->role == PC_ROLE_SIMPHONE ||
-		ws->to->role == PC_ROLE_SERVICE ||
-		ws->to->role == PC_ROLE_UNDER_TEST;
-
 	rm = &res->msgv[res->msgc];
 	memset(rm, 0, sizeof(*rm));
-	rm->wall_us = ws->real_us;
+	rm->wall_us = rec->wall_us;
 	rm->virtual_ms = vclock_offset();
-	rm->phone = stable_name(r, from_phone ? ws->from->name : ws->to->name);
-	rm->from_phone = from_phone;
-	rm->retrans = ws->retrans;
-	rm->src = *ws->src;
-	rm->dst = *ws->dst;
-	rm->tp = ws->tcp ? SIP_TRANSP_TCP : SIP_TRANSP_UDP;
+	rm->phone = rec->phone;
+	rm->from_phone = rec->from_phone;
+	rm->retrans = rec->retrans;
+	rm->src = *rec->src;
+	rm->dst = *rec->dst;
+	rm->tp = rec->tp;
 	rm->line = r->cur_line;
 
-	if (re_sdprintf(&rm->text, "%b", ws->buf, ws->len))
+	if (re_sdprintf(&rm->text, "%b", rec->buf, rec->len))
 		return;
 
 	if (!m)
@@ -82,13 +63,44 @@ static void sip_handler(const struct wire_sip *ws, void *arg)
 
 		(void)re_sdprintf(&rm->summary, "%u %r", m->scode,
 				  &m->reason);
-		if (r->sr && !from_phone &&
+		/* in-process only (a control API call per message is dear),
+		 * and only the registrar's answers have a decision */
+		if (r->sr && !rec->from_phone &&
 		    rn_decision_of(r, m, rb, sizeof(rb)))
 			(void)re_snprintf(rm->rule, sizeof(rm->rule), "%s",
 					  rb);
 	}
 
 	res->msgc++;
+}
+
+
+static void sip_handler(const struct wire_sip *ws, void *arg)
+{
+	struct runner *r = arg;
+	const struct rphone *rp;
+	struct rn_record rec;
+
+	if (!r->opts->record)
+		return;
+
+	/* the ladder's two ends: a phone, and the registrar (ours or not) */
+	rec.from_phone = ws->from->role == PC_ROLE_SIMPHONE ||
+		ws->to->role == PC_ROLE_SERVICE ||
+		ws->to->role == PC_ROLE_UNDER_TEST;
+	rec.msg = ws->msg;
+	rec.buf = ws->buf;
+	rec.len = ws->len;
+	/* the scenario's own name string: it outlives the wire */
+	rp = rec.from_phone ? ws->from_tag : ws->to_tag;
+	rec.phone = rp ? rp->sp->name : "peer";
+	rec.retrans = ws->retrans;
+	rec.src = ws->src;
+	rec.dst = ws->dst;
+	rec.tp = ws->tcp ? SIP_TRANSP_TCP : SIP_TRANSP_UDP;
+	rec.wall_us = ws->real_us;
+
+	rn_record_msg(r, &rec);
 }
 
 
@@ -147,7 +159,7 @@ void rn_wire_name_service(struct runner *r)
 		(void)wire_name(r->wire, &r->reg_addr[i],
 				target ? "registrar under test" : "service",
 				target ? PC_ROLE_UNDER_TEST : PC_ROLE_SERVICE,
-				false);
+				false, NULL);
 	}
 }
 
@@ -173,7 +185,8 @@ void rn_wire_name_phone(struct runner *r, const struct rphone *rp)
 
 	if (laddr)
 		(void)wire_name(r->wire, laddr, rp->sp->name,
-				PC_ROLE_SIMPHONE, rn_phone_misbehaves(rp->sp));
+				PC_ROLE_SIMPHONE, rn_phone_misbehaves(rp->sp),
+				rp);
 }
 
 

@@ -20,6 +20,7 @@ struct elem {
 	struct sa addr;
 	struct pc_party party;
 	char *name;
+	const void *tag;
 };
 
 /* one direction of a TCP connection, being framed */
@@ -137,7 +138,7 @@ static struct elem *elem_find(const struct wire *w, const struct sa *sa)
 
 
 static int elem_add(struct wire *w, const struct sa *addr,
-		    const struct pc_party *p)
+		    const struct pc_party *p, const void *tag)
 {
 	struct elem *e;
 
@@ -156,6 +157,7 @@ static int elem_add(struct wire *w, const struct sa *addr,
 	}
 	e->party = *p;
 	e->party.name = e->name;
+	e->tag = tag;
 
 	hash_append(w->elems, addr_hash(addr), &e->he, e);
 
@@ -164,14 +166,14 @@ static int elem_add(struct wire *w, const struct sa *addr,
 
 
 int wire_name(struct wire *w, const struct sa *addr, const char *name,
-	      enum pc_role role, bool misbehaves)
+	      enum pc_role role, bool misbehaves, const void *tag)
 {
 	struct pc_party p = {role, name, misbehaves};
 
 	if (!w || !addr || !sa_isset(addr, SA_ALL))
 		return EINVAL;
 
-	return elem_add(w, addr, &p);
+	return elem_add(w, addr, &p, tag);
 }
 
 
@@ -199,20 +201,22 @@ static void local_add(struct wire *w, const struct sa *sa)
 
 
 /* who is at an address: named, else learned from a Via, else a peer */
-static void party_of(struct wire *w, const struct sa *sa, char *buf,
-		     size_t sz, struct pc_party *p)
+static const void *party_of(struct wire *w, const struct sa *sa, char *buf,
+			    size_t sz, struct pc_party *p)
 {
 	const struct elem *e = elem_find(w, sa);
 
 	if (e) {
 		*p = e->party;
-		return;
+		return e->tag;
 	}
 
 	(void)re_snprintf(buf, sz, "%J", sa);
 	p->role = PC_ROLE_PEER;
 	p->name = buf;
 	p->misbehaves = false;
+
+	return NULL;
 }
 
 
@@ -232,7 +236,7 @@ static void learn_from_via(struct wire *w, const struct sip_msg *msg,
 
 	e = elem_find(w, &msg->via.addr);
 	if (e)
-		(void)elem_add(w, client_end, &e->party);
+		(void)elem_add(w, client_end, &e->party, e->tag);
 }
 
 
@@ -259,6 +263,7 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 {
 	char fbuf[64], tbuf[64];
 	struct pc_party from, to;
+	const void *from_tag, *to_tag;
 	struct sip_msg *msg = NULL;
 	struct mbuf *mb;
 	struct pc_msg pm;
@@ -276,8 +281,8 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 	if (msg)
 		learn_from_via(w, msg, src, dst);
 
-	party_of(w, src, fbuf, sizeof(fbuf), &from);
-	party_of(w, dst, tbuf, sizeof(tbuf), &to);
+	from_tag = party_of(w, src, fbuf, sizeof(fbuf), &from);
+	to_tag = party_of(w, dst, tbuf, sizeof(tbuf), &to);
 
 	memset(&pm, 0, sizeof(pm));
 	pm.buf = buf;
@@ -303,6 +308,8 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 		ws.real_us = real_us;
 		ws.from = &from;
 		ws.to = &to;
+		ws.from_tag = from_tag;
+		ws.to_tag = to_tag;
 		ws.retrans = protocheck_retransmissions(w->pc) > before;
 		w->sh(&ws, w->arg);
 	}

@@ -34,6 +34,8 @@ struct wire_sip {
 	uint64_t real_us;
 	const struct pc_party *from;
 	const struct pc_party *to;
+	const void *from_tag;          /* what wire_name() was given       */
+	const void *to_tag;
 	bool retrans;                  /* the same request or final again  */
 };
 
@@ -53,9 +55,10 @@ typedef void (wire_pkt_h)(const struct wire_pkt *wp, void *arg);
 /* starts tapping (one wire at a time); mem_deref stops it */
 int  wire_alloc(struct wire **wp, wire_sip_h *sh, wire_pkt_h *ph,
 		void *arg);
-/* an element's address (its listening socket) */
+/* an element's address (its listening socket); tag comes back with its
+ * messages (struct wire_sip) */
 int  wire_name(struct wire *w, const struct sa *addr, const char *name,
-	       enum pc_role role, bool misbehaves);
+	       enum pc_role role, bool misbehaves, const void *tag);
 /* the step messages are caused by from now on ("file:line") */
 void wire_where(struct wire *w, const char *file, unsigned line);
 /* the end of the conversation: the checker's closing checks */

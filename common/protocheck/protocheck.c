@@ -20,7 +20,7 @@ enum {
 	HASH_SIZE  = 1024,
 	LINGER_MS  = 64000,    /* 64*T1: no retransmission after this   */
 	DIALOG_MS  = 3600000,  /* a dialog's CSeq kept an hour idle      */
-	PRUNE_EVERY = 512,
+	PRUNE_EVERY_MS = 1000,  /* message time between two prunings */
 };
 
 struct party {
@@ -91,6 +91,7 @@ struct protocheck {
 	size_t nfind;
 	size_t nmsg;
 	size_t nrtx;
+	uint64_t pruned;        /* message time of the last pruning */
 	uint64_t now;
 };
 
@@ -711,8 +712,12 @@ static void feed_decoded(struct protocheck *pc, const struct pc_msg *m,
 	else
 		on_response(pc, msg, m);
 
-	if (pc->nmsg % PRUNE_EVERY == 0)
+	/* by time, not by count: a burst of thousands in one second is
+	 * walked once, after it */
+	if (pc->now >= pc->pruned + PRUNE_EVERY_MS) {
+		pc->pruned = pc->now;
 		prune(pc);
+	}
 }
 
 
