@@ -921,6 +921,25 @@ bool media_stream_latched(const struct media_stream *ms)
 }
 
 
+int media_tx_figs_json(struct re_printf *pf, const struct media_tx_figs *f)
+{
+	int err;
+
+	err = re_hprintf(pf, "{\"sending\":%s,\"frames\":%llu,"
+			 "\"packets\":%u,\"bytes\":%llu,\"tev\":%u,"
+			 "\"first_ms\":%lld,\"ssrc\":%u,\"pt\":%d,"
+			 "\"rtcp\":%u,\"digits\":",
+			 f->sending ? "true" : "false",
+			 (unsigned long long)f->frames, f->packets,
+			 (unsigned long long)f->bytes, f->tev,
+			 (long long)f->first_ms, f->ssrc, f->pt, f->rtcp);
+	err |= jsonw_str(pf, f->digits);
+	err |= re_hprintf(pf, "}");
+
+	return err;
+}
+
+
 int media_stream_json(struct re_printf *pf, const struct media_stream *ms)
 {
 	struct media_rx_figs rf;
@@ -938,16 +957,9 @@ int media_stream_json(struct re_printf *pf, const struct media_stream *ms)
 			  &ms->laddr, &ms->raddr, dst_rtp(ms),
 			  media_stream_latched(ms) ? "true" : "false");
 	err |= jsonw_str(pf, ms->pt == 8 ? "PCMA" : "PCMU");
-	err |= re_hprintf(pf, ",\"tx\":{\"sending\":%s,\"frames\":%llu,"
-			  "\"packets\":%u,\"bytes\":%llu,\"tev\":%u,"
-			  "\"first_ms\":%lld,\"ssrc\":%u,\"pt\":%d,"
-			  "\"rtcp\":%u,\"digits\":",
-			  tf.sending ? "true" : "false",
-			  (unsigned long long)tf.frames, tf.packets,
-			  (unsigned long long)tf.bytes, tf.tev,
-			  (long long)tf.first_ms, tf.ssrc, tf.pt, tf.rtcp);
-	err |= jsonw_str(pf, tf.digits);
-	err |= re_hprintf(pf, "},\"rx\":");
+	err |= re_hprintf(pf, ",\"tx\":");
+	err |= media_tx_figs_json(pf, &tf);
+	err |= re_hprintf(pf, ",\"rx\":");
 	err |= media_rx_figs_json(pf, &rf);
 	err |= re_hprintf(pf, "}");
 
