@@ -82,13 +82,21 @@ struct media_stream {
 static struct list streams;
 
 
-static void relay_cut(struct media_stream *ms)
+/* ms no longer sends what another stream receives (the other way of a
+ * bridge, ms's audio out of the other stream, stays) */
+static void relay_cut_from(struct media_stream *ms)
 {
 	if (ms->relay_from) {
 		media_rx_set_pcmh(ms->relay_from->rx, NULL, NULL);
 		ms->relay_from->relay_to = NULL;
 		ms->relay_from = NULL;
 	}
+}
+
+
+static void relay_cut(struct media_stream *ms)
+{
+	relay_cut_from(ms);
 	if (ms->relay_to) {
 		media_rx_set_pcmh(ms->rx, NULL, NULL);
 		ms->relay_to->relay_from = NULL;
@@ -746,7 +754,7 @@ void media_stream_stop(struct media_stream *ms)
 static void src_reset(struct media_stream *ms, enum src_kind k)
 {
 	if (ms->relay_from && k != SRC_RELAY)
-		relay_cut(ms);
+		relay_cut_from(ms);
 	ms->src = k;
 	ms->src_left = 0;
 	ms->src_doneh = NULL;
@@ -845,9 +853,9 @@ int media_stream_relay(struct media_stream *to, struct media_stream *from)
 		return EINVAL;
 
 	src_reset(to, SRC_RELAY);
-	relay_cut(to);
+	relay_cut_from(to);
 	if (from->relay_to)
-		relay_cut(from->relay_to);
+		relay_cut_from(from->relay_to);
 
 	to->relay_from = from;
 	from->relay_to = to;
