@@ -14,7 +14,9 @@
 #include "check_run.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
+#include <rem.h>
 #include "vclock.h"
 #include "vtimer.h"
 #include "sdp_oa.h"
@@ -690,35 +692,54 @@ START_TEST(test_MEDIA_RTP_3_one_way)
 END_TEST
 
 
-/* MEDIA-RTP-3's media_timeout: BYE after that many seconds of silence */
-START_TEST(test_MEDIA_RTP_3_media_timeout)
+/* text with the first `from` replaced by `to` (a new string) */
+static char *replaced(const char *text, const char *from, const char *to)
 {
-	char *yaml = NULL;
-	struct mphone *p;
+	const char *at = strstr(text, from);
+	char *out = NULL;
+
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(re_sdprintf(&out, "%b%s%s", text,
+				     (size_t)(at - text), to,
+				     at + strlen(from)), 0);
+
+	return out;
+}
+
+
+/* the registrar again, with the configuration's text from1 (and from2,
+ * when given) replaced */
+static void restart_with(const char *from1, const char *to1,
+			 const char *from2, const char *to2)
+{
+	char *yaml = replaced(config, from1, to1);
 	struct sa a;
 
-	teardown();
-	ck_assert_int_eq(re_sdprintf(&yaml, "%s", config), 0);
-	/* the profile line gains media_timeout: 5 */
-	{
-		char *at = strstr(yaml, "profile: {say_seconds: 3}");
-		char *y2 = NULL;
+	if (from2) {
+		char *y2 = replaced(yaml, from2, to2);
 
-		ck_assert_ptr_nonnull(at);
-		ck_assert_int_eq(re_sdprintf(&y2, "%b"
-					     "profile: {say_seconds: 3, "
-					     "media_timeout: 5}%s", yaml,
-					     (size_t)(at - yaml), at +
-					     strlen("profile: {say_seconds: "
-						    "3}")), 0);
 		mem_deref(yaml);
 		yaml = y2;
 	}
+
+	teardown();
 	ck_assert_int_eq(regclient_alloc(&rc, yaml), 0);
 	mem_deref(yaml);
 	sr = regclient_registrar(rc);
 	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
 	reg_port = sa_port(&a);
+}
+
+
+/* MEDIA-RTP-3's media_timeout: BYE after that many seconds of silence;
+ * RTCP went both ways meanwhile */
+START_TEST(test_MEDIA_RTP_3_media_timeout)
+{
+	struct mphone *p;
+	struct call_info ci;
+
+	restart_with("profile: {say_seconds: 3}",
+		     "profile: {say_seconds: 3, media_timeout: 6}", NULL, NULL);
 
 	p = mphone_alloc("alice", 440);
 	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
@@ -728,12 +749,18 @@ START_TEST(test_MEDIA_RTP_3_media_timeout)
 	ck_assert(wait_for(mphone_done, p, 3000));
 	ck_assert(p->established);
 
-	advance_ms(4000);
+	advance_ms(5000);
 	ck_assert(!p->closed);
-	advance_ms(2000);
+	advance_ms(1500);
 	ck_assert(wait_for(mphone_closed, p, 3000));
 	ASSERT_LOGGED("(media_timeout): BYE");
-	ck_assert_str_eq(info(last_sid()).ended_by, "registrar");
+	ci = info(last_sid());
+	ck_assert_str_eq(ci.ended_by, "registrar");
+
+	/* RTCP: the service's SR went out and the phone's RR came in */
+	ck_assert_uint_ge(ci.media[0].tx.rtcp, 1);
+	ck_assert_uint_ge(ci.media[0].rx.rtcp_rr, 1);
+	ck_assert_uint_ge(rx_of(p).rtcp_sr, 1);
 	mem_deref(p);
 }
 END_TEST
@@ -877,6 +904,99 @@ START_TEST(test_MEDIA_pstn_tone)
 END_TEST
 
 
+/* MEDIA-RTP-2: RTP from another port than the SDP names: the service
+ * sends there (latching) and logs it */
+START_TEST(test_MEDIA_RTP_2_latching)
+{
+	struct mphone *p = mphone_alloc("alice", 440);
+	struct call_info ci;
+
+	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
+						 {.nat = true,
+						  .wrong_pt = -1}), 0);
+	mphone_call(p, DOM("long"), NULL);
+	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(p->established);
+
+	advance_ms(1500);
+	ASSERT_LOGGED("MEDIA-RTP-2");
+	ASSERT_LOGGED("(symmetric RTP)");
+	ci = info(last_sid());
+	ck_assert(ci.media[0].latched);
+	ck_assert(ci.media[0].rx.src_mismatch);
+	ck_assert_uint_ge(ci.media[0].rx.packets, 50);
+	/* what the service sends reaches the phone's NAT port */
+	ck_assert_uint_ge(rx_of(p).packets, 40);
+	ck_assert(!logged("MEDIA-RTP-3"));
+	mem_deref(p);
+}
+END_TEST
+
+
+/* <Play>: the WAV file that play maps the URL to, heard by the phone */
+START_TEST(test_MEDIA_play_wav)
+{
+	static const char path[] = "/tmp/sipconform-test-play.wav";
+	struct mbuf *tone = mbuf_alloc(2 * 8000), *wav = mbuf_alloc(40000);
+	char line[200];
+	struct mphone *p;
+	FILE *f;
+
+	/* two seconds of 1300 Hz */
+	ck_assert_int_eq(autone_sine(tone, 8000, 1300, 30, 0, 0), 0);
+	ck_assert_int_eq(mbuf_write_mem(tone, tone->buf, tone->end), 0);
+	ck_assert_int_eq(media_wav_encode(wav, (int16_t *)tone->buf,
+					  tone->end / 2), 0);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(wav->buf, 1, wav->end, f), wav->end);
+	fclose(f);
+	mem_deref(tone);
+	mem_deref(wav);
+
+	(void)re_snprintf(line, sizeof(line), "play: [{url: \"http://x/a.wav"
+			  "\", file: %s}]\nprofile: {say_seconds: 3}", path);
+	restart_with("profile: {say_seconds: 3}", line,
+		     "  say: <Response><Say>Your phone works</Say>",
+		     "  say: <Response><Play>http://x/a.wav</Play>"
+		     "<Pause length=\"600\"/>");
+
+	p = mphone_alloc("alice", 440);
+	mphone_call(p, DOM("say"), NULL);
+	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(p->established);
+	advance_ms(1500);
+	ck_assert_uint_eq(rx_of(p).tone_hz, 1300);
+	ck_assert_uint_ge(rx_of(p).packets, 60);
+	mem_deref(p);
+	(void)unlink(path);
+}
+END_TEST
+
+
+/* MEDIA-DTMF-1 in-band: the same Gather hears DTMF tones in the audio */
+START_TEST(test_MEDIA_DTMF_1_inband)
+{
+	struct mphone *p = mphone_alloc("alice", 440);
+
+	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
+						 {.dtmf_inband = true,
+						  .wrong_pt = -1}), 0);
+	mphone_call(p, DOM("menu"), NULL);
+	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(p->established);
+	advance_ms(500);
+
+	ck_assert_int_eq(media_stream_dtmf(p->ms, "7*", NULL, NULL), 0);
+	advance_ms(1500);
+	ASSERT_LOGGED("<Gather> numDigits: digits '7*' -> application "
+		      "'thanks'");
+	ck_assert_str_eq(info(last_sid()).media[0].rx.digits_inband, "7*");
+	mem_deref(p);
+}
+END_TEST
+
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("calls_media");
@@ -894,6 +1014,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_MEDIA_DTMF_1_gather);
 	tcase_add_test(tc, test_MEDIA_dial_bridge);
 	tcase_add_test(tc, test_MEDIA_pstn_tone);
+	tcase_add_test(tc, test_MEDIA_RTP_2_latching);
+	tcase_add_test(tc, test_MEDIA_play_wav);
+	tcase_add_test(tc, test_MEDIA_DTMF_1_inband);
 	suite_add_tcase(s, tc);
 
 	return s;
