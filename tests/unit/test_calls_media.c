@@ -937,21 +937,24 @@ END_TEST
 START_TEST(test_MEDIA_play_wav)
 {
 	static const char path[] = "/tmp/sipconform-test-play.wav";
-	struct mbuf *tone = mbuf_alloc(2 * 8000), *wav = mbuf_alloc(40000);
+	struct mbuf *tone = mbuf_alloc(2 * 8000), *pcm = mbuf_alloc(4 * 8000);
+	struct mbuf *wav = mbuf_alloc(40000);
 	char line[200];
 	struct mphone *p;
 	FILE *f;
 
 	/* two seconds of 1300 Hz */
 	ck_assert_int_eq(autone_sine(tone, 8000, 1300, 30, 0, 0), 0);
-	ck_assert_int_eq(mbuf_write_mem(tone, tone->buf, tone->end), 0);
-	ck_assert_int_eq(media_wav_encode(wav, (int16_t *)tone->buf,
-					  tone->end / 2), 0);
+	ck_assert_int_eq(mbuf_write_mem(pcm, tone->buf, tone->end), 0);
+	ck_assert_int_eq(mbuf_write_mem(pcm, tone->buf, tone->end), 0);
+	ck_assert_int_eq(media_wav_encode(wav, (int16_t *)pcm->buf,
+					  pcm->end / 2), 0);
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(wav->buf, 1, wav->end, f), wav->end);
 	fclose(f);
 	mem_deref(tone);
+	mem_deref(pcm);
 	mem_deref(wav);
 
 	(void)re_snprintf(line, sizeof(line), "play: [{url: \"http://x/a.wav"
