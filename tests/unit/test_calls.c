@@ -21,6 +21,7 @@
 #include "sim_registrar.h"
 #include "calls.h"
 #include "regclient.h"
+#include "loopwait.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"
 #define PW "Conform-Pass-1"
@@ -87,74 +88,6 @@ static uint16_t reg_port;
 
 
 /* ------------------------------------------------------------- waiting */
-
-struct waiter {
-	bool (*cond)(void *arg);
-	void *arg;
-	bool met;
-	struct tmr poll;
-	struct tmr deadline;
-};
-
-
-static void poll_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond(w->arg)) {
-		w->met = true;
-		tmr_cancel(&w->deadline);
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&w->poll, 2, poll_h, w);
-}
-
-
-static void deadline_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	tmr_cancel(&w->poll);
-	re_cancel();
-}
-
-
-/* run the loop until cond holds, at most ms of wall time */
-static bool wait_for(bool (*cond)(void *), void *arg, uint32_t ms)
-{
-	struct waiter w;
-
-	memset(&w, 0, sizeof(w));
-	w.cond = cond;
-	w.arg = arg;
-
-	if (cond(arg))
-		return true;
-
-	tmr_start(&w.poll, 1, poll_h, &w);
-	tmr_start(&w.deadline, ms, deadline_h, &w);
-	(void)re_main(NULL);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&w.deadline);
-
-	return w.met;
-}
-
-
-static bool never(void *arg)
-{
-	(void)arg;
-	return false;
-}
-
-
-/* let the loop run for ms (messages in flight arrive) */
-static void settle(uint32_t ms)
-{
-	(void)wait_for(never, NULL, ms);
-}
 
 
 /* move virtual time on: the Dial timeout and the like fire */

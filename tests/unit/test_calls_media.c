@@ -24,6 +24,7 @@
 #include "sim_registrar.h"
 #include "calls.h"
 #include "regclient.h"
+#include "loopwait.h"
 
 #define PW "Conform-Pass-1"
 #define DOM(x) x ".sip.us1.twilio.com"
@@ -76,72 +77,6 @@ static uint16_t reg_port;
 
 
 /* ------------------------------------------------------------- waiting */
-
-struct waiter {
-	bool (*cond)(void *arg);
-	void *arg;
-	bool met;
-	struct tmr poll;
-	struct tmr deadline;
-};
-
-
-static void poll_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond(w->arg)) {
-		w->met = true;
-		tmr_cancel(&w->deadline);
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&w->poll, 2, poll_h, w);
-}
-
-
-static void deadline_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	tmr_cancel(&w->poll);
-	re_cancel();
-}
-
-
-static bool wait_for(bool (*cond)(void *), void *arg, uint32_t ms)
-{
-	struct waiter w;
-
-	memset(&w, 0, sizeof(w));
-	w.cond = cond;
-	w.arg = arg;
-
-	if (cond(arg))
-		return true;
-
-	tmr_start(&w.poll, 1, poll_h, &w);
-	tmr_start(&w.deadline, ms, deadline_h, &w);
-	(void)re_main(NULL);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&w.deadline);
-
-	return w.met;
-}
-
-
-static bool never(void *arg)
-{
-	(void)arg;
-	return false;
-}
-
-
-static void settle(uint32_t ms)
-{
-	(void)wait_for(never, NULL, ms);
-}
 
 
 static void advanced_h(void *arg)
@@ -430,6 +365,22 @@ static bool mphone_closed(void *arg)
 }
 
 
+/* alice (with quirks q, when given) calls domain and is answered */
+static struct mphone *call_up(const char *domain, uint32_t tone,
+			      const struct media_quirks *q)
+{
+	struct mphone *p = mphone_alloc("alice", tone);
+
+	if (q)
+		ck_assert_int_eq(media_stream_set_quirks(p->ms, q), 0);
+	mphone_call(p, domain, NULL);
+	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(p->established);
+
+	return p;
+}
+
+
 static struct media_rx_figs rx_of(const struct mphone *p)
 {
 	struct media_rx_figs f;
@@ -663,15 +614,11 @@ END_TEST
  * line 2 s after the ACK; the call goes on */
 START_TEST(test_MEDIA_RTP_3_one_way)
 {
-	struct mphone *p = mphone_alloc("alice", 440);
+	struct mphone *p;
 	struct call_info ci;
 
-	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
-						 {.no_rtp = true,
-						  .wrong_pt = -1}), 0);
-	mphone_call(p, DOM("long"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("long"), 440, &(struct media_quirks)
+		    {.no_rtp = true, .wrong_pt = -1});
 
 	advance_ms(1500);
 	ck_assert(!logged("MEDIA-RTP-3"));
@@ -741,13 +688,8 @@ START_TEST(test_MEDIA_RTP_3_media_timeout)
 	restart_with("profile: {say_seconds: 3}",
 		     "profile: {say_seconds: 3, media_timeout: 6}", NULL, NULL);
 
-	p = mphone_alloc("alice", 440);
-	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
-						 {.no_rtp = true,
-						  .wrong_pt = -1}), 0);
-	mphone_call(p, DOM("long"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("long"), 440, &(struct media_quirks)
+		    {.no_rtp = true, .wrong_pt = -1});
 
 	advance_ms(5000);
 	ck_assert(!p->closed);
@@ -782,13 +724,11 @@ static bool answers_three(void *arg)
  * service stops sending; sendrecv again and it sends again */
 START_TEST(test_MEDIA_HOLD_1)
 {
-	struct mphone *p = mphone_alloc("alice", 440);
+	struct mphone *p;
 	struct mbuf *mb = NULL;
 	uint32_t n1, n2, n3;
 
-	mphone_call(p, DOM("long"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("long"), 440, NULL);
 	advance_ms(1000);
 	n1 = rx_of(p).packets;
 	ck_assert_uint_ge(n1, 40);
@@ -831,11 +771,9 @@ END_TEST
  * digits and runs the action (which hangs up) */
 START_TEST(test_MEDIA_DTMF_1_gather)
 {
-	struct mphone *p = mphone_alloc("alice", 440);
+	struct mphone *p;
 
-	mphone_call(p, DOM("menu"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("menu"), 440, NULL);
 	advance_ms(500);
 
 	ck_assert_int_eq(media_stream_dtmf(p->ms, "42", NULL, NULL), 0);
@@ -887,12 +825,10 @@ END_TEST
  * Say tone and not the caller's */
 START_TEST(test_MEDIA_pstn_tone)
 {
-	struct mphone *p = mphone_alloc("alice", 440);
+	struct mphone *p;
 	uint32_t hz;
 
-	mphone_call(p, DOM("pstn"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("pstn"), 440, NULL);
 	advance_ms(1500);
 
 	hz = rx_of(p).tone_hz;
@@ -908,15 +844,11 @@ END_TEST
  * sends there (latching) and logs it */
 START_TEST(test_MEDIA_RTP_2_latching)
 {
-	struct mphone *p = mphone_alloc("alice", 440);
+	struct mphone *p;
 	struct call_info ci;
 
-	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
-						 {.nat = true,
-						  .wrong_pt = -1}), 0);
-	mphone_call(p, DOM("long"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("long"), 440, &(struct media_quirks)
+		    {.nat = true, .wrong_pt = -1});
 
 	advance_ms(1500);
 	ASSERT_LOGGED("MEDIA-RTP-2");
@@ -980,14 +912,10 @@ END_TEST
 /* MEDIA-DTMF-1 in-band: the same Gather hears DTMF tones in the audio */
 START_TEST(test_MEDIA_DTMF_1_inband)
 {
-	struct mphone *p = mphone_alloc("alice", 440);
+	struct mphone *p;
 
-	ck_assert_int_eq(media_stream_set_quirks(p->ms, &(struct media_quirks)
-						 {.dtmf_inband = true,
-						  .wrong_pt = -1}), 0);
-	mphone_call(p, DOM("menu"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
-	ck_assert(p->established);
+	p = call_up(DOM("menu"), 440, &(struct media_quirks)
+		    {.dtmf_inband = true, .wrong_pt = -1});
 	advance_ms(500);
 
 	ck_assert_int_eq(media_stream_dtmf(p->ms, "7*", NULL, NULL), 0);
