@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "tmrheap.h"
-#include "fastrand.h"
+#include "reshim/tmrheap.h"
+#include "reshim/fastrand.h"
 #include "config.h"
 #include "sim_registrar.h"
 

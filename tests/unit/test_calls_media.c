@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,6 @@
 #include "sim_registrar.h"
 #include "calls.h"
 #include "regclient.h"
-#include "loopwait.h"
 
 #define PW "Conform-Pass-1"
 #define DOM(x) x ".sip.us1.twilio.com"
@@ -77,6 +77,18 @@ static uint16_t reg_port;
 
 
 /* ------------------------------------------------------------- waiting */
+
+/* the loop until cond holds, at most ms of wall time (fixture.h) */
+static bool wait_for(bool (*cond)(void *), void *arg, uint32_t ms)
+{
+	return fixture_wait(cond, arg, ms);
+}
+
+
+static void settle(uint32_t ms)
+{
+	fixture_settle(ms);
+}
 
 
 static void advanced_h(void *arg)
@@ -276,14 +288,12 @@ static struct mphone *mphone_alloc(const char *name, uint32_t tone)
 	str_ncpy(p->name, name, sizeof(p->name));
 	p->tone = tone;
 
-	ck_assert_int_eq(sip_alloc(&p->sip, NULL, 32, 32, 32, "mphone", NULL,
-				   p), 0);
-	(void)sa_set_str(&la, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_transp_add(p->sip, SIP_TRANSP_UDP, &la), 0);
+	fixture_sip_stack(&p->sip, "mphone", 32, p, &la, NULL);
 	ck_assert_int_eq(sipsess_listen(&p->sock, p->sip, 32, mphone_conn,
 					p), 0);
 	sip_set_trace_handler(p->sip, mphone_trace);
 
+	sa_set_port(&la, 0);
 	ck_assert_int_eq(media_stream_alloc(&p->ms, &la, 0), 0);
 	ck_assert_int_eq(sdp_oa_alloc(&p->oa, media_stream_laddr(p->ms)), 0);
 
@@ -437,8 +447,8 @@ static void setup(void)
 {
 	struct sa a;
 
-	vclock_reset();
-	ck_assert_int_eq(regclient_alloc(&rc, config), 0);
+	fixture_registrar(&rc, config);
+	fixture_tick(2);
 	sr = regclient_registrar(rc);
 	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
 	reg_port = sa_port(&a);
@@ -669,8 +679,8 @@ static void restart_with(const char *from1, const char *to1,
 		yaml = y2;
 	}
 
-	teardown();
-	ck_assert_int_eq(regclient_alloc(&rc, yaml), 0);
+	settle(10);
+	fixture_registrar(&rc, yaml);
 	mem_deref(yaml);
 	sr = regclient_registrar(rc);
 	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
