@@ -143,6 +143,23 @@ static void gather_timeout(void *arg)
 }
 
 
+/* the end a digit decided, on the next loop turn: the stream that read
+ * the digit may not be freed under it */
+static void gather_finish(void *arg)
+{
+	struct call *c = arg;
+
+	gather_done(c, c->gwhy);
+}
+
+
+static void gather_over(struct call *c, const char *why)
+{
+	c->gwhy = why;
+	vtimer_start(&c->gt, 0, gather_finish, c);
+}
+
+
 static void gather_digit(char digit, bool inband, void *arg)
 {
 	struct call *c = arg;
@@ -151,7 +168,7 @@ static void gather_digit(char digit, bool inband, void *arg)
 
 	(void)inband;
 
-	if (!g)
+	if (!g || c->gwhy)
 		return;
 
 	/* a key stops the prompt (TwiML's barge-in) */
@@ -161,7 +178,7 @@ static void gather_digit(char digit, bool inband, void *arg)
 	c->gpc = g->nested ? g->nested->verbc : 0;
 
 	if (g->finish_key && digit == g->finish_key) {
-		gather_done(c, "finishOnKey");
+		gather_over(c, "finishOnKey");
 		return;
 	}
 
@@ -171,7 +188,7 @@ static void gather_digit(char digit, bool inband, void *arg)
 	}
 
 	if (g->num_digits && strlen(c->digits) >= g->num_digits) {
-		gather_done(c, "numDigits");
+		gather_over(c, "numDigits");
 		return;
 	}
 
@@ -207,6 +224,7 @@ static void gather_start(struct call *c, const struct twiml_verb *v)
 		call_answer_app(c, "Gather");
 
 	c->gather = v;
+	c->gwhy = NULL;
 	c->gpc = 0;
 	c->digits[0] = '\0';
 	if (c->a.ms)
@@ -223,6 +241,7 @@ void app_stop(struct call *c)
 	if (c->gather && c->a.ms)
 		media_rx_set_digith(media_stream_rx(c->a.ms), NULL, NULL);
 	c->gather = NULL;
+	c->gwhy = NULL;
 }
 
 

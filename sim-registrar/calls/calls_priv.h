@@ -201,7 +201,8 @@ struct call {
 	const struct twiml_verb *gather;
 	size_t gpc;                   /* next verb inside the Gather        */
 	char digits[33];
-	struct vtimer gt;             /* its timeout                        */
+	const char *gwhy;             /* why it ends, once a digit decided  */
+	struct vtimer gt;             /* its timeout, or its end            */
 
 	/* each leg's media figures once its stream is gone: [0] caller */
 	struct call_leg_media msnap[2];

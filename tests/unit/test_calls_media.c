@@ -44,6 +44,9 @@ static const char config[] =
 	"  - name: menu.sip.us1.twilio.com\n"
 	"    credential_lists: {calls: [office]}\n"
 	"    voice_application: menu\n"
+	"  - name: quick.sip.us1.twilio.com\n"
+	"    credential_lists: {calls: [office]}\n"
+	"    voice_application: quick\n"
 	"  - name: bridge.sip.us1.twilio.com\n"
 	"    credential_lists: {calls: [office]}\n"
 	"    voice_application: bridge\n"
@@ -64,6 +67,9 @@ static const char config[] =
 	"<Say>press two keys</Say></Gather><Say>nothing</Say></Response>\n"
 	"  thanks: <Response><Say>thanks {{Digits}}</Say><Hangup/>"
 	"</Response>\n"
+	"  quick: <Response><Gather action=\"bye\"><Say>keys, then the hash</Say>"
+	"</Gather></Response>\n"
+	"  bye: <Response><Hangup/></Response>\n"
 	"  bridge: <Response><Dial><Sip>bob@example.sip.us1.twilio.com</Sip>"
 	"</Dial></Response>\n"
 	"  pstn: <Response><Dial callerId=\"+14155550100\">+14155551234"
@@ -801,6 +807,25 @@ START_TEST(test_MEDIA_DTMF_1_gather)
 END_TEST
 
 
+/* MEDIA-DTMF-1: finishOnKey (#) ends a Gather of any length; its action
+ * hangs up at once */
+START_TEST(test_MEDIA_DTMF_1_finish_key)
+{
+	struct mphone *p;
+
+	p = call_up(DOM("quick"), 440, NULL);
+	advance_ms(500);
+	ck_assert_int_eq(media_stream_dtmf(p->ms, "59#", NULL, NULL), 0);
+	advance_ms(2000);
+	ck_assert(wait_for(mphone_closed, p, 3000));
+	ASSERT_LOGGED("<Gather> finishOnKey: digits '59' -> application "
+		      "'bye'");
+	ck_assert_str_eq(info(last_sid()).ended_by, "application");
+	mem_deref(p);
+}
+END_TEST
+
+
 /* <Dial> bridges the legs: each phone hears the other's tone, and the
  * service measures both legs */
 START_TEST(test_MEDIA_dial_bridge)
@@ -953,6 +978,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_MEDIA_RTP_3_media_timeout);
 	tcase_add_test(tc, test_MEDIA_HOLD_1);
 	tcase_add_test(tc, test_MEDIA_DTMF_1_gather);
+	tcase_add_test(tc, test_MEDIA_DTMF_1_finish_key);
 	tcase_add_test(tc, test_MEDIA_dial_bridge);
 	tcase_add_test(tc, test_MEDIA_pstn_tone);
 	tcase_add_test(tc, test_MEDIA_RTP_2_latching);
