@@ -86,8 +86,7 @@ static void play_verb(struct call *c, const struct twiml_verb *v,
 				  v->text, file ? "the file cannot be "
 				  "played" : "no play entry names the URL");
 		if (ms || !file)
-			call_decide(NULL, c->cs, NULL, RULE_COUNT, 0, NULL,
-				    detail);
+			call_media_decide(c, RULE_COUNT, detail);
 		vtimer_start(&c->vt, 0, next, c);
 		break;
 
@@ -116,8 +115,7 @@ static void gather_done(struct call *c, const char *why)
 	if (!digits[0] || !g->action) {
 		(void)re_snprintf(detail, sizeof(detail), "<Gather> %s: "
 				  "digits '%s'; the next verb", why, digits);
-		call_decide(NULL, c->cs, NULL, RULE_MEDIA_DTMF_1, 0, NULL,
-			    detail);
+		call_media_decide(c, RULE_MEDIA_DTMF_1, detail);
 		app_next(c);
 		return;
 	}
@@ -126,7 +124,7 @@ static void gather_done(struct call *c, const char *why)
 	(void)re_snprintf(detail, sizeof(detail), "<Gather> %s: digits '%s' "
 			  "-> application '%s'%s", why, digits, g->action,
 			  app ? "" : " (no such application: hang up)");
-	call_decide(NULL, c->cs, NULL, RULE_MEDIA_DTMF_1, 0, NULL, detail);
+	call_media_decide(c, RULE_MEDIA_DTMF_1, detail);
 
 	if (!app) {
 		call_hangup(c, "application");

@@ -257,7 +257,7 @@ void leg_media_start(struct leg *l);
 void leg_media_applied(struct leg *l);
 void leg_media_end(struct leg *l, struct call_leg_media *snap);
 void leg_media_figs(const struct leg *l, struct call_leg_media *m);
-void leg_media_decide(struct leg *l, enum rule_id id, const char *detail);
+void call_media_decide(struct call *c, enum rule_id id, const char *detail);
 void call_media_bridge(struct call *c);
 uint32_t media_number_tone(const char *number);
 

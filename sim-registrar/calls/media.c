@@ -43,10 +43,10 @@ int leg_media_alloc(struct leg *l, struct calls *cs)
 }
 
 
-/* a decision about a leg's media: the call's own rule stays as it is */
-void leg_media_decide(struct leg *l, enum rule_id id, const char *detail)
+/* a decision about a call's media, naming the call; its own rule (the
+ * outcome) stays as it is */
+void call_media_decide(struct call *c, enum rule_id id, const char *detail)
 {
-	struct call *c = l->call;
 	struct decision d;
 
 	if (!c || !c->cs->base.dh)
@@ -129,7 +129,7 @@ static void watch(void *arg)
 		(void)re_snprintf(detail, sizeof(detail), "one-way audio: no "
 				  "RTP from %s within 2 s of the ACK or "
 				  "resume; the call goes on", leg_name(l));
-		leg_media_decide(l, RULE_MEDIA_RTP_3, detail);
+		call_media_decide(c, RULE_MEDIA_RTP_3, detail);
 	}
 
 	if (!l->latch_said && media_stream_latched(l->ms)) {
@@ -138,7 +138,7 @@ static void watch(void *arg)
 				  "the %J its SDP names: sent there "
 				  "(symmetric RTP)", media_stream_dst(l->ms),
 				  &sdp_oa_remote(l->oa)->addr);
-		leg_media_decide(l, RULE_MEDIA_RTP_2, detail);
+		call_media_decide(c, RULE_MEDIA_RTP_2, detail);
 	}
 
 	if (f.packets != l->rx_seen || !sdp_oa_receiving(l->oa)) {
@@ -149,7 +149,7 @@ static void watch(void *arg)
 		(void)re_snprintf(detail, sizeof(detail), "no RTP from %s "
 				  "for %u s (media_timeout): BYE",
 				  leg_name(l), to);
-		leg_media_decide(l, RULE_MEDIA_RTP_3, detail);
+		call_media_decide(c, RULE_MEDIA_RTP_3, detail);
 		call_hangup(c, "registrar");
 		return;
 	}
