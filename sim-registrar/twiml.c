@@ -480,8 +480,10 @@ static int read_empty_elem(struct xr *x, const struct xelem *el)
 }
 
 
-static int seconds_attr(struct xr *x, const struct xelem *el,
-			const char *name, uint32_t min, uint32_t *v)
+/* a whole-number attribute in min..max; what: "whole seconds", ... */
+static int number_attr(struct xr *x, const struct xelem *el,
+		       const char *name, uint32_t min, uint32_t max,
+		       const char *what, uint32_t *v)
 {
 	const char *s = attr(el, name);
 	char *end;
@@ -493,19 +495,26 @@ static int seconds_attr(struct xr *x, const struct xelem *el,
 
 	n = strtoul(s, &end, 10);
 	if (!isdigit((unsigned char)s[0]) || *end || n < min ||
-	    n > TWIML_MAX_SECONDS) {
+	    n > max) {
 		if (x->errbuf && x->errsz)
 			(void)re_snprintf(x->errbuf, x->errsz, "%u:%u: <%s> "
-					  "%s must be whole seconds, %u to "
-					  "%u, not '%s'", line, col,
-					  el->name, name, min,
-					  TWIML_MAX_SECONDS, s);
+					  "%s must be %s, %u to %u, not '%s'",
+					  line, col, el->name, name, what,
+					  min, max, s);
 		return EINVAL;
 	}
 
 	*v = (uint32_t)n;
 
 	return 0;
+}
+
+
+static int seconds_attr(struct xr *x, const struct xelem *el,
+			const char *name, uint32_t min, uint32_t *v)
+{
+	return number_attr(x, el, name, min, TWIML_MAX_SECONDS,
+			   "whole seconds", v);
 }
 
 
@@ -650,7 +659,8 @@ static int read_gather(struct xr *x, const struct xelem *el,
 	v->finish_key = '#';
 	err  = seconds_attr(x, el, "timeout", 1, &v->seconds);
 	if (!err)
-		err = seconds_attr(x, el, "numDigits", 1, &v->num_digits);
+		err = number_attr(x, el, "numDigits", 1, TWIML_MAX_DIGITS,
+				  "a whole number", &v->num_digits);
 	if (err)
 		return err;
 

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { TWIML_MAX_SECONDS = 600 };
+enum { TWIML_MAX_SECONDS = 600, TWIML_MAX_DIGITS = 32 };
 
 enum twiml_verb_kind {
 	TWIML_SAY,

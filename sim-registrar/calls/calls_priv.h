@@ -61,7 +61,6 @@ struct calls {
 	struct list evq;              /* struct event, not yet delivered    */
 	struct tmr evtmr;
 	uint32_t endedc;
-	uint32_t seq;                 /* calls so far: media ports          */
 	call_event_h *evh;
 	void *evarg;
 };

@@ -175,6 +175,8 @@ START_TEST(test_parse_play_gather)
 		  "input must be dtmf");
 	parse_bad("<Response><Gather finishOnKey=\"x\"/></Response>",
 		  "finishOnKey");
+	parse_bad("<Response><Gather numDigits=\"33\"/></Response>",
+		  "numDigits must be a whole number, 1 to 32");
 	parse_bad("<Response><Gather><Dial>+14155551234</Dial></Gather>"
 		  "</Response>", "<Dial> inside <Gather>");
 	parse_bad("<Response><Gather><Gather/></Gather></Response>",
