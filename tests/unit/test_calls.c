@@ -529,21 +529,13 @@ static struct call_info info(const char *sid)
 {
 	struct call_info ci;
 
-	ck_assert_int_eq(sim_registrar_call_info(sr, sid, &ci), 0);
-
+	ck_assert_int_eq(regclient_call_info(rc, sid, &ci), 0);
 	return ci;
 }
 
 
-static bool logged(const char *line)
-{
-	return strstr(regclient_log(rc), line) != NULL;
-}
-
-
-#define ASSERT_LOGGED(s) \
-	ck_assert_msg(logged(s), "no decision '%s' in:\n%s", s, \
-		      regclient_log(rc))
+#define logged(s) regclient_logged(rc, s)
+#define ASSERT_LOGGED(s) REGCLIENT_ASSERT_LOGGED(rc, s)
 
 
 /* ----------------------------------------------- phones that call */
@@ -775,13 +767,7 @@ static bool answers_reach(void *arg)
 
 static void setup(void)
 {
-	struct sa a;
-
-	fixture_registrar(&rc, config);
-	fixture_tick(2);
-	sr = regclient_registrar(rc);
-	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
-	reg_port = sa_port(&a);
+	fixture_calls_registrar(&rc, config, &sr, &reg_port);
 }
 
 
@@ -1798,15 +1784,10 @@ START_TEST(test_REFER_1_profile)
 {
 	char yaml[sizeof(config) + 64];
 	struct tcaller *tc;
-	struct sa a;
 
-	rc = mem_deref(rc);
 	(void)re_snprintf(yaml, sizeof(yaml), "%sprofile: {refer_reply: 603}\n",
 			  config);
-	ck_assert_int_eq(regclient_alloc(&rc, yaml), 0);
-	sr = regclient_registrar(rc);
-	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
-	reg_port = sa_port(&a);
+	fixture_calls_registrar(&rc, yaml, &sr, &reg_port);
 
 	tc = caller_call("alice", "+14155551234", DOMAIN, PW);
 	ck_assert(wait_for(caller_progress_seen, tc, 3000));

@@ -11,7 +11,6 @@
  */
 
 #include <check.h>
-#include "check_run.h"
 #include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
@@ -84,17 +83,6 @@ static uint16_t reg_port;
 
 /* ------------------------------------------------------------- waiting */
 
-/* the loop until cond holds, at most ms of wall time (fixture.h) */
-static bool wait_for(bool (*cond)(void *), void *arg, uint32_t ms)
-{
-	return fixture_wait(cond, arg, ms);
-}
-
-
-static void settle(uint32_t ms)
-{
-	fixture_settle(ms);
-}
 
 
 static void advanced_h(void *arg)
@@ -116,8 +104,8 @@ static void advance_ms(uint64_t ms)
 	bool done = false;
 
 	ck_assert_int_eq(media_advance(ms, advanced_h, &done), 0);
-	ck_assert(wait_for(flag_set, &done, 20000));
-	settle(30);
+	ck_assert(fixture_wait(flag_set, &done, 20000));
+	fixture_settle(30);
 }
 
 
@@ -390,7 +378,7 @@ static struct mphone *call_up(const char *domain, uint32_t tone,
 	if (q)
 		ck_assert_int_eq(media_stream_set_quirks(p->ms, q), 0);
 	mphone_call(p, domain, NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(fixture_wait(mphone_done, p, 3000));
 	ck_assert(p->established);
 
 	return p;
@@ -432,38 +420,24 @@ static struct call_info info(const char *sid)
 {
 	struct call_info ci;
 
-	ck_assert_int_eq(sim_registrar_call_info(sr, sid, &ci), 0);
-
+	ck_assert_int_eq(regclient_call_info(rc, sid, &ci), 0);
 	return ci;
 }
 
 
-static bool logged(const char *line)
-{
-	return strstr(regclient_log(rc), line) != NULL;
-}
-
-
-#define ASSERT_LOGGED(s) \
-	ck_assert_msg(logged(s), "no decision '%s' in:\n%s", s, \
-		      regclient_log(rc))
+#define logged(s) regclient_logged(rc, s)
+#define ASSERT_LOGGED(s) REGCLIENT_ASSERT_LOGGED(rc, s)
 
 
 static void setup(void)
 {
-	struct sa a;
-
-	fixture_registrar(&rc, config);
-	fixture_tick(2);
-	sr = regclient_registrar(rc);
-	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
-	reg_port = sa_port(&a);
+	fixture_calls_registrar(&rc, config, &sr, &reg_port);
 }
 
 
 static void teardown(void)
 {
-	settle(10);
+	fixture_settle(10);
 	rc = mem_deref(rc);
 	sr = NULL;
 }
@@ -488,7 +462,7 @@ START_TEST(test_MEDIA_voice_connectivity)
 	char body[8192];
 
 	mphone_call(p, DOM("say"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(fixture_wait(mphone_done, p, 3000));
 	ck_assert(p->established);
 	sid = last_sid();
 
@@ -505,7 +479,7 @@ START_TEST(test_MEDIA_voice_connectivity)
 
 	/* the Say lasts 3 s; then the document ends: BYE */
 	advance_ms(2500);
-	ck_assert(wait_for(mphone_closed, p, 3000));
+	ck_assert(fixture_wait(mphone_closed, p, 3000));
 
 	f = rx_of(p);
 	ck_assert_uint_ge(f.packets, 140);
@@ -555,7 +529,7 @@ START_TEST(test_MEDIA_SDP_2_no_common_codec)
 
 		regclient_log_clear(rc);
 		mphone_call(p, DOM("say"), casev[i].sdp);
-		ck_assert(wait_for(mphone_closed, p, 3000));
+		ck_assert(fixture_wait(mphone_closed, p, 3000));
 		ck_assert(!p->established);
 		ck_assert_uint_eq(p->close_scode, casev[i].scode);
 		ck_assert_msg(strstr(p->final, casev[i].warning), "case %zu: "
@@ -581,10 +555,10 @@ START_TEST(test_MEDIA_SDP_2_branch)
 	mphone_register(bob);
 
 	mphone_call(p, DOM("bridge"), NULL);
-	ck_assert(wait_for(mphone_closed, p, 5000));
+	ck_assert(fixture_wait(mphone_closed, p, 5000));
 	ck_assert(!p->established);
 	ck_assert_uint_eq(p->close_scode, 488);
-	ck_assert(wait_for(mphone_closed, bob, 3000));
+	ck_assert(fixture_wait(mphone_closed, bob, 3000));
 	ASSERT_LOGGED("MEDIA-SDP-2 488 ");
 	ASSERT_LOGGED("ACK, then BYE, and the branch failed");
 
@@ -602,7 +576,7 @@ START_TEST(test_MEDIA_SDP_3_delayed_offer)
 	struct call_info ci;
 
 	mphone_call(p, DOM("long"), "");
-	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(fixture_wait(mphone_done, p, 3000));
 	ck_assert(p->established);
 	ck_assert_uint_eq(p->answers, 1);
 
@@ -617,7 +591,7 @@ START_TEST(test_MEDIA_SDP_3_delayed_offer)
 	p = mphone_alloc("alice", 500);
 	p->no_ack_answer = true;
 	mphone_call(p, DOM("long"), "");
-	ck_assert(wait_for(mphone_closed, p, 3000));
+	ck_assert(fixture_wait(mphone_closed, p, 3000));
 	ASSERT_LOGGED("MEDIA-SDP-3 ");
 	ASSERT_LOGGED("the ACK carries no answer");
 	ck_assert_int_eq(info(last_sid()).state, CALL_ENDED);
@@ -676,7 +650,6 @@ static void restart_with(const char *from1, const char *to1,
 			 const char *from2, const char *to2)
 {
 	char *yaml = replaced(config, from1, to1);
-	struct sa a;
 
 	if (from2) {
 		char *y2 = replaced(yaml, from2, to2);
@@ -685,12 +658,9 @@ static void restart_with(const char *from1, const char *to1,
 		yaml = y2;
 	}
 
-	settle(10);
-	fixture_registrar(&rc, yaml);
+	fixture_settle(10);
+	fixture_calls_registrar(&rc, yaml, &sr, &reg_port);
 	mem_deref(yaml);
-	sr = regclient_registrar(rc);
-	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
-	reg_port = sa_port(&a);
 }
 
 
@@ -710,7 +680,7 @@ START_TEST(test_MEDIA_RTP_3_media_timeout)
 	advance_ms(5000);
 	ck_assert(!p->closed);
 	advance_ms(1500);
-	ck_assert(wait_for(mphone_closed, p, 3000));
+	ck_assert(fixture_wait(mphone_closed, p, 3000));
 	ASSERT_LOGGED("(media_timeout): BYE");
 	ci = info(last_sid());
 	ck_assert_str_eq(ci.ended_by, "registrar");
@@ -754,12 +724,12 @@ START_TEST(test_MEDIA_HOLD_1)
 	ck_assert_int_eq(sdp_oa_offer(p->oa, &mb), 0);
 	ck_assert_int_eq(sipsess_modify(p->sess, mb), 0);
 	mb = mem_deref(mb);
-	ck_assert(wait_for(answers_two, p, 3000));
+	ck_assert(fixture_wait(answers_two, p, 3000));
 	ck_assert_int_eq(sdp_oa_remote(p->oa)->dir, SDP_RECVONLY);
 	ASSERT_LOGGED("MEDIA-HOLD-1 200 INVITE");
 	ASSERT_LOGGED("hold: answered recvonly");
 
-	settle(50);
+	fixture_settle(50);
 	n2 = rx_of(p).packets;
 	advance_ms(2000);
 	ck_assert_uint_le(rx_of(p).packets, n2 + 2);
@@ -770,7 +740,7 @@ START_TEST(test_MEDIA_HOLD_1)
 	ck_assert_int_eq(sdp_oa_offer(p->oa, &mb), 0);
 	ck_assert_int_eq(sipsess_modify(p->sess, mb), 0);
 	mb = mem_deref(mb);
-	ck_assert(wait_for(answers_three, p, 3000));
+	ck_assert(fixture_wait(answers_three, p, 3000));
 	ASSERT_LOGGED("resume: answered sendrecv");
 
 	n3 = rx_of(p).packets;
@@ -801,7 +771,7 @@ START_TEST(test_MEDIA_DTMF_1_gather)
 
 	/* thanks: Say 3 s, then Hangup */
 	advance_ms(3500);
-	ck_assert(wait_for(mphone_closed, p, 3000));
+	ck_assert(fixture_wait(mphone_closed, p, 3000));
 	mem_deref(p);
 }
 END_TEST
@@ -817,7 +787,7 @@ START_TEST(test_MEDIA_DTMF_1_finish_key)
 	advance_ms(500);
 	ck_assert_int_eq(media_stream_dtmf(p->ms, "59#", NULL, NULL), 0);
 	advance_ms(2000);
-	ck_assert(wait_for(mphone_closed, p, 3000));
+	ck_assert(fixture_wait(mphone_closed, p, 3000));
 	ASSERT_LOGGED("<Gather> finishOnKey: digits '59' -> application "
 		      "'bye'");
 	ck_assert_str_eq(info(last_sid()).ended_by, "application");
@@ -836,7 +806,7 @@ START_TEST(test_MEDIA_dial_bridge)
 
 	mphone_register(bob);
 	mphone_call(p, DOM("bridge"), NULL);
-	ck_assert(wait_for(mphone_done, p, 5000));
+	ck_assert(fixture_wait(mphone_done, p, 5000));
 	ck_assert(p->established);
 	ck_assert(bob->started);
 
@@ -933,7 +903,7 @@ START_TEST(test_MEDIA_play_wav)
 
 	p = mphone_alloc("alice", 440);
 	mphone_call(p, DOM("say"), NULL);
-	ck_assert(wait_for(mphone_done, p, 3000));
+	ck_assert(fixture_wait(mphone_done, p, 3000));
 	ck_assert(p->established);
 	advance_ms(1500);
 	ck_assert_uint_eq(rx_of(p).tone_hz, 1300);
@@ -963,34 +933,13 @@ START_TEST(test_MEDIA_DTMF_1_inband)
 END_TEST
 
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("calls_media");
-	TCase *tc = tcase_create("media");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_MEDIA_voice_connectivity);
-	tcase_add_test(tc, test_MEDIA_SDP_2_no_common_codec);
-	tcase_add_test(tc, test_MEDIA_SDP_2_branch);
-	tcase_add_test(tc, test_MEDIA_SDP_3_delayed_offer);
-	tcase_add_test(tc, test_MEDIA_RTP_3_one_way);
-	tcase_add_test(tc, test_MEDIA_RTP_3_media_timeout);
-	tcase_add_test(tc, test_MEDIA_HOLD_1);
-	tcase_add_test(tc, test_MEDIA_DTMF_1_gather);
-	tcase_add_test(tc, test_MEDIA_DTMF_1_finish_key);
-	tcase_add_test(tc, test_MEDIA_dial_bridge);
-	tcase_add_test(tc, test_MEDIA_pstn_tone);
-	tcase_add_test(tc, test_MEDIA_RTP_2_latching);
-	tcase_add_test(tc, test_MEDIA_play_wav);
-	tcase_add_test(tc, test_MEDIA_DTMF_1_inband);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(suite());
-}
+FIXTURE_MAIN("calls_media",
+	FIXTURE_CASE("media", setup, teardown, 60, 0,
+		test_MEDIA_voice_connectivity,
+		test_MEDIA_SDP_2_no_common_codec, test_MEDIA_SDP_2_branch,
+		test_MEDIA_SDP_3_delayed_offer, test_MEDIA_RTP_3_one_way,
+		test_MEDIA_RTP_3_media_timeout, test_MEDIA_HOLD_1,
+		test_MEDIA_DTMF_1_gather, test_MEDIA_DTMF_1_finish_key,
+		test_MEDIA_dial_bridge, test_MEDIA_pstn_tone,
+		test_MEDIA_RTP_2_latching, test_MEDIA_play_wav,
+		test_MEDIA_DTMF_1_inband))
