@@ -74,6 +74,8 @@ static const char config[] =
 	"  pstn: <Response><Dial callerId=\"+14155550100\">+14155551234"
 	"</Dial></Response>\n"
 	"verified_caller_ids: [\"+14155550100\"]\n"
+	"numbers:\n"
+	"  - {number: \"+14155550199\", voice_application: bridge}\n"
 	"pstn: {default: answer, after: 0}\n";
 
 static struct regclient *rc;
@@ -826,6 +828,34 @@ START_TEST(test_MEDIA_dial_bridge)
 END_TEST
 
 
+/* a call from the outside network to a number that Dials a phone: the
+ * phone hears the caller's number as a tone, the service hears the phone */
+START_TEST(test_MEDIA_outside_caller_tone)
+{
+	struct mphone *bob = mphone_alloc("bob", 660);
+	struct call_info ci;
+	char sid[40];
+	uint32_t hz;
+
+	mphone_register(bob);
+	ck_assert_int_eq(sim_registrar_call(sr, "+14155550100", "+14155550199",
+					    NULL, NULL, sid, sizeof(sid)), 0);
+	ck_assert(fixture_wait(flag_set, &bob->started, 3000));
+	advance_ms(1500);
+
+	hz = rx_of(bob).tone_hz;
+	ck_assert_uint_ge(hz, 1000);
+	ck_assert_uint_lt(hz, SAY_HZ);
+	ci = info(sid);
+	ck_assert_int_eq(ci.state, CALL_ANSWERED);
+	ck_assert(!ci.media[0].set);
+	ck_assert(ci.media[1].set);
+	ck_assert_uint_eq(ci.media[1].rx.tone_hz, 660);
+	mem_deref(bob);
+}
+END_TEST
+
+
 /* the outside network answers with a tone of the number's own, not the
  * Say tone and not the caller's */
 START_TEST(test_MEDIA_pstn_tone)
@@ -941,5 +971,6 @@ FIXTURE_MAIN("calls_media",
 		test_MEDIA_RTP_3_media_timeout, test_MEDIA_HOLD_1,
 		test_MEDIA_DTMF_1_gather, test_MEDIA_DTMF_1_finish_key,
 		test_MEDIA_dial_bridge, test_MEDIA_pstn_tone,
+		test_MEDIA_outside_caller_tone,
 		test_MEDIA_RTP_2_latching, test_MEDIA_play_wav,
 		test_MEDIA_DTMF_1_inband))
