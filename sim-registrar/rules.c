@@ -155,7 +155,7 @@ ROW(RULE_RING_7, "RING-7", "a 3xx answer is a failure, not followed",
 ROW(RULE_MEDIA_SDP_1, "MEDIA-SDP-1",
     "offer/answer: PCMU, PCMA, telephone-event 101, ptime 20, our c=; "
     "malformed SDP is refused (400 with a Warning naming the line)",
-    400, "Bad Request", 0, NULL, "O/C", false),
+    0, NULL, 0, NULL, "O/C", false),
 ROW(RULE_MEDIA_SDP_2, "MEDIA-SDP-2",
     "an offer or answer without PCMU or PCMA: 488 to an INVITE, "
     "ACK then BYE to a branch's 2xx",
