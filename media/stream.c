@@ -82,13 +82,21 @@ struct media_stream {
 static struct list streams;
 
 
-static void relay_cut(struct media_stream *ms)
+/* ms no longer sends what another stream receives (the other way of a
+ * bridge, ms's audio out of the other stream, stays) */
+static void relay_cut_from(struct media_stream *ms)
 {
 	if (ms->relay_from) {
 		media_rx_set_pcmh(ms->relay_from->rx, NULL, NULL);
 		ms->relay_from->relay_to = NULL;
 		ms->relay_from = NULL;
 	}
+}
+
+
+static void relay_cut(struct media_stream *ms)
+{
+	relay_cut_from(ms);
 	if (ms->relay_to) {
 		media_rx_set_pcmh(ms->rx, NULL, NULL);
 		ms->relay_to->relay_from = NULL;
@@ -746,7 +754,7 @@ void media_stream_stop(struct media_stream *ms)
 static void src_reset(struct media_stream *ms, enum src_kind k)
 {
 	if (ms->relay_from && k != SRC_RELAY)
-		relay_cut(ms);
+		relay_cut_from(ms);
 	ms->src = k;
 	ms->src_left = 0;
 	ms->src_doneh = NULL;
@@ -845,9 +853,9 @@ int media_stream_relay(struct media_stream *to, struct media_stream *from)
 		return EINVAL;
 
 	src_reset(to, SRC_RELAY);
-	relay_cut(to);
+	relay_cut_from(to);
 	if (from->relay_to)
-		relay_cut(from->relay_to);
+		relay_cut_from(from->relay_to);
 
 	to->relay_from = from;
 	from->relay_to = to;
@@ -921,6 +929,25 @@ bool media_stream_latched(const struct media_stream *ms)
 }
 
 
+int media_tx_figs_json(struct re_printf *pf, const struct media_tx_figs *f)
+{
+	int err;
+
+	err = re_hprintf(pf, "{\"sending\":%s,\"frames\":%llu,"
+			 "\"packets\":%u,\"bytes\":%llu,\"tev\":%u,"
+			 "\"first_ms\":%lld,\"ssrc\":%u,\"pt\":%d,"
+			 "\"rtcp\":%u,\"digits\":",
+			 f->sending ? "true" : "false",
+			 (unsigned long long)f->frames, f->packets,
+			 (unsigned long long)f->bytes, f->tev,
+			 (long long)f->first_ms, f->ssrc, f->pt, f->rtcp);
+	err |= jsonw_str(pf, f->digits);
+	err |= re_hprintf(pf, "}");
+
+	return err;
+}
+
+
 int media_stream_json(struct re_printf *pf, const struct media_stream *ms)
 {
 	struct media_rx_figs rf;
@@ -938,16 +965,9 @@ int media_stream_json(struct re_printf *pf, const struct media_stream *ms)
 			  &ms->laddr, &ms->raddr, dst_rtp(ms),
 			  media_stream_latched(ms) ? "true" : "false");
 	err |= jsonw_str(pf, ms->pt == 8 ? "PCMA" : "PCMU");
-	err |= re_hprintf(pf, ",\"tx\":{\"sending\":%s,\"frames\":%llu,"
-			  "\"packets\":%u,\"bytes\":%llu,\"tev\":%u,"
-			  "\"first_ms\":%lld,\"ssrc\":%u,\"pt\":%d,"
-			  "\"rtcp\":%u,\"digits\":",
-			  tf.sending ? "true" : "false",
-			  (unsigned long long)tf.frames, tf.packets,
-			  (unsigned long long)tf.bytes, tf.tev,
-			  (long long)tf.first_ms, tf.ssrc, tf.pt, tf.rtcp);
-	err |= jsonw_str(pf, tf.digits);
-	err |= re_hprintf(pf, "},\"rx\":");
+	err |= re_hprintf(pf, ",\"tx\":");
+	err |= media_tx_figs_json(pf, &tf);
+	err |= re_hprintf(pf, ",\"rx\":");
 	err |= media_rx_figs_json(pf, &rf);
 	err |= re_hprintf(pf, "}");
 

@@ -100,6 +100,9 @@ void media_stream_tx_figs(const struct media_stream *ms,
 const struct sa *media_stream_dst(const struct media_stream *ms);
 bool media_stream_latched(const struct media_stream *ms);
 
+/* the figures of what was sent as a JSON object */
+int  media_tx_figs_json(struct re_printf *pf, const struct media_tx_figs *f);
+
 /* {"local":..,"remote":..,"latched":..,"tx":{..},"rx":{..}} */
 int  media_stream_json(struct re_printf *pf, const struct media_stream *ms);
 

@@ -27,18 +27,28 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "decision.h"
+#include "stream.h"
 
 struct sip;
 struct sip_msg;
 struct location;
 struct reg_config;
 struct pstn;
+struct re_printf;
 
 enum call_state {
 	CALL_TRYING,              /* the application runs, nothing rings   */
 	CALL_RINGING,             /* a branch rings (180/183), or a number */
 	CALL_ANSWERED,            /* connected: answered_by says to whom   */
 	CALL_ENDED,               /* scode and rule say how                */
+};
+
+/* one leg's media as the service saw it (media/stream.h, stats.h) */
+struct call_leg_media {
+	bool set;                 /* the leg had a stream                  */
+	bool latched;             /* MEDIA-RTP-2: sent where RTP came from */
+	struct media_tx_figs tx;  /* what the service sent to that phone   */
+	struct media_rx_figs rx;  /* what it received from it              */
 };
 
 /* a call as the harness sees it; the strings live as long as the call
@@ -62,6 +72,8 @@ struct call_info {
 	uint64_t created;         /* vclock ms                             */
 	uint64_t answered;        /* vclock ms, 0: never                   */
 	uint64_t ended;           /* vclock ms, 0: still up                */
+	struct call_leg_media media[2];   /* [0] the caller's leg (a phone),
+					     [1] the far leg (a phone)     */
 };
 
 typedef void (call_event_h)(const struct call_info *ci, void *arg);
@@ -108,5 +120,7 @@ uint32_t calls_count(const struct calls *cs, bool live_only);
 uint32_t calls_closing(const struct calls *cs);
 struct pstn *calls_pstn(const struct calls *cs);
 const char *call_state_name(enum call_state st);
+/* {"caller":{"tx":..,"rx":..},"callee":..} (null where no stream) */
+int  call_media_json(struct re_printf *pf, const struct call_info *ci);
 
 #endif

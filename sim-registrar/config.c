@@ -117,6 +117,12 @@ static void config_destructor(void *data)
 		mem_deref(cfg->pstn.numv[i].number);
 	mem_deref(cfg->pstn.numv);
 
+	for (uint32_t i = 0; cfg->playv && i < cfg->playc; i++) {
+		mem_deref(cfg->playv[i].url);
+		mem_deref(cfg->playv[i].file);
+	}
+	mem_deref(cfg->playv);
+
 	mem_deref(cfg->profile.name);
 	mem_deref(cfg->profile.realm);
 	for (unsigned i = 0; i < RULE_COUNT; i++) {
@@ -315,6 +321,18 @@ const struct number_conf *reg_config_number(const struct reg_config *cfg,
 		if (cfg->numberv[i].number &&
 		    !strcmp(cfg->numberv[i].number, number))
 			return &cfg->numberv[i];
+	}
+
+	return NULL;
+}
+
+
+const char *reg_config_play_file(const struct reg_config *cfg,
+				 const char *url)
+{
+	for (uint32_t i = 0; cfg && url && i < cfg->playc; i++) {
+		if (!strcmp(cfg->playv[i].url, url))
+			return cfg->playv[i].file;
 	}
 
 	return NULL;

@@ -58,6 +58,12 @@ struct pstn_conf {
 	uint32_t numc;
 };
 
+/* what a <Play> URL stands for: a WAV file (8 kHz mono 16-bit) */
+struct play_conf {
+	char *url;
+	char *file;
+};
+
 struct credential_list {
 	char *name;
 	struct credential *credv;
@@ -113,6 +119,8 @@ struct profile_conf {
 	uint16_t refer_reply;     /* REFER-1: 405, 403, 501 or 603             */
 	uint32_t ring_timeout;    /* RING-5: Dial timeout, seconds, 30         */
 	uint32_t say_seconds;     /* how long one <Say> speaks, seconds, 3     */
+	uint32_t media_timeout;   /* MEDIA-RTP-3: BYE after this many seconds
+				     without RTP; 0 never (the default)        */
 	struct rule_reply replies[RULE_COUNT];
 };
 
@@ -133,6 +141,8 @@ struct reg_config {
 	struct application_conf *appv;      /* TwiML applications          */
 	uint32_t appc;
 	struct pstn_conf pstn;
+	struct play_conf *playv;            /* <Play> URL -> WAV file      */
+	uint32_t playc;
 };
 
 /*
@@ -171,6 +181,9 @@ const struct number_conf *reg_config_number(const struct reg_config *cfg,
 					    const char *number);
 const struct application_conf *reg_config_app(const struct reg_config *cfg,
 					      const char *name);
+/* the WAV file a <Play> URL stands for, or NULL */
+const char *reg_config_play_file(const struct reg_config *cfg,
+				 const char *url);
 bool reg_config_caller_id_ok(const struct reg_config *cfg,
 			     const char *number);
 const struct pstn_number_conf *reg_config_pstn(const struct reg_config *cfg,

@@ -300,7 +300,7 @@ static int call_json(struct mbuf *mb, const struct call_info *ci)
 			   "\"twilio_error\":%u,\"ended_by\":%H,"
 			   "\"branches\":%u,\"cancels\":%u,"
 			   "\"created_ms\":%llu,\"answered_ms\":%llu,"
-			   "\"ended_ms\":%llu}",
+			   "\"ended_ms\":%llu,\"media\":%H}",
 			   jsonw_str, ci->sid, jsonw_str, ci->from,
 			   jsonw_str, ci->to, ci->outside ? "true" : "false",
 			   jsonw_str, call_state_name(ci->state),
@@ -309,7 +309,8 @@ static int call_json(struct mbuf *mb, const struct call_info *ci)
 			   jsonw_str, ci->ended_by, ci->branches, ci->cancels,
 			   (unsigned long long)ci->created,
 			   (unsigned long long)ci->answered,
-			   (unsigned long long)ci->ended);
+			   (unsigned long long)ci->ended,
+			   call_media_json, ci);
 }
 
 

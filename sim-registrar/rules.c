@@ -152,6 +152,38 @@ ROW(RULE_RING_6, "RING-6", "caller hangs up while ringing: CANCEL each",
     0, NULL, 0, NULL, "R", false),
 ROW(RULE_RING_7, "RING-7", "a 3xx answer is a failure, not followed",
     0, NULL, 32219, "Redirect responses are not followed", "O", false),
+ROW(RULE_MEDIA_SDP_1, "MEDIA-SDP-1",
+    "offer/answer: PCMU, PCMA, telephone-event 101, ptime 20, our c=; "
+    "malformed SDP is refused (400 with a Warning naming the line)",
+    0, NULL, 0, NULL, "O/C", false),
+ROW(RULE_MEDIA_SDP_2, "MEDIA-SDP-2",
+    "an offer or answer without PCMU or PCMA: 488 to an INVITE, "
+    "ACK then BYE to a branch's 2xx",
+    488, "Not Acceptable Here", 0, NULL, "R/C", false),
+ROW(RULE_MEDIA_SDP_3, "MEDIA-SDP-3",
+    "INVITE without SDP: our offer in the 2xx, the answer in the ACK, "
+    "else BYE",
+    0, NULL, 0, NULL, "R", false),
+ROW(RULE_MEDIA_RTP_1, "MEDIA-RTP-1",
+    "an answered leg gets RTP every ptime until the BYE",
+    0, NULL, 0, NULL, "R", false),
+ROW(RULE_MEDIA_RTP_2, "MEDIA-RTP-2",
+    "RTP from elsewhere than the SDP names: sent there (latching)",
+    0, NULL, 0, NULL, "C", false),
+ROW(RULE_MEDIA_RTP_3, "MEDIA-RTP-3",
+    "no RTP within 2 s of the ACK or a resume: one-way audio; BYE after "
+    "media_timeout seconds of silence when set",
+    0, NULL, 0, NULL, "C", true),
+ROW(RULE_MEDIA_HOLD_1, "MEDIA-HOLD-1",
+    "re-INVITE sendonly/inactive/c=0.0.0.0: answered recvonly/inactive, "
+    "sending stops until sendrecv",
+    0, NULL, 0, NULL, "R", false),
+ROW(RULE_MEDIA_DTMF_1, "MEDIA-DTMF-1",
+    "RFC 4733 events (and in-band tones) are digits for <Gather>",
+    0, NULL, 0, NULL, "R/C", false),
+ROW(RULE_MEDIA_SRTP_1, "MEDIA-SRTP-1",
+    "secure media off: an RTP/SAVP-only offer gets 488",
+    488, "Not Acceptable Here", 0, NULL, "S/C", true),
 };
 
 

@@ -480,8 +480,10 @@ static int read_empty_elem(struct xr *x, const struct xelem *el)
 }
 
 
-static int seconds_attr(struct xr *x, const struct xelem *el,
-			const char *name, uint32_t min, uint32_t *v)
+/* a whole-number attribute in min..max; what: "whole seconds", ... */
+static int number_attr(struct xr *x, const struct xelem *el,
+		       const char *name, uint32_t min, uint32_t max,
+		       const char *what, uint32_t *v)
 {
 	const char *s = attr(el, name);
 	char *end;
@@ -493,19 +495,26 @@ static int seconds_attr(struct xr *x, const struct xelem *el,
 
 	n = strtoul(s, &end, 10);
 	if (!isdigit((unsigned char)s[0]) || *end || n < min ||
-	    n > TWIML_MAX_SECONDS) {
+	    n > max) {
 		if (x->errbuf && x->errsz)
 			(void)re_snprintf(x->errbuf, x->errsz, "%u:%u: <%s> "
-					  "%s must be whole seconds, %u to "
-					  "%u, not '%s'", line, col,
-					  el->name, name, min,
-					  TWIML_MAX_SECONDS, s);
+					  "%s must be %s, %u to %u, not '%s'",
+					  line, col, el->name, name, what,
+					  min, max, s);
 		return EINVAL;
 	}
 
 	*v = (uint32_t)n;
 
 	return 0;
+}
+
+
+static int seconds_attr(struct xr *x, const struct xelem *el,
+			const char *name, uint32_t min, uint32_t *v)
+{
+	return number_attr(x, el, name, min, TWIML_MAX_SECONDS,
+			   "whole seconds", v);
 }
 
 
@@ -628,7 +637,87 @@ static int read_dial(struct xr *x, const struct xelem *el,
 }
 
 
-static int read_verb(struct xr *x, struct twiml *doc)
+static int read_verb(struct xr *x, struct twiml *doc, bool nested);
+static void twiml_destructor(void *data);
+
+
+/* <Gather>: its attributes, then Say, Play and Pause inside */
+static int read_gather(struct xr *x, const struct xelem *el,
+		       struct twiml_verb *v)
+{
+	const char *in = attr(el, "input");
+	const char *fk = attr(el, "finishOnKey");
+	const char *act = attr(el, "action");
+	struct mbuf *text;
+	int err;
+
+	if (in && strcmp(in, "dtmf"))
+		return xerr(x, x->p, "<Gather> input must be dtmf, not '%s'",
+			    in);
+
+	v->seconds = 5;
+	v->finish_key = '#';
+	err  = seconds_attr(x, el, "timeout", 1, &v->seconds);
+	if (!err)
+		err = number_attr(x, el, "numDigits", 1, TWIML_MAX_DIGITS,
+				  "a whole number", &v->num_digits);
+	if (err)
+		return err;
+
+	if (fk) {
+		if (strlen(fk) > 1 || (fk[0] && !strchr("0123456789*#", fk[0])))
+			return xerr(x, x->p, "<Gather> finishOnKey must be "
+				    "one of 0-9 * # or empty, not '%s'", fk);
+		v->finish_key = fk[0];
+	}
+
+	if (act) {
+		if (!act[0])
+			return xerr(x, x->p, "<Gather> action is empty");
+		err = str_dup(&v->action, act);
+		if (err)
+			return err;
+	}
+
+	if (el->empty)
+		return 0;
+
+	v->nested = mem_zalloc(sizeof(*v->nested), twiml_destructor);
+	text = mbuf_alloc(16);
+	if (!v->nested || !text) {
+		mem_deref(text);
+		return ENOMEM;
+	}
+
+	for (;;) {
+		err = read_text(x, text);
+		if (!err && !blank(text))
+			err = xerr(x, x->p, "text directly inside <Gather>");
+		if (err)
+			break;
+
+		if (x->p >= x->end) {
+			err = xerr(x, x->p, "<Gather> is not closed");
+			break;
+		}
+
+		if (starts(x, "</")) {
+			err = read_end(x, "Gather");
+			break;
+		}
+
+		err = read_verb(x, v->nested, true);
+		if (err)
+			break;
+	}
+
+	mem_deref(text);
+
+	return err;
+}
+
+
+static int read_verb(struct xr *x, struct twiml *doc, bool nested)
 {
 	struct twiml_verb *v, *vv;
 	struct xelem el;
@@ -655,9 +744,24 @@ static int read_verb(struct xr *x, struct twiml *doc)
 	v->col = el.col;
 	doc->verbc++;
 
-	if (!strcmp(el.name, "Say")) {
+	if (nested && strcmp(el.name, "Say") && strcmp(el.name, "Play") &&
+	    strcmp(el.name, "Pause")) {
+		err = xerr(x, at, "<%s> inside <Gather> is not simulated "
+			   "(Say, Play, Pause)", el.name);
+	}
+	else if (!strcmp(el.name, "Say")) {
 		v->kind = TWIML_SAY;
 		err = read_text_elem(x, &el, &v->text);
+	}
+	else if (!strcmp(el.name, "Play")) {
+		v->kind = TWIML_PLAY;
+		err = read_text_elem(x, &el, &v->text);
+		if (!err && !v->text[0])
+			err = xerr(x, at, "<Play> names no URL");
+	}
+	else if (!strcmp(el.name, "Gather")) {
+		v->kind = TWIML_GATHER;
+		err = read_gather(x, &el, v);
 	}
 	else if (!strcmp(el.name, "Pause")) {
 		v->kind = TWIML_PAUSE;
@@ -685,8 +789,8 @@ static int read_verb(struct xr *x, struct twiml *doc)
 		err = read_dial(x, &el, v);
 	}
 	else {
-		err = xerr(x, at, "<%s> is not simulated (verbs: Say, Pause, "
-			   "Dial, Hangup, Reject)", el.name);
+		err = xerr(x, at, "<%s> is not simulated (verbs: Say, Play, "
+			   "Pause, Gather, Dial, Hangup, Reject)", el.name);
 	}
 
  out:
@@ -705,6 +809,8 @@ static void twiml_destructor(void *data)
 
 		mem_deref(v->text);
 		mem_deref(v->caller_id);
+		mem_deref(v->action);
+		mem_deref(v->nested);
 		for (size_t j = 0; j < v->nounc; j++)
 			mem_deref(v->nounv[j].target);
 		mem_deref(v->nounv);
@@ -787,7 +893,7 @@ int twiml_parse(struct twiml **docp, const char *text, size_t len,
 			break;
 		}
 
-		err = read_verb(&x, doc);
+		err = read_verb(&x, doc, false);
 		if (err)
 			goto out;
 	}
@@ -817,6 +923,8 @@ const char *twiml_verb_name(enum twiml_verb_kind kind)
 	case TWIML_DIAL:   return "Dial";
 	case TWIML_HANGUP: return "Hangup";
 	case TWIML_REJECT: return "Reject";
+	case TWIML_PLAY:   return "Play";
+	case TWIML_GATHER: return "Gather";
 	default:           return "?";
 	}
 }
@@ -953,6 +1061,8 @@ static const char *var_value(const struct twiml_vars *vars, const char *name)
 		return vars->to ? vars->to : "";
 	if (!strcmp(name, "From"))
 		return vars->from ? vars->from : "";
+	if (!strcmp(name, "Digits"))
+		return vars->digits ? vars->digits : "";
 
 	return "";                  /* Mustache: unknown names are empty */
 }

@@ -8,6 +8,13 @@
  *
  *   <Response>                      the root, required
  *     <Say>text</Say>               answers, speaks for say_seconds
+ *     <Play>url</Play>              answers, plays the WAV file config's
+ *                                   play maps the URL to
+ *     <Gather input="dtmf" numDigits="N" finishOnKey="#" timeout="5"
+ *             action="app">         answers, plays what it holds (Say,
+ *       <Say>..</Say>               Play, Pause), collects digits; then
+ *     </Gather>                     runs application `app` with {{Digits}}
+ *                                   (no digits: the next verb)
  *     <Pause length="N"/>           N seconds [1]; before the answer it
  *                                   delays it (the caller hears ringing)
  *     <Dial callerId="+1..." timeout="N">+14155551234</Dial>
@@ -20,7 +27,8 @@
  * Other verbs and nouns are errors; other attributes are ignored.
  *
  * Templates: {{To}} and {{From}} (the user parts of the INVITE's To and
- * From URIs, or the numbers of an outside call), XML-escaped; any other
+ * From URIs, or the numbers of an outside call), {{Digits}} (in a
+ * Gather's action: the digits collected), XML-escaped; any other
  * {{Name}} is empty; {{#e164}}...{{/e164}} normalises what it encloses
  * (twiml_e164).
  */
@@ -32,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { TWIML_MAX_SECONDS = 600 };
+enum { TWIML_MAX_SECONDS = 600, TWIML_MAX_DIGITS = 32 };
 
 enum twiml_verb_kind {
 	TWIML_SAY,
@@ -40,6 +48,8 @@ enum twiml_verb_kind {
 	TWIML_DIAL,
 	TWIML_HANGUP,
 	TWIML_REJECT,
+	TWIML_PLAY,
+	TWIML_GATHER,
 };
 
 enum twiml_noun_kind {
@@ -56,12 +66,18 @@ struct twiml_verb {
 	enum twiml_verb_kind kind;
 	unsigned line;            /* where it starts in the expanded text   */
 	unsigned col;
-	char *text;               /* Say                                    */
-	uint32_t seconds;         /* Pause length; Dial timeout, 0: profile */
+	char *text;               /* Say; Play's URL                        */
+	uint32_t seconds;         /* Pause length; Dial timeout, 0: profile;
+				     Gather timeout [5]                     */
 	bool busy;                /* Reject reason="busy"                   */
 	char *caller_id;          /* Dial callerId, NULL: none given        */
 	struct twiml_noun *nounv; /* Dial                                   */
 	size_t nounc;
+	uint32_t num_digits;      /* Gather: digits that end it; 0: any     */
+	char finish_key;          /* Gather: the key that ends it ['#'];
+				     '\0': none                             */
+	char *action;             /* Gather: the application to run, NULL  */
+	struct twiml *nested;     /* Gather: its Say, Play, Pause; or NULL  */
 };
 
 struct twiml {
@@ -77,6 +93,7 @@ const char *twiml_verb_name(enum twiml_verb_kind kind);
 struct twiml_vars {
 	const char *to;
 	const char *from;
+	const char *digits;       /* what a <Gather> collected, or NULL     */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "location.h"
 #include "pstn.h"
+#include "sdp_oa.h"
 #include "calls/calls_priv.h"
 
 
@@ -332,8 +333,12 @@ static int branch_leg(struct branch *b, const struct sip_msg *msg)
 
 static void branch_2xx(struct branch *b, const struct sip_msg *msg)
 {
-	/* a retransmission: our ACK got lost */
-	if (b->state == BR_ANSWERED) {
+	int err;
+
+	/* a retransmission: our ACK got lost (a 2xx we then refused for
+	 * its SDP too) */
+	if (b->state == BR_ANSWERED ||
+	    (b->state == BR_FAILED && b->leg.rtag)) {
 		if (!pl_strcmp(&msg->to.tag, b->leg.rtag))
 			(void)leg_ack(b->cs, &b->leg, b->cseq);
 		return;
@@ -358,7 +363,26 @@ static void branch_2xx(struct branch *b, const struct sip_msg *msg)
 		return;
 	}
 
-	dial_answered(b->dial, b, msg);
+	/* MEDIA-SDP-2: an answer we cannot use ends the branch (ACK, BYE) */
+	err = leg_media_accept(&b->leg, msg);
+	if (err) {
+		char detail[240];
+
+		(void)re_snprintf(detail, sizeof(detail), "%s answered: %s; "
+				  "ACK, then BYE, and the branch failed",
+				  b->target, err == ENOENT ? "no SDP" :
+				  sdp_oa_reason(b->leg.oa));
+		call_decide(NULL, b->cs, msg, call_sdp_rule(err, b->leg.oa),
+			    488, "Not Acceptable Here", detail);
+		(void)leg_request(b->cs, &b->leg, "BYE", NULL);
+		b->leg.up = false;
+		branch_failed(b, 488);
+		return;
+	}
+
+	dial_answered(b->dial, b);
+	if (b->call)
+		leg_media_start(&b->leg);
 }
 
 
@@ -488,7 +512,7 @@ int branch_sip_start(struct dial *d, const char *contact,
 	struct call *c = d->call;
 	struct calls *cs = c->cs;
 	const char *host = strchr(aor, '@');
-	const struct mbuf *sdp = c->offer;
+	struct mbuf *sdp = NULL;
 	struct branch *b;
 	struct sa la;
 	char hex[40];
@@ -516,6 +540,13 @@ int branch_sip_start(struct dial *d, const char *contact,
 			   d->caller_id, d->caller_id, host ? host + 1 : "",
 			   d->ltag);
 	err |= re_sdprintf(&b->to_hdr, "<sip:%s>", aor);
+	if (err)
+		goto fail;
+
+	/* the branch's own stream and our offer (MEDIA-SDP-1) */
+	err = leg_media_alloc(&b->leg, cs);
+	if (!err)
+		err = leg_media_offer(&b->leg, &sdp);
 	if (err)
 		goto fail;
 
@@ -557,6 +588,9 @@ int branch_sip_start(struct dial *d, const char *contact,
 	if (err)
 		goto fail;
 
+	b->leg.sdp = sdp;
+	sdp = NULL;
+
 	err = branch_send(b, b->inv);
 	if (err)
 		goto unreachable;
@@ -570,6 +604,7 @@ int branch_sip_start(struct dial *d, const char *contact,
 
  unreachable:
 	/* no INVITE could go: this branch failed at once (503) */
+	mem_deref(sdp);
 	c->branches--;
 	d->pending--;
 	b->state = BR_FAILED;
@@ -579,6 +614,7 @@ int branch_sip_start(struct dial *d, const char *contact,
 	return 0;
 
  fail:
+	mem_deref(sdp);
 	d->pending--;
 	d->sipc--;
 	c->branches--;

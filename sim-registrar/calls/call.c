@@ -76,6 +76,16 @@ void call_info_fill(const struct call *c, struct call_info *ci)
 	ci->created = c->created;
 	ci->answered = c->answered;
 	ci->ended = c->ended;
+
+	if (c->a.ms)
+		leg_media_figs(&c->a, &ci->media[0]);
+	else
+		ci->media[0] = c->msnap[0];
+
+	if (c->peer && c->peer->leg.ms)
+		leg_media_figs(&c->peer->leg, &ci->media[1]);
+	else
+		ci->media[1] = c->msnap[1];
 }
 
 
@@ -169,6 +179,7 @@ static void call_destructor(void *data)
 	list_unlink(&c->le);
 	tmr_cancel(&c->start);
 	vtimer_cancel(&c->vt);
+	vtimer_cancel(&c->gt);
 	mem_deref(c->dial);
 	leg_reset(&c->a);
 	if (c->peer) {
@@ -179,7 +190,7 @@ static void call_destructor(void *data)
 	mem_deref(c->st);
 	mem_deref(c->inv);
 	mem_deref(c->doc);
-	mem_deref(c->offer);
+	mem_deref(c->answer);
 	mem_deref(c->from);
 	mem_deref(c->to);
 	mem_deref(c->desc);
@@ -222,13 +233,13 @@ void call_ringing(struct call *c)
 }
 
 
-/* the caller's leg answered: 200 to the phone, or the outside caller
- * connected; sdp: what the far end answered */
-void call_answer(struct call *c, const struct mbuf *sdp,
-		 enum rule_id id, const char *by, const char *detail)
+/* the caller's leg answered: 200 to the phone (our answer to its offer,
+ * or our offer: MEDIA-SDP-1/3), or the outside caller connected */
+void call_answer(struct call *c, enum rule_id id, const char *by,
+		 const char *detail)
 {
 	struct calls *cs = c->cs;
-	struct mbuf *mb = NULL, *ours = NULL;
+	struct mbuf *mb = NULL, *sdp = NULL;
 	const struct sip_msg *inv = c->inv;
 	int err;
 
@@ -244,11 +255,10 @@ void call_answer(struct call *c, const struct mbuf *sdp,
 		return;
 	}
 
-	if (!sdp) {
-		if (call_sdp_make(&ours, cs, c->offer, ++cs->seq))
-			ours = NULL;
-		sdp = ours;
-	}
+	if (c->answer)
+		sdp = mem_ref(c->answer);
+	else if (c->a.ms && leg_media_offer(&c->a, &sdp))
+		sdp = NULL;
 
 	err = calls_reply(cs, inv, &c->st, &mb, RULE_COUNT, 200, "OK", NULL,
 			  c->to, sdp);
@@ -271,7 +281,7 @@ void call_answer(struct call *c, const struct mbuf *sdp,
 			err |= pl_strdup(&l->target, &addr.auri);
 		l->lseq = 100;
 		if (sdp)
-			l->sdp = mem_ref((void *)sdp);
+			l->sdp = mem_ref(sdp);
 		l->up = !err;
 		l->call = c;
 		leg_ok_start(l, mb, inv, true);
@@ -279,7 +289,7 @@ void call_answer(struct call *c, const struct mbuf *sdp,
 	}
 
 	mem_deref(mb);
-	mem_deref(ours);
+	mem_deref(sdp);
 	call_notify(c);
 }
 
@@ -298,11 +308,16 @@ void call_end(struct call *c, const char *by)
 
 	tmr_cancel(&c->start);
 	vtimer_cancel(&c->vt);
+	app_stop(c);
 	dial_stop(c, NULL);
+
+	/* the figures stay with the call; the sockets go */
+	leg_media_end(&c->a, &c->msnap[0]);
 
 	if (c->peer) {
 		struct branch *b = c->peer;
 
+		leg_media_end(&b->leg, &c->msnap[1]);
 		c->peer = NULL;
 		b->call = NULL;
 		b->leg.call = NULL;

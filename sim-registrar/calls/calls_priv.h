@@ -34,6 +34,8 @@ struct application_conf;
 struct twiml;
 struct twiml_verb;
 struct pstn_call;
+struct media_stream;
+struct sdp_oa;
 
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
 #define ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n"
@@ -59,7 +61,6 @@ struct calls {
 	struct list evq;              /* struct event, not yet delivered    */
 	struct tmr evtmr;
 	uint32_t endedc;
-	uint32_t seq;                 /* calls so far: media ports          */
 	call_event_h *evh;
 	void *evarg;
 };
@@ -83,6 +84,18 @@ struct leg {
 	uint32_t ok_txc;
 	bool ok_first;                /* the 2xx of the call, not a re-    */
 	struct tmr ok_tmr;
+
+	/* media (media.c): a stream and offer/answer of its own */
+	struct media_stream *ms;
+	struct sdp_oa *oa;
+	bool offered;                 /* our offer in a 2xx: the ACK answers */
+	bool started;                 /* RTP runs (from the ACK)            */
+	bool receiving;               /* not on hold                        */
+	bool oneway_said;             /* MEDIA-RTP-3 logged since the start  */
+	bool latch_said;              /* MEDIA-RTP-2 logged                  */
+	uint32_t rx_seen;             /* packets at the last watch          */
+	uint64_t rx_last;             /* vclock ms of the last new packet   */
+	struct vtimer watch;
 };
 
 enum br_kind { BR_SIP, BR_PSTN };
@@ -160,7 +173,7 @@ struct call {
 	char *desc;                   /* "from -> to", for the log          */
 	bool outside;
 	uint32_t maxfwd;              /* for the branches                   */
-	struct mbuf *offer;           /* the caller's SDP (or ours)         */
+	struct mbuf *answer;          /* our answer to the caller's offer   */
 
 	/* the caller's SIP leg */
 	struct sip_msg *inv;
@@ -182,6 +195,16 @@ struct call {
 	/* the far end once connected */
 	struct branch *peer;          /* SIP (owned by cs->brl)             */
 	struct branch *pbranch;       /* the outside network (owned here)   */
+
+	/* <Gather> (app.c) */
+	const struct twiml_verb *gather;
+	size_t gpc;                   /* next verb inside the Gather        */
+	char digits[33];
+	const char *gwhy;             /* why it ends, once a digit decided  */
+	struct vtimer gt;             /* its timeout, or its end            */
+
+	/* each leg's media figures once its stream is gone: [0] caller */
+	struct call_leg_media msnap[2];
 
 	/* outcome */
 	uint16_t scode;
@@ -216,11 +239,26 @@ void calls_refuse(struct calls *cs, const struct sip_msg *msg,
 uint32_t calls_rule_twerr(const struct calls *cs, enum rule_id id);
 struct call *calls_find(const struct calls *cs, const char *sid);
 
-/* sdp.c: the SDP the B2BUA sends */
-int  call_sdp_make(struct mbuf **mbp, struct calls *cs,
-		   const struct mbuf *offer, uint32_t n);
+/* sdp.c: SDP bodies of SIP messages, and refusing them */
 bool call_sdp_is(const struct sip_msg *msg);
-int  call_sdp_copy(struct mbuf **mbp, const struct sip_msg *msg);
+enum rule_id call_sdp_rule(int err, const struct sdp_oa *oa);
+void call_sdp_refuse(struct calls *cs, const struct sip_msg *msg,
+		     struct sip_strans **stp, int err,
+		     const struct sdp_oa *oa);
+
+/* media.c: a leg's media stream (MEDIA-*) */
+int  leg_media_alloc(struct leg *l, struct calls *cs);
+int  leg_media_answer(struct leg *l, struct mbuf **mbp,
+		      const struct sip_msg *msg);
+int  leg_media_offer(struct leg *l, struct mbuf **mbp);
+int  leg_media_accept(struct leg *l, const struct sip_msg *msg);
+void leg_media_start(struct leg *l);
+void leg_media_applied(struct leg *l);
+void leg_media_end(struct leg *l, struct call_leg_media *snap);
+void leg_media_figs(const struct leg *l, struct call_leg_media *m);
+void call_media_decide(struct call *c, enum rule_id id, const char *detail);
+void call_media_bridge(struct call *c);
+uint32_t media_number_tone(const char *number);
 
 /* call.c: the call and its state machine */
 int  call_alloc(struct call **cp, struct calls *cs, const char *from,
@@ -231,8 +269,8 @@ void call_decide(struct call *c, struct calls *cs, const struct sip_msg *msg,
 void call_info_fill(const struct call *c, struct call_info *ci);
 void call_notify(struct call *c);
 void call_ringing(struct call *c);
-void call_answer(struct call *c, const struct mbuf *sdp, enum rule_id id,
-		 const char *by, const char *detail);
+void call_answer(struct call *c, enum rule_id id, const char *by,
+		 const char *detail);
 void call_fail(struct call *c, enum rule_id id, uint16_t scode,
 	       const char *reason, const char *detail);
 void call_cancelled(struct call *c);
@@ -242,6 +280,7 @@ void call_hangup(struct call *c, const char *by);
 /* app.c: the voice application's TwiML, verb by verb */
 void app_start(void *arg);
 void app_next(void *arg);
+void app_stop(struct call *c);
 
 /* dial.c: a <Dial>, its branches, the best answer (RFC 3261 16.7) */
 void dial_start(struct call *c, const struct twiml_verb *v);
@@ -249,8 +288,7 @@ void dial_stop(struct call *c, const char *reason);
 uint32_t dial_unanswered(const struct dial *d);
 void dial_record(struct dial *d, uint16_t scode, bool sip);
 void dial_ringing(struct dial *d, struct branch *b);
-void dial_answered(struct dial *d, struct branch *b,
-		   const struct sip_msg *msg);
+void dial_answered(struct dial *d, struct branch *b);
 void dial_branch_final(struct dial *d, struct branch *b);
 void dial_check(struct dial *d);
 

@@ -203,8 +203,7 @@ void dial_ringing(struct dial *d, struct branch *b)
 }
 
 
-void dial_answered(struct dial *d, struct branch *b,
-		   const struct sip_msg *msg)
+void dial_answered(struct dial *d, struct branch *b)
 {
 	struct call *c = d->call;
 	char detail[300];
@@ -227,21 +226,15 @@ void dial_answered(struct dial *d, struct branch *b,
 	mem_deref(d);
 
 	if (b->kind == BR_SIP) {
-		struct mbuf *sdp = NULL;
-
 		c->peer = b;
 		b->call = c;
 		b->leg.call = c;
-		if (c->offer)
-			b->leg.sdp = mem_ref(c->offer);
-		if (msg && call_sdp_is(msg))
-			(void)call_sdp_copy(&sdp, msg);
 
 		(void)re_snprintf(detail, sizeof(detail), "answered by %s; "
 				  "CANCEL to %u other branch%s", b->target,
 				  others, others == 1 ? "" : "es");
-		call_answer(c, sdp, RULE_RING_2, b->target, detail);
-		mem_deref(sdp);
+		call_answer(c, RULE_RING_2, b->target, detail);
+		call_media_bridge(c);
 		return;
 	}
 
@@ -249,7 +242,8 @@ void dial_answered(struct dial *d, struct branch *b,
 	c->pbranch = b;
 	b->call = c;
 	(void)re_snprintf(detail, sizeof(detail), "%s answered", b->target);
-	call_answer(c, NULL, RULE_CALL_OUT_6, b->target, detail);
+	call_answer(c, RULE_CALL_OUT_6, b->target, detail);
+	call_media_bridge(c);
 }
 
 

@@ -246,14 +246,23 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 		goto out;
 	}
 
+	/* the caller's leg has a stream of its own; its offer is answered
+	 * now (MEDIA-SDP-1/2), or we offer in the 2xx (MEDIA-SDP-3) */
+	if (leg_media_alloc(&c->a, cs))
+		goto oom;
+	if (call_sdp_is(msg)) {
+		int err = leg_media_answer(&c->a, &c->answer, msg);
+
+		if (err) {
+			call_sdp_refuse(cs, msg, &st, err, c->a.oa);
+			goto out;
+		}
+	}
+
 	c->inv = mem_ref((void *)msg);
 	c->st = st;
 	st = NULL;
 	c->app = dom->app;
-	if (call_sdp_is(msg))
-		(void)call_sdp_copy(&c->offer, msg);
-	else
-		(void)call_sdp_make(&c->offer, cs, NULL, ++cs->seq);
 
 	list_append(&cs->calll, &c->le, c);
 

@@ -1,20 +1,23 @@
 /**
  * @file calls/leg.c  A leg's dialog (RFC 3261 12): requests we send in it,
  * our 2xx to an INVITE resent until its ACK (13.3.1.4), and the requests a
- * phone sends in it: ACK, BYE (both legs end), re-INVITE (answered with the
- * SDP last sent), REFER (refused: REFER-1), the rest 200 or 405.
+ * phone sends in it: ACK (media starts; MEDIA-SDP-3), BYE (both legs end),
+ * re-INVITE (hold and resume: MEDIA-HOLD-1), REFER (refused: REFER-1), the
+ * rest 200 or 405.
  */
 
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
 #include "config.h"
+#include "sdp_oa.h"
 #include "calls/calls_priv.h"
 
 
 void leg_reset(struct leg *l)
 {
 	tmr_cancel(&l->ok_tmr);
+	leg_media_end(l, NULL);
 	l->callid = mem_deref(l->callid);
 	l->ltag = mem_deref(l->ltag);
 	l->rtag = mem_deref(l->rtag);
@@ -213,20 +216,99 @@ static void refer_in_dialog(struct calls *cs, const struct sip_msg *msg,
 }
 
 
+/* MEDIA-HOLD-1: the phone's re-offer answered (hold: recvonly or
+ * inactive, and we stop sending; resume: sendrecv again); without SDP we
+ * offer and the ACK answers */
 static void reinvite(struct calls *cs, const struct sip_msg *msg,
 		     struct call *c, struct leg *l)
 {
+	struct mbuf *mb = NULL, *sdp = NULL;
+	const char *detail = "re-INVITE answered by the B2BUA with the SDP "
+		"it last sent; the other leg is not re-offered";
+	enum rule_id id = RULE_COUNT;
+	int err;
+
 	(void)c;
 
-	struct mbuf *mb = NULL;
+	if (l->oa && call_sdp_is(msg)) {
+		const bool was_sending = sdp_oa_sending(l->oa);
 
-	/* the other leg is not asked: no media here, the last SDP holds */
+		err = leg_media_answer(l, &sdp, msg);
+		if (err) {
+			call_sdp_refuse(cs, msg, NULL, err, l->oa);
+			return;
+		}
+		leg_media_applied(l);
+
+		if (sdp_oa_remote(l->oa)->hold) {
+			id = RULE_MEDIA_HOLD_1;
+			detail = sdp_oa_receiving(l->oa) ? "hold: answered "
+				"recvonly; the service stops sending" :
+				"hold: answered inactive; the service stops "
+				"sending";
+		}
+		else if (!was_sending) {
+			id = RULE_MEDIA_HOLD_1;
+			detail = "resume: answered sendrecv; the service "
+				"sends again";
+		}
+		else {
+			detail = "re-INVITE answered; the other leg is not "
+				"re-offered";
+		}
+		mem_deref(l->sdp);
+		l->sdp = mem_ref(sdp);
+	}
+	else if (l->oa && !mbuf_get_left(msg->mb)) {
+		if (leg_media_offer(l, &sdp))
+			sdp = NULL;
+		detail = "re-INVITE without SDP: our offer in the 200, the "
+			"answer in the ACK (MEDIA-SDP-3)";
+		mem_deref(l->sdp);
+		l->sdp = mem_ref(sdp);
+	}
+
 	if (!calls_reply(cs, msg, NULL, &mb, RULE_COUNT, 200, "OK", NULL,
 			 l->cuser ? l->cuser : "b2bua", l->sdp))
 		leg_ok_start(l, mb, msg, false);
-	call_decide(NULL, cs, msg, RULE_COUNT, 200, "OK",
-		    "re-INVITE answered by the B2BUA with the SDP it last "
-		    "sent; the other leg is not re-offered");
+	call_decide(NULL, cs, msg, id, 200, "OK", detail);
+	mem_deref(sdp);
+}
+
+
+/* the ACK of our 2xx: media starts; when the 2xx offered, the ACK must
+ * answer (MEDIA-SDP-3), else BYE */
+static void ack(struct calls *cs, const struct sip_msg *msg,
+		struct call *c, struct leg *l)
+{
+	int err;
+
+	if (!l->ok || msg->cseq.num != l->ok_cseq)
+		return;
+
+	tmr_cancel(&l->ok_tmr);
+	l->ok = mem_deref(l->ok);
+
+	if (l->offered) {
+		err = leg_media_accept(l, msg);
+		if (err) {
+			char detail[200];
+
+			(void)re_snprintf(detail, sizeof(detail), "%s: BYE",
+					  err == ENOENT ? "the ACK carries "
+					  "no answer to the offer in our 2xx"
+					  : sdp_oa_reason(l->oa));
+			call_decide(NULL, cs, msg, err == ENOENT ?
+				    RULE_MEDIA_SDP_3 :
+				    call_sdp_rule(err, l->oa), 0, NULL,
+				    detail);
+			call_hangup(c, "registrar");
+			return;
+		}
+		leg_media_applied(l);
+	}
+
+	leg_media_start(l);
 }
 
 
@@ -245,10 +327,7 @@ bool leg_dialog_request(struct calls *cs, const struct sip_msg *msg)
 	}
 
 	if (!pl_strcmp(&msg->met, "ACK")) {
-		if (f.leg->ok && msg->cseq.num == f.leg->ok_cseq) {
-			tmr_cancel(&f.leg->ok_tmr);
-			f.leg->ok = mem_deref(f.leg->ok);
-		}
+		ack(cs, msg, f.call, f.leg);
 		return true;
 	}
 

@@ -59,7 +59,7 @@ static void pstn_handler(enum pstn_event ev, void *arg)
 		b->state = BR_ANSWERED;
 		b->scode = 200;
 		if (d)
-			dial_answered(d, b, NULL);
+			dial_answered(d, b);
 		break;
 
 	case PSTN_EV_BUSY:
@@ -117,12 +117,6 @@ int calls_outside(struct calls *cs, const char *from, const char *to,
 	c->app = num->app;
 	c->h = h;
 	c->arg = arg;
-
-	err = call_sdp_make(&c->offer, cs, NULL, ++cs->seq);
-	if (err) {
-		mem_deref(c);
-		return err;
-	}
 
 	list_append(&cs->calll, &c->le, c);
 	tmr_start(&c->start, 0, app_start, c);

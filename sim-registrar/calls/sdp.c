@@ -1,79 +1,15 @@
 /**
- * @file calls/sdp.c  SDP the B2BUA sends: an answer to the caller's offer,
- * or an offer of its own (media will grow here)
+ * @file calls/sdp.c  SDP bodies of SIP messages and how a bad one is
+ * refused: 400 (malformed) or 488 (no common codec, RTP/SAVP only, no
+ * audio) with a Warning naming the line (MEDIA-SDP-1/2, MEDIA-SRTP-1).
+ * Offer/answer itself is media/sdp_oa.c, per leg (media.c).
  */
 
 #include <string.h>
 #include <re.h>
 #include "config.h"
+#include "sdp_oa.h"
 #include "calls/calls_priv.h"
-
-
-/* an answer to offer, or an offer of our own when there is none */
-int call_sdp_make(struct mbuf **mbp, struct calls *cs,
-		  const struct mbuf *offer, uint32_t n)
-{
-	const uint16_t port = (uint16_t)(20000 + 2 * (n % 10000));
-	struct pl proto, pt, m = PL_INIT;
-	struct mbuf *mb;
-	struct sa la;
-	int err;
-
-	err = calls_laddr(cs, SIP_TRANSP_UDP, NULL, &la);
-	if (err)
-		return err;
-
-	mb = mbuf_alloc(512);
-	if (!mb)
-		return ENOMEM;
-
-	err = mbuf_printf(mb, "v=0\r\no=- %u 1 IN IP%d %j\r\n"
-			  "s=sipconform\r\nc=IN IP%d %j\r\nt=0 0\r\n",
-			  rand_u32() >> 1, sa_af(&la) == AF_INET6 ? 6 : 4,
-			  &la, sa_af(&la) == AF_INET6 ? 6 : 4, &la);
-
-	if (offer && !re_regex((const char *)offer->buf, offer->end,
-			       "m=audio [0-9]+ [^ ]+ [0-9]+", NULL, &proto,
-			       &pt)) {
-		char key[24];
-		const char *rtp;
-
-		(void)re_snprintf(key, sizeof(key), "a=rtpmap:%r ", &pt);
-		err |= mbuf_printf(mb, "m=audio %u %r %r\r\n", port, &proto,
-				   &pt);
-
-		rtp = memmem(offer->buf, offer->end, key, strlen(key));
-		if (rtp) {
-			const char *e = rtp;
-			const char *end = (const char *)offer->buf +
-				offer->end;
-
-			while (e < end && *e != '\r' && *e != '\n')
-				e++;
-			m.p = rtp;
-			m.l = (size_t)(e - rtp);
-			err |= mbuf_printf(mb, "%r\r\n", &m);
-		}
-	}
-	else {
-		err |= mbuf_printf(mb, "m=audio %u RTP/AVP 0 8 101\r\n"
-				   "a=rtpmap:0 PCMU/8000\r\n"
-				   "a=rtpmap:8 PCMA/8000\r\n"
-				   "a=rtpmap:101 telephone-event/8000\r\n",
-				   port);
-	}
-
-	err |= mbuf_write_str(mb, "a=sendrecv\r\n");
-	if (err) {
-		mem_deref(mb);
-		return ENOMEM;
-	}
-
-	mb->pos = 0;
-	*mbp = mb;
-
-	return 0;
-}
 
 
 bool call_sdp_is(const struct sip_msg *msg)
@@ -83,17 +19,44 @@ bool call_sdp_is(const struct sip_msg *msg)
 }
 
 
-int call_sdp_copy(struct mbuf **mbp, const struct sip_msg *msg)
+/* the row an offer/answer error stands for */
+enum rule_id call_sdp_rule(int err, const struct sdp_oa *oa)
 {
-	struct mbuf *mb = mbuf_alloc(mbuf_get_left(msg->mb) + 1);
+	const struct sdp_oa_remote *r = sdp_oa_remote(oa);
 
-	if (!mb)
-		return ENOMEM;
+	if (err == EPROTONOSUPPORT)
+		return RULE_MEDIA_SDP_2;
+	if (err == ENOTSUP && r && r->savp)
+		return RULE_MEDIA_SRTP_1;
 
-	(void)mbuf_write_mem(mb, mbuf_buf(msg->mb), mbuf_get_left(msg->mb));
-	mb->pos = 0;
-	mem_deref(*mbp);
-	*mbp = mb;
+	return RULE_MEDIA_SDP_1;
+}
 
-	return 0;
+
+/* 400 or 488 with `Warning: 399 host "reason"` (RFC 3261 20.43) */
+void call_sdp_refuse(struct calls *cs, const struct sip_msg *msg,
+		     struct sip_strans **stp, int err,
+		     const struct sdp_oa *oa)
+{
+	const uint16_t scode = sdp_oa_status(err);
+	const char *why = sdp_oa_reason(oa);
+	char text[160], hdr[240];
+	size_t i;
+
+	/* the reason quotes SDP text: a quoted-string holds no " or \ */
+	str_ncpy(text, why && why[0] ? why : "unacceptable SDP",
+		 sizeof(text));
+	for (i = 0; text[i]; i++) {
+		if (text[i] == '"' || text[i] == '\\' ||
+		    (unsigned char)text[i] < 0x20 ||
+		    (unsigned char)text[i] > 0x7e)
+			text[i] = '\'';
+	}
+
+	(void)re_snprintf(hdr, sizeof(hdr), "Warning: 399 %r \"%s\"\r\n",
+			  &msg->uri.host, text);
+
+	calls_refuse(cs, msg, stp, call_sdp_rule(err, oa), scode,
+		     scode == 400 ? "Bad Request" : "Not Acceptable Here",
+		     hdr, text);
 }

@@ -45,6 +45,25 @@ int cfg_load_numbers(struct loader *ld, const struct cfg_row *row,
 }
 
 
+int cfg_load_play(struct loader *ld, const struct cfg_row *row,
+		  const struct ynode *n, void *base)
+{
+	struct reg_config *cfg = base;
+	void *playv = NULL;
+	int err;
+
+	err = cfg_items(ld, row, n, CFG_MAX_NUMBERS, "play may list at most "
+			"%d files", sizeof(*cfg->playv), &playv);
+	if (err || !playv)
+		return err;
+
+	cfg->playv = playv;
+
+	return cfg_walk_items(ld, "play[]", n, cfg->playv,
+			      sizeof(*cfg->playv), NULL, &cfg->playc);
+}
+
+
 int cfg_resolve_numbers(struct loader *ld)
 {
 	for (uint32_t i = 0; i < ld->cfg->numberc; i++) {
@@ -96,7 +115,7 @@ static int check_twiml(struct ydoc *doc, const struct ynode *n,
 		       const char *name, const char *text)
 {
 	static const struct twiml_vars sample = {"+14155550000",
-						 "+14155550000"};
+						 "+14155550000", "1"};
 	struct twiml *tw = NULL;
 	char *exp = NULL;
 	char msg[256];

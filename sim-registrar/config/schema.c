@@ -18,6 +18,7 @@
 #define NUM struct number_conf
 #define RPL struct rule_reply
 #define PNM struct pstn_number_conf
+#define PLY struct play_conf
 
 /* where a value lands: its offset and size in the row's base struct */
 #define AT(st, m) .off = offsetof(st, m), .size = sizeof(((st *)0)->m)
@@ -167,7 +168,11 @@ static const struct cfg_row rows[] = {
 	 .doc = "the Dial timeout when `<Dial>` gives none, seconds (RING-5)"},
 	{"profile.say_seconds", CFG_U32, .min = 0, .max = CFG_MAX_SECONDS,
 	 .dflt = "3", AT(REG, profile.say_seconds),
-	 .doc = "seconds one `<Say>` speaks"},
+	 .doc = "seconds one `<Say>` speaks (a tone of 2000 Hz on the leg)"},
+	{"profile.media_timeout", CFG_U32, .min = 0, .max = ANY,
+	 .dflt = "0", AT(REG, profile.media_timeout),
+	 .doc = "seconds without RTP from a phone after which the call "
+		"gets BYE (MEDIA-RTP-3); 0: never"},
 	{"profile.replies", CFG_MAP, .what = "replies",
 	 .load = cfg_load_replies, .print = cfg_print_replies,
 	 .doc = "rule ID -> an override of its reply; each field left out "
@@ -210,9 +215,11 @@ static const struct cfg_row rows[] = {
 	 .doc = "name -> TwiML document, at most 1000; checked at load "
 		"(expanded with To=From=+14155550000, then parsed)"},
 	{"applications.*", CFG_TEXT,
-	 .doc = "Response, Say, Pause, Dial (callerId, timeout; a number, "
+	 .doc = "Response, Say, Play (a URL of play), Pause, Gather (input, "
+		"numDigits, finishOnKey, timeout, action: an application; "
+		"Say, Play, Pause inside), Dial (callerId, timeout; a number, "
 		"Number, Sip), Hangup, Reject; templates {{To}}, {{From}}, "
-		"{{#e164}}..{{/e164}}; at most 65536 bytes"},
+		"{{Digits}}, {{#e164}}..{{/e164}}; at most 65536 bytes"},
 
 	{"pstn", CFG_MAP, .what = "pstn",
 	 .doc = "the simulated outside network"},
@@ -240,6 +247,16 @@ static const struct cfg_row rows[] = {
 	{"pstn.numbers.*.hangup_after", CFG_U32, .min = 0, .max = ANY,
 	 AT(PNM, hangup_after),
 	 .doc = "seconds of talk before it hangs up; 0: never"},
+
+	{"play", CFG_LIST, .what = "play",
+	 .load = cfg_load_play, ITEMS(REG, playv, playc),
+	 .doc = "what `<Play>` URLs stand for, at most 1000"},
+	{"play[]", CFG_MAP, .what = "a play entry",
+	 .doc = "one URL and its file"},
+	{"play[].url", CFG_TEXT, CFG_REQUIRED, AT(PLY, url),
+	 .doc = "the URL as written in `<Play>`"},
+	{"play[].file", CFG_TEXT, CFG_REQUIRED, AT(PLY, file),
+	 .doc = "a WAV file, 8 kHz mono 16-bit, played on the leg"},
 };
 
 

@@ -181,6 +181,7 @@ cfg_print_h cfg_print_verified;
 cfg_print_h cfg_print_apps;
 cfg_print_h cfg_print_pstn_numbers;
 int cfg_resolve_numbers(struct loader *ld);
+cfg_load_h  cfg_load_play;
 
 /* print.c: one value or a block of rows, for the print handlers */
 int cfg_print_rows(struct re_printf *pf, const char *parent,

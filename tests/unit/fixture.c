@@ -7,6 +7,7 @@
 #include "vclock.h"
 #include "phone.h"
 #include "regclient.h"
+#include "sim_registrar.h"
 #include "check_run.h"
 #include "fixture.h"
 
@@ -125,6 +126,20 @@ void fixture_registrar(struct regclient **rcp, const char *yaml)
 	vclock_reset();
 	*rcp = mem_deref(*rcp);
 	ck_assert_int_eq(regclient_alloc(rcp, yaml), 0);
+}
+
+
+/* the calls tests' registrar: started with yaml, its SIP UDP port */
+void fixture_calls_registrar(struct regclient **rcp, const char *yaml,
+			     struct sim_registrar **srp, uint16_t *portp)
+{
+	struct sa a;
+
+	fixture_registrar(rcp, yaml);
+	fixture_tick(2);
+	*srp = regclient_registrar(*rcp);
+	ck_assert_int_eq(sim_registrar_laddr(*srp, SIP_TRANSP_UDP, &a), 0);
+	*portp = sa_port(&a);
 }
 
 

@@ -42,6 +42,11 @@ void fixture_settle(uint64_t ms);
  * with yaml, the clock going on */
 void fixture_registrar(struct regclient **rcp, const char *yaml);
 void fixture_registrar_reload(struct regclient **rcp, const char *yaml);
+/* the same for the calls tests (fixture_tick(2) too): the registrar and
+ * its SIP UDP port */
+struct sim_registrar;
+void fixture_calls_registrar(struct regclient **rcp, const char *yaml,
+			     struct sim_registrar **srp, uint16_t *portp);
 
 /* a SIP stack of the test's own on 127.0.0.1 (its hash tables of hsz,
  * sip_alloc's arg): a UDP transport when udp is non-NULL, a TCP one when

@@ -285,6 +285,19 @@ const char *regclient_log(struct regclient *rc)
 }
 
 
+bool regclient_logged(struct regclient *rc, const char *text)
+{
+	return text && strstr(regclient_log(rc), text) != NULL;
+}
+
+
+int regclient_call_info(const struct regclient *rc, const char *sid,
+			struct call_info *ci)
+{
+	return rc ? sim_registrar_call_info(rc->sr, sid, ci) : EINVAL;
+}
+
+
 void regclient_log_clear(struct regclient *rc)
 {
 	if (rc && rc->log)

@@ -43,6 +43,17 @@ const char *regclient_last_rule(const struct regclient *rc);
  * decision_print() writes it (calls' own decisions included) */
 const char *regclient_log(struct regclient *rc);
 void regclient_log_clear(struct regclient *rc);
+/* whether a decision line so far holds text */
+bool regclient_logged(struct regclient *rc, const char *text);
+/* in a Check test: fail unless a decision line holds s */
+#define REGCLIENT_ASSERT_LOGGED(rc, s) \
+	ck_assert_msg(regclient_logged(rc, s), "no decision '%s' in:\n%s", \
+		      s, regclient_log(rc))
+
+/* a call of the registrar's B2BUA (sim_registrar_call_info()) */
+struct call_info;
+int regclient_call_info(const struct regclient *rc, const char *sid,
+			struct call_info *ci);
 
 /* a REGISTER for user with one contact, answering the challenge */
 struct reg_opts {

@@ -242,6 +242,8 @@ struct tphone {
 	struct rxlog rx;
 	uint16_t refer_scode;
 	bool refer_allow_bye;
+	uint16_t rtp_port;         /* in its answer's m= line               */
+	const char *answer_pts;    /* the payload types it answers with     */
 };
 
 
@@ -263,16 +265,21 @@ static void phone_destructor(void *data)
 static void phone_answer(void *arg)
 {
 	struct tphone *ph = arg;
+	char sdp[200];
 
 	if (!ph->st)
 		return;
 
+	/* an answer the service can use (MEDIA-SDP-1); nobody sends RTP */
+	(void)re_snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP4 127.0.0.1"
+			  "\r\ns=answer-%s\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+			  "m=audio %u RTP/AVP %s\r\n", ph->name, ph->rtp_port,
+			  ph->answer_pts);
 	(void)sip_treplyf(&ph->st, NULL, ph->sip, ph->inv, false, 200, "OK",
 			  "Contact: <%s>\r\n"
 			  "Content-Type: application/sdp\r\n"
-			  "Content-Length: %zu\r\n\r\nv=0\r\ns=answer-%s\r\n",
-			  ph->contact, strlen("v=0\r\ns=answer-\r\n") +
-			  strlen(ph->name), ph->name);
+			  "Content-Length: %zu\r\n\r\n%s",
+			  ph->contact, strlen(sdp), sdp);
 
 	/* the phone keeps a dialog to hang up or transfer later */
 	ph->dlg = mem_deref(ph->dlg);
@@ -357,6 +364,8 @@ static struct tphone *phone_alloc_tp(const char *name, enum ph_mode mode,
 	ph->mode = mode;
 	ph->fail_code = 486;
 	ph->answer_ms = 20;
+	ph->rtp_port = 4002;
+	ph->answer_pts = "0";
 
 	ph->rx.name = ph->name;
 	fixture_sip_stack(&ph->sip, "tphone", 32, &ph->rx,
@@ -520,21 +529,13 @@ static struct call_info info(const char *sid)
 {
 	struct call_info ci;
 
-	ck_assert_int_eq(sim_registrar_call_info(sr, sid, &ci), 0);
-
+	ck_assert_int_eq(regclient_call_info(rc, sid, &ci), 0);
 	return ci;
 }
 
 
-static bool logged(const char *line)
-{
-	return strstr(regclient_log(rc), line) != NULL;
-}
-
-
-#define ASSERT_LOGGED(s) \
-	ck_assert_msg(logged(s), "no decision '%s' in:\n%s", s, \
-		      regclient_log(rc))
+#define logged(s) regclient_logged(rc, s)
+#define ASSERT_LOGGED(s) REGCLIENT_ASSERT_LOGGED(rc, s)
 
 
 /* ----------------------------------------------- phones that call */
@@ -674,8 +675,9 @@ static struct tcaller *caller_call(const char *from, const char *to_user,
 
 	offer = mbuf_alloc(64);
 	ck_assert_ptr_nonnull(offer);
-	(void)mbuf_write_str(offer, "v=0\r\ns=caller-offer\r\n"
-			     "m=audio 4000 RTP/AVP 0\r\n");
+	(void)mbuf_write_str(offer, "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+			     "s=caller-offer\r\nc=IN IP4 127.0.0.1\r\n"
+			     "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n");
 	offer->pos = 0;
 
 	ck_assert_int_eq(sipsess_connect(&tc->sess, tc->sock, to, NULL,
@@ -765,13 +767,7 @@ static bool answers_reach(void *arg)
 
 static void setup(void)
 {
-	struct sa a;
-
-	fixture_registrar(&rc, config);
-	fixture_tick(2);
-	sr = regclient_registrar(rc);
-	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
-	reg_port = sa_port(&a);
+	fixture_calls_registrar(&rc, config, &sr, &reg_port);
 }
 
 
@@ -992,8 +988,8 @@ START_TEST(test_RING_2_487_acked_after_hangup)
 END_TEST
 
 
-/* RING-2 from a phone: the caller's SDP goes to the phones, the winner's
- * answer comes back; a BYE from either side ends both legs */
+/* RING-2 from a phone: each leg has the service's own SDP (media
+ * anchored); a BYE from either side ends both legs */
 START_TEST(test_RING_2_b2bua_legs)
 {
 	struct tphone *win = phone_alloc("desk", PH_ANSWER);
@@ -1006,12 +1002,17 @@ START_TEST(test_RING_2_b2bua_legs)
 	ck_assert(wait_for(caller_done, tc, 3000));
 	ck_assert(tc->established);
 
-	/* the offer passed through, the answer came back */
+	/* the media is anchored (MEDIA-SDP-1): each leg gets the service's
+	 * own SDP, with a port of its own, never the other phone's */
 	inv = rx_find(&win->rx, "INVITE", 0, 0);
 	ck_assert_ptr_nonnull(inv);
+	ck_assert_ptr_null(memmem(mbuf_buf(inv->mb), mbuf_get_left(inv->mb),
+				  "s=caller-offer", 14));
 	ck_assert_ptr_nonnull(memmem(mbuf_buf(inv->mb), mbuf_get_left(inv->mb),
-				     "s=caller-offer", 14));
-	ck_assert_ptr_nonnull(strstr(tc->answer, "s=answer-desk"));
+				     "RTP/AVP 0 8 101", 15));
+	ck_assert_ptr_null(strstr(tc->answer, "s=answer-desk"));
+	ck_assert_ptr_nonnull(strstr(tc->answer, "m=audio "));
+	ck_assert_ptr_null(strstr(tc->answer, "m=audio 4002 "));
 
 	/* two dialogs: the legs share nothing but the media */
 	ck_assert(pl_cmp(&inv->callid, &rx_find(&tc->rx, "INVITE", 200, 0)
@@ -1734,8 +1735,10 @@ START_TEST(test_REFER_1)
 
 	/* a re-INVITE is answered */
 	sdp = mbuf_alloc(64);
-	(void)mbuf_write_str(sdp, "v=0\r\ns=caller-hold\r\n"
-			     "m=audio 4000 RTP/AVP 0\r\na=sendonly\r\n");
+	(void)mbuf_write_str(sdp, "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
+			     "s=caller-hold\r\nc=IN IP4 127.0.0.1\r\n"
+			     "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+			     "a=sendonly\r\n");
 	sdp->pos = 0;
 	cw.tc = tc;
 	cw.n = tc->answers + 1;
@@ -1781,15 +1784,10 @@ START_TEST(test_REFER_1_profile)
 {
 	char yaml[sizeof(config) + 64];
 	struct tcaller *tc;
-	struct sa a;
 
-	rc = mem_deref(rc);
 	(void)re_snprintf(yaml, sizeof(yaml), "%sprofile: {refer_reply: 603}\n",
 			  config);
-	ck_assert_int_eq(regclient_alloc(&rc, yaml), 0);
-	sr = regclient_registrar(rc);
-	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
-	reg_port = sa_port(&a);
+	fixture_calls_registrar(&rc, yaml, &sr, &reg_port);
 
 	tc = caller_call("alice", "+14155551234", DOMAIN, PW);
 	ck_assert(wait_for(caller_progress_seen, tc, 3000));

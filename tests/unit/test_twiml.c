@@ -105,8 +105,8 @@ START_TEST(test_parse_errors)
 {
 	parse_bad("", "starts with <Response>");
 	parse_bad("<Resp></Resp>", "root element must be <Response>");
-	parse_bad("<Response><Play>x.mp3</Play></Response>",
-		  "<Play> is not simulated");
+	parse_bad("<Response><Record/></Response>",
+		  "<Record> is not simulated");
 	parse_bad("<Response><Dial><Client>bob</Client></Dial></Response>",
 		  "<Client> inside <Dial>");
 	parse_bad("<Response><Dial/></Response>", "names nobody");
@@ -129,7 +129,60 @@ START_TEST(test_parse_errors)
 		  "must be empty");
 
 	/* errors name line and column */
-	parse_bad("<Response>\n\n   <Gather/></Response>", "3:4:");
+	parse_bad("<Response>\n\n   <Record/></Response>", "3:4:");
+}
+END_TEST
+
+
+/* Play and Gather (issue 13): attributes, defaults, what Gather holds */
+START_TEST(test_parse_play_gather)
+{
+	struct twiml *doc = parse_ok(
+		"<Response><Play>http://x/hello.wav</Play>"
+		"<Gather input=\"dtmf\" numDigits=\"3\" finishOnKey=\"*\" "
+		"timeout=\"7\" action=\"menu\"><Say>Press</Say>"
+		"<Pause length=\"2\"/><Play>u</Play></Gather>"
+		"<Gather/></Response>");
+	const struct twiml_verb *g;
+
+	ck_assert_uint_eq(doc->verbc, 3);
+	ck_assert_int_eq(doc->verbv[0].kind, TWIML_PLAY);
+	ck_assert_str_eq(doc->verbv[0].text, "http://x/hello.wav");
+
+	g = &doc->verbv[1];
+	ck_assert_int_eq(g->kind, TWIML_GATHER);
+	ck_assert_uint_eq(g->num_digits, 3);
+	ck_assert_int_eq(g->finish_key, '*');
+	ck_assert_uint_eq(g->seconds, 7);
+	ck_assert_str_eq(g->action, "menu");
+	ck_assert_ptr_nonnull(g->nested);
+	ck_assert_uint_eq(g->nested->verbc, 3);
+	ck_assert_int_eq(g->nested->verbv[0].kind, TWIML_SAY);
+	ck_assert_int_eq(g->nested->verbv[1].kind, TWIML_PAUSE);
+	ck_assert_uint_eq(g->nested->verbv[1].seconds, 2);
+	ck_assert_int_eq(g->nested->verbv[2].kind, TWIML_PLAY);
+
+	g = &doc->verbv[2];
+	ck_assert_uint_eq(g->num_digits, 0);
+	ck_assert_int_eq(g->finish_key, '#');
+	ck_assert_uint_eq(g->seconds, 5);
+	ck_assert_ptr_null(g->action);
+	ck_assert_ptr_null(g->nested);
+	mem_deref(doc);
+
+	parse_bad("<Response><Play/></Response>", "names no URL");
+	parse_bad("<Response><Gather input=\"speech\"/></Response>",
+		  "input must be dtmf");
+	parse_bad("<Response><Gather finishOnKey=\"x\"/></Response>",
+		  "finishOnKey");
+	parse_bad("<Response><Gather numDigits=\"33\"/></Response>",
+		  "numDigits must be a whole number, 1 to 32");
+	parse_bad("<Response><Gather><Dial>+14155551234</Dial></Gather>"
+		  "</Response>", "<Dial> inside <Gather>");
+	parse_bad("<Response><Gather><Gather/></Gather></Response>",
+		  "<Gather> inside <Gather>");
+	parse_bad("<Response><Gather>hi</Gather></Response>",
+		  "text directly inside <Gather>");
 }
 END_TEST
 
@@ -184,7 +237,7 @@ END_TEST
 
 static char *expand_ok(const char *tmpl, const char *to, const char *from)
 {
-	const struct twiml_vars vars = {to, from};
+	const struct twiml_vars vars = {to, from, NULL};
 	char *out = NULL;
 	int e = twiml_expand(&out, tmpl, &vars, err, sizeof(err));
 
@@ -196,7 +249,7 @@ static char *expand_ok(const char *tmpl, const char *to, const char *from)
 
 START_TEST(test_templates)
 {
-	const struct twiml_vars vars = {"abc", "alice"};
+	const struct twiml_vars vars = {"abc", "alice", NULL};
 	char *out;
 	int e;
 
@@ -364,8 +417,8 @@ START_TEST(test_config_errors)
 	config_bad("    voice_application: nope\n", "",
 		   "unknown application 'nope'");
 	config_bad("", "verified_caller_ids: [alice]\n", "E.164");
-	config_bad("", "applications: {a: \"<Response><Play/></Response>\"}\n",
-		   "application 'a': TwiML 1:11: <Play> is not simulated");
+	config_bad("", "applications: {a: \"<Response><Record/></Response>\"}\n",
+		   "application 'a': TwiML 1:11: <Record> is not simulated");
 	config_bad("", "applications: {a: \"<Response>{{#e164}}</Response>\"}"
 		   "\n", "application 'a': template:");
 	config_bad("", "pstn: {default: maybe}\n", "answer, busy or ring");
@@ -380,5 +433,6 @@ END_TEST
 
 FIXTURE_MAIN("twiml",
 	FIXTURE_CASE("twiml", NULL, NULL, 0, 0,
-		test_parse_verbs, test_parse_errors, test_e164, test_templates,
+		test_parse_verbs, test_parse_errors, test_parse_play_gather,
+		test_e164, test_templates,
 		test_config_keys, test_config_errors))
