@@ -21,72 +21,10 @@
 #include "phone_priv.h"
 
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
-
 enum {
-	SEEN_N          = 8,           /* recent messages remembered per
-					  direction (retransmissions)      */
 	CALL_CHALLENGES = 2,           /* 401/407 answered per call        */
 	ACK_KEEP_MS     = 64 * SIP_T1, /* an ACK is resent for 2xx
 					  retransmissions this long        */
-	MEDIA_PORT_BASE = 40000,       /* made-up RTP ports, even          */
-};
-
-struct phone_call {
-	struct le le;              /* in phone->calls while it exists     */
-	struct le he;              /* in stack->callh while open          */
-	struct phone *phone;       /* NULL once the phone is gone         */
-	bool incoming;
-	bool open;                 /* not closed: holds the phone's
-				      reference, is in callh              */
-	enum phone_call_state state;
-	enum phone_call_end end;
-	uint16_t scode;            /* final status of the INVITE          */
-
-	/* the dialog */
-	char *callid;
-	char ltag[24];
-	char *rtag;                /* NULL until known (outgoing)         */
-	char *local_hdr;           /* our From/To value, with our tag     */
-	char *remote_hdr;          /* theirs, with their tag once known   */
-	char *remote_uri;
-	char *target;              /* remote target (their Contact URI)   */
-	char *routes;              /* "Route: ...\r\n" lines, or NULL     */
-	char *nexthop_str;         /* where in-dialog requests go         */
-	struct uri nexthop;
-	uint32_t lseq;             /* next CSeq of our in-dialog requests */
-	uint16_t media_port;
-	uint32_t sdp_id;
-
-	/* incoming */
-	struct sip_msg *invite;    /* the INVITE                          */
-	struct sip_strans *st;     /* its transaction until a final reply */
-	struct sip_msg *cancel;    /* the CANCEL as seen on the wire      */
-	struct vtimer tmr_answer;  /* a delayed answer                    */
-	struct sip_msg *req2xx;    /* request our pending 2xx answers     */
-	struct mbuf *mb2xx;        /* that 2xx, resent until the ACK      */
-	struct tmr tmr_2xx;        /* its retransmission                  */
-	struct tmr tmr_2xx_end;    /* 64*T1: no ACK                       */
-	uint32_t txc_2xx;
-	bool hangup_pending;       /* BYE once the ACK comes              */
-
-	/* outgoing */
-	char *ruri;
-	char *extra;               /* the INVITE's extra lines            */
-	struct sip_request *req;   /* the INVITE pending                  */
-	uint32_t cseq;             /* the INVITE's (latest)               */
-	struct phone_digest dg;    /* challenge to this call              */
-	unsigned challenges;
-	bool cancel_asked;
-
-	/* in the dialog */
-	struct sip_request *bye;
-	struct sip_request *refer;
-
-	struct sip_msg *last;      /* last message received               */
-	uint32_t seen[2][SEEN_N];  /* hashes of messages sent [1] and
-				      received [0]                        */
-	unsigned seen_i[2];
 };
 
 /** An ACK of a 2xx, kept (by the stack) for the 2xx's retransmissions */
@@ -178,8 +116,8 @@ static void send_end(struct phone_call *call, struct phone_call *prev)
 }
 
 
-static void call_emit(struct phone_call *call, enum phone_event_type type,
-		      const struct sip_msg *msg, uint16_t scode, int err)
+void phone_call_emit(struct phone_call *call, enum phone_event_type type,
+		     const struct sip_msg *msg, uint16_t scode, int err)
 {
 	struct phone_event ev;
 
@@ -208,40 +146,6 @@ static void set_last(struct phone_call *call, const struct sip_msg *msg)
 }
 
 
-/* a minimal SDP: one audio stream, PCMU, on our IP and a made-up port */
-static int sdp_alloc(struct mbuf **mbp, const struct phone_call *call)
-{
-	const struct sa *ip = &call->phone->laddr;
-	const char *af = sa_af(ip) == AF_INET6 ? "IP6" : "IP4";
-	struct mbuf *mb;
-	int err;
-
-	mb = mbuf_alloc(256);
-	if (!mb)
-		return ENOMEM;
-
-	err = mbuf_printf(mb,
-			  "v=0\r\n"
-			  "o=- %u 1 IN %s %j\r\n"
-			  "s=sipconform\r\n"
-			  "c=IN %s %j\r\n"
-			  "t=0 0\r\n"
-			  "m=audio %u RTP/AVP 0\r\n"
-			  "a=rtpmap:0 PCMU/8000\r\n"
-			  "a=sendrecv\r\n",
-			  call->sdp_id, af, ip, af, ip, call->media_port);
-	if (err) {
-		mem_deref(mb);
-		return err;
-	}
-
-	mb->pos = 0;
-	*mbp = mb;
-
-	return 0;
-}
-
-
 /* remember a message's hash: true if it was seen before (a
  * retransmission) */
 static bool seen_before(struct phone_call *call, bool tx,
@@ -251,12 +155,12 @@ static bool seen_before(struct phone_call *call, bool tx,
 	const unsigned d = tx ? 1 : 0;
 	unsigned i;
 
-	for (i = 0; i < SEEN_N; i++) {
+	for (i = 0; i < PHONE_SEEN_N; i++) {
 		if (call->seen[d][i] == h)
 			return true;
 	}
 
-	call->seen[d][call->seen_i[d]++ % SEEN_N] = h;
+	call->seen[d][call->seen_i[d]++ % PHONE_SEEN_N] = h;
 
 	return false;
 }
@@ -280,6 +184,8 @@ static void call_destructor(void *arg)
 	mem_deref(call->req);
 	mem_deref(call->bye);
 	mem_deref(call->refer);
+	mem_deref(call->reinv);
+	mem_deref(call->media);
 	mem_deref(call->invite);
 	mem_deref(call->cancel);
 	mem_deref(call->req2xx);
@@ -315,10 +221,13 @@ static struct phone_call *call_alloc(struct phone *phone, bool incoming)
 	call->incoming   = incoming;
 	call->state      = incoming ? PHONE_CALL_INCOMING :
 		PHONE_CALL_OUTGOING;
-	call->media_port = MEDIA_PORT_BASE + 2 * (rand_u16() % 10000);
-	call->sdp_id     = rand_u32();
 	call->dg.header  = phone->dg.header;
 	call->dg.replay  = phone->dg.replay;
+
+	if (phone_media_alloc(&call->media, phone)) {
+		mem_deref(call);
+		return NULL;
+	}
 
 	/* the phone's reference: until it closes */
 	list_append(&phone->calls, &call->le, call);
@@ -382,9 +291,11 @@ static void call_close(struct phone_call *call, enum phone_call_end end,
 	 * still pending (a BYE in the early dialog): libre CANCELs it */
 	call->st  = mem_deref(call->st);
 	call->req = mem_deref(call->req);
+	call->reinv = mem_deref(call->reinv);
+	phone_media_stop(call);
 
 	call_unlink(call);
-	call_emit(call, PHONE_EV_CALL_CLOSED, msg, scode, err);
+	phone_call_emit(call, PHONE_EV_CALL_CLOSED, msg, scode, err);
 
 	mem_deref(call);
 }
@@ -417,6 +328,8 @@ static void call_detach(struct phone_call *call)
 	call->req    = mem_deref(call->req);
 	call->bye    = mem_deref(call->bye);
 	call->refer  = mem_deref(call->refer);
+	call->reinv  = mem_deref(call->reinv);
+	phone_media_stop(call);
 
 	/* a TCP message holds its connection: not past the stack */
 	call->invite = mem_deref(call->invite);
@@ -532,12 +445,14 @@ static int dialog_target(struct phone_call *call, const struct sip_msg *msg)
 }
 
 
-/* an in-dialog request of ours; quiet: nobody hears its response */
-static int dialog_request(struct phone_call *call, struct sip_request **reqp,
-			  const char *met, sip_resp_h *resph,
-			  const char *extra)
+/* an in-dialog request of ours; quiet: nobody hears its response; extra
+ * lines name the body's Content-Type */
+int phone_call_request(struct phone_call *call, struct sip_request **reqp,
+		       const char *met, sip_resp_h *resph, const char *extra,
+		       const struct mbuf *body)
 {
 	struct phone_call *prev;
+	const size_t n = body ? mbuf_get_left(body) : 0;
 	int err;
 
 	prev = send_begin(call);
@@ -551,12 +466,14 @@ static int dialog_request(struct phone_call *call, struct sip_request **reqp,
 			   "%s"
 			   "User-Agent: " PHONE_UA "\r\n"
 			   "%s"
-			   "Content-Length: 0\r\n"
-			   "\r\n",
+			   "Content-Length: %zu\r\n"
+			   "\r\n"
+			   "%b",
 			   call->remote_hdr, call->local_hdr, call->callid,
 			   call->lseq++, met,
 			   call->routes ? call->routes : "",
-			   extra ? extra : "");
+			   extra ? extra : "", n,
+			   body ? mbuf_buf(body) : NULL, n);
 	send_end(call, prev);
 
 	return err;
@@ -581,10 +498,10 @@ static void bye_resp_handler(int err, const struct sip_msg *msg, void *arg)
 static int send_bye(struct phone_call *call, bool quiet)
 {
 	if (quiet)
-		return dialog_request(call, NULL, "BYE", NULL, NULL);
+		return phone_call_request(call, NULL, "BYE", NULL, NULL, NULL);
 
-	return dialog_request(call, &call->bye, "BYE", bye_resp_handler,
-			      NULL);
+	return phone_call_request(call, &call->bye, "BYE", bye_resp_handler,
+				  NULL, NULL);
 }
 
 
@@ -647,16 +564,33 @@ static int reply_2xx(struct phone_call *call, const struct sip_msg *req,
 {
 	struct phone_call *prev;
 	struct mbuf *sdp = NULL, *mb = NULL;
+	const char *why = NULL;
+	uint16_t code = 0;
 	int err;
 
-	err = sdp_alloc(&sdp, call);
+	/* the answer to the request's offer, or our offer (delayed offer):
+	 * an offer we cannot take is refused (488, 400) */
+	err = phone_media_sdp(call, req, &sdp, &code, &why);
+	if (err && code) {
+		prev = send_begin(call);
+		err = sip_treplyf(stp, NULL, call_sip(call), req, false, code,
+				  reason_of(code),
+				  "Warning: 399 sim-phone \"%s\"\r\n"
+				  "Content-Length: 0\r\n\r\n", why);
+		send_end(call, prev);
+		if (!err && stp == &call->st) {
+			call->scode = code;
+			call_close(call, PHONE_END_REJECTED, code, NULL, 0);
+		}
+		return err;
+	}
 	if (err)
 		return err;
 
 	prev = send_begin(call);
 	err = sip_treplyf(stp, &mb, call_sip(call), req, true, 200, "OK",
 			  "Contact: %s\r\n"
-			  "Allow: " ALLOW "\r\n"
+			  "Allow: " PHONE_ALLOW "\r\n"
 			  "Content-Type: application/sdp\r\n"
 			  "Content-Length: %zu\r\n"
 			  "\r\n"
@@ -702,7 +636,7 @@ static void cancel_handler(void *arg)
 	call->scode = 487;
 	if (call->cancel)
 		set_last(call, call->cancel);
-	call_emit(call, PHONE_EV_CALL_CANCELLED, call->cancel, 0, 0);
+	phone_call_emit(call, PHONE_EV_CALL_CANCELLED, call->cancel, 0, 0);
 	call_close(call, PHONE_END_CANCELLED, 487, call->cancel, 0);
 	mem_deref(call);
 }
@@ -776,7 +710,7 @@ static void incoming_invite(struct phone_stack *ps, const struct sip_msg *msg)
 
 	/* the owner may act from the handler (or close the call) */
 	mem_ref(call);
-	call_emit(call, PHONE_EV_CALL_INCOMING, msg, 0, 0);
+	phone_call_emit(call, PHONE_EV_CALL_INCOMING, msg, 0, 0);
 
 	if (call->open && call->state == PHONE_CALL_INCOMING) {
 
@@ -821,9 +755,13 @@ static void ack_received(struct phone_call *call, const struct sip_msg *msg)
 	stop_2xx(call);
 	set_last(call, msg);
 
+	/* the answer to an offer of ours in the 2xx; media starts */
+	if (phone_media_ack(call, msg, call->state == PHONE_CALL_ANSWERED))
+		call->hangup_pending = true;
+
 	if (call->state == PHONE_CALL_ANSWERED) {
 		call->state = PHONE_CALL_ESTABLISHED;
-		call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
+		phone_call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
 	}
 
 	if (call->open && call->hangup_pending &&
@@ -860,7 +798,7 @@ static void bye_received(struct phone_stack *ps, struct phone_call *call,
 	send_end(call, prev);
 
 	set_last(call, msg);
-	call_emit(call, PHONE_EV_CALL_BYE, msg, 0, 0);
+	phone_call_emit(call, PHONE_EV_CALL_BYE, msg, 0, 0);
 	call_close(call, PHONE_END_REMOTE_BYE, 200, msg, 0);
 	mem_deref(call);
 }
@@ -873,7 +811,8 @@ static void reinvite_received(struct phone_stack *ps, struct phone_call *call,
 
 	set_last(call, msg);
 
-	if (call->state == PHONE_CALL_ESTABLISHED && !call->mb2xx) {
+	if (call->state == PHONE_CALL_ESTABLISHED && !call->mb2xx &&
+	    !call->reinv) {
 		if (reply_2xx(call, msg, NULL))
 			(void)sip_treply(NULL, ps->sip, msg, 500,
 					 "Server Internal Error");
@@ -936,7 +875,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		    phone_stack_user(ps, &msg->uri.user)) {
 			(void)sip_treplyf(NULL, NULL, ps->sip, msg, false,
 					  200, "OK",
-					  "Allow: " ALLOW "\r\n"
+					  "Allow: " PHONE_ALLOW "\r\n"
 					  "Accept: application/sdp\r\n"
 					  "Content-Length: 0\r\n\r\n");
 			return true;
@@ -973,14 +912,20 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	set_last(call, msg);
 
 	prev = send_begin(call);
-	if (!pl_strcmp(&msg->met, "OPTIONS"))
+	if (!pl_strcmp(&msg->met, "INFO")) {
+		/* DTMF by SIP INFO (application/dtmf-relay) */
+		phone_media_info(call, msg);
 		(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 200, "OK",
-				  "Allow: " ALLOW "\r\n"
+				  "Content-Length: 0\r\n\r\n");
+	}
+	else if (!pl_strcmp(&msg->met, "OPTIONS"))
+		(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 200, "OK",
+				  "Allow: " PHONE_ALLOW "\r\n"
 				  "Content-Length: 0\r\n\r\n");
 	else
 		(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 405,
 				  "Method Not Allowed",
-				  "Allow: " ALLOW "\r\n"
+				  "Allow: " PHONE_ALLOW "\r\n"
 				  "Content-Length: 0\r\n\r\n");
 	send_end(call, prev);
 
@@ -1025,7 +970,7 @@ static int ack_send_handler(enum sip_transp tp, const struct sa *src,
 
 /* ACK of the 2xx to our INVITE; the stack keeps it 64*T1 for the 2xx's
  * retransmissions (they come after the transaction is gone) */
-static int send_ack(struct phone_call *call)
+int phone_call_send_ack(struct phone_call *call, uint32_t cseq)
 {
 	struct phone_stack *ps = call->phone->stack;
 	struct phone_call *prev;
@@ -1037,7 +982,7 @@ static int send_ack(struct phone_call *call)
 		return ENOMEM;
 
 	tmr_init(&ack->tmr);
-	ack->cseq = call->cseq;
+	ack->cseq = cseq;
 	str_ncpy(ack->ltag, call->ltag, sizeof(ack->ltag));
 	err = str_dup(&ack->callid, call->callid);
 	if (err)
@@ -1055,7 +1000,7 @@ static int send_ack(struct phone_call *call)
 			   "Content-Length: 0\r\n"
 			   "\r\n",
 			   call->remote_hdr, call->local_hdr, call->callid,
-			   call->cseq, call->routes ? call->routes : "");
+			   cseq, call->routes ? call->routes : "");
 	send_end(call, prev);
 	if (err)
 		goto out;
@@ -1139,7 +1084,7 @@ static int invite_send(struct phone_call *call)
 			return err;
 	}
 
-	err = sdp_alloc(&sdp, call);
+	err = phone_media_sdp(call, NULL, &sdp, NULL, NULL);
 	if (err)
 		goto out;
 
@@ -1154,7 +1099,7 @@ static int invite_send(struct phone_call *call)
 			   "Contact: %s\r\n"
 			   "%s"
 			   "User-Agent: " PHONE_UA "\r\n"
-			   "Allow: " ALLOW "\r\n"
+			   "Allow: " PHONE_ALLOW "\r\n"
 			   "%s%s"
 			   "Content-Type: application/sdp\r\n"
 			   "Content-Length: %zu\r\n"
@@ -1232,7 +1177,7 @@ static void invite_2xx(struct phone_call *call, const struct sip_msg *msg)
 
 	call->lseq = call->cseq + 1;
 
-	err = send_ack(call);
+	err = phone_call_send_ack(call, call->cseq);
 	if (err)
 		goto out;
 
@@ -1243,8 +1188,14 @@ static void invite_2xx(struct phone_call *call, const struct sip_msg *msg)
 		return;
 	}
 
+	/* the answer to our offer; media starts (an answer we cannot take:
+	 * BYE once established) */
+	err = phone_media_accept(call, msg);
+
 	call->state = PHONE_CALL_ESTABLISHED;
-	call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
+	phone_call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
+	if (err && call->open)
+		(void)phone_call_hangup(call);
 	return;
 
  out:
@@ -1268,7 +1219,7 @@ static void invite_resp_handler(int err, const struct sip_msg *msg,
 
 	set_last(call, msg);
 	phone_stack_received(call->phone->stack, msg);
-	call_emit(call, PHONE_EV_CALL_RESPONSE, msg, 0, 0);
+	phone_call_emit(call, PHONE_EV_CALL_RESPONSE, msg, 0, 0);
 	if (!call->open)
 		goto out;
 
@@ -1415,7 +1366,7 @@ int phone_call_ring(struct phone_call *call)
 	err = sip_treplyf(&call->st, NULL, call_sip(call), call->invite, true,
 			  180, "Ringing",
 			  "Contact: %s\r\n"
-			  "Allow: " ALLOW "\r\n"
+			  "Allow: " PHONE_ALLOW "\r\n"
 			  "Content-Length: 0\r\n"
 			  "\r\n",
 			  call->phone->call_contact);
@@ -1546,7 +1497,7 @@ static void refer_resp_handler(int err, const struct sip_msg *msg, void *arg)
 	if (msg)
 		set_last(call, msg);
 
-	call_emit(call, PHONE_EV_CALL_REFER_DONE, msg, 0,
+	phone_call_emit(call, PHONE_EV_CALL_REFER_DONE, msg, 0,
 		  err ? err : (msg ? 0 : EPROTO));
 }
 
@@ -1579,8 +1530,8 @@ int phone_call_refer(struct phone_call *call, const char *refer_to)
 	if (err)
 		return err;
 
-	err = dialog_request(call, &call->refer, "REFER", refer_resp_handler,
-			     lines);
+	err = phone_call_request(call, &call->refer, "REFER",
+				 refer_resp_handler, lines, NULL);
 	mem_deref(lines);
 
 	return err;
