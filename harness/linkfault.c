@@ -5,7 +5,7 @@
 #include <string.h>
 #include <re.h>
 #include "vtimer.h"
-#include "udphook.h"
+#include "reshim/udphook.h"
 #include "linkfault.h"
 
 /* one direction of a link: its dice and the datagrams it holds back */

@@ -10,6 +10,7 @@
 #include "ytree.h"
 #include "scenario.h"
 #include "lint.h"
+#include "steps/steps.h"
 
 
 struct lerr {
@@ -127,4 +128,18 @@ int lint_run(const char *const *paths, size_t n, FILE *out,
 int lint_paths(const char *const *paths, size_t n, FILE *out)
 {
 	return lint_run(paths, n, out, NULL);
+}
+
+
+int lint_schema(int argc, char *argv[])
+{
+	if (argc == 1 && !strcmp(argv[0], "--markdown"))
+		return steps_print_markdown(stdout) ? 3 : 0;
+
+	if (argc) {
+		(void)fprintf(stderr, "usage: harness schema [--markdown]\n");
+		return 2;
+	}
+
+	return steps_print_schema(stdout) ? 3 : 0;
 }

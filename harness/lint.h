@@ -21,4 +21,11 @@ int lint_paths(const char *const *paths, size_t n, FILE *out);
 int lint_run(const char *const *paths, size_t n, FILE *out,
 	     size_t *checkedp);
 
+/*
+ * `harness schema`: the JSON schema of a step; --markdown: the step
+ * reference of scenarios/README.md.  Both from the step table
+ * (steps/steps.h).  Returns the exit status.
+ */
+int lint_schema(int argc, char *argv[]);
+
 #endif

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <re.h>
-#include "tmrheap.h"
-#include "fastrand.h"
+#include "reshim/tmrheap.h"
+#include "reshim/fastrand.h"
 #include "ytree.h"
 #include "phone.h"
 #include "scenario.h"
@@ -33,6 +33,7 @@ static const char usage[] =
 	"usage: harness run  [--target HOST:PORT] [--control HOST:PORT]\n"
 	"                    [--filter RULE|NAME] [--report DIR] [-v] PATH...\n"
 	"       harness lint PATH...\n"
+	"       harness schema [--markdown]\n"
 	"       harness phone --aor USER@DOMAIN --password PW [--listen "
 	"IP:PORT]\n"
 	"                     [--report DIR] [--auto-answer] [PACK...]\n"
@@ -41,6 +42,8 @@ static const char usage[] =
 	"         by default each gets a fresh in-process sim-registrar with\n"
 	"         a virtual clock\n"
 	"  lint   check scenario files: file:line:col: message\n"
+	"  schema the JSON schema of a step (--markdown: the step reference\n"
+	"         of scenarios/README.md), from the step table\n"
 	"  phone  play the service for a real phone and judge it by the\n"
 	"         P-* rules (harness phone --help)\n"
 	"\n"
@@ -442,6 +445,8 @@ int main(int argc, char *argv[])
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "lint"))
 		return cmd_lint(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "schema"))
+		return lint_schema(argc - 2, argv + 2);
 	/* a real phone under test (phone_mode.c) */
 	if (!strcmp(argv[1], "phone"))
 		return phone_main(argc - 1, argv + 1);

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <re.h>
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "ytree.h"
 #include "config.h"
 #include "actions.h"

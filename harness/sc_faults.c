@@ -9,6 +9,7 @@
 #include <string.h>
 #include "ytree.h"
 #include "sc_faults.h"
+#include "steps/steps.h"
 
 const char *const sc_fault_keys[] = {
 	"drop", "duplicate", "delay", "reorder", "direction", NULL
@@ -140,15 +141,19 @@ static int get_count(struct ydoc *doc, const struct ynode *n,
 int sc_faults_check(struct ydoc *doc, const struct ynode *map,
 		    struct sc_link_check *chk)
 {
-	static const char *const keys[] = {"packets", "dropped",
-					   "duplicated", "delayed",
-					   "reordered", NULL};
+	/* the keys are the step table's (expect's link:), in this order */
+	const struct step_key *sub =
+		steps_key(steps_expect_keys, "link")->sub;
 	struct sc_count *slots[] = {&chk->packets, &chk->dropped,
 				    &chk->duplicated, &chk->delayed,
 				    &chk->reordered};
+	const char *keys[ARRAY_SIZE(slots) + 1] = {NULL};
 	int err = 0;
 
 	memset(chk, 0, sizeof(*chk));
+
+	for (size_t i = 0; i < ARRAY_SIZE(slots) && sub[i].name; i++)
+		keys[i] = sub[i].name;
 
 	if (ynode_expect(doc, map, YNODE_MAP, "link"))
 		return EINVAL;

@@ -53,6 +53,8 @@ struct sc_phone {
 	struct spos pos;
 };
 
+/* the step kinds the loader and runners tell apart by value; each is a
+ * row of the step table (steps/steps.h), which is what a step is run by */
 enum sc_step_type {
 	SC_REGISTER,                 /* phone_register, or phone_send with
 				        overrides                          */
@@ -84,6 +86,9 @@ enum sc_step_type {
 	/* faults */
 	SC_LINK,                     /* set or clear the phones' link faults */
 	SC_RESTART,                  /* restart the in-process registrar   */
+	SC_OTHER,                    /* a kind told apart by its row alone
+				        (sc_step.kind): a new step kind
+				        needs no value here               */
 };
 
 enum sc_state_check {
@@ -125,8 +130,11 @@ struct sc_expect {
 	struct sc_link_check link;
 };
 
+struct step_kind;
+
 struct sc_step {
 	enum sc_step_type type;
+	const struct step_kind *kind; /* its row (steps/steps.h)           */
 	struct spos pos;
 	char **phonev;               /* resolved phone names (expanded)    */
 	size_t phonec;

@@ -13,7 +13,7 @@
 #include <re.h>
 #include "vclock.h"
 #include "vtimer.h"
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "stream.h"
 
 

@@ -18,6 +18,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
 
@@ -262,74 +263,76 @@ static int head(struct re_printf *pf, const struct report_run *run,
 }
 
 
-static int rules_table(struct re_printf *pf, const struct report_run *run,
-		       const struct rule_tally *tv)
+static int rule_row(struct re_printf *pf, const struct report_walk *w,
+		    const struct rule_tally *rt, int i)
 {
 	int err = 0;
 
-	err |= re_hprintf(pf, "<div id=\"rule-block\">\n"
-			  "<h2 id=\"rules\">Summary by rule</h2>\n"
-			  "<table class=\"rules\">\n<tr><th>Rule</th>"
-			  "<th>Status</th><th>Scenarios</th><th>Basis</th>"
-			  "<th>Condition</th></tr>\n");
+	(void)w;
+	(void)i;
 
-	for (int i = 0; i < RULE_COUNT; i++) {
-		const struct rule_tally *rt = &tv[i];
-		bool any = false;
+	err |= re_hprintf(pf, "<tr data-rule=\"");
+	err |= h(pf, rt->rule->name);
+	err |= re_hprintf(pf, "\" data-status=\"%s\"><td class=\"id\">",
+			  status_class(rt->status));
+	err |= h(pf, rt->rule->name);
+	err |= re_hprintf(pf, "</td><td><span class=\"st %s\">%s"
+			  "</span></td><td>",
+			  status_class(rt->status),
+			  report_rule_status_name(rt->status));
 
-		err |= re_hprintf(pf, "<tr data-rule=\"");
-		err |= h(pf, rt->rule->name);
-		err |= re_hprintf(pf, "\" data-status=\"%s\"><td class=\"id\">",
-				  status_class(rt->status));
-		err |= h(pf, rt->rule->name);
-		err |= re_hprintf(pf, "</td><td><span class=\"st %s\">%s"
-				  "</span></td><td>",
-				  status_class(rt->status),
-				  report_rule_status_name(rt->status));
-
-		for (size_t j = 0; j < run->entryc; j++) {
-			const struct report_entry *e = &run->entryv[j];
-			enum verdict v = e->res ? e->res->verdict :
-				VERDICT_ERROR;
-			bool cited = false;
-
-			for (size_t k = 0; k < e->sc->rulec; k++)
-				cited |= !strcasecmp(e->sc->rulev[k],
-						     rt->rule->name);
-			if (!cited &&
-			    !report_entry_breaks(e, rt->rule->name))
-				continue;
-
-			err |= re_hprintf(pf, "%s<a href=\"#sc-%zu\" title=\"",
-					  any ? "<br>" : "", j);
-			err |= h(pf, e->sc->name);
-			err |= re_hprintf(pf, "\"><span class=\"v %s\">%s"
-					  "</span> ", verdict_name(v),
-					  verdict_name(v));
-			err |= h(pf, e->sc->file);
-			err |= re_hprintf(pf, "</a>");
-			any = true;
-		}
-		if (!any)
-			err |= re_hprintf(pf, "&mdash;");
-
-		err |= re_hprintf(pf, "</td><td>");
-		err |= h(pf, rt->rule->basis);
-		err |= re_hprintf(pf, "</td><td class=\"cond\">");
-		err |= h(pf, rt->rule->condition);
-		err |= re_hprintf(pf, "</td></tr>\n");
-	}
-
-	return err | re_hprintf(pf, "</table>\n</div>\n");
+	return err;
 }
 
 
-static int failbox(struct re_printf *pf, const struct report_entry *e)
+static int rule_scenario(struct re_printf *pf, const struct report_walk *w,
+			 const struct rule_tally *rt,
+			 const struct report_entry *e, size_t idx, bool first)
 {
-	const struct run_result *res = e->res;
-	const struct rule *ru = res->rule ? rule_find(res->rule) : NULL;
-	const char *kind = report_step_kind(res, res->line);
-	char subject[256], expected[512], actual[512];
+	enum verdict v = report_entry_verdict(e);
+	int err = 0;
+
+	(void)w;
+	(void)rt;
+
+	err |= re_hprintf(pf, "%s<a href=\"#sc-%zu\" title=\"",
+			  first ? "" : "<br>", idx);
+	err |= h(pf, e->sc->name);
+	err |= re_hprintf(pf, "\"><span class=\"v %s\">%s</span> ",
+			  verdict_name(v), verdict_name(v));
+	err |= h(pf, e->sc->file);
+	err |= re_hprintf(pf, "</a>");
+
+	return err;
+}
+
+
+static int rule_end(struct re_printf *pf, const struct report_walk *w,
+		    const struct rule_tally *rt, bool any)
+{
+	int err = 0;
+
+	(void)w;
+
+	if (!any)
+		err |= re_hprintf(pf, "&mdash;");
+
+	err |= re_hprintf(pf, "</td><td>");
+	err |= h(pf, rt->rule->basis);
+	err |= re_hprintf(pf, "</td><td class=\"cond\">");
+	err |= h(pf, rt->rule->condition);
+	err |= re_hprintf(pf, "</td></tr>\n");
+
+	return err;
+}
+
+
+static int failbox(struct re_printf *pf, const struct report_failure *f)
+{
+	const struct report_entry *e = f->e;
+	const struct run_result *res = f->res;
+	const struct rule *ru = f->rule;
+	const char *kind = f->step;
 	int err = 0;
 
 	err |= re_hprintf(pf, "<div class=\"failbox\"><b>Failed at ");
@@ -348,20 +351,19 @@ static int failbox(struct re_printf *pf, const struct report_entry *e)
 		err |= h(pf, ru->condition);
 	}
 
-	if (report_why_split(res->why, subject, sizeof(subject), expected,
-			     sizeof(expected), actual, sizeof(actual))) {
+	if (f->split) {
 		err |= re_hprintf(pf, "<table>");
-		if (subject[0]) {
+		if (f->subject[0]) {
 			err |= re_hprintf(pf, "<tr><th>Subject</th><td>");
-			err |= h(pf, subject);
+			err |= h(pf, f->subject);
 			err |= re_hprintf(pf, "</td></tr>");
 		}
 		err |= re_hprintf(pf, "<tr><th>Expected</th>"
 				  "<td class=\"exp\">");
-		err |= h(pf, expected);
+		err |= h(pf, f->expected);
 		err |= re_hprintf(pf, "</td></tr><tr><th>Actual</th>"
 				  "<td class=\"act\">");
-		err |= h(pf, actual);
+		err |= h(pf, f->actual);
 		err |= re_hprintf(pf, "</td></tr></table>");
 	}
 	else {
@@ -634,13 +636,14 @@ static int steps(struct re_printf *pf, const struct run_result *res)
 }
 
 
-static int scenario(struct re_printf *pf, const struct report_run *run,
-		    const struct report_entry *e, size_t idx,
-		    const struct rule_tally *tv)
+static int scenario(struct re_printf *pf, const struct report_walk *w,
+		    const struct report_entry *e, size_t idx, enum verdict v,
+		    const struct report_failure *f)
 {
+	const struct report_run *run = w->run;
+	const struct rule_tally *tv = w->tv;
 	const struct scenario *sc = e->sc;
 	const struct run_result *res = e->res;
-	enum verdict v = res ? res->verdict : VERDICT_ERROR;
 	int err = 0;
 
 	err |= re_hprintf(pf, "<section class=\"sc %s\" id=\"sc-%zu\" "
@@ -705,8 +708,8 @@ static int scenario(struct re_printf *pf, const struct report_run *run,
 	}
 	err |= re_hprintf(pf, "</div>\n");
 
-	if (v == VERDICT_FAIL)
-		err |= failbox(pf, e);
+	if (f)
+		err |= failbox(pf, f);
 	else if (v != VERDICT_PASS) {
 		err |= re_hprintf(pf, "<div class=\"skipbox\"><b>%s</b>: ",
 				  v == VERDICT_SKIP ? "Skipped" :
@@ -723,26 +726,38 @@ static int scenario(struct re_printf *pf, const struct report_run *run,
 }
 
 
+static const struct report_visitor visitor = {
+	.rule          = rule_row,
+	.rule_scenario = rule_scenario,
+	.rule_end      = rule_end,
+	.scenario      = scenario,
+};
+
+
 int report_html(struct re_printf *pf, const struct report_run *run)
 {
-	struct rule_tally tv[RULE_COUNT];
-	unsigned countv[RULE_ST_NOT_COVERED + 1];
-	struct report_totals t;
+	struct report_walk w;
 	int err = 0;
 
 	if (!pf || !run)
 		return EINVAL;
 
-	report_totals(&t, run);
-	report_rule_summary(tv, countv, run);
+	report_walk_init(&w, run);
 
-	err |= head(pf, run, &t, countv);
+	err |= head(pf, run, &w.totals, w.countv);
 	err |= re_hprintf(pf, "<main>\n");
 	/* harness phone: the configuration-guide section (guide.h) */
 	if (run->guide)
 		err |= report_guide_html(pf, run);
-	else    /* a phone run cites no registrar rule */
-		err |= rules_table(pf, run, tv);
+	else {  /* a phone run cites no registrar rule */
+		err |= re_hprintf(pf, "<div id=\"rule-block\">\n"
+				  "<h2 id=\"rules\">Summary by rule</h2>\n"
+				  "<table class=\"rules\">\n<tr><th>Rule</th>"
+				  "<th>Status</th><th>Scenarios</th>"
+				  "<th>Basis</th><th>Condition</th></tr>\n");
+		err |= report_walk_rules(pf, &w, false, &visitor);
+		err |= re_hprintf(pf, "</table>\n</div>\n");
+	}
 
 	err |= re_hprintf(pf, "<h2 id=\"scenarios\">Scenarios</h2>\n"
 			  "<div class=\"tools\"><button type=\"button\" "
@@ -751,8 +766,8 @@ int report_html(struct re_printf *pf, const struct report_run *run)
 			  "Close all</button> <span class=\"facts\"><span>"
 			  "Click a message for its full text.</span></span>"
 			  "</div>\n");
-	for (size_t i = 0; i < run->entryc && !err; i++)
-		err |= scenario(pf, run, &run->entryv[i], i, tv);
+	if (!err)
+		err |= report_walk_scenarios(pf, &w, &visitor);
 
 	err |= re_hprintf(pf, "</main>\n<script>\n%s</script>\n</body>\n"
 			  "</html>\n", script);

@@ -10,6 +10,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
 
@@ -79,38 +80,32 @@ static int json_message(struct re_printf *pf, const struct run_result *res,
 }
 
 
-static int json_failure(struct re_printf *pf, const struct report_entry *e)
+static int json_failure(struct re_printf *pf, const struct report_failure *f)
 {
-	const struct run_result *res = e->res;
-	char subject[256], expected[512], actual[512];
-	bool split;
+	const struct run_result *res = f->res;
 	int err = 0;
 
-	split = report_why_split(res->why, subject, sizeof(subject),
-				 expected, sizeof(expected), actual,
-				 sizeof(actual));
-
 	err |= re_hprintf(pf, "{\"line\":%u", res->line);
-	err |= json_kstr(pf, "step", res->line ?
-			 report_step_kind(res, res->line) : NULL, true);
+	err |= json_kstr(pf, "step", res->line ? f->step : NULL, true);
 	err |= json_kstr(pf, "rule", res->rule, true);
 	err |= json_kstr(pf, "why", res->why, true);
-	err |= json_kstr(pf, "subject", split && subject[0] ? subject : NULL,
-			 true);
-	err |= json_kstr(pf, "expected", split ? expected : NULL, true);
-	err |= json_kstr(pf, "actual", split ? actual : NULL, true);
+	err |= json_kstr(pf, "subject", f->split && f->subject[0] ?
+			 f->subject : NULL, true);
+	err |= json_kstr(pf, "expected", f->split ? f->expected : NULL, true);
+	err |= json_kstr(pf, "actual", f->split ? f->actual : NULL, true);
 	err |= re_hprintf(pf, "}");
 
 	return err;
 }
 
 
-static int json_scenario(struct re_printf *pf, const struct report_run *run,
-			 const struct report_entry *e, size_t idx)
+static int json_scenario(struct re_printf *pf, const struct report_walk *w,
+			 const struct report_entry *e, size_t idx,
+			 enum verdict v, const struct report_failure *f)
 {
+	const struct report_run *run = w->run;
 	const struct scenario *sc = e->sc;
 	const struct run_result *res = e->res;
-	enum verdict v = res ? res->verdict : VERDICT_ERROR;
 	int err = 0;
 
 	err |= re_hprintf(pf, "%s\n  {\"index\":%zu", idx ? "," : "", idx);
@@ -127,8 +122,8 @@ static int json_scenario(struct re_printf *pf, const struct report_run *run,
 	err |= re_hprintf(pf, ",\"verdict\":\"%s\"", verdict_name(v));
 
 	err |= re_hprintf(pf, ",\"failure\":");
-	if (v == VERDICT_FAIL)
-		err |= json_failure(pf, e);
+	if (f)
+		err |= json_failure(pf, f);
 	else
 		err |= re_hprintf(pf, "null");
 
@@ -190,18 +185,70 @@ static int json_scenario(struct re_printf *pf, const struct report_run *run,
 }
 
 
+static int rule(struct re_printf *pf, const struct report_walk *w,
+		const struct rule_tally *rt, int i)
+{
+	int err = 0;
+
+	(void)w;
+
+	err |= re_hprintf(pf, "%s\n  {\"id\":", i ? "," : "");
+	err |= report_json_str(pf, rt->rule->name);
+	err |= json_kstr(pf, "condition", rt->rule->condition, true);
+	err |= json_kstr(pf, "basis", rt->rule->basis, true);
+	err |= json_kstr(pf, "status", report_rule_status_name(rt->status),
+			 true);
+	err |= re_hprintf(pf, ",\"passed\":%u,\"broken\":%u,"
+			  "\"failed_other\":%u,\"skipped\":%u,"
+			  "\"errors\":%u", rt->passed, rt->broke,
+			  rt->failed_other, rt->skipped, rt->errors);
+	err |= re_hprintf(pf, ",\"scenarios\":[");
+
+	return err;
+}
+
+
+static int rule_scenario(struct re_printf *pf, const struct report_walk *w,
+			 const struct rule_tally *rt,
+			 const struct report_entry *e, size_t idx, bool first)
+{
+	(void)w;
+	(void)rt;
+	(void)e;
+
+	return re_hprintf(pf, "%s%zu", first ? "" : ",", idx);
+}
+
+
+static int rule_end(struct re_printf *pf, const struct report_walk *w,
+		    const struct rule_tally *rt, bool any)
+{
+	(void)w;
+	(void)rt;
+	(void)any;
+
+	return re_hprintf(pf, "]}");
+}
+
+
+static const struct report_visitor visitor = {
+	.rule          = rule,
+	.rule_scenario = rule_scenario,
+	.rule_end      = rule_end,
+	.scenario      = json_scenario,
+};
+
+
 int report_json(struct re_printf *pf, const struct report_run *run)
 {
-	struct rule_tally tv[RULE_COUNT];
-	unsigned countv[RULE_ST_NOT_COVERED + 1];
-	struct report_totals t;
+	struct report_walk w;
+	const struct report_totals *t = &w.totals;
 	int err = 0;
 
 	if (!pf || !run)
 		return EINVAL;
 
-	report_totals(&t, run);
-	report_rule_summary(tv, countv, run);
+	report_walk_init(&w, run);
 
 	err |= re_hprintf(pf, "{\"schema\":\"sipconform-results/1\"");
 	err |= re_hprintf(pf, ",\n \"tool\":{\"name\":\"sipconform\"");
@@ -218,47 +265,19 @@ int report_json(struct re_printf *pf, const struct report_run *run)
 	err |= re_hprintf(pf, ",\n \"totals\":{\"scenarios\":%u,\"passed\":%u,"
 			  "\"failed\":%u,\"skipped\":%u,\"errors\":%u,"
 			  "\"messages\":%zu,\"messages_dropped\":%zu}",
-			  t.scenarios, t.passed, t.failed, t.skipped,
-			  t.errors, t.messages, t.dropped);
+			  t->scenarios, t->passed, t->failed, t->skipped,
+			  t->errors, t->messages, t->dropped);
 
 	err |= re_hprintf(pf, ",\n \"rule_totals\":{");
 	for (int s = 0; s <= RULE_ST_NOT_COVERED; s++)
 		err |= re_hprintf(pf, "%s\"%s\":%u", s ? "," : "",
 				  report_rule_status_name(
-					  (enum rule_status)s), countv[s]);
+					  (enum rule_status)s), w.countv[s]);
 	err |= re_hprintf(pf, "}");
 
 	err |= re_hprintf(pf, ",\n \"rules\":[");
-	for (int i = 0; i < RULE_COUNT && !err; i++) {
-		const struct rule_tally *rt = &tv[i];
-		bool first = true;
-
-		err |= re_hprintf(pf, "%s\n  {\"id\":", i ? "," : "");
-		err |= report_json_str(pf, rt->rule->name);
-		err |= json_kstr(pf, "condition", rt->rule->condition, true);
-		err |= json_kstr(pf, "basis", rt->rule->basis, true);
-		err |= json_kstr(pf, "status",
-				 report_rule_status_name(rt->status), true);
-		err |= re_hprintf(pf, ",\"passed\":%u,\"broken\":%u,"
-				  "\"failed_other\":%u,\"skipped\":%u,"
-				  "\"errors\":%u", rt->passed, rt->broke,
-				  rt->failed_other, rt->skipped, rt->errors);
-		err |= re_hprintf(pf, ",\"scenarios\":[");
-		for (size_t j = 0; j < run->entryc; j++) {
-			const struct report_entry *e = &run->entryv[j];
-			bool cited = false;
-
-			for (size_t k = 0; k < e->sc->rulec; k++)
-				cited |= !strcasecmp(e->sc->rulev[k],
-						     rt->rule->name);
-			if (!cited &&
-			    !report_entry_breaks(e, rt->rule->name))
-				continue;
-			err |= re_hprintf(pf, "%s%zu", first ? "" : ",", j);
-			first = false;
-		}
-		err |= re_hprintf(pf, "]}");
-	}
+	if (!err)
+		err |= report_walk_rules(pf, &w, false, &visitor);
 	err |= re_hprintf(pf, "]");
 
 	/* harness phone: the configuration guide (guide.h) */
@@ -266,8 +285,8 @@ int report_json(struct re_printf *pf, const struct report_run *run)
 		err |= report_guide_json(pf, run);
 
 	err |= re_hprintf(pf, ",\n \"scenarios\":[");
-	for (size_t i = 0; i < run->entryc && !err; i++)
-		err |= json_scenario(pf, run, &run->entryv[i], i);
+	if (!err)
+		err |= report_walk_scenarios(pf, &w, &visitor);
 	err |= re_hprintf(pf, "]}\n");
 
 	return err;

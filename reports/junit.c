@@ -14,6 +14,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
 
@@ -56,19 +57,16 @@ static int prop(struct re_printf *pf, const char *name, const char *value)
 
 
 /* a failure's message: step, rule, expected, actual */
-static int failure(struct re_printf *pf, const struct report_entry *e)
+static int failure(struct re_printf *pf, const struct report_failure *f)
 {
-	const struct run_result *res = e->res;
-	const struct rule *ru = res->rule ? rule_find(res->rule) : NULL;
-	char subject[256], expected[512], actual[512];
-	const char *kind = report_step_kind(res, res->line);
+	const struct report_entry *e = f->e;
+	const struct run_result *res = f->res;
+	const struct rule *ru = f->rule;
+	const char *subject = f->subject, *expected = f->expected;
+	const char *actual = f->actual, *kind = f->step;
+	const bool split = f->split;
 	char *msg = NULL;
-	bool split;
 	int err = 0;
-
-	split = report_why_split(res->why, subject, sizeof(subject),
-				 expected, sizeof(expected), actual,
-				 sizeof(actual));
 
 	if (split)
 		err = re_sdprintf(&msg, "%s:%u (%s): %s%sexpected %s, got %s; "
@@ -184,14 +182,17 @@ static int rules_prop(struct re_printf *pf, const struct rule_tally *tv)
 }
 
 
-static int testsuite(struct re_printf *pf, const struct report_run *run,
-		     const struct report_entry *e,
-		     const struct rule_tally *tv)
+static int testsuite(struct re_printf *pf, const struct report_walk *w,
+		     const struct report_entry *e, size_t idx, enum verdict v,
+		     const struct report_failure *f)
 {
+	const struct report_run *run = w->run;
+	const struct rule_tally *tv = w->tv;
 	const struct run_result *res = e->res;
-	enum verdict v = res ? res->verdict : VERDICT_ERROR;
 	uint64_t ms = res ? res->real_ms : 0;
 	int err = 0;
+
+	(void)idx;
 
 	err |= re_hprintf(pf, "  <testsuite name=\"");
 	err |= report_xml_str(pf, e->sc->file, true);
@@ -234,7 +235,7 @@ static int testsuite(struct re_printf *pf, const struct report_run *run,
 	switch (v) {
 
 	case VERDICT_FAIL:
-		err |= failure(pf, e);
+		err |= failure(pf, f);
 		break;
 
 	case VERDICT_SKIP:
@@ -263,29 +264,28 @@ static int testsuite(struct re_printf *pf, const struct report_run *run,
 
 int report_junit(struct re_printf *pf, const struct report_run *run)
 {
-	struct rule_tally tv[RULE_COUNT];
-	struct report_totals t;
-	uint64_t ms = 0;
+	static const struct report_visitor visitor = {
+		.scenario = testsuite,
+	};
+	struct report_walk w;
+	const struct report_totals *t = &w.totals;
 	int err = 0;
 
 	if (!pf || !run)
 		return EINVAL;
 
-	report_totals(&t, run);
-	report_rule_summary(tv, NULL, run);
-	for (size_t i = 0; i < run->entryc; i++)
-		ms += run->entryv[i].res ? run->entryv[i].res->real_ms : 0;
+	report_walk_init(&w, run);
 
 	err |= re_hprintf(pf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	err |= re_hprintf(pf, "<testsuites name=\"sipconform %s\" tests=\"%u\" "
 			  "failures=\"%u\" errors=\"%u\" skipped=\"%u\" "
-			  "time=\"", run->version, t.scenarios, t.failed,
-			  t.errors, t.skipped);
-	err |= secs(pf, ms);
+			  "time=\"", run->version, t->scenarios, t->failed,
+			  t->errors, t->skipped);
+	err |= secs(pf, w.real_ms);
 	err |= re_hprintf(pf, "\">\n");
 
-	for (size_t i = 0; i < run->entryc && !err; i++)
-		err |= testsuite(pf, run, &run->entryv[i], tv);
+	if (!err)
+		err |= report_walk_scenarios(pf, &w, &visitor);
 
 	err |= re_hprintf(pf, "</testsuites>\n");
 

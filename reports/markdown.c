@@ -10,6 +10,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
 
@@ -52,44 +53,45 @@ static int code_span(struct re_printf *pf, const char *s)
 }
 
 
-static int failure(struct re_printf *pf, const struct report_entry *e)
+static int failure(struct re_printf *pf, const struct report_walk *w,
+		   const struct report_failure *f, size_t idx)
 {
 	static const struct ladder_limits lim0 = {
 		STEP_HEAD, STEP_TAIL, STEP_COLS, STEP_TAIL_COLS, 0
 	};
 	struct ladder_limits lim = lim0;
-	const struct run_result *res = e->res;
-	const struct rule *ru = res->rule ? rule_find(res->rule) : NULL;
-	const char *kind = report_step_kind(res, res->line);
-	char subject[256], expected[512], actual[512];
+	const struct report_entry *e = f->e;
+	const struct run_result *res = f->res;
 	struct ladder l;
 	int err = 0;
+
+	(void)w;
+	(void)idx;
 
 	err |= re_hprintf(pf, "\n### ");
 	err |= md(pf, e->sc->file);
 	err |= re_hprintf(pf, ":%u\n\n", res->line);
 	err |= md(pf, e->sc->name);
 	err |= re_hprintf(pf, "\n\n- **Step:** line %u (%s)\n", res->line,
-			  kind[0] ? kind : "step");
+			  f->step[0] ? f->step : "step");
 	err |= re_hprintf(pf, "- **Rule broken:** ");
 	err |= md(pf, res->rule ? res->rule : "(none named)");
-	if (ru) {
+	if (f->rule) {
 		err |= re_hprintf(pf, " — ");
-		err |= md(pf, ru->condition);
+		err |= md(pf, f->rule->condition);
 	}
 	err |= re_hprintf(pf, "\n");
 
-	if (report_why_split(res->why, subject, sizeof(subject), expected,
-			     sizeof(expected), actual, sizeof(actual))) {
-		if (subject[0]) {
+	if (f->split) {
+		if (f->subject[0]) {
 			err |= re_hprintf(pf, "- **Subject:** ");
-			err |= md(pf, subject);
+			err |= md(pf, f->subject);
 			err |= re_hprintf(pf, "\n");
 		}
 		err |= re_hprintf(pf, "- **Expected:** ");
-		err |= md(pf, expected);
+		err |= md(pf, f->expected);
 		err |= re_hprintf(pf, "\n- **Actual:** ");
-		err |= md(pf, actual);
+		err |= md(pf, f->actual);
 		err |= re_hprintf(pf, "\n");
 	}
 	err |= re_hprintf(pf, "- **Harness said:** ");
@@ -111,19 +113,98 @@ static int failure(struct re_printf *pf, const struct report_entry *e)
 }
 
 
+/* a row of the summary by rule: its scenarios and their verdicts */
+static int rule_row(struct re_printf *pf, const struct report_walk *w,
+		    const struct rule_tally *rt, int i)
+{
+	int err = 0;
+
+	(void)w;
+	(void)i;
+
+	err |= re_hprintf(pf, "| ");
+	err |= cell(pf, rt->rule->name);
+	err |= re_hprintf(pf, rt->status == RULE_ST_BROKEN ?
+			  " | **%s** | " : " | %s | ",
+			  report_rule_status_name(rt->status));
+
+	return err;
+}
+
+
+static int rule_scenario(struct re_printf *pf, const struct report_walk *w,
+			 const struct rule_tally *rt,
+			 const struct report_entry *e, size_t idx, bool first)
+{
+	int err = 0;
+
+	(void)w;
+	(void)rt;
+	(void)idx;
+
+	err |= re_hprintf(pf, "%s", first ? "" : "<br>");
+	err |= code_span(pf, e->sc->file);
+	err |= re_hprintf(pf, " %s", verdict_name(report_entry_verdict(e)));
+
+	return err;
+}
+
+
+static int rule_end(struct re_printf *pf, const struct report_walk *w,
+		    const struct rule_tally *rt, bool any)
+{
+	(void)w;
+	(void)rt;
+	(void)any;
+
+	return re_hprintf(pf, " |\n");
+}
+
+
+/* skips and infrastructure errors, briefly */
+static int not_run(struct re_printf *pf, const struct report_walk *w,
+		   const struct report_entry *e, size_t idx, enum verdict v,
+		   bool first)
+{
+	int err = 0;
+
+	(void)w;
+	(void)idx;
+
+	if (first)
+		err |= re_hprintf(pf, "\n## Skipped and not run\n\n");
+	err |= re_hprintf(pf, "- ");
+	err |= code_span(pf, e->sc->file);
+	err |= re_hprintf(pf, " %s: ", verdict_name(v));
+	err |= md(pf, e->res && e->res->why ? e->res->why :
+		  "the runner could not run it");
+	err |= re_hprintf(pf, "\n");
+
+	return err;
+}
+
+
+static const struct report_visitor visitor = {
+	.rule          = rule_row,
+	.rule_scenario = rule_scenario,
+	.rule_end      = rule_end,
+	.failure       = failure,
+	.not_run       = not_run,
+};
+
+
 int report_markdown(struct re_printf *pf, const struct report_run *run)
 {
-	struct rule_tally tv[RULE_COUNT];
-	unsigned countv[RULE_ST_NOT_COVERED + 1];
-	struct report_totals t;
+	struct report_walk w;
+	const struct report_totals *t = &w.totals;
+	size_t n;
 	bool any;
 	int err = 0;
 
 	if (!pf || !run)
 		return EINVAL;
 
-	report_totals(&t, run);
-	report_rule_summary(tv, countv, run);
+	report_walk_init(&w, run);
 
 	err |= re_hprintf(pf, "# sipconform conformance report\n\n");
 	err |= re_hprintf(pf, "- **Tool:** sipconform ");
@@ -147,14 +228,14 @@ int report_markdown(struct re_printf *pf, const struct report_run *run)
 		goto failures;
 	}
 	err |= re_hprintf(pf, "\n- **Result:** %u passed, %u failed, %u "
-			  "skipped", t.passed, t.failed, t.skipped);
-	if (t.errors)
-		err |= re_hprintf(pf, ", %u infrastructure errors", t.errors);
+			  "skipped", t->passed, t->failed, t->skipped);
+	if (t->errors)
+		err |= re_hprintf(pf, ", %u infrastructure errors", t->errors);
 	err |= re_hprintf(pf, " (%u scenarios, %zu SIP messages)\n",
-			  t.scenarios, t.messages);
+			  t->scenarios, t->messages);
 	err |= re_hprintf(pf, "- **Rules:** ");
 	for (int s = 0; s <= RULE_ST_NOT_COVERED; s++)
-		err |= re_hprintf(pf, "%s%u %s", s ? ", " : "", countv[s],
+		err |= re_hprintf(pf, "%s%u %s", s ? ", " : "", w.countv[s],
 				  report_rule_status_name(
 					  (enum rule_status)s));
 	err |= re_hprintf(pf, " (of %d)\n", RULE_COUNT);
@@ -162,83 +243,28 @@ int report_markdown(struct re_printf *pf, const struct report_run *run)
 	/* the rules the run covered */
 	err |= re_hprintf(pf, "\n## Summary by rule\n\n"
 			  "| Rule | Status | Scenarios |\n|---|---|---|\n");
-	for (int i = 0; i < RULE_COUNT; i++) {
-		const struct rule_tally *rt = &tv[i];
-		bool first = true;
-
-		if (rt->status == RULE_ST_NOT_COVERED)
-			continue;
-
-		err |= re_hprintf(pf, "| ");
-		err |= cell(pf, rt->rule->name);
-		err |= re_hprintf(pf, rt->status == RULE_ST_BROKEN ?
-				  " | **%s** | " : " | %s | ",
-				  report_rule_status_name(rt->status));
-		for (size_t j = 0; j < run->entryc; j++) {
-			const struct report_entry *e = &run->entryv[j];
-			enum verdict v = e->res ? e->res->verdict :
-				VERDICT_ERROR;
-			bool cited = false;
-
-			for (size_t k = 0; k < e->sc->rulec; k++)
-				cited |= !strcasecmp(e->sc->rulev[k],
-						     rt->rule->name);
-			if (!cited &&
-			    !report_entry_breaks(e, rt->rule->name))
-				continue;
-			err |= re_hprintf(pf, "%s", first ? "" : "<br>");
-			err |= code_span(pf, e->sc->file);
-			err |= re_hprintf(pf, " %s", verdict_name(v));
-			first = false;
-		}
-		err |= re_hprintf(pf, " |\n");
-	}
+	err |= report_walk_rules(pf, &w, true, &visitor);
 
 	/* and those it did not */
 	err |= re_hprintf(pf, "\nNot covered by this run (%u): ",
-			  countv[RULE_ST_NOT_COVERED]);
+			  w.countv[RULE_ST_NOT_COVERED]);
 	any = false;
 	for (int i = 0; i < RULE_COUNT; i++) {
-		if (tv[i].status != RULE_ST_NOT_COVERED)
+		if (w.tv[i].status != RULE_ST_NOT_COVERED)
 			continue;
 		err |= re_hprintf(pf, "%s", any ? ", " : "");
-		err |= md(pf, tv[i].rule->name);
+		err |= md(pf, w.tv[i].rule->name);
 		any = true;
 	}
 	err |= re_hprintf(pf, "%s\n", any ? "." : "none.");
 
  failures:
 	err |= re_hprintf(pf, "\n## Failures\n");
-	any = false;
-	for (size_t i = 0; i < run->entryc; i++) {
-		const struct report_entry *e = &run->entryv[i];
-
-		if (!e->res || e->res->verdict != VERDICT_FAIL)
-			continue;
-		err |= failure(pf, e);
-		any = true;
-	}
-	if (!any)
+	err |= report_walk_failures(pf, &w, &visitor, &n);
+	if (!n)
 		err |= re_hprintf(pf, "\nNone.\n");
 
-	/* skips and infrastructure errors, briefly */
-	any = false;
-	for (size_t i = 0; i < run->entryc; i++) {
-		const struct report_entry *e = &run->entryv[i];
-		enum verdict v = e->res ? e->res->verdict : VERDICT_ERROR;
-
-		if (v != VERDICT_SKIP && v != VERDICT_ERROR)
-			continue;
-		if (!any)
-			err |= re_hprintf(pf, "\n## Skipped and not run\n\n");
-		err |= re_hprintf(pf, "- ");
-		err |= code_span(pf, e->sc->file);
-		err |= re_hprintf(pf, " %s: ", verdict_name(v));
-		err |= md(pf, e->res && e->res->why ? e->res->why :
-			  "the runner could not run it");
-		err |= re_hprintf(pf, "\n");
-		any = true;
-	}
+	err |= report_walk_not_run(pf, &w, &visitor, NULL);
 
 	return err;
 }

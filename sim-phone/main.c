@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "tmrheap.h"
-#include "fastrand.h"
+#include "reshim/tmrheap.h"
+#include "reshim/fastrand.h"
 #include "vtimer.h"
 #include "phone.h"
 

@@ -2,7 +2,9 @@
  * @file config.h  Registrar configuration, shaped like the hosted service:
  * one account, its SIP domains, credential lists, limits, and the profile
  * (every choice the rules table marks C).  Loaded from YAML (config.c) or
- * from the embedded default; errors name `file:line:col`.
+ * from the embedded default; errors name `file:line:col`.  Every key is a
+ * row of the schema table (config/schema.c); a new scalar key is its
+ * member here and one row there.
  */
 
 #ifndef SIPCONFORM_CONFIG_H
@@ -14,6 +16,7 @@
 #include "rules.h"
 
 struct ydoc;
+struct re_printf;
 
 enum { CONFIG_MAX_LISTS_PER_DOMAIN = 16 };
 
@@ -141,6 +144,15 @@ int reg_config_load_str(struct reg_config **cfgp, const char *name,
 			size_t errsz);
 int reg_config_default(struct reg_config **cfgp);
 const char *reg_config_default_yaml(void);
+
+/*
+ * The configuration as YAML, every key with its value and, as comments,
+ * its doc and default (--print-config); loading it gives the same
+ * configuration.  And the schema as a Markdown table (--config-schema,
+ * the key table of sim-registrar/README.md).  Both for "%H".
+ */
+int reg_config_print(struct re_printf *pf, const struct reg_config *cfg);
+int reg_config_schema_print(struct re_printf *pf, void *unused);
 
 /* lookups used by the registrar */
 const struct domain_conf *reg_config_domain(const struct reg_config *cfg,

@@ -2,14 +2,15 @@
  * @file guard.c  Replies to undecodable requests (see guard.h)
  */
 
-#include <dlfcn.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <re.h>
 #include "sipcheck.h"
 #include "guard.h"
-#include "udp_batch.h"
+#include "reshim/sipdecode.h"
+#include "reshim/sockhook.h"
+#include "reshim/udp_batch.h"
 
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
 
@@ -56,31 +57,14 @@ struct guard_conn {
 
 static struct guard *attaching;
 static struct list guards;   /* one per registrar in the process    */
+static const struct sockhook hooks;   /* below                       */
 
 /*
  * One decode per datagram.  To judge a request the guard has libre decode
  * it (sipcheck_raw); the stack, called next with the same buffer, would
- * decode it all over again.  The decode the guard caused is kept here
- * (captured by the sip_msg_decode below, interposed like udp_listen) and
- * handed to the stack when it asks for that very buffer, at that position,
- * holding those very bytes.  Any other call decodes as usual and empties
- * the slot.
+ * decode it all over again: the shim keeps that decode and hands it over
+ * (reshim/sipdecode.h).
  */
-static struct {
-	bool capturing;              /* inside the guard's sipcheck_raw     */
-	unsigned captured;           /* successful decodes meanwhile        */
-	struct sip_msg *msg;         /* the decode (its mb: the guard's copy)*/
-	struct mbuf *mb;             /* the datagram, referenced            */
-	size_t pos;                  /* where its message starts            */
-} handover;
-
-
-static void handover_clear(void)
-{
-	handover.msg = mem_deref(handover.msg);
-	handover.mb = mem_deref(handover.mb);
-	handover.captured = 0;
-}
 
 
 static void udp_destructor(void *data)
@@ -109,7 +93,7 @@ static void destructor(void *data)
 	if (attaching == g)
 		attaching = NULL;
 
-	handover_clear();
+	sipdecode_drop();
 
 	list_unlink(&g->le);
 	list_flush(&g->udpl);
@@ -132,6 +116,8 @@ int guard_alloc(struct guard **gp, guard_h *h, void *arg)
 	g->h = h;
 	g->arg = arg;
 	list_append(&guards, &g->le, g);
+	/* process-wide, and harmless without a guard (nothing matches) */
+	sockhook_set(&hooks, NULL);
 	*gp = g;
 
 	return 0;
@@ -252,31 +238,22 @@ static bool udp_recv(struct sa *src, struct mbuf *mb, void *arg)
 	size_t len = mbuf_get_left(mb);
 	int r;
 
-	handover_clear();
+	sipdecode_drop();
 
 	/* keep-alives and STUN are the stack's */
 	if (len < 4 || (p[0] & 0xc0) == 0 || p[0] == '\r' || p[0] == '\n')
 		return false;
 
-	handover.capturing = true;
+	sipdecode_keep_begin();
 	r = sipcheck_raw(p, len, false, &res);
-	handover.capturing = false;
 
 	if (!r) {
 		/* exactly one decode, of these bytes: the stack's to have */
-		if (handover.captured == 1 && handover.msg &&
-		    handover.msg->mb && handover.msg->mb->end == len &&
-		    !memcmp(handover.msg->mb->buf, p, len)) {
-			handover.mb = mem_ref(mb);
-			handover.pos = mb->pos;
-		}
-		else {
-			handover_clear();
-		}
+		(void)sipdecode_keep_end(mb);
 		return false;
 	}
 
-	handover_clear();
+	(void)sipdecode_keep_end(NULL);
 
 	report(gu->g, &res, src, "UDP", p, len);
 
@@ -319,105 +296,45 @@ static void attach_udp(struct guard *g, struct udp_sock *us)
 }
 
 
-typedef int (sip_msg_decode_f)(struct sip_msg **msgp, struct mbuf *mb);
-
-
-int sip_msg_decode(struct sip_msg **msgp, struct mbuf *mb)
+/* the registrar's sockets read a batch per wake-up (reshim/udp_batch.h) */
+static void udp_listen_before(void *arg)
 {
-	static sip_msg_decode_f *real;
-	struct sip_msg *msg;
-	int err;
+	(void)arg;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "sip_msg_decode");
-	if (!real)
-		return ENOSYS;
-
-	if (handover.msg && handover.mb && msgp && mb == handover.mb &&
-	    mb->pos == handover.pos &&
-	    mbuf_get_left(mb) == handover.msg->mb->end &&
-	    !memcmp(mbuf_buf(mb), handover.msg->mb->buf, mbuf_get_left(mb))) {
-		/* what real() would leave: pos at the body */
-		mb->pos += handover.msg->mb->pos;
-		*msgp = handover.msg;
-		handover.msg = NULL;
-		handover_clear();
-		return 0;
-	}
-
-	if (!handover.capturing)
-		handover_clear();
-
-	err = real(msgp, mb);
-
-	if (handover.capturing && !err && msgp && *msgp) {
-		handover.captured++;
-		msg = mem_ref(*msgp);
-		mem_deref(handover.msg);
-		handover.msg = msg;
-	}
-
-	return err;
-}
-
-
-typedef int (udp_listen_f)(struct udp_sock **usp, const struct sa *local,
-			   udp_recv_h *rh, void *arg);
-typedef int (tcp_listen_f)(struct tcp_sock **tsp, const struct sa *local,
-			   tcp_conn_h *ch, void *arg);
-typedef int (tcp_accept_f)(struct tcp_conn **tcp, struct tcp_sock *ts,
-			   tcp_estab_h *eh, tcp_recv_h *rh, tcp_close_h *ch,
-			   void *arg);
-
-
-int udp_listen(struct udp_sock **usp, const struct sa *local,
-	       udp_recv_h *rh, void *arg)
-{
-	static udp_listen_f *real;
-	int err;
-
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "udp_listen");
-	if (!real)
-		return ENOSYS;
-
-	/* the registrar's sockets read a batch per wake-up (udp_batch.h) */
 	if (attaching)
 		udp_batch_capture(true);
-	err = real(usp, local, rh, arg);
-	if (attaching) {
-		udp_batch_capture(false);
-		if (!err && usp) {
-			(void)udp_batch_attach();
-			attach_udp(attaching, *usp);
-		}
-	}
-
-	return err;
 }
 
 
-int tcp_listen(struct tcp_sock **tsp, const struct sa *local,
-	       tcp_conn_h *ch, void *arg)
+static void udp_listen_after(int err, struct udp_sock *us, void *arg)
 {
-	static tcp_listen_f *real;
-	int err;
+	(void)arg;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "tcp_listen");
-	if (!real)
-		return ENOSYS;
+	if (!attaching)
+		return;
 
-	err = real(tsp, local, ch, arg);
-	if (!err && attaching && tsp) {
-		struct guard_tcps *gt = mem_zalloc(sizeof(*gt), NULL);
-		if (gt) {
-			gt->ts = *tsp;
-			list_append(&attaching->tcpsl, &gt->le, gt);
-		}
+	udp_batch_capture(false);
+	if (!err && us) {
+		(void)udp_batch_attach();
+		attach_udp(attaching, us);
 	}
+}
 
-	return err;
+
+static void tcp_listen_after(int err, struct tcp_sock *ts, void *arg)
+{
+	struct guard_tcps *gt;
+
+	(void)arg;
+
+	if (err || !attaching || !ts)
+		return;
+
+	gt = mem_zalloc(sizeof(*gt), NULL);
+	if (gt) {
+		gt->ts = ts;
+		list_append(&attaching->tcpsl, &gt->le, gt);
+	}
 }
 
 
@@ -552,26 +469,26 @@ static void conn_recv(struct mbuf *mb, void *arg)
 }
 
 
-int tcp_accept(struct tcp_conn **tcp, struct tcp_sock *ts, tcp_estab_h *eh,
-	       tcp_recv_h *rh, tcp_close_h *ch, void *arg)
+/* a connection on a guarded listener: our framing in front of libre's */
+static bool accept_conn(int *errp, struct tcp_conn **tcp, struct tcp_sock *ts,
+			tcp_estab_h *eh, tcp_recv_h *rh, tcp_close_h *ch,
+			void *arg, void *harg)
 {
-	static tcp_accept_f *real;
 	struct guard_conn *gc;
 	struct guard *g;
 	int err;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "tcp_accept");
-	if (!real)
-		return ENOSYS;
+	(void)harg;
 
 	g = guard_of_listener(ts);
 	if (!g)
-		return real(tcp, ts, eh, rh, ch, arg);
+		return false;
 
 	gc = mem_zalloc(sizeof(*gc), conn_destructor);
-	if (!gc)
-		return ENOMEM;
+	if (!gc) {
+		*errp = ENOMEM;
+		return true;
+	}
 
 	gc->g = g;
 	gc->eh = eh;
@@ -579,10 +496,12 @@ int tcp_accept(struct tcp_conn **tcp, struct tcp_sock *ts, tcp_estab_h *eh,
 	gc->ch = ch;
 	gc->arg = arg;
 
-	err = real(tcp, ts, conn_estab, conn_recv, conn_close, gc);
+	err = sockhook_tcp_accept(tcp, ts, conn_estab, conn_recv, conn_close,
+				  gc);
 	if (err) {
 		mem_deref(gc);
-		return err;
+		*errp = err;
+		return true;
 	}
 
 	gc->tc = *tcp;
@@ -598,8 +517,9 @@ int tcp_accept(struct tcp_conn **tcp, struct tcp_sock *ts, tcp_estab_h *eh,
 	}
 
 	list_append(&g->connl, &gc->le, gc);
+	*errp = 0;
 
-	return 0;
+	return true;
 }
 
 
@@ -626,3 +546,11 @@ static struct guard *guard_of_listener(const struct tcp_sock *ts)
 
 	return NULL;
 }
+
+
+static const struct sockhook hooks = {
+	.udp_listen_before = udp_listen_before,
+	.udp_listen_after  = udp_listen_after,
+	.tcp_listen_after  = tcp_listen_after,
+	.tcp_accept        = accept_conn,
+};

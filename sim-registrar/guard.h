@@ -4,10 +4,13 @@
  * for the UDP and TCP transports a SIP stack creates while a guard is
  * being attached (REG-MSG-2).
  *
- * libre 1.1.0 has no hook for undecodable messages, so the guard wraps
- * udp_listen and tcp_accept (the same interposition libre-notes.md uses
- * for tmr_jiffies): while guard_attach_begin() is in force, the sockets
- * the stack opens get the guard in front of them.
+ * libre 1.1.0 has no hook for undecodable messages, so the guard hooks
+ * the sockets libre opens and the connections it accepts
+ * (common/reshim/sockhook.h: udp_listen, tcp_listen and tcp_accept
+ * interposed): while guard_attach_begin() is in force, the sockets the
+ * stack opens get the guard in front of them, and their UDP reads are
+ * batched (reshim/udp_batch.h).  The decode the guard makes to judge a
+ * datagram is handed to the stack (reshim/sipdecode.h).
  */
 
 #ifndef SIPCONFORM_GUARD_H

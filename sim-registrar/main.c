@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "tmrheap.h"
-#include "fastrand.h"
+#include "reshim/tmrheap.h"
+#include "reshim/fastrand.h"
 #include "config.h"
 #include "sim_registrar.h"
 
@@ -16,7 +16,7 @@ static const char usage[] =
 	"usage: sim-registrar [--config FILE] [--listen IP:PORT] "
 	"[--tls IP:PORT]\n"
 	"                     [--control IP:PORT] [--state FILE] [-v]\n"
-	"                     [--print-config]\n"
+	"                     [--print-config] [--config-schema]\n"
 	"\n"
 	"  --config FILE     YAML configuration (default: the embedded one,\n"
 	"                    see --print-config)\n"
@@ -30,7 +30,11 @@ static const char usage[] =
 	"  --state FILE      keep the bindings in FILE (and FILE.journal):\n"
 	"                    they survive a restart, kill -9 included\n"
 	"  -v                log full SIP messages too\n"
-	"  --print-config    print the embedded default configuration\n";
+	"  --print-config    print the effective configuration (--config's,\n"
+	"                    or the embedded one): every key, its value\n"
+	"                    and its doc, as YAML that loads back the same\n"
+	"  --config-schema   print the configuration's keys as a Markdown\n"
+	"                    table (the one in sim-registrar/README.md)\n";
 
 
 static void signal_handler(int sig)
@@ -63,6 +67,7 @@ int main(int argc, char *argv[])
 		{"control-token", required_argument, NULL, 'T'},
 		{"verbose",      no_argument,       NULL, 'v'},
 		{"print-config", no_argument,       NULL, 'p'},
+		{"config-schema", no_argument,      NULL, 'S'},
 		{"help",         no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -71,6 +76,7 @@ int main(int argc, char *argv[])
 	struct reg_config *cfg = NULL;
 	struct sa listen, tls, control, a;
 	const char *config = NULL;
+	bool print_config = false;
 	char errbuf[512];
 	int c, err;
 
@@ -105,8 +111,13 @@ int main(int argc, char *argv[])
 			break;
 
 		case 'p':
-			fputs(reg_config_default_yaml(), stdout);
-			return 0;
+			print_config = true;
+			break;
+
+		case 'S':
+			/* re_printf gives the count printed, or < 0 */
+			return re_printf("%H", reg_config_schema_print,
+					 NULL) < 0 ? 3 : 0;
 
 		case 'h':
 			fputs(usage, stdout);
@@ -144,6 +155,12 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", errbuf[0] ? errbuf :
 			"sim-registrar: cannot load the configuration");
 		return 2;
+	}
+
+	if (print_config) {
+		err = re_printf("%H", reg_config_print, cfg) < 0;
+		mem_deref(cfg);
+		return err ? 3 : 0;
 	}
 
 	/* libre's timers on our heap (tmrheap.h): thousands of transactions

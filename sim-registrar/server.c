@@ -13,7 +13,7 @@
 #include "control.h"
 #include "persist.h"
 #include "guard.h"
-#include "udp_batch.h"
+#include "reshim/udp_batch.h"
 #include "sipcheck.h"
 #include "calls.h"
 #include "actions.h"      /* phone-mode hook */

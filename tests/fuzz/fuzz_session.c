@@ -48,7 +48,7 @@
 #include <re.h>
 #include "vclock.h"
 #include "vtimer.h"
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "sim_registrar.h"
 #include "fuzz.h"
 

@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -88,72 +89,17 @@ static uint16_t reg_port;
 
 /* ------------------------------------------------------------- waiting */
 
-struct waiter {
-	bool (*cond)(void *arg);
-	void *arg;
-	bool met;
-	struct tmr poll;
-	struct tmr deadline;
-};
-
-
-static void poll_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond(w->arg)) {
-		w->met = true;
-		tmr_cancel(&w->deadline);
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&w->poll, 2, poll_h, w);
-}
-
-
-static void deadline_h(void *arg)
-{
-	struct waiter *w = arg;
-
-	tmr_cancel(&w->poll);
-	re_cancel();
-}
-
-
-/* run the loop until cond holds, at most ms of wall time */
+/* the loop until cond holds, at most ms of wall time (fixture.h) */
 static bool wait_for(bool (*cond)(void *), void *arg, uint32_t ms)
 {
-	struct waiter w;
-
-	memset(&w, 0, sizeof(w));
-	w.cond = cond;
-	w.arg = arg;
-
-	if (cond(arg))
-		return true;
-
-	tmr_start(&w.poll, 1, poll_h, &w);
-	tmr_start(&w.deadline, ms, deadline_h, &w);
-	(void)re_main(NULL);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&w.deadline);
-
-	return w.met;
-}
-
-
-static bool never(void *arg)
-{
-	(void)arg;
-	return false;
+	return fixture_wait(cond, arg, ms);
 }
 
 
 /* let the loop run for ms (messages in flight arrive) */
 static void settle(uint32_t ms)
 {
-	(void)wait_for(never, NULL, ms);
+	fixture_settle(ms);
 }
 
 
@@ -170,6 +116,7 @@ static void advance(uint32_t s)
 
 struct rxlog {
 	struct list msgl;          /* struct rxmsg */
+	const char *name;          /* whose, for TRACE=1 */
 };
 
 struct rxmsg {
@@ -205,6 +152,24 @@ static void rxlog_add(struct rxlog *log, const uint8_t *pkt, size_t len)
 		mem_deref(m);
 
 	mem_deref(mb);
+}
+
+
+/* a stack's trace handler (its sip_alloc arg: the log): what it got */
+static void rx_trace(bool tx, enum sip_transp tp, const struct sa *src,
+		     const struct sa *dst, const uint8_t *pkt, size_t len,
+		     void *arg)
+{
+	struct rxlog *log = arg;
+	(void)tp;
+	(void)src;
+	(void)dst;
+
+	if (!tx)
+		rxlog_add(log, pkt, len);
+	if (getenv("TRACE"))
+		re_fprintf(stderr, "---- %s %s\n%b\n", log->name,
+			   tx ? "sent" : "got", pkt, len);
 }
 
 
@@ -292,23 +257,6 @@ static void phone_destructor(void *data)
 	mem_deref(ph->lsnr);
 	sip_close(ph->sip, true);
 	mem_deref(ph->sip);
-}
-
-
-static void phone_trace(bool tx, enum sip_transp tp, const struct sa *src,
-			const struct sa *dst, const uint8_t *pkt, size_t len,
-			void *arg)
-{
-	struct tphone *ph = arg;
-	(void)tp;
-	(void)src;
-	(void)dst;
-
-	if (!tx)
-		rxlog_add(&ph->rx, pkt, len);
-	if (getenv("TRACE"))
-		re_fprintf(stderr, "---- %s %s\n%b\n", ph->name,
-			   tx ? "sent" : "got", pkt, len);
 }
 
 
@@ -401,7 +349,6 @@ static struct tphone *phone_alloc_tp(const char *name, enum ph_mode mode,
 				     bool tcp)
 {
 	struct tphone *ph;
-	struct sa la;
 
 	ph = mem_zalloc(sizeof(*ph), phone_destructor);
 	ck_assert_ptr_nonnull(ph);
@@ -411,17 +358,12 @@ static struct tphone *phone_alloc_tp(const char *name, enum ph_mode mode,
 	ph->fail_code = 486;
 	ph->answer_ms = 20;
 
-	ck_assert_int_eq(sip_alloc(&ph->sip, NULL, 32, 32, 32, "tphone", NULL,
-				   ph), 0);
-	(void)sa_set_str(&la, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_transp_add(ph->sip, tcp ? SIP_TRANSP_TCP :
-					SIP_TRANSP_UDP, &la), 0);
-	ck_assert_int_eq(sip_transp_laddr(ph->sip, &ph->laddr, tcp ?
-					  SIP_TRANSP_TCP : SIP_TRANSP_UDP,
-					  NULL), 0);
+	ph->rx.name = ph->name;
+	fixture_sip_stack(&ph->sip, "tphone", 32, &ph->rx,
+			  tcp ? NULL : &ph->laddr, tcp ? &ph->laddr : NULL);
 	ck_assert_int_eq(sip_listen(&ph->lsnr, ph->sip, true, phone_request,
 				    ph), 0);
-	sip_set_trace_handler(ph->sip, phone_trace);
+	sip_set_trace_handler(ph->sip, rx_trace);
 
 	(void)re_snprintf(ph->contact, sizeof(ph->contact), "sip:%s@%J%s",
 			  name, &ph->laddr, tcp ? ";transport=tcp" : "");
@@ -630,23 +572,6 @@ static void caller_destructor(void *data)
 }
 
 
-static void caller_trace(bool tx, enum sip_transp tp, const struct sa *src,
-			 const struct sa *dst, const uint8_t *pkt, size_t len,
-			 void *arg)
-{
-	struct tcaller *tc = arg;
-	(void)tp;
-	(void)src;
-	(void)dst;
-
-	if (!tx)
-		rxlog_add(&tc->rx, pkt, len);
-	if (getenv("TRACE"))
-		re_fprintf(stderr, "---- caller %s\n%b\n",
-			   tx ? "sent" : "got", pkt, len);
-}
-
-
 static void caller_conn(const struct sip_msg *msg, void *arg)
 {
 	struct tcaller *tc = arg;
@@ -729,19 +654,14 @@ static struct tcaller *caller_call(const char *from, const char *to_user,
 	struct mbuf *offer;
 	char to[128], fromuri[128], route[64];
 	const char *routev[1];
-	struct sa la;
 
 	tc = mem_zalloc(sizeof(*tc), caller_destructor);
 	ck_assert_ptr_nonnull(tc);
 	tc->password = password;
 
-	ck_assert_int_eq(sip_alloc(&tc->sip, NULL, 32, 32, 32, "tcaller", NULL,
-				   tc), 0);
-	(void)sa_set_str(&la, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_transp_add(tc->sip, SIP_TRANSP_UDP, &la), 0);
-	ck_assert_int_eq(sip_transp_laddr(tc->sip, &tc->laddr,
-					  SIP_TRANSP_UDP, NULL), 0);
-	sip_set_trace_handler(tc->sip, caller_trace);
+	tc->rx.name = "caller";
+	fixture_sip_stack(&tc->sip, "tcaller", 32, &tc->rx, &tc->laddr, NULL);
+	sip_set_trace_handler(tc->sip, rx_trace);
 	ck_assert_int_eq(sipsess_listen(&tc->sock, tc->sip, 32, caller_conn,
 					tc), 0);
 
@@ -847,8 +767,8 @@ static void setup(void)
 {
 	struct sa a;
 
-	vclock_reset();
-	ck_assert_int_eq(regclient_alloc(&rc, config), 0);
+	fixture_registrar(&rc, config);
+	fixture_tick(2);
 	sr = regclient_registrar(rc);
 	ck_assert_int_eq(sim_registrar_laddr(sr, SIP_TRANSP_UDP, &a), 0);
 	reg_port = sa_port(&a);

@@ -11,6 +11,7 @@
 #include "check_run.h"
 #include <re.h>
 #include "config.h"
+#include "textfile.h"
 
 
 /* a small valid config that the error tests vary; line numbers matter */
@@ -637,6 +638,294 @@ START_TEST(test_load_file_missing)
 END_TEST
 
 
+/* --print-config: every field of two configurations, one by one */
+static void expect_same_str(const char *a, const char *b, const char *what)
+{
+	ck_assert_msg((!a && !b) || (a && b && !strcmp(a, b)),
+		      "%s differs: '%s' vs '%s'", what, a ? a : "(null)",
+		      b ? b : "(null)");
+}
+
+
+static const char *app_name(const struct application_conf *app)
+{
+	return app ? app->name : NULL;
+}
+
+
+static void expect_same_config(const struct reg_config *a,
+			       const struct reg_config *b)
+{
+	expect_same_str(a->account_sid, b->account_sid, "account.sid");
+	expect_same_str(a->account_name, b->account_name, "account.name");
+
+	ck_assert_uint_eq(a->domainc, b->domainc);
+	for (uint32_t i = 0; i < a->domainc; i++) {
+		const struct domain_conf *x = &a->domainv[i];
+		const struct domain_conf *y = &b->domainv[i];
+
+		expect_same_str(x->name, y->name, "domain name");
+		expect_same_str(x->label, y->label, "domain label");
+		expect_same_str(x->region, y->region, "domain region");
+		expect_same_str(x->suffix, y->suffix, "domain suffix");
+		ck_assert_int_eq(x->registration, y->registration);
+		ck_assert_uint_eq(x->reg_listc, y->reg_listc);
+		ck_assert_uint_eq(x->call_listc, y->call_listc);
+		ck_assert(!memcmp(x->reg_listv, y->reg_listv,
+				  sizeof(x->reg_listv)));
+		ck_assert(!memcmp(x->call_listv, y->call_listv,
+				  sizeof(x->call_listv)));
+		expect_same_str(app_name(x->app), app_name(y->app),
+				"domain voice_application");
+	}
+
+	ck_assert_uint_eq(a->listc, b->listc);
+	for (uint32_t i = 0; i < a->listc; i++) {
+		const struct credential_list *x = &a->listv[i];
+		const struct credential_list *y = &b->listv[i];
+
+		expect_same_str(x->name, y->name, "list name");
+		ck_assert_uint_eq(x->credc, y->credc);
+		for (uint32_t j = 0; j < x->credc; j++) {
+			expect_same_str(x->credv[j].username,
+					y->credv[j].username, "username");
+			expect_same_str(x->credv[j].password,
+					y->credv[j].password, "password");
+			ck_assert_str_eq(x->credv[j].ha1, y->credv[j].ha1);
+		}
+	}
+
+	ck_assert(!memcmp(&a->limits, &b->limits, sizeof(a->limits)));
+
+	expect_same_str(a->profile.name, b->profile.name, "profile.name");
+	expect_same_str(a->profile.realm, b->profile.realm, "profile.realm");
+	ck_assert_uint_eq(a->profile.challenge, b->profile.challenge);
+	ck_assert_uint_eq(a->profile.nonce_lifetime,
+			  b->profile.nonce_lifetime);
+	ck_assert_int_eq(a->profile.accept_authorization,
+			 b->profile.accept_authorization);
+	ck_assert_int_eq(a->profile.loopback_contacts,
+			 b->profile.loopback_contacts);
+	ck_assert_uint_eq(a->profile.refer_reply, b->profile.refer_reply);
+	ck_assert_uint_eq(a->profile.ring_timeout, b->profile.ring_timeout);
+	ck_assert_uint_eq(a->profile.say_seconds, b->profile.say_seconds);
+	for (unsigned i = 0; i < RULE_COUNT; i++) {
+		const struct rule_reply *x = &a->profile.replies[i];
+		const struct rule_reply *y = &b->profile.replies[i];
+
+		ck_assert_int_eq(x->set, y->set);
+		ck_assert_uint_eq(x->scode, y->scode);
+		ck_assert_uint_eq(x->twilio_error, y->twilio_error);
+		expect_same_str(x->reason, y->reason, "reply reason");
+		expect_same_str(x->error_text, y->error_text,
+				"reply error_text");
+	}
+
+	ck_assert_uint_eq(a->numberc, b->numberc);
+	for (uint32_t i = 0; i < a->numberc; i++) {
+		expect_same_str(a->numberv[i].number, b->numberv[i].number,
+				"number");
+		expect_same_str(app_name(a->numberv[i].app),
+				app_name(b->numberv[i].app),
+				"number voice_application");
+	}
+
+	ck_assert_uint_eq(a->verifiedc, b->verifiedc);
+	for (uint32_t i = 0; i < a->verifiedc; i++)
+		expect_same_str(a->verifiedv[i], b->verifiedv[i],
+				"verified caller ID");
+
+	ck_assert_uint_eq(a->appc, b->appc);
+	for (uint32_t i = 0; i < a->appc; i++) {
+		expect_same_str(a->appv[i].name, b->appv[i].name, "app name");
+		expect_same_str(a->appv[i].twiml, b->appv[i].twiml, "twiml");
+	}
+
+	ck_assert_int_eq(a->pstn.dflt.behaviour, b->pstn.dflt.behaviour);
+	ck_assert_uint_eq(a->pstn.dflt.after, b->pstn.dflt.after);
+	ck_assert_uint_eq(a->pstn.dflt.hangup_after,
+			  b->pstn.dflt.hangup_after);
+	ck_assert_uint_eq(a->pstn.numc, b->pstn.numc);
+	for (uint32_t i = 0; i < a->pstn.numc; i++) {
+		const struct pstn_number_conf *x = &a->pstn.numv[i];
+		const struct pstn_number_conf *y = &b->pstn.numv[i];
+
+		expect_same_str(x->number, y->number, "pstn number");
+		ck_assert_int_eq(x->behaviour, y->behaviour);
+		ck_assert_uint_eq(x->after, y->after);
+		ck_assert_uint_eq(x->hangup_after, y->hangup_after);
+	}
+}
+
+
+/* print, load what was printed: the same configuration, the same text */
+static void expect_round_trip(const struct reg_config *cfg)
+{
+	struct reg_config *again = NULL;
+	char *text = NULL, *text2 = NULL;
+	char errbuf[512] = "";
+	int err;
+
+	ck_assert_int_eq(re_sdprintf(&text, "%H", reg_config_print, cfg), 0);
+
+	err = reg_config_load_str(&again, "printed.yaml", text, strlen(text),
+				  errbuf, sizeof(errbuf));
+	ck_assert_msg(err == 0, "the printed configuration does not load: "
+		      "%s", errbuf);
+
+	expect_same_config(cfg, again);
+
+	ck_assert_int_eq(re_sdprintf(&text2, "%H", reg_config_print, again),
+			 0);
+	ck_assert_msg(!strcmp(text, text2), "printed twice, not the same");
+
+	mem_deref(text2);
+	mem_deref(again);
+	mem_deref(text);
+}
+
+
+START_TEST(test_print_config_round_trip_default)
+{
+	struct reg_config *cfg = NULL;
+	char *text = NULL;
+
+	ck_assert_int_eq(reg_config_default(&cfg), 0);
+	expect_round_trip(cfg);
+
+	/* every key with its doc: one each */
+	ck_assert_int_eq(re_sdprintf(&text, "%H", reg_config_print, cfg), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\n  nonce_lifetime: 300\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# seconds a nonce is good for"));
+	ck_assert_ptr_nonnull(strstr(text, "\n  # sid: (not set)\n"));
+	mem_deref(text);
+
+	mem_deref(cfg);
+}
+END_TEST
+
+
+/* every kind of value, and every field away from its default */
+START_TEST(test_print_config_round_trip_everything)
+{
+	static const char yaml[] =
+		"account: {sid: AC0123456789abcdef0123456789abcdef}\n"
+		"domains:\n"
+		"  - name: A.sip.ie1.Example.org\n"
+		"    region: IE1\n"
+		"    registration: false\n"
+		"    credential_lists: {registration: [], calls: [b, a]}\n"
+		"  - name: b.sip.us1.twilio.com\n"
+		"    credential_lists: {registration: [a]}\n"
+		"    voice_application: \"say \\\"hi\\\"\"\n"
+		"credential_lists:\n"
+		"  - name: a\n"
+		"    credentials:\n"
+		"      - {username: \"u{008..011}x\", password: Conform-Pass-1}\n"
+		"      - {username: bob, ha1: 5F4DCC3B5AA765D61D8327DEB882CF99}\n"
+		"  - name: b\n"
+		"    credentials: []\n"
+		"  - name: \"c: d\"\n"
+		"limits:\n"
+		"  contacts_per_aor: 3\n"
+		"  registers_per_second: 7\n"
+		"  registrations_per_domain: 50\n"
+		"  registrations_per_account: 60\n"
+		"  max_expires: 900\n"
+		"  min_expires: 30\n"
+		"  default_expires: 120\n"
+		"profile:\n"
+		"  name: strict\n"
+		"  realm: lab.example.org\n"
+		"  challenge: 401\n"
+		"  nonce_lifetime: 17\n"
+		"  accept_authorization: false\n"
+		"  loopback_contacts: reject\n"
+		"  refer_reply: 501\n"
+		"  ring_timeout: 45\n"
+		"  say_seconds: 0\n"
+		"  replies:\n"
+		"    REG-LIM-AOR: {code: 503, reason: \"Too Many\", "
+		"twilio_error: 32099, error_text: \"a 'b' \\\"c\\\"\"}\n"
+		"    REG-AUTH-2: {twilio_error: 0}\n"
+		"numbers:\n"
+		"  - number: \"+14155550199\"\n"
+		"    voice_application: \"say \\\"hi\\\"\"\n"
+		"  - number: \"+442071234567\"\n"
+		"verified_caller_ids: [\"+14155550100\", \"+14155550101\"]\n"
+		"applications:\n"
+		"  \"say \\\"hi\\\"\": \"<Response>\\n\\t<Say>it's \\\\ "
+		"&amp; ok</Say>\\n</Response>\"\n"
+		"pstn:\n"
+		"  default: ring\n"
+		"  after: 9\n"
+		"  hangup_after: 4\n"
+		"  numbers:\n"
+		"    \"+14155550123\": busy\n"
+		"    \"+14155550124\": {after: 5, hangup_after: 20}\n";
+	struct reg_config *cfg = load_ok(yaml);
+
+	/* the input holds what the round trip must keep */
+	ck_assert(!cfg->domainv[0].registration);
+	ck_assert_uint_eq(cfg->listv[0].credc, 5);
+	ck_assert_str_eq(cfg->listv[0].credv[0].username, "u008x");
+	ck_assert_ptr_null(cfg->listv[0].credv[4].password);
+	ck_assert_uint_eq(cfg->listv[2].credc, 0);
+	ck_assert_ptr_nonnull(strchr(cfg->appv[0].twiml, '\n'));
+	ck_assert_int_eq(cfg->pstn.numv[1].behaviour, PSTN_RING);
+	ck_assert_uint_eq(cfg->profile.replies[RULE_REG_AUTH_2].scode, 0);
+
+	expect_round_trip(cfg);
+
+	mem_deref(cfg);
+}
+END_TEST
+
+
+/*
+ * The README's key table is --config-schema's output, between its two
+ * markers; after a schema change: build/sim-registrar --config-schema.
+ */
+START_TEST(test_readme_lists_the_schema)
+{
+	static const char readme[] = "sim-registrar/README.md";
+	static const char begin[] = "<!-- config-schema: generated by "
+		"`sim-registrar --config-schema`, checked by test_config "
+		"-->\n";
+	static const char end[] = "<!-- /config-schema -->";
+	char *text = NULL, *table = NULL;
+	const char *a, *b, *x, *y;
+	size_t len = 0;
+	unsigned line = 1;
+
+	ck_assert_msg(textfile_read(&text, &len, readme, 1 << 20) == 0,
+		      "cannot read %s (run from the top of the tree)",
+		      readme);
+
+	a = strstr(text, begin);
+	ck_assert_msg(a != NULL, "%s has no line '%s'", readme, begin);
+	a += strlen(begin);
+	b = strstr(a, end);
+	ck_assert_msg(b != NULL, "%s has no line '%s'", readme, end);
+
+	ck_assert_int_eq(re_sdprintf(&table, "%H", reg_config_schema_print,
+				     NULL), 0);
+
+	/* the first line that differs, to mend by hand or regenerate */
+	for (x = a, y = table; x < b && *y && *x == *y; x++, y++) {
+		if (*x == '\n')
+			++line;
+	}
+	ck_assert_msg(x == b && *y == '\0', "%s: line %u of the key table "
+		      "differs from sim-registrar --config-schema:\n"
+		      "README: %.80s\nschema: %.80s", readme, line, x, y);
+
+	mem_deref(table);
+	mem_deref(text);
+}
+END_TEST
+
+
 /* each error test: the YAML, the exact `file:line:col: ` and a word */
 #define ERROR_TEST(fn, yaml, prefix, word)         \
 	START_TEST(fn)                             \
@@ -1123,6 +1412,9 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_profile_reply_override_beats_settings);
 	tcase_add_test(tc, test_load_file);
 	tcase_add_test(tc, test_load_file_missing);
+	tcase_add_test(tc, test_print_config_round_trip_default);
+	tcase_add_test(tc, test_print_config_round_trip_everything);
+	tcase_add_test(tc, test_readme_lists_the_schema);
 	suite_add_tcase(s, tc);
 
 	tcase_add_test(te, test_error_unknown_key);

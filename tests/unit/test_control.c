@@ -5,7 +5,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
@@ -131,17 +131,7 @@ START_TEST(test_reset_and_unknown)
 END_TEST
 
 
-int main(void)
-{
-	Suite *s = suite_create("control API");
-	TCase *tc = tcase_create("control");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_health);
-	tcase_add_test(tc, test_bindings_listed);
-	tcase_add_test(tc, test_clock_advance);
-	tcase_add_test(tc, test_reset_and_unknown);
-	suite_add_tcase(s, tc);
-
-	return check_run(s);
-}
+FIXTURE_MAIN("control API",
+	FIXTURE_CASE("control", setup, teardown, 0, 0,
+		test_health, test_bindings_listed, test_clock_advance,
+		test_reset_and_unknown))

@@ -5,7 +5,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
@@ -235,19 +235,8 @@ START_TEST(test_aor_key)
 END_TEST
 
 
-int main(void)
-{
-	Suite *s = suite_create("digest and URIs");
-	TCase *tc = tcase_create("digest");
-
-	tcase_add_test(tc, test_rfc2617_vector);
-	tcase_add_test(tc, test_rfc7616_md5_vector);
-	tcase_add_test(tc, test_cred_malformed);
-	tcase_add_test(tc, test_cred_quoted_values);
-	tcase_add_test(tc, test_nonce_life);
-	tcase_add_test(tc, test_uri_equivalence);
-	tcase_add_test(tc, test_aor_key);
-	suite_add_tcase(s, tc);
-
-	return check_run(s);
-}
+FIXTURE_MAIN("digest and URIs",
+	FIXTURE_CASE("digest", NULL, NULL, 0, 0,
+		test_rfc2617_vector, test_rfc7616_md5_vector,
+		test_cred_malformed, test_cred_quoted_values, test_nonce_life,
+		test_uri_equivalence, test_aor_key))

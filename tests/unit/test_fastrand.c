@@ -5,12 +5,12 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <re.h>
-#include "fastrand.h"
+#include "reshim/fastrand.h"
 
 
 START_TEST(test_libre_uses_it)
@@ -97,22 +97,7 @@ START_TEST(test_fork_child_draws_its_own)
 END_TEST
 
 
-static Suite *fastrand_suite(void)
-{
-	Suite *s = suite_create("fastrand");
-	TCase *tc = tcase_create("rand");
-
-	tcase_add_test(tc, test_libre_uses_it);
-	tcase_add_test(tc, test_no_repeats_balanced_bits);
-	tcase_add_test(tc, test_narrow_widths);
-	tcase_add_test(tc, test_fork_child_draws_its_own);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(fastrand_suite());
-}
+FIXTURE_MAIN("fastrand",
+	FIXTURE_CASE("rand", NULL, NULL, 0, 0,
+		test_libre_uses_it, test_no_repeats_balanced_bits,
+		test_narrow_widths, test_fork_child_draws_its_own))

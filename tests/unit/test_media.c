@@ -14,7 +14,7 @@
 #include <rem.h>
 #include "vclock.h"
 #include "vtimer.h"
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "sdp_oa.h"
 #include "stats.h"
 #include "stream.h"

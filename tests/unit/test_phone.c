@@ -4,7 +4,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,9 +20,9 @@
 #include "phone.h"
 
 
-#define DOMAIN   "example.sip.us1.twilio.com"
+#define DOMAIN   FIXTURE_DOMAIN
 #define REALM    "sip.twilio.com"
-#define PASSWORD "Conform-Pass-1"
+#define PASSWORD FIXTURE_PASSWORD
 #define OPAQUE   "0p4que-7"
 #define UA       "sipconform-sim-phone/0.1"
 
@@ -223,22 +223,12 @@ static bool uas_handler(const struct sip_msg *msg, void *arg)
 
 static void uas_start(void)
 {
-	struct sa any;
-
 	memset(&uas, 0, sizeof(uas));
 	uas.grant = 60;
 	uas.keep = true;
 	re_snprintf(uas.nonce, sizeof(uas.nonce), "%016llx", rand_u64());
 
-	sa_set_str(&any, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_alloc(&uas.sip, NULL, 64, 64, 64, "test-uas",
-				   NULL, NULL), 0);
-	ck_assert_int_eq(sip_transp_add(uas.sip, SIP_TRANSP_UDP, &any), 0);
-	ck_assert_int_eq(sip_transp_add(uas.sip, SIP_TRANSP_TCP, &any), 0);
-	ck_assert_int_eq(sip_transp_laddr(uas.sip, &uas.udp, SIP_TRANSP_UDP,
-					  NULL), 0);
-	ck_assert_int_eq(sip_transp_laddr(uas.sip, &uas.tcp, SIP_TRANSP_TCP,
-					  NULL), 0);
+	fixture_sip_stack(&uas.sip, "test-uas", 64, NULL, &uas.udp, &uas.tcp);
 	ck_assert_int_eq(sip_listen(&uas.lsnr, uas.sip, true, uas_handler,
 				    NULL), 0);
 }
@@ -275,10 +265,6 @@ struct evrec {
 static struct evrec evv[MAXEV];
 static size_t evc;
 static struct phone *ph;
-static struct tmr tick;
-static uint64_t tick_ms = 1;
-static uint64_t deadline;
-static bool (*until)(void);
 
 
 static void event_handler(struct phone *phone, const struct phone_event *ev,
@@ -332,32 +318,6 @@ static const struct evrec *last_ev(enum phone_event_type type)
 }
 
 
-static void tick_h(void *arg)
-{
-	(void)arg;
-
-	if ((until && until()) || tmr_jiffies() >= deadline) {
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&tick, tick_ms, tick_h, NULL);
-}
-
-
-/* run the loop until cond() holds (true) or max_ms passed (false) */
-static bool run_until(bool (*cond)(void), uint64_t max_ms)
-{
-	until = cond;
-	deadline = tmr_jiffies() + max_ms;
-	tmr_start(&tick, 0, tick_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
-	tmr_cancel(&tick);
-
-	return cond ? cond() : true;
-}
-
-
 static bool ph_registered(void)
 {
 	return phone_isregistered(ph) && !phone_busy(ph);
@@ -381,9 +341,7 @@ static bool uas_got(void)
 
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
-	vclock_reset();
-	tmr_init(&tick);
+	fixture_begin(1);
 	uas_start();
 	evc = 0;
 	ph = NULL;
@@ -398,19 +356,14 @@ static void teardown(void)
 	ph = mem_deref(ph);
 	shared_free();
 	uas_stop();
-	tmr_cancel(&tick);
-	libre_close();
+	fixture_end();
 }
 
 
 static void conf_init(struct phone_conf *conf, enum sip_transp tp)
 {
-	memset(conf, 0, sizeof(*conf));
-	conf->user     = "alice";
-	conf->domain   = DOMAIN;
-	conf->password = PASSWORD;
-	conf->tp       = tp;
-	conf->registrar = tp == SIP_TRANSP_TCP ? uas.tcp : uas.udp;
+	fixture_phone_conf(conf, tp == SIP_TRANSP_TCP ? &uas.tcp : &uas.udp);
+	conf->tp = tp;
 }
 
 
@@ -488,7 +441,7 @@ START_TEST(test_register_udp)
 	ck_assert_int_eq(phone_register(ph), 0);
 	ck_assert(phone_busy(ph));
 	ck_assert_int_eq(phone_register(ph), EBUSY);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	r1 = req(0);
@@ -569,7 +522,7 @@ START_TEST(test_register_tcp)
 	ck_assert_str_eq(phone_name(ph), "alice-tcp");
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_int_eq(req(0)->tp, SIP_TRANSP_TCP);
@@ -597,7 +550,7 @@ START_TEST(test_register_401)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert(has_hdr(req(1), SIP_HDR_AUTHORIZATION));
 	ck_assert(!has_hdr(req(1), SIP_HDR_PROXY_AUTHORIZATION));
@@ -616,7 +569,7 @@ START_TEST(test_wrong_password_403)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_uint_eq(uas.auth_bad, 1);
@@ -651,7 +604,7 @@ START_TEST(test_wrong_password_rechallenge)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_FAILED);
@@ -661,7 +614,7 @@ START_TEST(test_wrong_password_rechallenge)
 	ck_assert_uint_eq(phone_refresh_left(ph), 0);
 
 	/* nothing more goes out */
-	run_until(NULL, 100);
+	fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(uas.total, 2);
 }
 END_TEST
@@ -676,7 +629,7 @@ START_TEST(test_no_password)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 	ck_assert_uint_eq(uas.reqc, 1);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_FAILED);
 	ck_assert_int_eq(last_ev(PHONE_EV_STATE)->err, EACCES);
@@ -694,9 +647,9 @@ START_TEST(test_callid_keep_refresh)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	/* the refresh carried credentials at once: nc counts up */
 	ck_assert_uint_eq(uas.reqc, 3);
@@ -722,9 +675,9 @@ START_TEST(test_auth_fresh)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 4);
 	ck_assert(!has_hdr(req(2), SIP_HDR_PROXY_AUTHORIZATION));
@@ -744,11 +697,11 @@ START_TEST(test_stale_nonce)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	re_snprintf(uas.nonce, sizeof(uas.nonce), "%016llx", rand_u64());
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 4);
 	ck_assert_str_eq(uas.nc[2], "00000002");   /* old nonce, refused */
@@ -770,9 +723,9 @@ START_TEST(test_callid_per_reg)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 4);
 	ck_assert(same_callid(req(0), req(1)));      /* auth retry keeps */
@@ -792,7 +745,7 @@ START_TEST(test_callid_per_req)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert(!same_callid(req(0), req(1)));
@@ -813,7 +766,7 @@ START_TEST(test_cseq_repeat)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_uint_eq(req(0)->cseq.num, 7);
@@ -832,7 +785,7 @@ START_TEST(test_cseq_repeat_udp_merged)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_uint_eq(count_ev(PHONE_EV_SENT), 2);
 	ck_assert_uint_eq(evv[3].cseq, 1);
@@ -851,9 +804,9 @@ START_TEST(test_cseq_decr)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 3);
 	ck_assert_uint_eq(req(0)->cseq.num, 100);
@@ -876,7 +829,7 @@ START_TEST(test_expires_param)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 1);
 	ck_assert(!has_hdr(req(0), SIP_HDR_EXPIRES));
@@ -907,7 +860,7 @@ START_TEST(test_expires_both_none)
 	conf.expires = 300;
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert(!pl_strcmp(&req(0)->expires, "300"));
 	ck_assert_int_eq(sip_addr_decode(&addr,
 			 &sip_msg_hdr(req(0), SIP_HDR_CONTACT)->val), 0);
@@ -918,7 +871,7 @@ START_TEST(test_expires_both_none)
 	conf.exp_where = PHONE_EXP_NONE;
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert(!has_hdr(req(1), SIP_HDR_EXPIRES));
 	ck_assert_int_eq(sip_addr_decode(&addr,
 			 &sip_msg_hdr(req(1), SIP_HDR_CONTACT)->val), 0);
@@ -940,12 +893,12 @@ START_TEST(test_refresh_virtual)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_uint_eq(uas.total, 2);
 
 	vclock_advance(29000);
 	vtimer_poll();
-	run_until(NULL, 60);
+	fixture_run_until(NULL, 60);
 	ck_assert_uint_eq(uas.total, 2);
 	ck_assert_uint_gt(phone_refresh_left(ph), 0);
 	ck_assert_uint_le(phone_refresh_left(ph), 1000);
@@ -953,8 +906,8 @@ START_TEST(test_refresh_virtual)
 	vclock_advance(1500);
 	vtimer_poll();
 	want_total = 3;
-	ck_assert(run_until(uas_got, 500));
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(uas_got, 500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 3);
 	ck_assert(same_callid(req(0), req(2)));
@@ -979,17 +932,17 @@ START_TEST(test_expiry_lapse)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_uint_eq(phone_refresh_left(ph), 0);
 
 	vclock_advance(59000);
 	vtimer_poll();
-	run_until(NULL, 30);
+	fixture_run_until(NULL, 30);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_REGISTERED);
 
 	vclock_advance(2000);
 	vtimer_poll();
-	run_until(NULL, 30);
+	fixture_run_until(NULL, 30);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_EXPIRED);
 	ck_assert_uint_eq(uas.total, 1);
 }
@@ -1007,7 +960,7 @@ START_TEST(test_refresh_point)
 	conf.refresh_frac = 0.99;
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_uint_le(phone_refresh_left(ph), 568000);
 	ck_assert_uint_gt(phone_refresh_left(ph), 567000);
 	ph = mem_deref(ph);
@@ -1016,7 +969,7 @@ START_TEST(test_refresh_point)
 	conf.refresh_frac = 1.1;
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_uint_le(phone_refresh_left(ph), 660000);
 	ck_assert_uint_gt(phone_refresh_left(ph), 659000);
 }
@@ -1032,11 +985,11 @@ START_TEST(test_unregister)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_int_eq(phone_unregister(ph, false), 0);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_UNREGISTERING);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_IDLE);
 	ck_assert_uint_eq(phone_refresh_left(ph), 0);
@@ -1055,7 +1008,7 @@ START_TEST(test_unregister)
 	/* nothing refreshes afterwards */
 	vclock_advance(3600000);
 	vtimer_poll();
-	run_until(NULL, 30);
+	fixture_run_until(NULL, 30);
 	ck_assert_uint_eq(uas.total, 3);
 }
 END_TEST
@@ -1072,9 +1025,9 @@ START_TEST(test_unregister_param)
 	conf.exp_where = PHONE_EXP_PARAM;
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_int_eq(phone_unregister(ph, false), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_IDLE);
 	ck_assert(!has_hdr(req(1), SIP_HDR_EXPIRES));
@@ -1095,10 +1048,10 @@ START_TEST(test_unregister_wildcard)
 	conf.exp_where = PHONE_EXP_BOTH;
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_int_eq(phone_unregister(ph, true), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_IDLE);
 	ck_assert_uint_eq(uas.reqc, 3);
@@ -1122,8 +1075,8 @@ START_TEST(test_unregister_queued)
 	ck_assert(phone_busy(ph));
 
 	want_total = 3;
-	ck_assert(run_until(uas_got, 1500));
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(uas_got, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_IDLE);
 	ck_assert_uint_eq(uas.reqc, 3);
@@ -1140,10 +1093,10 @@ START_TEST(test_fetch)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_int_eq(phone_fetch(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 3);
 	ck_assert(!has_hdr(req(2), SIP_HDR_CONTACT));
@@ -1184,7 +1137,7 @@ START_TEST(test_custom)
 	rq.extra = "X-Once: yes";
 	ck_assert_int_eq(phone_send(ph, &rq), 0);
 	ck_assert_int_eq(phone_send(ph, &rq), EBUSY);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 
 	ck_assert_uint_eq(uas.reqc, 1);
 	r = req(0);
@@ -1208,7 +1161,7 @@ START_TEST(test_custom)
 
 	/* the next plain register goes back to the configured Call-ID */
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert(!pl_strcmp(&req(1)->callid, phone_callid(ph)));
 	ck_assert_uint_eq(req(1)->cseq.num, 78);
 	ck_assert(sip_msg_xhdr(req(1), "X-Once") == NULL);
@@ -1235,7 +1188,7 @@ START_TEST(test_custom_overlap)
 	ck_assert_int_eq(phone_send(ph, &rq), 0);
 
 	want_total = 2;
-	ck_assert(run_until(uas_got, 400));
+	ck_assert(fixture_run_until(uas_got, 400));
 	ck_assert_uint_eq(req(1)->cseq.num, req(0)->cseq.num + 1);
 	ck_assert(same_callid(req(0), req(1)));
 }
@@ -1254,7 +1207,7 @@ START_TEST(test_retransmit)
 
 	ck_assert_int_eq(phone_register(ph), 0);
 	want_total = 2;
-	ck_assert(run_until(uas_got, 1200));
+	ck_assert(fixture_run_until(uas_got, 1200));
 
 	for (i = 0; i < evc; i++) {
 		if (evv[i].type == PHONE_EV_SENT && evv[i].retrans)
@@ -1277,7 +1230,7 @@ START_TEST(test_423)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_registered, 1500));
+	ck_assert(fixture_run_until(ph_registered, 1500));
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert(!pl_strcmp(&req(0)->expires, "600"));
 	ck_assert(!pl_strcmp(&req(1)->expires, "900"));
@@ -1299,7 +1252,7 @@ START_TEST(test_tcp_refused)
 	new_phone(&conf);
 
 	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(run_until(ph_settled, 1500));
+	ck_assert(fixture_run_until(ph_settled, 1500));
 
 	e = last_ev(PHONE_EV_ERROR);
 	ck_assert_ptr_nonnull(e);
@@ -1542,7 +1495,7 @@ START_TEST(test_shared_register)
 	/* all at once: four REGISTERs in flight on the one socket */
 	for (i = 0; i < shc; i++)
 		ck_assert_int_eq(phone_register(shv[i].phone), 0);
-	ck_assert(run_until(shared_settled, 2000));
+	ck_assert(fixture_run_until(shared_settled, 2000));
 
 	for (i = 0; i < shc; i++) {
 		const struct shrec *r = &shv[i];
@@ -1610,7 +1563,7 @@ START_TEST(test_shared_register)
 	shared_clear();
 	vclock_advance(31000);
 	vtimer_poll();
-	ck_assert(run_until(shared_settled, 2000));
+	ck_assert(fixture_run_until(shared_settled, 2000));
 	for (i = 0; i < 3; i++) {
 		const struct shrec *r = &shv[i];
 
@@ -1647,7 +1600,7 @@ START_TEST(test_shared_destroy)
 	carol = shared_phone(ps, &conf, "carol");
 	for (size_t i = 0; i < shc; i++)
 		ck_assert_int_eq(phone_register(shv[i].phone), 0);
-	ck_assert(run_until(shared_settled, 2000));
+	ck_assert(fixture_run_until(shared_settled, 2000));
 	ck_assert(phone_isregistered(alice->phone));
 	ck_assert(phone_isregistered(bob->phone));
 	ck_assert(phone_isregistered(carol->phone));
@@ -1668,8 +1621,8 @@ START_TEST(test_shared_destroy)
 
 	shared_clear();
 	ck_assert_int_eq(phone_register(alice->phone), 0);
-	ck_assert(run_until(shared_settled, 1500));
-	run_until(NULL, 900);
+	ck_assert(fixture_run_until(shared_settled, 1500));
+	fixture_run_until(NULL, 900);
 
 	/* carol's orphan was retransmitted (2 requests registered her, 1
 	 * more went unanswered, then again after T1), and none of it
@@ -1686,7 +1639,7 @@ START_TEST(test_shared_destroy)
 	shared_clear();
 	vclock_advance(31000);
 	vtimer_poll();
-	ck_assert(run_until(shared_settled, 1500));
+	ck_assert(fixture_run_until(shared_settled, 1500));
 	ck_assert_uint_eq(alice->done, 1);
 	ck_assert_int_eq(alice->done_op, PHONE_OP_REFRESH);
 	ck_assert_uint_eq(alice->done_scode, 200);
@@ -1717,7 +1670,7 @@ START_TEST(test_shared_tcp)
 
 	for (i = 0; i < shc; i++)
 		ck_assert_int_eq(phone_register(shv[i].phone), 0);
-	ck_assert(run_until(shared_settled, 2000));
+	ck_assert(fixture_run_until(shared_settled, 2000));
 
 	ck_assert_uint_eq(uas.reqc, 6);
 	for (i = 0; i < shc; i++) {
@@ -2021,9 +1974,7 @@ static void setup_many(void)
 			 sizeof(uas_child_addr));
 	close(pfd[0]);
 
-	ck_assert_int_eq(libre_init(), 0);
-	vclock_reset();
-	tmr_init(&tick);
+	fixture_begin(1);
 	evc = 0;
 	ph = NULL;
 }
@@ -2033,8 +1984,7 @@ static void teardown_many(void)
 {
 	int status = -1;
 
-	tmr_cancel(&tick);
-	libre_close();
+	fixture_end();
 
 	if (uas_pid > 0) {
 		kill(uas_pid, SIGTERM);
@@ -2111,15 +2061,15 @@ START_TEST(test_many_phones)
 	}
 
 	/* a 1 ms tick would walk libre's timer list 1000 times a second */
-	tick_ms = 100;
+	fixture_tick(100);
 	start_more();
-	ck_assert(run_until(many_finished, 100000));
+	ck_assert(fixture_run_until(many_finished, 100000));
 	t2 = now_s();
 	m2 = mallinfo2();
 
 	/* measuring: let the client transactions end (Timer K, 5 s) */
 	if (getenv("SIM_PHONE_SCALE"))
-		run_until(NULL, 5500);
+		fixture_run_until(NULL, 5500);
 	m3 = mallinfo2();
 	r3 = rss_bytes();
 
@@ -2154,60 +2104,19 @@ START_TEST(test_many_phones)
 END_TEST
 
 
-static Suite *phone_suite(void)
-{
-	Suite *s = suite_create("phone");
-	TCase *tc = tcase_create("register");
-	TCase *tm = tcase_create("many");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, test_register_udp);
-	tcase_add_test(tc, test_register_tcp);
-	tcase_add_test(tc, test_register_401);
-	tcase_add_test(tc, test_wrong_password_403);
-	tcase_add_test(tc, test_wrong_password_rechallenge);
-	tcase_add_test(tc, test_no_password);
-	tcase_add_test(tc, test_callid_keep_refresh);
-	tcase_add_test(tc, test_auth_fresh);
-	tcase_add_test(tc, test_stale_nonce);
-	tcase_add_test(tc, test_callid_per_reg);
-	tcase_add_test(tc, test_callid_per_req);
-	tcase_add_test(tc, test_cseq_repeat);
-	tcase_add_test(tc, test_cseq_repeat_udp_merged);
-	tcase_add_test(tc, test_cseq_decr);
-	tcase_add_test(tc, test_expires_param);
-	tcase_add_test(tc, test_expires_both_none);
-	tcase_add_test(tc, test_refresh_virtual);
-	tcase_add_test(tc, test_expiry_lapse);
-	tcase_add_test(tc, test_refresh_point);
-	tcase_add_test(tc, test_unregister);
-	tcase_add_test(tc, test_unregister_param);
-	tcase_add_test(tc, test_unregister_wildcard);
-	tcase_add_test(tc, test_unregister_queued);
-	tcase_add_test(tc, test_fetch);
-	tcase_add_test(tc, test_custom);
-	tcase_add_test(tc, test_custom_overlap);
-	tcase_add_test(tc, test_retransmit);
-	tcase_add_test(tc, test_423);
-	tcase_add_test(tc, test_tcp_refused);
-	tcase_add_test(tc, test_bad_conf);
-	tcase_add_test(tc, test_shared_register);
-	tcase_add_test(tc, test_shared_destroy);
-	tcase_add_test(tc, test_shared_tcp);
-	tcase_add_test(tc, test_shared_conf);
-	suite_add_tcase(s, tc);
-
-	tcase_add_checked_fixture(tm, setup_many, teardown_many);
-	tcase_set_timeout(tm, 120);
-	tcase_add_loop_test(tm, test_many_phones, 0, 2);
-	suite_add_tcase(s, tm);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(phone_suite());
-}
+FIXTURE_MAIN("phone",
+	FIXTURE_CASE("register", setup, teardown, 10, 0,
+		test_register_udp, test_register_tcp, test_register_401,
+		test_wrong_password_403, test_wrong_password_rechallenge,
+		test_no_password, test_callid_keep_refresh, test_auth_fresh,
+		test_stale_nonce, test_callid_per_reg, test_callid_per_req,
+		test_cseq_repeat, test_cseq_repeat_udp_merged, test_cseq_decr,
+		test_expires_param, test_expires_both_none,
+		test_refresh_virtual, test_expiry_lapse, test_refresh_point,
+		test_unregister, test_unregister_param,
+		test_unregister_wildcard, test_unregister_queued, test_fetch,
+		test_custom, test_custom_overlap, test_retransmit, test_423,
+		test_tcp_refused, test_bad_conf, test_shared_register,
+		test_shared_destroy, test_shared_tcp, test_shared_conf),
+	FIXTURE_CASE("many", setup_many, teardown_many, 120, 2,
+		test_many_phones))

@@ -7,7 +7,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +18,9 @@
 #include "phone.h"
 
 
-#define DOMAIN   "example.sip.us1.twilio.com"
+#define DOMAIN   FIXTURE_DOMAIN
 #define REALM    "sip.twilio.com"
-#define PASSWORD "Conform-Pass-1"
+#define PASSWORD FIXTURE_PASSWORD
 #define UA       "sipconform-sim-phone/0.1"
 #define REASON   "SIP;cause=200;text=\"Call completed elsewhere\""
 #define CALLEE   "sip:+14155551234@" DOMAIN
@@ -223,20 +223,11 @@ static bool peer_resp(const struct sip_msg *msg, void *arg)
 
 static void peer_start(void)
 {
-	struct sa any;
-
 	memset(&peer, 0, sizeof(peer));
 	re_snprintf(peer.nonce, sizeof(peer.nonce), "%016llx", rand_u64());
 
-	sa_set_str(&any, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_alloc(&peer.sip, NULL, 32, 32, 32, "test-b2bua",
-				   NULL, NULL), 0);
-	ck_assert_int_eq(sip_transp_add(peer.sip, SIP_TRANSP_UDP, &any), 0);
-	ck_assert_int_eq(sip_transp_add(peer.sip, SIP_TRANSP_TCP, &any), 0);
-	ck_assert_int_eq(sip_transp_laddr(peer.sip, &peer.laddr,
-					  SIP_TRANSP_UDP, NULL), 0);
-	ck_assert_int_eq(sip_transp_laddr(peer.sip, &peer.tcp,
-					  SIP_TRANSP_TCP, NULL), 0);
+	fixture_sip_stack(&peer.sip, "test-b2bua", 32, NULL, &peer.laddr,
+			  &peer.tcp);
 	peer.tp = SIP_TRANSP_UDP;
 	ck_assert_int_eq(sip_listen(&peer.lsnr_req, peer.sip, true, peer_req,
 				    NULL), 0);
@@ -326,25 +317,33 @@ static void peer_cancel(const struct pcall *pc)
 }
 
 
-/* ACK of a final response: of a 2xx (new branch, to the Contact) or not
- * (the INVITE's branch) */
-static void peer_ack(const struct pcall *pc, const struct sip_msg *resp)
+/* a request in the call's dialog: ACK or BYE, on a branch of its own or
+ * (ACK of a non-2xx) the INVITE's */
+static void peer_dialog_req(const struct pcall *pc, const struct sip_msg *resp,
+			    const char *met, uint32_t cseq, const char *branch)
 {
-	const bool ok = resp->scode < 300;
-	char branch[40];
-
-	re_snprintf(branch, sizeof(branch), "z9hG4bK%016llx", rand_u64());
-	peer_sendf(&pc->dst, "ACK %s SIP/2.0\r\n"
+	peer_sendf(&pc->dst, "%s %s SIP/2.0\r\n"
 		   "Via: SIP/2.0/%s %J;branch=%s;rport\r\n"
 		   "Max-Forwards: 70\r\n"
 		   "From: <sip:+14155550100@" DOMAIN ">;tag=%s\r\n"
 		   "To: %r\r\n"
 		   "Call-ID: %s\r\n"
-		   "CSeq: 1 ACK\r\n"
+		   "CSeq: %u %s\r\n"
 		   "Content-Length: 0\r\n\r\n",
-		   pc->ruri, sip_transp_name(peer.tp), peer_addr(peer.tp),
-		   ok ? branch : pc->branch, pc->ftag, &resp->to.val,
-		   pc->callid);
+		   met, pc->ruri, sip_transp_name(peer.tp), peer_addr(peer.tp),
+		   branch, pc->ftag, &resp->to.val, pc->callid, cseq, met);
+}
+
+
+/* ACK of a final response: of a 2xx (new branch, to the Contact) or not
+ * (the INVITE's branch) */
+static void peer_ack(const struct pcall *pc, const struct sip_msg *resp)
+{
+	char branch[40];
+
+	re_snprintf(branch, sizeof(branch), "z9hG4bK%016llx", rand_u64());
+	peer_dialog_req(pc, resp, "ACK", 1,
+			resp->scode < 300 ? branch : pc->branch);
 }
 
 
@@ -353,21 +352,10 @@ static void peer_bye(const struct pcall *pc, const struct sip_msg *resp)
 	char branch[40];
 
 	re_snprintf(branch, sizeof(branch), "z9hG4bK%016llx", rand_u64());
-	peer_sendf(&pc->dst, "BYE %s SIP/2.0\r\n"
-		   "Via: SIP/2.0/%s %J;branch=%s;rport\r\n"
-		   "Max-Forwards: 70\r\n"
-		   "From: <sip:+14155550100@" DOMAIN ">;tag=%s\r\n"
-		   "To: %r\r\n"
-		   "Call-ID: %s\r\n"
-		   "CSeq: 2 BYE\r\n"
-		   "Content-Length: 0\r\n\r\n",
-		   pc->ruri, sip_transp_name(peer.tp), peer_addr(peer.tp),
-		   branch, pc->ftag, &resp->to.val, pc->callid);
+	peer_dialog_req(pc, resp, "BYE", 2, branch);
 }
 
 
-/* the peer's n-th received message of a Call-ID (NULL: any) that is a
- * response scode (0: any) or a request met (NULL: responses only) */
 static const struct sip_msg *peer_got(const char *callid, const char *met,
 				      uint16_t scode, size_t n)
 {
@@ -454,9 +442,6 @@ static struct evrec evv[MAXEV];
 static size_t evc;
 static struct phone *ph;
 static struct phone *ph2;
-static struct tmr tick;
-static uint64_t deadline;
-static bool (*until)(void);
 
 
 static void event_handler(struct phone *phone, const struct phone_event *ev,
@@ -543,37 +528,9 @@ static size_t index_ev(const struct phone *phone, enum phone_event_type type)
 }
 
 
-static void tick_h(void *arg)
-{
-	(void)arg;
-
-	if ((until && until()) || tmr_jiffies() >= deadline) {
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&tick, 2, tick_h, NULL);
-}
-
-
-/* run the loop until cond() holds (true) or max_ms passed (false) */
-static bool run_until(bool (*cond)(void), uint64_t max_ms)
-{
-	until = cond;
-	deadline = tmr_jiffies() + max_ms;
-	tmr_start(&tick, 0, tick_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
-	tmr_cancel(&tick);
-
-	return cond ? cond() : true;
-}
-
-
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
-	vclock_reset();
-	tmr_init(&tick);
+	fixture_begin(2);
 	peer_start();
 	evc = 0;
 	ph = ph2 = NULL;
@@ -585,18 +542,13 @@ static void teardown(void)
 	ph = mem_deref(ph);
 	ph2 = mem_deref(ph2);
 	peer_stop();
-	tmr_cancel(&tick);
-	libre_close();
+	fixture_end();
 }
 
 
 static void conf_init(struct phone_conf *conf)
 {
-	memset(conf, 0, sizeof(*conf));
-	conf->user      = "alice";
-	conf->domain    = DOMAIN;
-	conf->password  = PASSWORD;
-	conf->registrar = peer.laddr;
+	fixture_phone_conf(conf, &peer.laddr);
 }
 
 
@@ -618,6 +570,17 @@ static uint16_t want_scode;
 static const char *want_met;
 static size_t want_n;
 static enum phone_event_type want_ev;
+
+
+/* a phone that answers as told, and the peer's INVITE to it */
+static void invite_new_phone(struct phone_conf *conf,
+			     enum phone_answer_policy how)
+{
+	conf_init(conf);
+	conf->answer = how;
+	ph = new_phone(conf);
+	peer_invite(&pc, "alice", phone_laddr(ph));
+}
 
 
 static bool got_ev(void)
@@ -642,7 +605,7 @@ static void wait_ev(enum phone_event_type type, size_t n)
 {
 	want_ev = type;
 	want_n  = n;
-	ck_assert_msg(run_until(got_ev, 1000), "no %s event",
+	ck_assert_msg(fixture_run_until(got_ev, 1000), "no %s event",
 		      phone_event_name(type));
 }
 
@@ -651,7 +614,7 @@ static void wait_resp(uint16_t scode, size_t n)
 {
 	want_scode = scode;
 	want_n     = n;
-	ck_assert_msg(run_until(got_resp, 1000), "no %u response", scode);
+	ck_assert_msg(fixture_run_until(got_resp, 1000), "no %u response", scode);
 }
 
 
@@ -659,7 +622,7 @@ static void wait_req(const char *met, size_t n)
 {
 	want_met = met;
 	want_n   = n;
-	ck_assert_msg(run_until(got_req, 1000), "no %s request", met);
+	ck_assert_msg(fixture_run_until(got_req, 1000), "no %s request", met);
 }
 
 
@@ -758,7 +721,7 @@ START_TEST(test_incoming_manual)
 
 	/* ACKed: no more 200s */
 	n200 = peer_count(pc.callid, NULL, 200);
-	(void)run_until(NULL, 700);
+	(void)fixture_run_until(NULL, 700);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 200), n200);
 
 	/* BYE from the far end: 200, BYE then CLOSED */
@@ -820,7 +783,7 @@ START_TEST(test_incoming_cancel)
 
 	/* the 487 is resent until its ACK (the stack's transaction) */
 	peer_ack(&pc, m487);
-	(void)run_until(NULL, 100);
+	(void)fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(phone_call_count(ph), 0);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 487), 1);
 }
@@ -833,11 +796,7 @@ START_TEST(test_auto_reject)
 	const struct evrec *r;
 	struct phone_conf conf;
 
-	conf_init(&conf);
-	conf.answer = PHONE_ANSWER_REJECT;
-	ph = new_phone(&conf);
-
-	peer_invite(&pc, "alice", phone_laddr(ph));
+	invite_new_phone(&conf, PHONE_ANSWER_REJECT);
 	wait_resp(486, 1);
 	peer_ack(&pc, peer_got(pc.callid, NULL, 486, 0));
 	wait_ev(PHONE_EV_CALL_CLOSED, 1);
@@ -862,13 +821,9 @@ START_TEST(test_ignore)
 {
 	struct phone_conf conf;
 
-	conf_init(&conf);
-	conf.answer = PHONE_ANSWER_IGNORE;
-	ph = new_phone(&conf);
-
-	peer_invite(&pc, "alice", phone_laddr(ph));
+	invite_new_phone(&conf, PHONE_ANSWER_IGNORE);
 	wait_resp(100, 1);
-	(void)run_until(NULL, 400);
+	(void)fixture_run_until(NULL, 400);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 0), 1);
 	ck_assert_uint_eq(count_ev(ph, PHONE_EV_CALL_INCOMING), 1);
 	ck_assert_int_eq(phone_call_state(phone_call_latest(ph)),
@@ -900,7 +855,7 @@ START_TEST(test_auto_answer_hangup)
 
 	peer_invite(&pc, "alice", phone_laddr(ph));
 	wait_resp(180, 1);
-	(void)run_until(NULL, 100);
+	(void)fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(peer_count(pc.callid, NULL, 200), 0);
 
 	vclock_advance(60000);
@@ -1024,7 +979,7 @@ START_TEST(test_outgoing)
 	ck_assert_int_eq(phone_call_refer(call, "sip:+14155559999@" DOMAIN),
 			 0);
 	ck_assert_int_eq(phone_call_refer(call, "sip:x@" DOMAIN), EBUSY);
-	ck_assert(run_until(got_refer_done, 1000));
+	ck_assert(fixture_run_until(got_refer_done, 1000));
 	r = last_ev(ph, PHONE_EV_CALL_REFER_DONE);
 	ck_assert_uint_eq(r->scode, 405);
 	ck_assert_int_eq(r->err, 0);
@@ -1034,7 +989,7 @@ START_TEST(test_outgoing)
 	ck_assert(!pl_cmp(&refer->to.tag, &ack->to.tag));
 	ck_assert_uint_gt(refer->cseq.num, i2->cseq.num);
 	ck_assert_int_eq(phone_call_state(call), PHONE_CALL_ESTABLISHED);
-	(void)run_until(NULL, 50);
+	(void)fixture_run_until(NULL, 50);
 	ck_assert_uint_eq(peer_count(NULL, "BYE", 0), 0);
 	ck_assert_uint_eq(count_ev(ph, PHONE_EV_CALL_CLOSED), 0);
 
@@ -1095,11 +1050,11 @@ START_TEST(test_outgoing_cancel)
 	ck_assert_int_eq(phone_call_start(&call, ph, CALLEE, NULL), 0);
 	want_ev = PHONE_EV_CALL_RESPONSE;
 	want_n = 1;
-	ck_assert(run_until(got_ev, 1000));
+	ck_assert(fixture_run_until(got_ev, 1000));
 	ck_assert_int_eq(phone_call_state(call), PHONE_CALL_EARLY);
 
 	ck_assert_int_eq(phone_call_cancel(call), 0);
-	ck_assert(run_until(got_cancel, 1000));
+	ck_assert(fixture_run_until(got_cancel, 1000));
 	wait_ev(PHONE_EV_CALL_CLOSED, 1);
 
 	inv = peer_got(NULL, "INVITE", 0, 0);
@@ -1216,7 +1171,7 @@ START_TEST(test_destroy_mid_call)
 	wait_req("BYE", 1);
 	ck_assert(!pl_strcmp(&peer_got(NULL, "BYE", 0, 0)->callid,
 			     pa.callid));
-	(void)run_until(NULL, 100);
+	(void)fixture_run_until(NULL, 100);
 	ck_assert_uint_eq(peer_count(pr.callid, NULL, 0), 2); /* 100, 180 */
 	ck_assert_uint_eq(peer_count(NULL, "BYE", 0), 1);
 
@@ -1281,31 +1236,9 @@ START_TEST(test_tcp)
 END_TEST
 
 
-static Suite *call_suite(void)
-{
-	Suite *s = suite_create("phone_call");
-	TCase *tc = tcase_create("call");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, test_incoming_manual);
-	tcase_add_test(tc, test_incoming_cancel);
-	tcase_add_test(tc, test_auto_reject);
-	tcase_add_test(tc, test_ignore);
-	tcase_add_test(tc, test_auto_answer_hangup);
-	tcase_add_test(tc, test_outgoing);
-	tcase_add_test(tc, test_outgoing_forbidden);
-	tcase_add_test(tc, test_outgoing_cancel);
-	tcase_add_test(tc, test_shared_stack);
-	tcase_add_test(tc, test_destroy_mid_call);
-	tcase_add_test(tc, test_tcp);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(call_suite());
-}
+FIXTURE_MAIN("phone_call",
+	FIXTURE_CASE("call", setup, teardown, 10, 0,
+		test_incoming_manual, test_incoming_cancel, test_auto_reject,
+		test_ignore, test_auto_answer_hangup, test_outgoing,
+		test_outgoing_forbidden, test_outgoing_cancel,
+		test_shared_stack, test_destroy_mid_call, test_tcp))

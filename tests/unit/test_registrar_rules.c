@@ -6,7 +6,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -25,9 +25,8 @@ static uint32_t next_cseq;     /* like a phone: one Call-ID, CSeq grows */
 
 static void setup_default(void)
 {
-	vclock_reset();
 	next_cseq = 1;
-	ck_assert_int_eq(regclient_alloc(&rc, NULL), 0);
+	fixture_registrar(&rc, NULL);
 }
 
 
@@ -112,8 +111,7 @@ START_TEST(test_REG_DOMAIN_2)
 	struct reg_opts o = {0};
 	struct sip_msg *m;
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, cfg_domains), 0);
+	fixture_registrar_reload(&rc, cfg_domains);
 
 	o.user = "alice";
 	o.domain = "off.sip.us1.twilio.com";
@@ -132,8 +130,7 @@ START_TEST(test_REG_DOMAIN_3)
 	struct reg_opts o = {0};
 	struct sip_msg *m;
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, cfg_domains), 0);
+	fixture_registrar_reload(&rc, cfg_domains);
 
 	o.user = "alice";
 	o.domain = "nolist.sip.us1.twilio.com";
@@ -445,15 +442,14 @@ START_TEST(test_REG_AUTH_6_strict)
 	struct reg_opts o = {0};
 	struct sip_msg *m;
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc,
+	fixture_registrar_reload(&rc,
 		"domains:\n"
 		"  - name: " DOMAIN "\n"
 		"    credential_lists: {registration: [l]}\n"
 		"credential_lists:\n"
 		"  - name: l\n"
 		"    credentials: [{username: alice, password: " PW "}]\n"
-		"profile: {accept_authorization: false}\n"), 0);
+		"profile: {accept_authorization: false}\n");
 
 	o.user = "alice";
 	o.expires = 60;
@@ -538,8 +534,7 @@ START_TEST(test_REG_EXP_3)
 	struct reg_opts o = {0};
 	struct sip_msg *m;
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, cfg_domains), 0);
+	fixture_registrar_reload(&rc, cfg_domains);
 
 	o.user = "alice";
 	o.domain = "ok.sip.us1.twilio.com";
@@ -868,8 +863,7 @@ START_TEST(test_REG_LIM_DOMAIN)
 	char *yaml = users_config(10, 3, 100);
 	struct sip_msg *m;
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, yaml), 0);
+	fixture_registrar_reload(&rc, yaml);
 	mem_deref(yaml);
 
 	for (int i = 1; i <= 3; i++) {
@@ -903,8 +897,7 @@ START_TEST(test_REG_LIM_ACCOUNT)
 	char *yaml = users_config(10, 100, 4);
 	struct sip_msg *m;
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, yaml), 0);
+	fixture_registrar_reload(&rc, yaml);
 	mem_deref(yaml);
 
 	for (int i = 1; i <= 4; i++) {
@@ -939,15 +932,14 @@ START_TEST(test_REG_CONTACT_1)
 	ASSERT_REPLY(m, 200, "REG-EXP-1");
 	mem_deref(m);
 
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc,
+	fixture_registrar_reload(&rc,
 		"domains:\n"
 		"  - name: " DOMAIN "\n"
 		"    credential_lists: {registration: [l]}\n"
 		"credential_lists:\n"
 		"  - name: l\n"
 		"    credentials: [{username: alice, password: " PW "}]\n"
-		"profile: {loopback_contacts: reject}\n"), 0);
+		"profile: {loopback_contacts: reject}\n");
 
 	m = reg("alice", NULL, 60);
 	ASSERT_REPLY(m, 403, "REG-CONTACT-1");
@@ -1174,55 +1166,16 @@ START_TEST(test_aor_canonical)
 END_TEST
 
 
-static Suite *rules_suite(void)
-{
-	Suite *s = suite_create("registrar rules");
-	TCase *tc = tcase_create("rules");
-
-	tcase_add_checked_fixture(tc, setup_default, teardown);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_REG_DOMAIN_1);
-	tcase_add_test(tc, test_REG_DOMAIN_2);
-	tcase_add_test(tc, test_REG_DOMAIN_3);
-	tcase_add_test(tc, test_REG_AUTH_1);
-	tcase_add_test(tc, test_REG_AUTH_2);
-	tcase_add_test(tc, test_REG_AUTH_3);
-	tcase_add_test(tc, test_REG_AUTH_3_before_password);
-	tcase_add_test(tc, test_REG_AUTH_4);
-	tcase_add_test(tc, test_REG_AUTH_4_stale_flag);
-	tcase_add_test(tc, test_REG_AUTH_5);
-	tcase_add_test(tc, test_REG_AUTH_6);
-	tcase_add_test(tc, test_REG_AUTH_6_strict);
-	tcase_add_test(tc, test_REG_EXP_1);
-	tcase_add_test(tc, test_REG_EXP_2);
-	tcase_add_test(tc, test_REG_EXP_3);
-	tcase_add_test(tc, test_REG_EXP_4);
-	tcase_add_test(tc, test_REG_DEL_1);
-	tcase_add_test(tc, test_REG_DEL_2);
-	tcase_add_test(tc, test_REG_DEL_3);
-	tcase_add_test(tc, test_REG_ORD_1);
-	tcase_add_test(tc, test_REG_OK_1);
-	tcase_add_test(tc, test_REG_FETCH_1);
-	tcase_add_test(tc, test_REG_LIM_AOR);
-	tcase_add_test(tc, test_REG_LIM_RATE);
-	tcase_add_test(tc, test_REG_LIM_DOMAIN);
-	tcase_add_test(tc, test_REG_LIM_ACCOUNT);
-	tcase_add_test(tc, test_REG_CONTACT_1);
-	tcase_add_test(tc, test_REG_MSG_1);
-	tcase_add_test(tc, test_REG_MSG_2);
-	tcase_add_test(tc, test_OPT_1);
-	tcase_add_test(tc, test_METH_1);
-	tcase_add_test(tc, test_METH_2);
-	tcase_add_test(tc, test_REFER_2);
-	tcase_add_test(tc, test_contact_uri_equivalence);
-	tcase_add_test(tc, test_aor_canonical);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(rules_suite());
-}
+FIXTURE_MAIN("registrar rules",
+	FIXTURE_CASE("rules", setup_default, teardown, 20, 0,
+		test_REG_DOMAIN_1, test_REG_DOMAIN_2, test_REG_DOMAIN_3,
+		test_REG_AUTH_1, test_REG_AUTH_2, test_REG_AUTH_3,
+		test_REG_AUTH_3_before_password, test_REG_AUTH_4,
+		test_REG_AUTH_4_stale_flag, test_REG_AUTH_5, test_REG_AUTH_6,
+		test_REG_AUTH_6_strict, test_REG_EXP_1, test_REG_EXP_2,
+		test_REG_EXP_3, test_REG_EXP_4, test_REG_DEL_1, test_REG_DEL_2,
+		test_REG_DEL_3, test_REG_ORD_1, test_REG_OK_1, test_REG_FETCH_1,
+		test_REG_LIM_AOR, test_REG_LIM_RATE, test_REG_LIM_DOMAIN,
+		test_REG_LIM_ACCOUNT, test_REG_CONTACT_1, test_REG_MSG_1,
+		test_REG_MSG_2, test_OPT_1, test_METH_1, test_METH_2,
+		test_REFER_2, test_contact_uri_equivalence, test_aor_canonical))

@@ -7,7 +7,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -217,24 +217,8 @@ START_TEST(test_tcp_keeps_nothing)
 END_TEST
 
 
-static Suite *reply_cache_suite(void)
-{
-	Suite *s = suite_create("reply cache");
-	TCase *tc = tcase_create("transactions");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_udp_retransmission_same_answer);
-	tcase_add_test(tc, test_udp_merged_request_482);
-	tcase_add_test(tc, test_udp_no_from_tag);
-	tcase_add_test(tc, test_tcp_keeps_nothing);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(reply_cache_suite());
-}
+FIXTURE_MAIN("reply cache",
+	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
+		test_udp_retransmission_same_answer,
+		test_udp_merged_request_482, test_udp_no_from_tag,
+		test_tcp_keeps_nothing))

@@ -19,6 +19,8 @@
 #include "config.h"
 #include "scenario.h"
 #include "lint.h"
+#include "textfile.h"
+#include "steps/steps.h"
 
 
 #define DEFAULT_DOMAIN "example.sip.us1.twilio.com"
@@ -771,11 +773,11 @@ static const struct bad {
 	{HEAD "  - register: desk\n    within: 0s\n", 11, 13,
 	 "longer than 0"},
 	{HEAD "  - register: {phones: desk, wildcard: true}\n", 10, 30,
-	 "unknown key 'wildcard' (expected one of: phones, expires"},
+	 "unknown key 'wildcard' in register (expected one of: phones, expires"},
 	{HEAD "  - unregister: {phones: desk, wildcard: 3}\n", 10, 42,
 	 "true or false"},
 	{HEAD "  - fetch: {phones: desk, expires: 3}\n", 10, 27,
-	 "unknown key 'expires' (expected one of: phones)"},
+	 "unknown key 'expires' in fetch (expected one of: phones)"},
 	{HEAD "  - register: {phones: desk, cseq: x}\n", 10, 36,
 	 "whole number"},
 	{HEAD "  - register: {phones: desk, contacts: [a], no_contact: "
@@ -1176,6 +1178,157 @@ START_TEST(test_repo_scenarios_lint)
 END_TEST
 
 
+/* ---- the step table, its README reference and its schema ------------- */
+
+/* the README's section of a step: from its heading to the next heading */
+static const char *step_section(const char *md, const char *name,
+				size_t *lenp)
+{
+	char head[64];
+	const char *p, *end;
+
+	(void)snprintf(head, sizeof(head), "\n##### `%s`\n", name);
+	p = strstr(md, head);
+	if (!p)
+		return NULL;
+
+	p += strlen(head);
+	end = strstr(p, "\n#");
+	*lenp = end ? (size_t)(end - p) : strlen(p);
+
+	return p;
+}
+
+
+static bool in_section(const char *sec, size_t len, const char *key)
+{
+	char word[64];
+	size_t wl;
+
+	wl = (size_t)snprintf(word, sizeof(word), "`%s`", key);
+	for (const char *p = sec; p + wl <= sec + len; p++) {
+		if (!memcmp(p, word, wl))
+			return true;
+	}
+
+	return false;
+}
+
+
+/* scenarios/README.md lists every row of the step table and every key */
+START_TEST(test_readme_lists_every_step)
+{
+	char *md = NULL, *gen = NULL;
+	size_t mdlen = 0, genlen = 0, rows = 0;
+	FILE *f;
+
+	if (access("scenarios", R_OK))
+		return;   /* run from elsewhere than the top of the tree */
+
+	ck_assert_int_eq(textfile_read(&md, &mdlen, "scenarios/README.md",
+				       1 << 20), 0);
+
+	for (const struct step_theme *t = steps_themes; t->name; t++) {
+		for (const struct step_kind *k = t->kinds; k->name; k++) {
+			const char *sec;
+			size_t len = 0;
+
+			++rows;
+			sec = step_section(md, k->name, &len);
+			ck_assert_msg(sec, "scenarios/README.md has no "
+				      "'##### `%s`' (step kind of %s): "
+				      "harness schema --markdown", k->name,
+				      t->name);
+			ck_assert_msg(k->doc && k->doc[0] && k->load &&
+				      k->run, "row %s: doc, parser and "
+				      "runner", k->name);
+
+			for (size_t i = 0; k->keys && k->keys[i].name; i++) {
+				const struct step_key *x = &k->keys[i];
+
+				ck_assert_msg(in_section(sec, len, x->name),
+					      "scenarios/README.md: %s does "
+					      "not list its key '%s'",
+					      k->name, x->name);
+				for (size_t j = 0; x->sub && x->sub[j].name;
+				     j++)
+					ck_assert_msg(in_section(sec, len,
+							x->sub[j].name),
+						      "scenarios/README.md: "
+						      "%s %s does not list "
+						      "'%s'", k->name, x->name,
+						      x->sub[j].name);
+			}
+		}
+	}
+	/* every kind the loader and runner tell apart is a row */
+	ck_assert_uint_ge(rows, (size_t)SC_RESTART + 1);
+	for (int t = SC_REGISTER; t <= SC_RESTART; t++)
+		ck_assert_msg(steps_of((enum sc_step_type)t), "no row of type "
+			      "%d", t);
+
+	/* and says it as the table does now (not a stale copy) */
+	f = open_memstream(&gen, &genlen);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(steps_print_markdown(f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(strstr(md, gen), "scenarios/README.md's step reference "
+		      "differs from the step table: paste `harness schema "
+		      "--markdown` over it");
+
+	free(gen);
+	mem_deref(md);
+}
+END_TEST
+
+
+/* the JSON schema names every row, with its keys */
+START_TEST(test_schema_every_step)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(steps_print_schema(f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+
+	for (const struct step_theme *t = steps_themes; t->name; t++) {
+		for (const struct step_kind *k = t->kinds; k->name; k++) {
+			char title[64];
+
+			(void)snprintf(title, sizeof(title), "{\"title\": "
+				       "\"%s\"", k->name);
+			ck_assert_msg(strstr(out, title), "schema: no %s",
+				      k->name);
+			for (size_t i = 0; k->keys && k->keys[i].name; i++) {
+				char key[64];
+
+				(void)snprintf(key, sizeof(key), "\"%s\": "
+					       "{\"description\"",
+					       k->keys[i].name);
+				ck_assert_msg(strstr(out, key), "schema: %s "
+					      "has no key %s", k->name,
+					      k->keys[i].name);
+			}
+		}
+	}
+
+	/* every row is found by its name, and by its type */
+	for (const struct step_theme *t = steps_themes; t->name; t++) {
+		for (const struct step_kind *k = t->kinds; k->name; k++)
+			ck_assert_ptr_eq(steps_find(k->name), k);
+	}
+	ck_assert_ptr_null(steps_find("reboot"));
+	ck_assert_str_eq(steps_find("expect_dial")->name, "expect_dial");
+	ck_assert_str_eq(steps_of(SC_LINK)->name, "link");
+
+	free(out);
+}
+END_TEST
+
+
 static Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -1209,6 +1362,8 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tl, test_lint_folder);
 	tcase_add_test(tl, test_collect_sorted);
 	tcase_add_test(tl, test_repo_scenarios_lint);
+	tcase_add_test(tl, test_readme_lists_every_step);
+	tcase_add_test(tl, test_schema_every_step);
 	suite_add_tcase(s, tl);
 
 	return s;

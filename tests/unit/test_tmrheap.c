@@ -5,7 +5,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <re.h>
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 
 
 extern struct list *tmrl_get(void);   /* libre: this thread's timer list */
@@ -32,7 +32,7 @@ static struct tmr guard;
 
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
+	fixture_begin(1);
 	memset(&rec, 0, sizeof(rec));
 	tmr_init(&guard);
 }
@@ -43,7 +43,7 @@ static void teardown(void)
 	tmr_cancel(&guard);
 	free(rec.v);
 	memset(&rec, 0, sizeof(rec));
-	libre_close();
+	fixture_end();
 }
 
 
@@ -68,14 +68,6 @@ static void guard_h(void *arg)
 {
 	(void)arg;
 	re_cancel();
-}
-
-
-/* run re_main for about ms milliseconds of real time */
-static void run_loop(uint64_t ms)
-{
-	tmr_start(&guard, ms, guard_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
 }
 
 
@@ -282,7 +274,7 @@ START_TEST(test_cancel_positions)
 	tmr_cancel(&t[5]);
 	ck_assert(tmrheap_verify());
 
-	run_loop(120);
+	fixture_settle(120);
 
 	ck_assert_uint_eq(rec.n, 2);
 	ck_assert_int_eq(rec.v[0], 1);
@@ -395,7 +387,7 @@ START_TEST(test_restart_self)
 	t0 = tmr_jiffies();
 	tmr_start(&a.tmr, 30, self_h, &a);
 	tmr_start(&z.tmr, 0, self_h, &z);
-	run_loop(250);
+	fixture_settle(250);
 
 	ck_assert_int_eq(a.n, 4);
 	ck_assert(!a.running_inside);
@@ -490,7 +482,7 @@ START_TEST(test_start_from_handler)
 	/* both due in this poll; chain[1] is started during it */
 	wait_past(other.jfs);
 	poll_once();
-	run_loop(30);
+	fixture_settle(30);
 
 	ck_assert_uint_eq(rec.n, 4);
 	ck_assert_int_eq(rec.v[0], 0);
@@ -576,7 +568,7 @@ START_TEST(test_next_timeout_re_main)
 		tmr_start(&x[i].tmr, delay[i], timed_h, &x[i]);
 		x[i].due = x[i].tmr.jfs;
 	}
-	run_loop(400);
+	fixture_settle(400);
 
 	for (i = 0; i < 5; i++) {
 		printf("tmrheap: timer due +%llu ms fired %lld ms late\n",
@@ -823,41 +815,23 @@ START_TEST(test_mixing_detected)
 END_TEST
 
 
-static Suite *tmrheap_suite(void)
-{
-	Suite *s = suite_create("tmrheap");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_interposed);
-	tcase_add_test(tc, test_order_many);
-	tcase_add_test(tc, test_ties);
-	tcase_add_test(tc, test_cancel_positions);
-	tcase_add_test(tc, test_cancel_random);
-	tcase_add_test(tc, test_restart_self);
-	tcase_add_test(tc, test_handler_changes_others);
-	tcase_add_test(tc, test_start_from_handler);
-	tcase_add_test(tc, test_get_expire);
-	tcase_add_test(tc, test_next_timeout_re_main);
-	tcase_add_test(tc, test_scale_200k);
-	tcase_add_test(tc, test_sip_exchange);
-	tcase_add_test(tc, test_advance);
-	suite_add_tcase(s, tc);
-
-	/* aborts on purpose: its own case, so CK_FORK=no CK_RUN_CASE=core
-	 * runs the rest in one process (e.g. under ASan's leak check) */
-	tc = tcase_create("abort");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test_raise_signal(tc, test_mixing_detected, SIGABRT);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
 int main(void)
 {
+	const struct fixture_case casev[] = {
+		FIXTURE_CASE("core", setup, teardown, 60, 0,
+			test_interposed, test_order_many, test_ties,
+			test_cancel_positions, test_cancel_random,
+			test_restart_self, test_handler_changes_others,
+			test_start_from_handler, test_get_expire,
+			test_next_timeout_re_main, test_scale_200k,
+			test_sip_exchange, test_advance),
+		/* aborts on purpose: its own case, so CK_FORK=no
+		 * CK_RUN_CASE=core runs the rest in one process (e.g. under
+		 * ASan's leak check) */
+		{"abort", setup, teardown, 0, 0,
+		 (const TTest *[]){test_mixing_detected, NULL}, SIGABRT},
+	};
+
 	setvbuf(stdout, NULL, _IONBF, 0);
-	return check_run(tmrheap_suite());
+	return fixture_run_suite("tmrheap", casev, ARRAY_SIZE(casev));
 }

@@ -5,7 +5,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <errno.h>
 #include <string.h>
 #include <re.h>
@@ -378,24 +378,7 @@ START_TEST(test_config_errors)
 END_TEST
 
 
-static Suite *twiml_suite(void)
-{
-	Suite *s = suite_create("twiml");
-	TCase *tc = tcase_create("twiml");
-
-	tcase_add_test(tc, test_parse_verbs);
-	tcase_add_test(tc, test_parse_errors);
-	tcase_add_test(tc, test_e164);
-	tcase_add_test(tc, test_templates);
-	tcase_add_test(tc, test_config_keys);
-	tcase_add_test(tc, test_config_errors);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(twiml_suite());
-}
+FIXTURE_MAIN("twiml",
+	FIXTURE_CASE("twiml", NULL, NULL, 0, 0,
+		test_parse_verbs, test_parse_errors, test_e164, test_templates,
+		test_config_keys, test_config_errors))

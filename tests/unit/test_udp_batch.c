@@ -5,7 +5,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include <arpa/inet.h>
 #include <re.h>
 #include "vclock.h"
-#include "udp_batch.h"
+#include "reshim/udp_batch.h"
 #include "regclient.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"
@@ -170,21 +170,6 @@ START_TEST(test_cancel_ends_batch)
 END_TEST
 
 
-static Suite *udp_batch_suite(void)
-{
-	Suite *s = suite_create("udp batch");
-	TCase *tc = tcase_create("reads");
-
-	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_queue_read_in_batches);
-	tcase_add_test(tc, test_cancel_ends_batch);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(udp_batch_suite());
-}
+FIXTURE_MAIN("udp batch",
+	FIXTURE_CASE("reads", NULL, NULL, 20, 0,
+		test_queue_read_in_batches, test_cancel_ends_batch))

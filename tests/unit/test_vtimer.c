@@ -3,7 +3,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -19,37 +19,18 @@ struct rec {
 };
 
 static struct rec rec;
-static struct tmr guard;
 
 
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
-	vclock_reset();
+	fixture_begin(1);
 	memset(&rec, 0, sizeof(rec));
-	tmr_init(&guard);
 }
 
 
 static void teardown(void)
 {
-	tmr_cancel(&guard);
-	libre_close();
-}
-
-
-static void guard_h(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-
-/* run the loop for about ms milliseconds of real time */
-static void run_loop(uint64_t ms)
-{
-	tmr_start(&guard, ms, guard_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
+	fixture_end();
 }
 
 
@@ -77,7 +58,7 @@ START_TEST(test_order)
 
 	vclock_advance(4000);
 	vtimer_poll();
-	run_loop(30);
+	fixture_settle(30);
 
 	ck_assert_uint_eq(rec.n, 4);
 	ck_assert_int_eq(rec.v[0], 2);
@@ -103,9 +84,9 @@ START_TEST(test_real_time)
 
 	vtimer_init(&t);
 	vtimer_start(&t, 20, record_h, (void *)7);
-	run_loop(5);
+	fixture_settle(5);
 	ck_assert_uint_eq(rec.n, 0);
-	run_loop(60);
+	fixture_settle(60);
 	ck_assert_uint_eq(rec.n, 1);
 	ck_assert_int_eq(rec.v[0], 7);
 }
@@ -137,7 +118,7 @@ START_TEST(test_cancel)
 
 	vclock_advance(10000);
 	vtimer_poll();
-	run_loop(30);
+	fixture_settle(30);
 
 	ck_assert_uint_eq(rec.n, 2);
 	ck_assert_int_eq(rec.v[0], 2);
@@ -160,13 +141,13 @@ START_TEST(test_restart_running)
 
 	vclock_advance(2500);
 	vtimer_poll();
-	run_loop(30);
+	fixture_settle(30);
 	ck_assert_uint_eq(rec.n, 1);
 	ck_assert_int_eq(rec.v[0], 2);
 
 	vclock_advance(1000);
 	vtimer_poll();
-	run_loop(30);
+	fixture_settle(30);
 	ck_assert_uint_eq(rec.n, 2);
 	ck_assert_int_eq(rec.v[1], 3);
 }
@@ -226,7 +207,7 @@ START_TEST(test_restart_self_zero)
 	s.delay = 0;
 
 	vtimer_start(&s.t, 0, self_h, &s);
-	run_loop(50);
+	fixture_settle(50);
 
 	ck_assert_uint_eq(s.fires, 5);
 	ck_assert(!s.spun);
@@ -251,12 +232,12 @@ START_TEST(test_restart_self_jump)
 
 	vclock_advance(59000);
 	vtimer_poll();
-	run_loop(20);
+	fixture_settle(20);
 	ck_assert_uint_eq(s.fires, 0);
 
 	vclock_advance(1000);
 	vtimer_poll();
-	run_loop(20);
+	fixture_settle(20);
 	ck_assert_uint_eq(s.fires, 1);
 	ck_assert(vtimer_isrunning(&s.t));
 
@@ -264,7 +245,7 @@ START_TEST(test_restart_self_jump)
 	 * counts from the moment it fired */
 	vclock_advance(130000);
 	vtimer_poll();
-	run_loop(20);
+	fixture_settle(20);
 	ck_assert_uint_eq(s.fires, 2);
 
 	vtimer_cancel(&s.t);
@@ -290,7 +271,7 @@ START_TEST(test_cancel_from_handler)
 
 	vclock_advance(5000);
 	vtimer_poll();
-	run_loop(20);
+	fixture_settle(20);
 
 	ck_assert_uint_eq(s.fires, 1);
 	ck_assert_uint_eq(rec.n, 1);
@@ -315,11 +296,11 @@ START_TEST(test_advance_partial)
 	/* advanced but not polled: nothing due yet as far as libre knows,
 	 * the armed libre timer still waits ~10 s of real time */
 	vclock_advance(15000);
-	run_loop(20);
+	fixture_settle(20);
 	ck_assert_uint_eq(rec.n, 0);
 
 	vtimer_poll();
-	run_loop(20);
+	fixture_settle(20);
 	ck_assert_uint_eq(rec.n, 1);
 	ck_assert_int_eq(rec.v[0], 1);
 	ck_assert(vtimer_isrunning(&t[1]));
@@ -390,7 +371,7 @@ START_TEST(test_many)
 	/* half way: only the timers due by then fire, in due order */
 	vclock_advance(1800000);
 	vtimer_poll();
-	run_loop(200);
+	fixture_settle(200);
 	ck_assert(many_ordered);
 	ck_assert_uint_gt(many_fired, 0);
 	ck_assert_uint_lt(many_fired, running);
@@ -398,7 +379,7 @@ START_TEST(test_many)
 
 	vclock_advance(1900000);
 	vtimer_poll();
-	run_loop(200);
+	fixture_settle(200);
 	ck_assert(many_ordered);
 	ck_assert_uint_eq(many_fired, running);
 	ck_assert_uint_eq(vtimer_count(), 0);
@@ -408,29 +389,8 @@ START_TEST(test_many)
 END_TEST
 
 
-static Suite *vtimer_suite(void)
-{
-	Suite *s = suite_create("vtimer");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 10);
-	tcase_add_test(tc, test_order);
-	tcase_add_test(tc, test_real_time);
-	tcase_add_test(tc, test_cancel);
-	tcase_add_test(tc, test_restart_running);
-	tcase_add_test(tc, test_restart_self_zero);
-	tcase_add_test(tc, test_restart_self_jump);
-	tcase_add_test(tc, test_cancel_from_handler);
-	tcase_add_test(tc, test_advance_partial);
-	tcase_add_test(tc, test_many);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(vtimer_suite());
-}
+FIXTURE_MAIN("vtimer",
+	FIXTURE_CASE("core", setup, teardown, 10, 0,
+		test_order, test_real_time, test_cancel, test_restart_running,
+		test_restart_self_zero, test_restart_self_jump,
+		test_cancel_from_handler, test_advance_partial, test_many))

@@ -18,4 +18,7 @@
 /* 0 when libre's calls reach this file's rand_u64; else ENOSYS */
 int fastrand_check(void);
 
+/* numbers handed out since the start (the contract test) */
+unsigned long fastrand_served(void);
+
 #endif

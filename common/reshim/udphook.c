@@ -2,9 +2,9 @@
  * @file udphook.c  udp_send() interposed (udphook.h)
  */
 
-#include <dlfcn.h>
 #include <re.h>
-#include "udphook.h"
+#include "reshim/real.h"
+#include "reshim/udphook.h"
 
 typedef int (udp_send_f)(struct udp_sock *us, const struct sa *dst,
 			 struct mbuf *mb);
@@ -15,12 +15,9 @@ static void *hook_arg;
 
 static udp_send_f *real_send(void)
 {
-	static udp_send_f *real;
+	static void *cache;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "udp_send");
-
-	return real;
+	return (udp_send_f *)reshim_real(&cache, "udp_send");
 }
 
 

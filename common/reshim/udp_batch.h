@@ -37,4 +37,7 @@ bool udp_batch_running(void);
 /* datagram reads that found more waiting, since the start (tests) */
 unsigned long udp_batch_extra_reads(void);
 
+/* sockets whose reads are batched now (the contract test) */
+unsigned udp_batch_sockets(void);
+
 #endif

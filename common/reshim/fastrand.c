@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <re.h>
-#include "fastrand.h"
+#include "reshim/fastrand.h"
 
 enum { POOL = 4096 };
 
@@ -91,6 +91,12 @@ uint64_t rand_u64(void)
 
 	take(&v, sizeof(v));
 	return v;
+}
+
+
+unsigned long fastrand_served(void)
+{
+	return served;
 }
 
 

@@ -2,10 +2,10 @@
  * @file udp_batch.c  Several datagrams per wake-up (see udp_batch.h)
  */
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <re.h>
-#include "udp_batch.h"
+#include "reshim/real.h"
+#include "reshim/udp_batch.h"
 
 enum { CAPTURE_MAX = 4 };
 
@@ -39,12 +39,9 @@ static void *end_arg;
 
 static fd_listen_f *real_fd_listen(void)
 {
-	static fd_listen_f *real;
+	static void *cache;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "fd_listen");
-
-	return real;
+	return (fd_listen_f *)reshim_real(&cache, "fd_listen");
 }
 
 
@@ -145,12 +142,11 @@ int fd_listen(int fd, int flags, fd_h *fh, void *arg)
  * waits that way for a datagram's effect): so does a batch */
 void re_cancel(void)
 {
-	static re_cancel_f *real;
+	static void *cache;
+	re_cancel_f *real = (re_cancel_f *)reshim_real(&cache, "re_cancel");
 
 	cancelled = true;
 
-	if (!real)
-		*(void **)&real = dlsym(RTLD_NEXT, "re_cancel");
 	if (real)
 		real();
 }
@@ -202,4 +198,10 @@ int udp_batch_attach(void)
 unsigned long udp_batch_extra_reads(void)
 {
 	return extra_reads;
+}
+
+
+unsigned udp_batch_sockets(void)
+{
+	return list_count(&batches);
 }

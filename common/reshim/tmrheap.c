@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 
 
 /* libre's (exported, used by its own tmr.c): this thread's timer list */

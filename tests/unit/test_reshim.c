@@ -1,0 +1,368 @@
+/**
+ * @file test_reshim.c  The contract of common/reshim/: every libre 1.1.0
+ * function the program overrides still takes effect when libre itself
+ * calls it.
+ *
+ * Each row of `contract` names the symbols of one override and what only
+ * the override does (a counter it keeps, or behaviour libre lacks), seen
+ * after a real exchange through libre's SIP stack on 127.0.0.1: its
+ * transports opened with sip_transp_add(), a request sent in by a plain
+ * socket, answered with sip_treply(), a TCP connection made.  Static
+ * linking, LTO, a renamed override or a libre that stops calling through
+ * its PLT all leave a row at zero, and the test names it.
+ */
+
+#include <check.h>
+#include "fixture.h"
+#include <dlfcn.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <re.h>
+#include "reshim/fastrand.h"
+#include "reshim/sipdecode.h"
+#include "reshim/sockhook.h"
+#include "reshim/tmrheap.h"
+#include "reshim/udp_batch.h"
+#include "reshim/udphook.h"
+
+enum { QUEUED = 3 };
+
+/* what the exchange saw, each counted by the override's own hook or
+ * counter only */
+static struct {
+	unsigned udp_listen;          /* both sockhook udp hooks ran       */
+	unsigned tcp_listen;
+	unsigned tcp_accept;
+	unsigned udp_send;            /* udphook saw libre's reply         */
+	unsigned requests;            /* the stack's request handler       */
+	unsigned long handovers;
+	unsigned long served;         /* fastrand numbers                  */
+	uint64_t inserts;             /* timers on the heap                */
+	unsigned batched;             /* sockets udp_batch took            */
+	unsigned cancel_got;          /* requests read before re_cancel won */
+	unsigned long extra_reads;
+} seen;
+
+static struct udp_helper *helper;
+static bool cancel_each;
+
+
+static void stop_h(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+
+/* the registrar's guard does this: decode to judge, hand it over */
+static bool judge_recv(struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct sip_msg *msg = NULL;
+	struct mbuf *copy = mbuf_alloc(mbuf_get_left(mb));
+
+	(void)src;
+	(void)arg;
+
+	if (!copy)
+		return false;
+	(void)mbuf_write_mem(copy, mbuf_buf(mb), mbuf_get_left(mb));
+	copy->pos = 0;
+
+	/* a copy: the stack reads mb itself next */
+	sipdecode_keep_begin();
+	(void)sip_msg_decode(&msg, copy);
+	mem_deref(msg);
+	mem_deref(copy);
+	(void)sipdecode_keep_end(mb);
+
+	return false;
+}
+
+
+static void udp_before(void *arg)
+{
+	(void)arg;
+	udp_batch_capture(true);
+}
+
+
+static void udp_after(int err, struct udp_sock *us, void *arg)
+{
+	(void)arg;
+	udp_batch_capture(false);
+	if (err || !us)
+		return;
+
+	seen.udp_listen++;
+	(void)udp_batch_attach();
+	(void)udp_register_helper(&helper, us, -1000, NULL, judge_recv, NULL);
+}
+
+
+static void tcp_after(int err, struct tcp_sock *ts, void *arg)
+{
+	(void)arg;
+	if (!err && ts)
+		seen.tcp_listen++;
+}
+
+
+static bool accept_h(int *err, struct tcp_conn **tcp, struct tcp_sock *ts,
+		     void (*eh)(void *), void (*rh)(struct mbuf *, void *),
+		     void (*ch)(int, void *), void *carg, void *arg)
+{
+	(void)err; (void)tcp; (void)ts; (void)eh; (void)rh; (void)ch;
+	(void)carg; (void)arg;
+
+	seen.tcp_accept++;
+	re_cancel();
+
+	return false;              /* libre accepts it as usual */
+}
+
+
+static const struct sockhook hooks = {
+	.udp_listen_before = udp_before,
+	.udp_listen_after  = udp_after,
+	.tcp_listen_after  = tcp_after,
+	.tcp_accept        = accept_h,
+};
+
+
+static bool send_h(int *err, struct udp_sock *us, const struct sa *dst,
+		   struct mbuf *mb, void *arg)
+{
+	(void)err; (void)us; (void)dst; (void)mb; (void)arg;
+
+	seen.udp_send++;
+
+	return false;
+}
+
+
+static bool request_h(const struct sip_msg *msg, void *arg)
+{
+	struct sip *sip = arg;
+
+	seen.requests++;
+	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	if (cancel_each)
+		re_cancel();
+
+	return true;
+}
+
+
+static void options_send(int fd, const struct sa *to, unsigned i)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf),
+		"OPTIONS sip:reshim@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKreshim%u\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:probe@127.0.0.1>;tag=r%u\r\n"
+		"To: <sip:reshim@127.0.0.1>\r\n"
+		"Call-ID: reshim-%u\r\nCSeq: 1 OPTIONS\r\n"
+		"Content-Length: 0\r\n\r\n", i, i, i);
+
+	ck_assert_int_eq(sendto(fd, buf, (size_t)n, 0, &to->u.sa, to->len),
+			 n);
+}
+
+
+/* one run of the stack, ended by a handler or after ms */
+static void loop_for(uint32_t ms)
+{
+	struct tmr t;
+
+	tmr_init(&t);
+	tmr_start(&t, ms, stop_h, NULL);
+	ck_assert_int_eq(re_main(NULL), 0);
+	tmr_cancel(&t);
+}
+
+
+static void exchange(void)
+{
+	struct sip *sip = NULL;
+	struct sip_lsnr *lsnr = NULL;
+	struct tcp_conn *tc = NULL;
+	struct sa laddr, udp_addr, tcp_addr;
+	unsigned long served0 = fastrand_served();
+	unsigned long handovers0 = sipdecode_handovers();
+	uint64_t inserts0 = tmrheap_inserts();
+	int fd;
+
+	memset(&seen, 0, sizeof(seen));
+	ck_assert_int_eq(libre_init(), 0);
+	sockhook_set(&hooks, NULL);
+	udphook_set(send_h, NULL);
+
+	ck_assert_int_eq(sip_alloc(&sip, NULL, 32, 32, 32, "reshim-test",
+				   NULL, NULL), 0);
+	ck_assert_int_eq(sa_set_str(&laddr, "127.0.0.1", 0), 0);
+	ck_assert_int_eq(sip_transp_add(sip, SIP_TRANSP_UDP, &laddr), 0);
+	ck_assert_int_eq(sip_transp_add(sip, SIP_TRANSP_TCP, &laddr), 0);
+	ck_assert_int_eq(sip_transp_laddr(sip, &udp_addr, SIP_TRANSP_UDP,
+					  NULL), 0);
+	ck_assert_int_eq(sip_transp_laddr(sip, &tcp_addr, SIP_TRANSP_TCP,
+					  NULL), 0);
+	ck_assert_int_eq(sip_listen(&lsnr, sip, true, request_h, sip), 0);
+	seen.batched = udp_batch_sockets();
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+
+	/* queued before the loop runs: the first handler stops it */
+	for (unsigned i = 0; i < QUEUED; i++)
+		options_send(fd, &udp_addr, i);
+	cancel_each = true;
+	loop_for(2000);
+	seen.cancel_got = seen.requests;
+
+	/* the rest in the same wake-up */
+	cancel_each = false;
+	loop_for(200);
+	seen.extra_reads = udp_batch_extra_reads();
+
+	/* a TCP connection: accept_h stops the loop */
+	ck_assert_int_eq(tcp_connect(&tc, &tcp_addr, NULL, NULL, NULL, NULL),
+			 0);
+	loop_for(2000);
+
+	seen.served = fastrand_served() - served0;
+	seen.handovers = sipdecode_handovers() - handovers0;
+	seen.inserts = tmrheap_inserts() - inserts0;
+
+	close(fd);
+	mem_deref(tc);
+	lsnr = mem_deref(lsnr);
+	helper = mem_deref(helper);
+	sip_close(sip, true);
+	mem_deref(sip);
+	sockhook_set(NULL, NULL);
+	udphook_set(NULL, NULL);
+	libre_close();
+}
+
+
+static bool tmr_took(void)       { return seen.inserts > 0; }
+static bool rand_took(void)      { return seen.served > 0; }
+static bool decode_took(void)    { return seen.handovers >= QUEUED; }
+static bool fd_listen_took(void)
+{
+	return seen.batched > 0 && seen.extra_reads > 0 &&
+	       seen.requests == QUEUED;
+}
+static bool cancel_took(void)    { return seen.cancel_got == 1; }
+static bool listen_took(void)
+{
+	return seen.udp_listen == 1 && seen.tcp_listen == 1;
+}
+static bool accept_took(void)    { return seen.tcp_accept == 1; }
+static bool send_took(void)      { return seen.udp_send >= QUEUED; }
+
+/* one row per override: its libre symbols and the evidence it ran */
+static const struct {
+	const char *symbols;
+	const char *evidence;
+	bool (*took)(void);
+} contract[] = {
+	{"tmr_* (tmrheap.c)", "sip_treply's timers on the heap",   tmr_took},
+	{"rand_u16/32/64 (fastrand.c)",
+	 "libre's decoder drew numbers from the buffer",           rand_took},
+	{"sip_msg_decode (sipdecode.c)",
+	 "the transport took the judged decode (hand-over)",       decode_took},
+	{"fd_listen (udp_batch.c)",
+	 "the transport's socket batched: queued requests read in one "
+	 "wake-up",                                                fd_listen_took},
+	{"re_cancel (udp_batch.c)",
+	 "a handler's re_cancel ended the batch after one request", cancel_took},
+	{"udp_listen, tcp_listen (sockhook.c)",
+	 "sip_transp_add's sockets reached the hooks",             listen_took},
+	{"tcp_accept (sockhook.c)",
+	 "the transport's accept reached the hook",                accept_took},
+	{"udp_send (udphook.c)", "sip_treply's datagrams reached the hook",
+	 send_took},
+};
+
+
+START_TEST(test_every_override_takes_effect)
+{
+	char failed[1024] = "";
+	size_t n = 0;
+
+	exchange();
+
+	for (size_t i = 0; i < sizeof(contract) / sizeof(contract[0]); i++) {
+		if (contract[i].took())
+			continue;
+		n += (size_t)snprintf(failed + n, sizeof(failed) - n,
+				      "\n  %s: not seen (%s)",
+				      contract[i].symbols,
+				      contract[i].evidence);
+		if (n >= sizeof(failed))
+			break;
+	}
+
+	ck_assert_msg(!failed[0], "libre no longer reaches:%s", failed);
+}
+END_TEST
+
+
+/* every libre symbol common/reshim/ defines (its README's table) */
+static const char *const overridden[] = {
+	"tmr_start", "tmr_cancel", "tmr_init", "tmr_poll", "tmr_next_timeout",
+	"tmr_get_expire", "tmr_status", "tmr_debug",
+	"rand_u16", "rand_u32", "rand_u64",
+	"sip_msg_decode",
+	"fd_listen", "re_cancel",
+	"udp_listen", "tcp_listen", "tcp_accept",
+	"udp_send",
+};
+
+
+/* each resolves, for libre.so's PLT as for dlsym, to this program, not
+ * to libre.so: one renamed or dropped override is named here even where
+ * libre's own still works (rand_u64 alone, say) */
+START_TEST(test_every_symbol_is_ours)
+{
+	Dl_info self, lib;
+	char failed[512] = "";
+	size_t n = 0;
+
+	ck_assert_int_ne(dladdr((void *)test_every_symbol_is_ours, &self), 0);
+
+	for (size_t i = 0; i < sizeof(overridden) / sizeof(overridden[0]);
+	     i++) {
+		void *p = dlsym(RTLD_DEFAULT, overridden[i]);
+
+		if (p && dladdr(p, &lib) && lib.dli_fbase == self.dli_fbase)
+			continue;
+		n += (size_t)snprintf(failed + n, sizeof(failed) - n, " %s%s",
+				      overridden[i], p ? " (libre's)" : "");
+		if (n >= sizeof(failed))
+			break;
+	}
+
+	ck_assert_msg(!failed[0], "not overridden:%s", failed);
+}
+END_TEST
+
+
+/* the start-up checks the programs make agree */
+START_TEST(test_startup_checks)
+{
+	ck_assert_int_eq(libre_init(), 0);
+	ck_assert_int_eq(tmrheap_check(), 0);
+	ck_assert_int_eq(fastrand_check(), 0);
+	libre_close();
+}
+END_TEST
+
+
+FIXTURE_MAIN("reshim",
+	FIXTURE_CASE("contract", NULL, NULL, 20, 0,
+		test_every_override_takes_effect, test_every_symbol_is_ours,
+		test_startup_checks))
