@@ -197,7 +197,14 @@ static int load_dir(struct loader *ld, const struct ynode *map,
 
 		if (c && sc_count_get(ld->doc, v, c))
 			err = EINVAL;
-		if (s && ld_dup_text(ld, v, key, s))
+		/* "" checks that no digit came */
+		if (s && v->type == YNODE_SCALAR && !*v->val) {
+			if (str_dup(s, "")) {
+				ld->nomem = true;
+				err = ENOMEM;
+			}
+		}
+		else if (s && ld_dup_text(ld, v, key, s))
 			err = EINVAL;
 	}
 
