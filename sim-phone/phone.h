@@ -451,8 +451,10 @@ const char *phone_event_name(enum phone_event_type type);
  * read it later (its phone and messages read NULL once the phone is
  * destroyed).  Everything a call sends is a SENT event (requests and
  * responses, op PHONE_OP_CALL), everything it receives a RECEIVED event.
- * SDP: one audio stream, PCMU/8000, on the phone's IP and a made-up
- * port; no RTP is sent.  Only UDP/TCP/TLS to IP literals: an in-dialog
+ * SDP and RTP: media/sdp_oa's offer or answer, and an RTP stream of the
+ * call's own on the phone's IP (see Media below, conf.media).  In a
+ * dialog INFO gets 200 too (DTMF).  Only UDP/TCP/TLS to IP literals: an
+ * in-dialog
  * next hop that names a host goes to conf.registrar instead.  In a
  * dialog a phone answers BYE (200), re-INVITE (200 with SDP), OPTIONS
  * (200) and anything else with 405 + Allow; outside one OPTIONS gets
