@@ -8,12 +8,12 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <string.h>
 #include <re.h>
 #include "vclock.h"
 #include "vtimer.h"
-#include "tmrheap.h"
+#include "reshim/tmrheap.h"
 #include "sdp_oa.h"
 #include "stats.h"
 #include "stream.h"
@@ -81,9 +81,7 @@ static struct media_tx_figs pt;
 static struct media_stream *pms;   /* that peer's stream              */
 static struct evrec evv[MAXEV];
 static size_t evc;
-static struct tmr tick, guard;
-static uint64_t deadline;
-static bool (*until)(void);
+static struct tmr guard;
 
 
 static void event_h(struct phone *phone, const struct phone_event *ev,
@@ -139,29 +137,10 @@ static size_t count_ev(const struct phone *phone, enum phone_event_type type)
 
 /* ---- the loop and the clock ------------------------------------------ */
 
-static void tick_h(void *arg)
-{
-	(void)arg;
-
-	if ((until && until()) || tmr_jiffies() >= deadline) {
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&tick, 2, tick_h, NULL);
-}
-
-
 /* run the loop until cond() holds (true) or max_ms passed (false) */
 static bool run_until(bool (*cond)(void), uint64_t max_ms)
 {
-	until = cond;
-	deadline = tmr_jiffies() + max_ms;
-	tmr_start(&tick, 0, tick_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
-	tmr_cancel(&tick);
-
-	return cond ? cond() : true;
+	return fixture_run_until(cond, max_ms);
 }
 
 
@@ -209,24 +188,16 @@ static void advance(uint64_t ms)
 
 
 /* what is still in flight on loopback arrives (a few loop turns) */
-static bool never(void)
-{
-	return false;
-}
-
-
 static void settle(void)
 {
-	(void)run_until(never, 60);
+	fixture_settle(60);
 }
 
 
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
+	fixture_begin(2);
 	ck_assert_int_eq(tmrheap_check(), 0);
-	vclock_reset();
-	tmr_init(&tick);
 	tmr_init(&guard);
 	evc = 0;
 	pa = pb = NULL;
@@ -236,9 +207,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	tmr_cancel(&tick);
 	tmr_cancel(&guard);
-	libre_close();
+	fixture_end();
 }
 
 
@@ -308,6 +278,24 @@ static void pair_established(const struct phone_media_conf *ma,
 }
 
 
+/* the clock moves by ms, what is in flight arrives, the figures read */
+static void advance_figs(uint64_t ms)
+{
+	advance(ms);
+	settle();
+	refresh_all();
+}
+
+
+/* an established call between two phones, ms of it */
+static void pair_run(const struct phone_media_conf *ma,
+		     const struct phone_media_conf *mb, uint64_t ms)
+{
+	pair_established(ma, mb);
+	advance_figs(ms);
+}
+
+
 static void pair_free(void)
 {
 	pa = mem_deref(pa);
@@ -346,12 +334,7 @@ START_TEST(test_both_ways)
 	uint32_t tx, rx;
 	char json[2048];
 
-	pair_established(&ma, &mb);
-	advance(3000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	pair_run(&ma, &mb, 3000);
 
 	/* 3 s: 150 frames each way, all sent and all received */
 	ck_assert(fa.media && fa.started && !fa.hold);
@@ -405,12 +388,7 @@ END_TEST
 START_TEST(test_minute)
 {
 
-	pair_established(NULL, NULL);
-	advance(60000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	pair_run(NULL, NULL, 60000);
 	ASSERT_SPAN(fa.tx.packets, 60000);
 	ASSERT_SPAN(fb.tx.packets, 60000);
 	ASSERT_GOT(fa.rx.packets, fb.tx.packets);
@@ -435,12 +413,7 @@ START_TEST(test_no_rtp)
 {
 	const struct phone_media_conf mb = {.no_rtp = true};
 
-	pair_established(NULL, &mb);
-	advance(3000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	pair_run(NULL, &mb, 3000);
 	ck_assert_uint_eq(fb.tx.packets, 0);
 	ck_assert_uint_eq(fa.rx.packets, 0);
 	ck_assert(fa.rx.one_way);                 /* MEDIA-RTP-3 */
@@ -461,12 +434,7 @@ START_TEST(test_nat)
 {
 	const struct phone_media_conf mb = {.nat = true};
 
-	pair_established(NULL, &mb);
-	advance(3000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	pair_run(NULL, &mb, 3000);
 	ASSERT_GOT(fa.rx.packets, fb.tx.packets);
 	ASSERT_SPAN(fa.rx.packets, 3000);
 	ck_assert(fa.rx.src_mismatch);            /* MEDIA-RTP-2 */
@@ -511,12 +479,7 @@ START_TEST(test_wrong_pt)
 {
 	const struct phone_media_conf mb = {.wrong_pt = 96};
 
-	pair_established(NULL, &mb);
-	advance(2000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	pair_run(NULL, &mb, 2000);
 	ASSERT_SPAN(fa.rx.packets, 2000);
 	ck_assert_uint_eq(fa.rx.pt_unexpected, fa.rx.packets);
 	ck_assert_uint_eq(fa.rx.audio, 0);
@@ -557,10 +520,7 @@ static void hold_case(bool send_on_hold)
 	rxa = fa.rx.packets;
 	rxb = fb.rx.packets;
 
-	advance(2000);
-	settle();
-	figs(pa, &fa);
-	figs(pb, &fb);
+	advance_figs(2000);
 
 	/* the holder sends nothing */
 	ck_assert_uint_eq(fb.rx.packets, rxb);
@@ -583,10 +543,7 @@ static void hold_case(bool send_on_hold)
 	rxa = fa.rx.packets;
 	rxb = fb.rx.packets;
 
-	advance(1000);
-	settle();
-	figs(pa, &fa);
-	figs(pb, &fb);
+	advance_figs(1000);
 	ck_assert_uint_ge(fa.rx.packets, rxa + 49);
 	ck_assert_uint_ge(fb.rx.packets, rxb + 49);
 
@@ -618,11 +575,7 @@ static void dtmf_case(enum phone_dtmf_mode mode)
 	advance(500);
 	ck_assert_int_eq(phone_call_press(ca, "12#"), 0);
 	ck_assert_int_eq(phone_call_press(ca, "1x"), EINVAL);
-	advance(3000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	advance_figs(3000);
 	switch (mode) {
 
 	case PHONE_DTMF_RFC4733:
@@ -698,12 +651,7 @@ START_TEST(test_no_rtcp)
 {
 	const struct phone_media_conf mb = {.no_rtcp = true};
 
-	pair_established(NULL, &mb);
-	advance(11000);
-	settle();
-
-	figs(pa, &fa);
-	figs(pb, &fb);
+	pair_run(NULL, &mb, 11000);
 	ASSERT_SPAN(fa.rx.packets, 11000);
 	ck_assert_uint_eq(fa.rx.rtcp_sr + fa.rx.rtcp_rr, 0);
 	ck_assert_uint_eq(fb.tx.rtcp, 0);
@@ -815,11 +763,7 @@ static void mpeer_start(const struct media_quirks *q)
 
 	memset(&mp, 0, sizeof(mp));
 	(void)sa_set_str(&ip, "127.0.0.1", 0);
-	ck_assert_int_eq(sip_alloc(&mp.sip, NULL, 32, 32, 32, "mpeer", NULL,
-				   NULL), 0);
-	ck_assert_int_eq(sip_transp_add(mp.sip, SIP_TRANSP_UDP, &ip), 0);
-	ck_assert_int_eq(sip_transp_laddr(mp.sip, &mp.laddr, SIP_TRANSP_UDP,
-					  NULL), 0);
+	fixture_sip_stack(&mp.sip, "mpeer", 32, NULL, &mp.laddr, NULL);
 	ck_assert_int_eq(sip_listen(&mp.lsnr, mp.sip, true, mpeer_req, NULL),
 			 0);
 	ck_assert_int_eq(media_stream_alloc(&mp.ms, &ip, 0), 0);
@@ -948,7 +892,7 @@ START_TEST(test_via_registrar)
 	const struct phone_media_conf mb = {.tone_hz = 350};
 	struct sa reg;
 
-	ck_assert_int_eq(regclient_alloc(&rc, config), 0);
+	fixture_registrar(&rc, config);
 	ck_assert_int_eq(sim_registrar_laddr(regclient_registrar(rc),
 					     SIP_TRANSP_UDP, &reg), 0);
 
@@ -963,10 +907,7 @@ START_TEST(test_via_registrar)
 	ck_assert_msg(run_until(both_established, 3000),
 		      "the call through the registrar was not established");
 
-	advance(3000);
-	settle();
-	figs(pa, &fa);
-	figs(pb, &fb);
+	advance_figs(3000);
 	ck_assert_uint_ge(fa.rx.packets, 140);
 	ck_assert_uint_ge(fb.rx.packets, 140);
 	ck_assert_uint_eq(fa.rx.tone_hz, 350);
@@ -979,38 +920,23 @@ START_TEST(test_via_registrar)
 END_TEST
 
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("phone_media");
-	TCase *tc = tcase_create("media");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_both_ways);
-	tcase_add_test(tc, test_minute);
-	tcase_add_test(tc, test_no_rtp);
-	tcase_add_test(tc, test_nat);
-	tcase_add_test(tc, test_no_codec);
-	tcase_add_test(tc, test_wrong_pt);
-	tcase_add_test(tc, test_hold);
-	tcase_add_test(tc, test_hold_send_on_hold);
-	tcase_add_test(tc, test_dtmf_4733);
-	tcase_add_test(tc, test_dtmf_inband);
-	tcase_add_test(tc, test_dtmf_info);
-	tcase_add_test(tc, test_dtmf_answer);
-	tcase_add_test(tc, test_no_rtcp);
-	tcase_add_test(tc, test_off);
-	tcase_add_test(tc, test_conf_bad);
-	tcase_add_test(tc, test_peer_stream);
-	tcase_add_test(tc, test_peer_nat_addr);
-	tcase_add_test(tc, test_via_registrar);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(suite());
-}
+FIXTURE_MAIN("phone_media",
+	FIXTURE_CASE("media", setup, teardown, 60, 0,
+		     test_both_ways,
+		     test_minute,
+		     test_no_rtp,
+		     test_nat,
+		     test_no_codec,
+		     test_wrong_pt,
+		     test_hold,
+		     test_hold_send_on_hold,
+		     test_dtmf_4733,
+		     test_dtmf_inband,
+		     test_dtmf_info,
+		     test_dtmf_answer,
+		     test_no_rtcp,
+		     test_off,
+		     test_conf_bad,
+		     test_peer_stream,
+		     test_peer_nat_addr,
+		     test_via_registrar));
