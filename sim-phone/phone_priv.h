@@ -219,18 +219,35 @@ int  phone_op_start(struct phone *phone, enum phone_op op,
 void phone_trace_sent(struct phone *phone, struct regtx *tx,
 		      const struct sip_msg *msg);
 
-/* phone_call.c */
+/* phone_call.c: the call object and its dialog */
+struct phone_call *phone_call_alloc(struct phone *phone, bool incoming);
+int  phone_call_open(struct phone_call *call);
+void phone_call_unlink(struct phone_call *call);
+void phone_call_close(struct phone_call *call, enum phone_call_end end,
+		      uint16_t scode, const struct sip_msg *msg, int err);
+struct sip *phone_call_sip(const struct phone_call *call);
+struct phone_call *phone_call_send_begin(struct phone_call *call);
+void phone_call_send_end(struct phone_call *call, struct phone_call *prev);
+void phone_call_set_last(struct phone_call *call, const struct sip_msg *msg);
+int  phone_call_dialog_route(struct phone_call *call,
+			     const struct sip_msg *msg);
+int  phone_call_dialog_target(struct phone_call *call,
+			      const struct sip_msg *msg);
+int  phone_call_send_bye(struct phone_call *call, bool quiet);
 void phone_call_emit(struct phone_call *call, enum phone_event_type type,
 		     const struct sip_msg *msg, uint16_t scode, int err);
 int  phone_call_request(struct phone_call *call, struct sip_request **reqp,
 			const char *met, sip_resp_h *resph, const char *extra,
 			const struct mbuf *body);
-int  phone_call_send_ack(struct phone_call *call, uint32_t cseq);
 int  phone_call_conf(struct phone *phone);
 void phone_calls_close(struct phone *phone);
 int  phone_call_listen(struct phone_stack *ps);
 void phone_call_trace(struct phone_stack *ps, bool tx, struct sip_msg *msg);
 void phone_call_stack_close(struct phone_stack *ps);
+
+/* phone_callout.c: outgoing calls */
+int  phone_call_send_ack(struct phone_call *call, uint32_t cseq);
+bool phone_call_response_handler(const struct sip_msg *msg, void *arg);
 
 /* phone_media.c */
 int  phone_media_conf_apply(struct phone *phone,
