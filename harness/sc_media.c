@@ -81,9 +81,9 @@ int sc_media_conf(struct loader *ld, const struct ynode *map,
 		if (ld_get_u32_range(ld, v, "tone", 1, 3999, &u))
 			err = EINVAL;
 		else if (!tone_ok(u))
-			err = ydoc_errorf(ld->doc, v, "tone %u Hz is not one the "
-					  "detector tells apart (350, 440, "
-					  "500, 550, ... 2000)", u);
+			err = ydoc_errorf(ld->doc, v, "tone %u Hz is not one "
+					  "the detector tells apart (350, "
+					  "440, 500, 550, ... 2000)", u);
 		else
 			c->tone_hz = u;
 	}
