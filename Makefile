@@ -26,9 +26,21 @@ export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:log_path=$(SAN_LOGS)/asan
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan
 endif
 
-DEB_PKGS := gcc make pkg-config libre-dev librem-dev libyaml-dev check sip-tester libssl-dev \
-            python3 kamailio tshark chromium time baresip-core sipvicious \
-            clang libclang-rt-14-dev
+# `make run` needs the build's packages alone; `make test` adds the peers
+# the tests talk to and the tools they check with
+RUN_PKGS  := gcc make pkg-config libre-dev librem-dev libyaml-dev libssl-dev
+TEST_PKGS := check sip-tester python3 python3-yaml python3-jsonschema kamailio \
+             tshark chromium time baresip-core sipvicious clang \
+             libclang-rt-14-dev man-db
+
+# make install (README "Install"); the Debian package installs with PREFIX=/usr
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   := $(PREFIX)/bin
+SHAREDIR := $(PREFIX)/share/sipconform
+MANDIR   := $(PREFIX)/share/man
+DOCDIR   := $(PREFIX)/share/doc/sipconform
+MANPAGES := $(wildcard docs/man/*.[158])
 
 # Library sources: every .c of a part except its program's main.
 # (a part's subfolders, one theme each, are part of the library too)
@@ -56,13 +68,23 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke clean
+.PHONY: all deps test-deps progs install product package run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke soak-smoke clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
 
+# the programs alone, no package check (debian/rules)
+progs: $(PROGS)
+
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+	@$(call install_pkgs,$(RUN_PKGS))
+
+test-deps:
+	@$(call install_pkgs,$(RUN_PKGS) $(TEST_PKGS))
+
+# the packages of $(1) that are missing, installed (as root) or named
+define install_pkgs
+	missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -77,10 +99,27 @@ deps:
 	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
+
+# programs in bin/, the packs (scenarios/, with the phone pack in
+# scenarios/phone/) in share/sipconform/, the manual pages, the rules
+install: progs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/rules
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	find scenarios -type f ! -name '*~' | while read -r f; do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" || exit 1; done
+	install -m 644 reports/results.schema.json $(DESTDIR)$(SHAREDIR)/
+	for m in $(MANPAGES); do \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	install -m 644 docs/rules/*.md $(DESTDIR)$(DOCDIR)/rules/
+	install -m 644 scenarios/README.md $(DESTDIR)$(DOCDIR)/scenarios.md
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -101,13 +140,13 @@ run: all
 registrar: all
 	./$(BUILD)/sim-registrar
 
-unit: deps $(UNIT_BIN)
+unit: test-deps $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; \
 	  CK_DEFAULT_TIMEOUT=60 $$t || fail=1; done; exit $$fail
 
 # SIPp against the registrar, SIPVicious against it (tests/security), the
 # scenario suite, the suite against Kamailio
-integration: all
+integration: all test-deps
 	BUILD=$(BUILD) bash tests/integration/run.sh
 	BUILD=$(BUILD) bash tests/security/sipvicious.sh
 	./$(BUILD)/harness run scenarios/
@@ -116,7 +155,7 @@ integration: all
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
 	BUILD=$(BUILD) bash tests/phone/baresip.sh
 
-test: unit integration torture
+test: unit integration torture product
 ifeq ($(SAN),1)
 	@bash tests/lib/san_check.sh "$(SAN_LOGS)"
 
@@ -128,34 +167,51 @@ san-logs:
 endif
 
 # RFC 4475 torture tests (tests/torture/README.md): the registrar and the
-# phone's response path against ../shared/rfc4475 (skipped when absent)
+# phone's response path against tests/torture/messages (RFC 4475's)
 TORTURE_BIN := $(BUILD)/tests/torture/phone_torture
 
 $(TORTURE_BIN): $(BUILD)/obj/tests/torture/phone_torture.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) -ldl
 
-torture: all $(TORTURE_BIN)
+torture: all test-deps $(TORTURE_BIN)
 	BUILD=$(BUILD) bash tests/torture/run.sh
 
 # libFuzzer targets (tests/fuzz/README.md): clang + libclang-rt-14-dev;
 # FUZZ_SECONDS per target
 FUZZ_SECONDS ?= 20
-fuzz: all
+fuzz: all test-deps
 	BUILD=$(BUILD) bash tests/fuzz/build.sh
 	BUILD=$(BUILD) bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-fuzz-regressions: all
+fuzz-regressions: all test-deps
 	BUILD=$(BUILD) bash tests/fuzz/build.sh
 	BUILD=$(BUILD) bash tests/fuzz/run.sh --regressions
 
-# the registrar benchmark (bench/README.md): minutes; writes bench/results.md
-bench: all
+# the registrar benchmark (bench/README.md): minutes; writes bench/results.md;
+# then the soak (bench/soak.py, ~16 minutes): its section and bench/soak.svg
+bench: all test-deps
 	BUILD=$(BUILD) bash bench/run.sh
+	BUILD=$(BUILD) python3 bench/soak.py
 
 # seconds: the benchmark runs and prints every figure; fails on a lost one
-bench-smoke: all
+bench-smoke: all test-deps
 	BUILD=$(BUILD) bash bench/run.sh --smoke
+
+# the product's own checks (tests/product/README.md): docs/rules against the
+# code, --version, make install, --shard/merge, --repeat, the results schema,
+# the CI files of docs/ci
+product: all test-deps
+	BUILD=$(BUILD) bash tests/product/run.sh
+
+# the Debian package built, installed and run (tests/package/run.sh; root)
+package: test-deps
+	bash tests/package/run.sh
+
+# about a minute: 3000 users re-register 30 times; fails when the
+# registrar's memory still grows (>= 5 %) after round 20, or on a lost one
+soak-smoke: all
+	BUILD=$(BUILD) python3 bench/soak.py --smoke
 
 clean:
 	rm -rf build build-san

@@ -2,11 +2,15 @@
  * @file main.c  harness: replays YAML scenarios and judges the results
  *
  *   harness run  [--target HOST:PORT] [--control HOST:PORT]
- *                [--filter RULE|NAME] [--report DIR] [-v] PATH...
+ *                [--filter RULE|NAME] [--report DIR] [--shard K/N]
+ *                [--repeat N] [-v] [PATH...]
  *   harness lint PATH...
+ *   harness merge OUT DIR...
+ *   harness rules [--phone]
  *
  * Exit status: 0 every scenario passed (or was skipped), 1 some failed,
- * 2 bad usage or a bad scenario, 3 the infrastructure failed.
+ * 2 bad usage or a bad scenario, 3 the infrastructure failed, 4 some
+ * scenario was flaky (--repeat).
  */
 
 #include <getopt.h>
@@ -23,17 +27,27 @@
 #include "lint.h"
 #include "probe.h"
 #include "runner.h"
+#include "protocheck/protocheck.h"
 #include "ctlclient.h"
 #include "report.h"
 #include "phone_mode.h"   /* harness phone (issue 6) */
+#include "datadir.h"      /* installed packs, --shard, --repeat, merge, */
+#include "shard.h"        /* rules (issue 16)                           */
+#include "repeat.h"
+#include "rules_cmd.h"
+#include "merge.h"
 
-enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3, EXIT_FLAKY = 4 };
 
 static const char usage[] =
 	"usage: harness run  [--target HOST:PORT] [--control HOST:PORT]\n"
-	"                    [--filter RULE|NAME] [--report DIR] [-v] PATH...\n"
+	"                    [--filter RULE|NAME] [--report DIR] [--shard K/N]\n"
+	"                    [--repeat N] [-v] [PATH...]\n"
 	"       harness lint PATH...\n"
 	"       harness schema [--markdown]\n"
+	"       harness merge OUT DIR...\n"
+	"       harness rules [--phone|--protocol]\n"
+	"       harness --version\n"
 	"       harness phone --aor USER@DOMAIN --password PW [--listen "
 	"IP:PORT]\n"
 	"                     [--report DIR] [--auto-answer] [PACK...]\n"
@@ -44,6 +58,10 @@ static const char usage[] =
 	"  lint   check scenario files: file:line:col: message\n"
 	"  schema the JSON schema of a step (--markdown: the step reference\n"
 	"         of scenarios/README.md), from the step table\n"
+	"  merge  join the --report folders of --shard runs into OUT, as if\n"
+	"         one run wrote it\n"
+	"  rules  print the rules table (--phone: the P-* rules, --protocol:\n"
+	"         the protocol checker's T-* rows)\n"
 	"  phone  play the service for a real phone and judge it by the\n"
 	"         P-* rules (harness phone --help)\n"
 	"\n"
@@ -53,10 +71,15 @@ static const char usage[] =
 	"                       or file contains NAME\n"
 	"  --report DIR         write junit.xml, results.json, report.html,\n"
 	"                       report.md and trace.pcap into DIR\n"
+	"  --shard K/N          only every Nth scenario file, from the Kth\n"
+	"                       (parallel CI jobs; harness merge joins them)\n"
+	"  --repeat N           run each scenario N times; one whose verdict\n"
+	"                       or decisions differ is FLAKY\n"
 	"  -v                   every step, phone event and decision\n"
+	"  PATH                 default: the installed scenario packs\n"
 	"\n"
 	"exit status: 0 all passed, 1 some failed, 2 bad usage or scenario,\n"
-	"             3 the infrastructure failed\n";
+	"             3 the infrastructure failed, 4 some scenario was FLAKY\n";
 
 
 /* load every file; print every error; EINVAL when any was bad */
@@ -173,6 +196,33 @@ static void report_profile(char *buf, size_t sz, const struct run_opts *ro)
 }
 
 
+/* --repeat: runs sc again; a FLAKY line when a run differed; nonzero
+ * when a rerun could not run (printed) */
+static int repeat_once(unsigned *flaky, const struct scenario *sc,
+		       const struct run_opts *ro, const struct run_result *res,
+		       unsigned n)
+{
+	char why[512];
+	bool differs;
+	int err;
+
+	err = repeat_check(&differs, why, sizeof(why), sc, ro, res, n);
+	if (err) {
+		printf("ERROR %s: %s\n    infrastructure: a repeated run "
+		       "could not run: %s\n", sc->file, sc->name,
+		       strerror(err));
+		return err;
+	}
+
+	if (differs) {
+		(*flaky)++;
+		printf("FLAKY %s: %s\n    %s\n", sc->file, sc->name, why);
+	}
+
+	return 0;
+}
+
+
 static int cmd_run(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
@@ -182,8 +232,14 @@ static int cmd_run(int argc, char *argv[])
 		{"report",  required_argument, NULL, 'r'},
 		{"verbose", no_argument,       NULL, 'v'},
 		{"help",    no_argument,       NULL, 'h'},
+		{"shard",   required_argument, NULL, 'S'},
+		{"repeat",  required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0}
 	};
+	struct shard shard = {0, 0};
+	unsigned repeat = 1, flaky = 0;
+	char defpath[1024], shard_err[128];
+	const char *defpathv[1] = {defpath};
 	char **filev = NULL;
 	size_t filec = 0;
 	struct scenario **scv = NULL;
@@ -195,6 +251,7 @@ static int cmd_run(int argc, char *argv[])
 	size_t entc = 0;
 	uint64_t started_us = report_now_us();
 	unsigned bad = 0, pass = 0, fail = 0, skip = 0, errors = 0;
+	size_t checker_msgs = 0, checker_findings = 0;
 	size_t max_phones = 0, selected = 0, done = 0;
 	bool tty = isatty(STDERR_FILENO);
 	int c, err, status;
@@ -221,6 +278,28 @@ static int cmd_run(int argc, char *argv[])
 		case 'r': report_dir = optarg; ro.record = true; break;
 		case 'v': ro.verbose = true; break;
 		case 'h': fputs(usage, stdout); return 0;
+
+		case 'S':
+			if (shard_parse(&shard, optarg, shard_err,
+					sizeof(shard_err))) {
+				fprintf(stderr, "harness: %s, not '%s'\n",
+					shard_err, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+
+		case 'n':
+			repeat = (unsigned)strtoul(optarg, NULL, 10);
+			if (repeat < 1 || repeat > REPEAT_MAX ||
+			    strspn(optarg, "0123456789") != strlen(optarg)) {
+				fprintf(stderr, "harness: --repeat wants 1..%d, "
+					"not '%s'\n", REPEAT_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			/* decisions are compared from the recorded replies */
+			ro.record = repeat > 1 || ro.record;
+			break;
+
 		default:  fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
@@ -236,17 +315,35 @@ static int cmd_run(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 
-	if (optind >= argc) {
+	/* no PATH: the packs of this copy (installed or the clone) */
+	if (optind >= argc && datadir_path(defpath, sizeof(defpath),
+					   "scenarios")) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
 
-	err = scenario_collect((const char *const *)argv + optind,
-			       (size_t)(argc - optind), &filev, &filec);
+	err = optind >= argc ?
+		scenario_collect(defpathv, 1, &filev, &filec) :
+		scenario_collect((const char *const *)argv + optind,
+				 (size_t)(argc - optind), &filev, &filec);
 	if (err) {
 		fprintf(stderr, "harness: cannot list the scenarios: %s\n",
 			strerror(err));
 		return EXIT_USAGE;
+	}
+
+	/* --shard: this job's files only (the list is sorted) */
+	if (shard.n) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < filec; i++) {
+			if (shard_has(&shard, i))
+				filev[kept++] = filev[i];
+			else
+				mem_deref(filev[i]);
+		}
+		filev[kept] = NULL;
+		filec = kept;
 	}
 
 	if (load_all(&scv, filev, filec, &bad)) {
@@ -327,6 +424,18 @@ static int cmd_run(int argc, char *argv[])
 		if (tty)
 			fprintf(stderr, "\r\033[K");
 
+		if (repeat > 1 &&
+		    repeat_once(&flaky, sc, &ro, res, repeat)) {
+			errors++;
+			if (entv) {
+				entv[entc].sc = sc;
+				entv[entc++].res = res;
+			}
+			else
+				mem_deref(res);
+			continue;
+		}
+
 		printf("%s %s: %s (%.2fs", verdict_name(res->verdict),
 		       sc->file, sc->name, (double)res->real_ms / 1000);
 		if (res->virtual_ms > res->real_ms + 1000)
@@ -361,6 +470,24 @@ static int cmd_run(int argc, char *argv[])
 			printf("    infrastructure: %s\n", res->why);
 			break;
 		}
+
+		/* what the protocol checker found without failing the
+		 * scenario (a phone told to misbehave, a peer, a SHOULD of
+		 * the element under test) */
+		for (size_t k = 0; k < res->findingc; k++) {
+			const struct run_finding *rf = &res->findingv[k];
+
+			checker_findings++;
+			if (rf->fails || (!ro.verbose && rf->role !=
+					  PC_ROLE_UNDER_TEST))
+				continue;
+			printf("    protocol %s: %s %s at %s: expected %s, "
+			       "got %s\n", rf->row ? rf->row->id : "?",
+			       protocheck_role_name((enum pc_role)rf->role),
+			       rf->element, rf->where, rf->expected,
+			       rf->actual);
+		}
+		checker_msgs += res->wire_msgs;
 		fflush(stdout);
 
 		if (entv) {
@@ -374,10 +501,15 @@ static int cmd_run(int argc, char *argv[])
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 
-	printf("%u passed, %u failed, %u skipped\n", pass, fail + errors,
-	       skip);
+	printf("protocol checker: %zu SIP messages on the wire, %zu "
+	       "finding(s)\n", checker_msgs, checker_findings);
+	printf("%u passed, %u failed, %u skipped", pass, fail + errors, skip);
+	if (repeat > 1)
+		printf(", %u flaky (each run %u times)", flaky, repeat);
+	printf("\n");
 
-	status = errors ? EXIT_INFRA : fail ? EXIT_FAILED : 0;
+	status = errors ? EXIT_INFRA : flaky ? EXIT_FLAKY :
+		fail ? EXIT_FAILED : 0;
 
 	if (report_dir) {
 		struct report_run rr;
@@ -447,6 +579,14 @@ int main(int argc, char *argv[])
 		return cmd_lint(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "schema"))
 		return lint_schema(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "merge"))
+		return report_merge_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rules"))
+		return rules_cmd(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version")) {
+		printf("harness (sipconform) %s\n", SIPCONFORM_VERSION);
+		return 0;
+	}
 	/* a real phone under test (phone_mode.c) */
 	if (!strcmp(argv[1], "phone"))
 		return phone_main(argc - 1, argv + 1);

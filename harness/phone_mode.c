@@ -31,6 +31,7 @@
 #include "phone/pack.h"
 #include "phone/session.h"
 #include "phone_mode.h"
+#include "datadir.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
 
@@ -48,7 +49,7 @@ static const char usage[] =
 	"                     [--grant-cap S] [--config FILE] [-v] [PACK...]\n"
 	"\n"
 	"  plays the hosted service for a real phone and judges it by the\n"
-	"  P-* rules (shared/spec/phone-rules.md), one step of the phone\n"
+	"  P-* rules (docs/rules/phone.md), one step of the phone\n"
 	"  pack (default scenarios/phone/) per rule, in real time\n"
 	"\n"
 	"  --aor USER@DOMAIN       the account the phone registers\n"
@@ -331,7 +332,8 @@ static int load_pack(struct pstep ***stvp, size_t *stcp, char **filev,
 
 int phone_main(int argc, char *argv[])
 {
-	const char *defpack[] = {"scenarios/phone"};
+	char defdir[1024];
+	const char *defpack[] = {defdir};
 	struct sim_registrar_opts so;
 	struct reg_config *cfg = NULL;
 	struct pstep **stv = NULL;
@@ -346,6 +348,7 @@ int phone_main(int argc, char *argv[])
 
 	memset(&pm, 0, sizeof(pm));
 	pm.last_call = -1;
+	(void)datadir_path(defdir, sizeof(defdir), "scenarios/phone");
 
 	err = parse_opts(&pm.o, argc, argv);
 	if (err)

@@ -1,7 +1,7 @@
 /**
  * @file phone_mode.h  `harness phone`: the reference registrar plays the
  * hosted service for a real phone and judges it by the P-* rules of
- * ../shared/spec/phone-rules.md, one step of the phone pack
+ * docs/rules/phone.md, one step of the phone pack
  * (../scenarios/phone/, *.phone files: phone/pack.h) per rule, in real time; the report
  * adds a configuration guide (../reports/guide.h).
  *

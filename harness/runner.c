@@ -47,7 +47,19 @@ static void result_destructor(void *data)
 		mem_deref(res->msgv[i].summary);
 	}
 
+	for (size_t i = 0; i < res->pktc; i++)
+		mem_deref(res->pktv[i].data);
+
+	for (size_t i = 0; i < res->findingc; i++) {
+		mem_deref(res->findingv[i].element);
+		mem_deref(res->findingv[i].where);
+		mem_deref(res->findingv[i].expected);
+		mem_deref(res->findingv[i].actual);
+	}
+
 	mem_deref(res->msgv);
+	mem_deref(res->pktv);
+	mem_deref(res->findingv);
 	mem_deref(res->stepv);
 	mem_deref(res->why);
 	mem_deref(res->rule);
@@ -138,8 +150,10 @@ int rn_run_step(struct runner *r, const struct sc_step *st)
 	}
 
 	r->cur_line = st->pos.line;
+	rn_wire_where(r);
 	err = run_step_body(r, st);
 	r->cur_line = outer;
+	rn_wire_where(r);
 
 	if (idx < res->stepc) {
 		res->stepv[idx].real_ms = tmr_jiffies() - t;
@@ -286,6 +300,13 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 
 	vclock_reset();
 
+	/* before any socket opens: the wire sees every one */
+	if (rn_wire_start(&r)) {
+		rn_set_verdict(&r, VERDICT_ERROR, 0, NULL, "the wire tap could "
+			       "not start");
+		goto out;
+	}
+
 	/* what a target cannot do: the first reason that applies */
 	if (opts->target) {
 		for (size_t i = 0; i < ARRAY_SIZE(skip_reasons); i++) {
@@ -321,6 +342,7 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 		r.reg_addr[0] = *opts->target;
 		r.reg_addr[1] = *opts->target;
 		r.reg_addr[2] = *opts->target;
+		rn_wire_name_service(&r);
 		if (opts->control) {
 			char body[256];
 			if (ctlclient_request(opts->control, "POST", "/reset",
@@ -353,6 +375,10 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	 * registrar goes (RING-2; their phones answer within a loop turn) */
 	if (r.sr)
 		(void)rn_wait_until(&r, calls_closed, NULL, CLOSE_WAIT_MS);
+
+	/* every message on the wire, checked: a finding against the
+	 * reference service (or a phone told to behave) is a bug of ours */
+	rn_wire_finish(&r);
 
  out:
 	rn_close(&r);

@@ -13,6 +13,7 @@
 #include <re.h>
 
 struct scenario;
+struct pc_row;
 
 struct run_opts {
 	const struct sa *target;    /* NULL: an in-process sim-registrar   */
@@ -44,6 +45,27 @@ struct run_msg {
 	unsigned line;              /* the step it belongs to              */
 };
 
+/* a packet that is not SIP (RTP, RTCP), for the trace */
+struct run_pkt {
+	uint64_t wall_us;
+	struct sa src;
+	struct sa dst;
+	uint8_t *data;
+	size_t len;
+};
+
+/* what the protocol checker found on the wire (protocheck.h) */
+struct run_finding {
+	const struct pc_row *row;
+	int role;                   /* enum pc_role: who is at fault       */
+	char *element;              /* "service", "desk-1", ...            */
+	char *where;                /* file:line of the step, or ""        */
+	unsigned line;
+	char *expected;
+	char *actual;
+	bool fails;                 /* it fails the scenario               */
+};
+
 /* one step as run (repeat and parallel bodies are steps too) */
 struct run_step {
 	unsigned line;
@@ -72,9 +94,16 @@ struct run_result {
 	size_t msgs_dropped;        /* beyond RUN_MSG_MAX                  */
 	struct run_step *stepv;
 	size_t stepc;
+	struct run_pkt *pktv;       /* other packets (at most RUN_PKT_MAX) */
+	size_t pktc;
+	size_t pkts_dropped;
+	struct run_finding *findingv; /* the protocol checker's findings  */
+	size_t findingc;
+	size_t wire_msgs;           /* SIP messages the checker read       */
 };
 
-enum { RUN_MSG_MAX = 200000, RUN_STEP_MAX = 100000 };
+enum { RUN_MSG_MAX = 200000, RUN_STEP_MAX = 100000, RUN_PKT_MAX = 50000,
+       RUN_FINDING_MAX = 1000 };
 
 /* an empty result (a mem object: its messages and steps freed with it) */
 struct run_result *run_result_alloc(void);

@@ -84,6 +84,8 @@ struct runner {
 				       lives here ("": none)             */
 	char state_path[96];
 	bool need_tls;
+	struct wire *wire;          /* what crossed the wire (wire.h)     */
+	size_t pktcap;
 };
 
 /* the first failure is the one told; returns EPROTO (runner.c) */
@@ -93,6 +95,14 @@ int  rn_set_verdict(struct runner *r, enum verdict v, unsigned line,
 int  rn_run_step(struct runner *r, const struct sc_step *st);
 int  rn_run_steps(struct runner *r, const struct sc_step *stepv,
 		  size_t stepc);
+
+/* the wire and the protocol checker (runner_wire.c) */
+int  rn_wire_start(struct runner *r);
+void rn_wire_name_service(struct runner *r);
+void rn_wire_name_phone(struct runner *r, const struct rphone *rp);
+void rn_wire_where(struct runner *r);
+void rn_wire_finish(struct runner *r);
+bool rn_phone_misbehaves(const struct sc_phone *sp);
 
 /* the loop and the phones (runner_phones.c) */
 typedef bool (rn_pred_h)(struct runner *r, void *arg);

@@ -368,8 +368,11 @@ void rn_phone_event(struct phone *phone, const struct phone_event *ev,
 	struct runner *r = rp->run;
 	(void)phone;
 
-	if (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE ||
-	    (ev->type == PHONE_EV_RECEIVED && ev->op == PHONE_OP_CALL))
+	/* the wire records what crosses it (runner_wire.c); TLS is opaque
+	 * there, so a TLS phone's messages are kept as the phone saw them */
+	if (rp->sp->conf.tp == SIP_TRANSP_TLS &&
+	    (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE ||
+	     (ev->type == PHONE_EV_RECEIVED && ev->op == PHONE_OP_CALL)))
 		record_msg(r, rp, ev);
 
 	if (ev->op == PHONE_OP_CALL)

@@ -116,6 +116,8 @@ int rn_start_registrar(struct runner *r, bool again)
 		(void)sim_registrar_laddr(r->sr, SIP_TRANSP_TLS,
 					  &r->reg_addr[2]);
 
+	rn_wire_name_service(r);
+
 	return 0;
 }
 
@@ -198,6 +200,8 @@ int rn_start_phones(struct runner *r)
 		if (err)
 			break;
 
+		rn_wire_name_phone(r, rp);
+
 		if (sp->has_link) {
 			err = linkfaults_set(r->lf, phone_laddr(rp->phone),
 					     (uint32_t)i, &sp->link);
@@ -242,6 +246,7 @@ void rn_close(struct runner *r)
 	mem_deref(r->phonev);
 	mem_deref(r->queue);
 	mem_deref(r->sr);
+	r->wire = mem_deref(r->wire);
 	if (r->decisions)
 		hash_flush(r->decisions);
 	mem_deref(r->decisions);

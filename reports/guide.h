@@ -2,7 +2,7 @@
  * @file guide.h  The configuration-guide section of a phone-under-test
  * run (`harness phone`): what the phone was seen to do (registrar host,
  * transport, username, expiry, refresh interval, rport, User-Agent,
- * codecs) and every P-* rule of ../shared/spec/phone-rules.md with its
+ * codecs) and every P-* rule of docs/rules/phone.md with its
  * verdict (FAIL, WARN, INFO, PASS, SKIP), what was observed and, for a
  * FAIL or WARN, the setting to change.
  *

@@ -18,6 +18,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "protocheck/protocheck.h"
 #include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
@@ -726,11 +727,49 @@ static int scenario(struct re_printf *pf, const struct report_walk *w,
 }
 
 
+/* a row of the protocol checker's table */
+static int finding(struct re_printf *pf, const struct report_walk *w,
+		   const struct report_entry *e, size_t idx,
+		   const struct run_finding *rf, bool first)
+{
+	int err = 0;
+
+	(void)w;
+
+	if (first)
+		err |= re_hprintf(pf, "<table class=\"rules\">\n<tr><th>Level"
+				  "</th><th>Row</th><th>Against</th><th>Where"
+				  "</th><th>Expected</th><th>Actual</th></tr>"
+				  "\n");
+	err |= re_hprintf(pf, "<tr class=\"%s\"><td>%s</td><td>",
+			  rf->fails ? "fail" : "skip",
+			  report_finding_level(rf));
+	err |= h(pf, rf->row ? rf->row->id : "?");
+	if (rf->row) {
+		err |= re_hprintf(pf, "<br><small>");
+		err |= h(pf, rf->row->ref);
+		err |= re_hprintf(pf, "</small>");
+	}
+	err |= re_hprintf(pf, "</td><td>%s: ", report_finding_role(rf));
+	err |= h(pf, rf->element);
+	err |= re_hprintf(pf, "</td><td><a href=\"#sc-%zu\">", idx);
+	err |= h(pf, rf->where && *rf->where ? rf->where : e->sc->file);
+	err |= re_hprintf(pf, "</a></td><td>");
+	err |= h(pf, rf->expected);
+	err |= re_hprintf(pf, "</td><td>");
+	err |= h(pf, rf->actual);
+	err |= re_hprintf(pf, "</td></tr>\n");
+
+	return err;
+}
+
+
 static const struct report_visitor visitor = {
 	.rule          = rule_row,
 	.rule_scenario = rule_scenario,
 	.rule_end      = rule_end,
 	.scenario      = scenario,
+	.finding       = finding,
 };
 
 
@@ -768,6 +807,19 @@ int report_html(struct re_printf *pf, const struct report_run *run)
 			  "</div>\n");
 	if (!err)
 		err |= report_walk_scenarios(pf, &w, &visitor);
+
+	/* the protocol checker (docs/rules/rfc-checklist.md, T-* rows) */
+	err |= re_hprintf(pf, "<h2 id=\"protocol\">Protocol checker</h2>\n"
+			  "<p>%zu SIP messages checked on the wire, %zu "
+			  "findings (%zu failing their scenario).</p>\n",
+			  w.wire_msgs, w.findings, w.findings_failing);
+	if (!err) {
+		size_t n = 0;
+
+		err |= report_walk_findings(pf, &w, &visitor, &n);
+		if (n)
+			err |= re_hprintf(pf, "</table>\n");
+	}
 
 	err |= re_hprintf(pf, "</main>\n<script>\n%s</script>\n</body>\n"
 			  "</html>\n", script);

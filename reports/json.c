@@ -10,6 +10,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "protocheck/protocheck.h"
 #include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
@@ -99,6 +100,29 @@ static int json_failure(struct re_printf *pf, const struct report_failure *f)
 }
 
 
+static int json_finding(struct re_printf *pf, const struct run_finding *rf,
+			size_t i)
+{
+	int err = 0;
+
+	err |= re_hprintf(pf, "%s{", i ? "," : "");
+	err |= json_kstr(pf, "row", rf->row ? rf->row->id : NULL, false);
+	err |= json_kstr(pf, "ref", rf->row ? rf->row->ref : NULL, true);
+	err |= json_kstr(pf, "requirement", rf->row ? rf->row->text : NULL,
+			 true);
+	err |= json_kstr(pf, "level", report_finding_level(rf), true);
+	err |= json_kstr(pf, "against", report_finding_role(rf), true);
+	err |= json_kstr(pf, "element", rf->element, true);
+	err |= json_kstr(pf, "where", rf->where, true);
+	err |= json_u64(pf, "line", rf->line, true);
+	err |= json_kstr(pf, "expected", rf->expected, true);
+	err |= json_kstr(pf, "actual", rf->actual, true);
+	err |= re_hprintf(pf, ",\"fails\":%s}", rf->fails ? "true" : "false");
+
+	return err;
+}
+
+
 static int json_scenario(struct re_printf *pf, const struct report_walk *w,
 			 const struct report_entry *e, size_t idx,
 			 enum verdict v, const struct report_failure *f)
@@ -172,7 +196,14 @@ static int json_scenario(struct re_printf *pf, const struct report_walk *w,
 	}
 	err |= re_hprintf(pf, "]");
 
+	err |= re_hprintf(pf, ",\n    \"protocol\":{\"messages\":%zu,"
+			  "\"findings\":[", res->wire_msgs);
+	for (size_t i = 0; i < res->findingc && !err; i++)
+		err |= json_finding(pf, &res->findingv[i], i);
+	err |= re_hprintf(pf, "]}");
+
 	err |= json_u64(pf, "message_count", res->msgc, true);
+	err |= json_u64(pf, "packet_count", res->pktc, true);
 	err |= json_u64(pf, "messages_dropped", res->msgs_dropped, true);
 	err |= re_hprintf(pf, ",\n    \"messages\":[");
 	for (size_t i = 0; i < res->msgc && !err; i++) {
@@ -250,7 +281,8 @@ int report_json(struct re_printf *pf, const struct report_run *run)
 
 	report_walk_init(&w, run);
 
-	err |= re_hprintf(pf, "{\"schema\":\"sipconform-results/1\"");
+	err |= re_hprintf(pf, "{\"schema\":\"sipconform-results/1\","
+			  "\"schema_version\":1");
 	err |= re_hprintf(pf, ",\n \"tool\":{\"name\":\"sipconform\"");
 	err |= json_kstr(pf, "version", run->version, true);
 	err |= re_hprintf(pf, "}");
@@ -264,9 +296,12 @@ int report_json(struct re_printf *pf, const struct report_run *run)
 
 	err |= re_hprintf(pf, ",\n \"totals\":{\"scenarios\":%u,\"passed\":%u,"
 			  "\"failed\":%u,\"skipped\":%u,\"errors\":%u,"
-			  "\"messages\":%zu,\"messages_dropped\":%zu}",
+			  "\"messages\":%zu,\"messages_dropped\":%zu,"
+			  "\"protocol_messages\":%zu,\"protocol_findings\":%zu,"
+			  "\"protocol_findings_failing\":%zu}",
 			  t->scenarios, t->passed, t->failed, t->skipped,
-			  t->errors, t->messages, t->dropped);
+			  t->errors, t->messages, t->dropped, w.wire_msgs,
+			  w.findings, w.findings_failing);
 
 	err |= re_hprintf(pf, ",\n \"rule_totals\":{");
 	for (int s = 0; s <= RULE_ST_NOT_COVERED; s++)

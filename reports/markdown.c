@@ -10,6 +10,7 @@
 #include "scenario.h"
 #include "runner.h"
 #include "report.h"
+#include "protocheck/protocheck.h"
 #include "walk.h"
 #include "guide.h"     /* harness phone: the configuration guide */
 
@@ -184,12 +185,48 @@ static int not_run(struct re_printf *pf, const struct report_walk *w,
 }
 
 
+/* what the protocol checker found on the wire, one line each */
+static int finding(struct re_printf *pf, const struct report_walk *w,
+		   const struct report_entry *e, size_t idx,
+		   const struct run_finding *rf, bool first)
+{
+	int err = 0;
+
+	(void)w;
+	(void)idx;
+
+	if (first)
+		err |= re_hprintf(pf, "\n| Level | Row | Against | Where | "
+				  "Expected | Actual |\n|---|---|---|---|---|"
+				  "---|\n");
+	err |= re_hprintf(pf, "| %s | ", report_finding_level(rf));
+	err |= cell(pf, rf->row ? rf->row->id : "?");
+	if (rf->row) {
+		err |= re_hprintf(pf, " (");
+		err |= cell(pf, rf->row->ref);
+		err |= re_hprintf(pf, ")");
+	}
+	err |= re_hprintf(pf, " | %s ", report_finding_role(rf));
+	err |= cell(pf, rf->element);
+	err |= re_hprintf(pf, " | ");
+	err |= cell(pf, rf->where && *rf->where ? rf->where : e->sc->file);
+	err |= re_hprintf(pf, " | ");
+	err |= cell(pf, rf->expected);
+	err |= re_hprintf(pf, " | ");
+	err |= cell(pf, rf->actual);
+	err |= re_hprintf(pf, " |\n");
+
+	return err;
+}
+
+
 static const struct report_visitor visitor = {
 	.rule          = rule_row,
 	.rule_scenario = rule_scenario,
 	.rule_end      = rule_end,
 	.failure       = failure,
 	.not_run       = not_run,
+	.finding       = finding,
 };
 
 
@@ -265,6 +302,13 @@ int report_markdown(struct re_printf *pf, const struct report_run *run)
 		err |= re_hprintf(pf, "\nNone.\n");
 
 	err |= report_walk_not_run(pf, &w, &visitor, NULL);
+
+	/* the protocol checker (docs/rules/rfc-checklist.md, T-* rows) */
+	err |= re_hprintf(pf, "\n## Protocol checker\n\n%zu SIP messages "
+			  "checked on the wire, %zu findings (%zu failing "
+			  "their scenario).\n", w.wire_msgs, w.findings,
+			  w.findings_failing);
+	err |= report_walk_findings(pf, &w, &visitor, NULL);
 
 	return err;
 }

@@ -287,6 +287,47 @@ int report_pcap_msg(struct re_printf *pf, struct pcap_state *st,
 }
 
 
+int report_pcap_pkt(struct re_printf *pf, struct pcap_state *st,
+		    const struct run_pkt *p)
+{
+	struct run_msg m;
+
+	if (!pf || !st || !p)
+		return EINVAL;
+
+	memset(&m, 0, sizeof(m));
+	m.wall_us = p->wall_us;
+	m.src = p->src;
+	m.dst = p->dst;
+
+	return packet(pf, st, &m, false, 0, 0, (const char *)p->data, p->len);
+}
+
+
+/* a scenario's SIP messages and other packets, in the order they crossed
+ * the wire */
+static int scenario_records(struct re_printf *pf, struct pcap_state *st,
+			    const struct run_result *res)
+{
+	size_t i = 0, j = 0;
+	int err = 0;
+
+	while (!err && (i < res->msgc || j < res->pktc)) {
+		if (j >= res->pktc || (i < res->msgc &&
+				       res->msgv[i].wall_us <=
+				       res->pktv[j].wall_us))
+			err = report_pcap_msg(pf, st, &res->msgv[i++]);
+		else
+			err = report_pcap_pkt(pf, st, &res->pktv[j++]);
+
+		if (err == EMSGSIZE)    /* cannot be: it was sent */
+			err = 0;
+	}
+
+	return err;
+}
+
+
 int report_pcap(struct re_printf *pf, const struct report_run *run)
 {
 	struct pcap_state st;
@@ -305,11 +346,8 @@ int report_pcap(struct re_printf *pf, const struct report_run *run)
 		/* each scenario has its own connections */
 		report_pcap_state_reset(&st);
 
-		for (size_t j = 0; res && j < res->msgc && !err; j++) {
-			err = report_pcap_msg(pf, &st, &res->msgv[j]);
-			if (err == EMSGSIZE)    /* cannot be: it was sent */
-				err = 0;
-		}
+		if (res)
+			err = scenario_records(pf, &st, res);
 	}
 
 	report_pcap_state_reset(&st);

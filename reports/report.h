@@ -21,6 +21,7 @@ struct scenario;
 struct sc_phone;
 struct run_result;
 struct run_msg;
+struct run_pkt;
 struct rule;
 struct report_guide;
 
@@ -252,6 +253,9 @@ int  report_pcap_header(struct re_printf *pf);
  */
 int  report_pcap_msg(struct re_printf *pf, struct pcap_state *st,
 		     const struct run_msg *m);
+/* one UDP packet that is not SIP (RTP, RTCP), its bytes as sent */
+int  report_pcap_pkt(struct re_printf *pf, struct pcap_state *st,
+		     const struct run_pkt *p);
 void report_pcap_state_reset(struct pcap_state *st);
 
 /* the Internet checksum of len bytes (with a running sum) */

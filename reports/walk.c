@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <re.h>
 #include "scenario.h"
+#include "protocheck/protocheck.h"
 #include "walk.h"
 
 
@@ -16,9 +17,59 @@ void report_walk_init(struct report_walk *w, const struct report_run *run)
 	report_totals(&w->totals, run);
 	report_rule_summary(w->tv, w->countv, run);
 
-	for (size_t i = 0; i < run->entryc; i++)
-		w->real_ms += run->entryv[i].res ?
-			run->entryv[i].res->real_ms : 0;
+	for (size_t i = 0; i < run->entryc; i++) {
+		const struct run_result *res = run->entryv[i].res;
+
+		if (!res)
+			continue;
+
+		w->real_ms += res->real_ms;
+		w->wire_msgs += res->wire_msgs;
+		w->findings += res->findingc;
+		for (size_t j = 0; j < res->findingc; j++)
+			w->findings_failing += res->findingv[j].fails;
+	}
+}
+
+
+int report_walk_findings(struct re_printf *pf, const struct report_walk *w,
+			 const struct report_visitor *v, size_t *countp)
+{
+	const struct report_run *run = w->run;
+	size_t n = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < run->entryc && !err; i++) {
+		const struct report_entry *e = &run->entryv[i];
+
+		for (size_t j = 0; e->res && j < e->res->findingc && !err;
+		     j++) {
+			if (v->finding)
+				err |= v->finding(pf, w, e, i,
+						  &e->res->findingv[j], !n);
+			++n;
+		}
+	}
+
+	if (countp)
+		*countp = n;
+
+	return err;
+}
+
+
+const char *report_finding_level(const struct run_finding *rf)
+{
+	if (rf->fails)
+		return "FAIL";
+
+	return rf->role == PC_ROLE_UNDER_TEST ? "WARN" : "INFO";
+}
+
+
+const char *report_finding_role(const struct run_finding *rf)
+{
+	return protocheck_role_name((enum pc_role)rf->role);
 }
 
 

@@ -22,6 +22,9 @@ struct report_walk {
 	struct rule_tally tv[RULE_COUNT];
 	unsigned countv[RULE_ST_NOT_COVERED + 1];
 	uint64_t real_ms;               /* the scenarios' real time, summed  */
+	size_t wire_msgs;               /* SIP messages the checker read     */
+	size_t findings;                /* the protocol checker's findings   */
+	size_t findings_failing;        /* those that failed their scenario  */
 };
 
 /* a failed scenario's failure, taken apart */
@@ -68,6 +71,11 @@ struct report_visitor {
 	int (*not_run)(struct re_printf *pf, const struct report_walk *w,
 		       const struct report_entry *e, size_t idx,
 		       enum verdict v, bool first);
+	/* the protocol checker's findings, scenario by scenario (first: the
+	 * run's first) */
+	int (*finding)(struct re_printf *pf, const struct report_walk *w,
+		       const struct report_entry *e, size_t idx,
+		       const struct run_finding *rf, bool first);
 };
 
 void report_walk_init(struct report_walk *w, const struct report_run *run);
@@ -85,6 +93,13 @@ int report_walk_failures(struct re_printf *pf, const struct report_walk *w,
 			 const struct report_visitor *v, size_t *countp);
 int report_walk_not_run(struct re_printf *pf, const struct report_walk *w,
 			const struct report_visitor *v, size_t *countp);
+
+/* *countp (may be NULL): how many findings there were */
+int report_walk_findings(struct re_printf *pf, const struct report_walk *w,
+			 const struct report_visitor *v, size_t *countp);
+/* a finding's level and who it was against, in words */
+const char *report_finding_level(const struct run_finding *rf);
+const char *report_finding_role(const struct run_finding *rf);
 
 /* e's verdict: ERROR when the runner could not run it */
 enum verdict report_entry_verdict(const struct report_entry *e);

@@ -95,6 +95,7 @@ static void usage(FILE *f)
 		" (1 if any failed)\n"
 		"  -v, --verbose         print every request and response\n"
 		"  -h, --help            this text\n"
+		"  --version             print the version\n"
 		"\n"
 		"exit status: 0 ok, 1 a registration failed (--once),"
 		" 2 bad arguments\n",
@@ -593,6 +594,7 @@ int main(int argc, char *argv[])
 		{"once",      no_argument,       NULL, 'o'},
 		{"verbose",   no_argument,       NULL, 'v'},
 		{"help",      no_argument,       NULL, 'h'},
+		{"version",   no_argument,       NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	const char *registrar = NULL, *user = NULL;
@@ -692,6 +694,11 @@ int main(int argc, char *argv[])
 		case 'v':
 			app.verbose = true;
 			break;
+
+		case 'V':
+			printf("sim-phone (sipconform) %s\n",
+			       SIPCONFORM_VERSION);
+			return 0;
 
 		case 'h':
 			usage(stdout);

@@ -1,6 +1,6 @@
 /**
  * @file actions.h  Programmable registrar actions, for judging a phone
- * under test (harness phone mode, ../shared/spec/phone-rules.md).
+ * under test (harness phone mode, docs/rules/phone.md).
  *
  * An action changes how the registrar answers the REGISTERs of one AOR
  * (or of every AOR): grant fewer seconds than asked (P-REG-REFRESH,

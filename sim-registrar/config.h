@@ -85,6 +85,8 @@ struct limits_conf {
 	uint32_t max_expires;               /* 600                             */
 	uint32_t min_expires;               /* 0: no minimum                   */
 	uint32_t default_expires;           /* asked when none given: 3600     */
+	uint32_t nonce_pool;                /* digest nonce slots: 65536       */
+	uint32_t reply_cache_max;           /* answers kept (Timer J): 65536   */
 };
 
 /* a reply the profile gives for one rule ID instead of the table's */

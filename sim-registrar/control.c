@@ -1,7 +1,10 @@
 /**
  * @file control.c  Control API: HTTP+JSON (libre's HTTP server)
  *
- *   GET  /health                      status, version, virtual clock
+ *   GET  /health                      status, version, virtual clock,
+ *                                    bindings, the bounded per-request
+ *                                    tables (nonce pool, reply cache):
+ *                                    entries, bound, bytes
  *   GET  /bindings[?domain=D][&aor=A] bindings with remaining expiry
  *   POST /clock/advance?ms=N  (or s=N)   move the virtual clock forward
  *   POST /reset                       forget every binding and nonce
@@ -24,6 +27,7 @@
 #include "config.h"
 #include "location.h"
 #include "calls.h"
+#include "registrar.h"
 #include "pstn.h"
 #include "sim_registrar.h"
 #include "control.h"
@@ -182,16 +186,29 @@ static void get_health(struct control *ctl, struct http_conn *conn)
 {
 	struct location *loc = sim_registrar_location(ctl->sr);
 	const struct reg_config *cfg = sim_registrar_config(ctl->sr);
+	struct registrar_mem m;
+
+	registrar_mem(sim_registrar_registrar(ctl->sr), &m);
 
 	(void)http_creply(conn, 200, "OK", "application/json",
 			  "{\"status\":\"ok\",\"version\":%H,"
 			  "\"profile\":%H,\"virtual_ms\":%llu,"
-			  "\"offset_ms\":%llu,\"bindings\":%u}\n",
+			  "\"offset_ms\":%llu,\"bindings\":%u,"
+			  "\"nonce_pool\":{\"entries\":%u,\"max\":%u,"
+			  "\"bytes\":%llu,\"taken_over\":%llu},"
+			  "\"reply_cache\":{\"entries\":%u,\"max\":%u,"
+			  "\"bytes\":%llu,\"evicted\":%llu}}\n",
 			  jsonw_str, SIPCONFORM_VERSION,
 			  jsonw_str, cfg->profile.name,
 			  (unsigned long long)vclock_now(),
 			  (unsigned long long)vclock_offset(),
-			  location_count_account(loc));
+			  location_count_account(loc),
+			  m.nonces.used, m.nonces.slots,
+			  (unsigned long long)m.nonces.bytes,
+			  (unsigned long long)m.nonces.taken_over,
+			  m.replies.entries, m.replies.max,
+			  (unsigned long long)m.replies.bytes,
+			  (unsigned long long)m.replies.evicted);
 }
 
 

@@ -1,10 +1,16 @@
 /**
  * @file digest.c  Digest authentication (registrar side)
  *
- * Nonces are stateless: hex(issue time) + MD5(secret:issue time), so a
- * scanner's challenges cost no memory.  Only nonces that carried a valid
- * digest get an entry, to refuse a replayed nc; entries go when the nonce
- * can no longer be fresh.
+ * Nonces are stateless to check: hex(issue time) + hex(slot id) +
+ * MD5(secret:time id:realm), so a forged or altered one is refused
+ * without a lookup.  Replay protection takes constant memory, as
+ * Kamailio's auth module does with its nonce-id pool: every challenge
+ * takes the next id of a 32-bit counter, and the id owns pool slot
+ * id % pool size, where the highest nc accepted with that nonce is kept.
+ * When a later challenge takes the slot over (the pool has come round),
+ * the older nonce is stale (407 stale=true, the phone retries with the
+ * new one at once): never accepted again, whatever its nc.  The pool
+ * never grows with the requests answered.
  */
 
 #include <ctype.h>
@@ -14,46 +20,37 @@
 #include "vclock.h"
 #include "digest.h"
 
-/* nonce: 16 hex of issue time, 8 hex of salt (two challenges in one
- * millisecond differ), 32 hex of MAC.  The seen-nonce table holds one
- * entry per registration within the nonce lifetime: 16384 buckets keep
- * 20,000 registrations about one to a bucket (bench/results.md) */
-enum { NONCE_HASH_SIZE = 16384, NONCE_TIME_HEX = 24, MD5_HEX = 32 };
+/* nonce: 16 hex of issue time, 8 hex of slot id (two challenges in one
+ * millisecond differ), 32 hex of MAC */
+enum { NONCE_TIME_HEX = 24, MD5_HEX = 32 };
+
+/* 12 bytes; id is the full counter value, so a slot taken over is told
+ * apart from its earlier owner without any clock (the counter comes
+ * round after 2^32 challenges: by then the nonce's lifetime is over) */
+struct nonce_slot {
+	uint32_t id;
+	uint32_t last_nc;        /* highest nc accepted (when used)        */
+	uint32_t used;           /* 0: issued, no digest accepted with it  */
+};
 
 struct digest_auth {
 	char *realm;
 	uint64_t lifetime_ms;
 	char secret[33];
 	char opaque[33];
-	struct hash *seen;       /* nonce -> struct nonce_seen           */
-	struct list seen_fifo;   /* oldest first, for expiry             */
-	uint32_t seenc;
+	struct nonce_slot *pool; /* poolsz slots, allocated once           */
+	uint32_t poolsz;
+	uint32_t next_id;        /* the next challenge's id                */
+	uint32_t usedc;          /* slots holding an accepted nonce        */
+	uint64_t taken_over;     /* nonces refused: slot reused (stale)    */
 };
-
-struct nonce_seen {
-	struct le he;
-	struct le le;
-	char nonce[NONCE_TIME_HEX + MD5_HEX + 1];
-	uint64_t issued;
-	uint32_t last_nc;
-};
-
-
-static void seen_destructor(void *data)
-{
-	struct nonce_seen *ns = data;
-
-	hash_unlink(&ns->he);
-	list_unlink(&ns->le);
-}
 
 
 static void destructor(void *data)
 {
 	struct digest_auth *da = data;
 
-	list_flush(&da->seen_fifo);
-	mem_deref(da->seen);
+	mem_deref(da->pool);
 	mem_deref(da->realm);
 }
 
@@ -109,8 +106,9 @@ int digest_auth_alloc(struct digest_auth **dap, const char *realm,
 				  sizeof(md5));
 	}
 
-	err  = str_dup(&da->realm, realm);
-	err |= hash_alloc(&da->seen, NONCE_HASH_SIZE);
+	err = str_dup(&da->realm, realm);
+	if (!err)
+		err = digest_auth_pool(da, DIGEST_POOL_DEFAULT);
 	if (err) {
 		mem_deref(da);
 		return err ? err : ENOMEM;
@@ -127,8 +125,45 @@ void digest_auth_reset(struct digest_auth *da)
 	if (!da)
 		return;
 
-	list_flush(&da->seen_fifo);
-	da->seenc = 0;
+	/* every nonce forgotten: the ids stay, so a nonce issued before is
+	 * as good as new, as when the table of seen nonces was emptied */
+	for (uint32_t i = 0; i < da->poolsz; i++) {
+		da->pool[i].used = 0;
+		da->pool[i].last_nc = 0;
+	}
+	da->usedc = 0;
+}
+
+
+int digest_auth_pool(struct digest_auth *da, uint32_t slots)
+{
+	struct nonce_slot *pool;
+
+	if (!da || slots < DIGEST_POOL_MIN || slots > DIGEST_POOL_MAX)
+		return EINVAL;
+
+	if (slots == da->poolsz)
+		return 0;
+
+	/* a slot's id must never match a nonce that was not given it:
+	 * UINT32_MAX is the id of the last challenge before the counter
+	 * wraps, which by then has long been stale */
+	pool = mem_alloc(slots * sizeof(*pool), NULL);
+	if (!pool)
+		return ENOMEM;
+	for (uint32_t i = 0; i < slots; i++) {
+		pool[i].id = UINT32_MAX;
+		pool[i].last_nc = 0;
+		pool[i].used = 0;
+	}
+
+	/* the nonces issued so far are stale: their slots are gone */
+	mem_deref(da->pool);
+	da->pool = pool;
+	da->poolsz = slots;
+	da->usedc = 0;
+
+	return 0;
 }
 
 
@@ -152,14 +187,26 @@ int digest_challenge_print(struct mbuf *mb, struct digest_auth *da,
 {
 	char issued[NONCE_TIME_HEX + 1];
 	char mac[MD5_HEX + 1];
+	struct nonce_slot *slot;
 	struct pl pl;
+	uint32_t id;
 	int err;
 
 	if (!mb || !da)
 		return EINVAL;
 
+	/* the slot is the new nonce's from now on; whoever held it before
+	 * gets stale=true at its next use */
+	id = da->next_id++;
+	slot = &da->pool[id % da->poolsz];
+	if (slot->used)
+		da->usedc--;
+	slot->id = id;
+	slot->last_nc = 0;
+	slot->used = 0;
+
 	(void)re_snprintf(issued, sizeof(issued), "%016llx%08x",
-			  (unsigned long long)vclock_now(), rand_u32());
+			  (unsigned long long)vclock_now(), id);
 	pl_set_str(&pl, issued);
 
 	err = nonce_mac(mac, da, &pl);
@@ -379,39 +426,15 @@ bool digest_cred_verify(const struct digest_cred *cred,
 }
 
 
-static void seen_purge(struct digest_auth *da)
+/* the slot of a nonce whose MAC was checked; NULL: taken over since */
+static struct nonce_slot *nonce_slot(struct digest_auth *da,
+				     const struct pl *nonce)
 {
-	uint64_t now = vclock_now();
+	struct pl id_hex = {nonce->p + 16, 8};
+	uint32_t id = pl_x32(&id_hex);
+	struct nonce_slot *slot = &da->pool[id % da->poolsz];
 
-	while (da->seen_fifo.head) {
-		struct nonce_seen *ns = da->seen_fifo.head->data;
-
-		if (ns->issued + da->lifetime_ms > now)
-			break;
-
-		mem_deref(ns);
-		da->seenc--;
-	}
-}
-
-
-static bool seen_cmp(struct le *le, void *arg)
-{
-	const struct nonce_seen *ns = le->data;
-
-	return 0 == pl_strcmp(arg, ns->nonce);
-}
-
-
-static struct nonce_seen *seen_find(struct digest_auth *da,
-				    const struct pl *nonce)
-{
-	struct le *le = hash_lookup(da->seen,
-				    hash_joaat((const uint8_t *)nonce->p,
-					       nonce->l),
-				    seen_cmp, (void *)nonce);
-
-	return le ? le->data : NULL;
+	return slot->id == id ? slot : NULL;
 }
 
 
@@ -419,7 +442,7 @@ enum nonce_state digest_nonce_check(struct digest_auth *da,
 				    const struct digest_cred *cred)
 {
 	char mac[MD5_HEX + 1];
-	struct nonce_seen *ns;
+	struct nonce_slot *slot;
 	struct pl issued_hex, mac_pl;
 	uint64_t issued;
 	unsigned diff = 0;
@@ -447,10 +470,15 @@ enum nonce_state digest_nonce_check(struct digest_auth *da,
 	    vclock_now() - issued >= da->lifetime_ms)
 		return NONCE_STALE;
 
-	seen_purge(da);
+	slot = nonce_slot(da, &cred->nonce);
+	if (!slot) {
+		/* a later challenge has its slot: never accepted again */
+		da->taken_over++;
+		return NONCE_STALE;
+	}
 
-	ns = seen_find(da, &cred->nonce);
-	if (ns && (!pl_isset(&cred->nc) || pl_x32(&cred->nc) <= ns->last_nc))
+	if (slot->used &&
+	    (!pl_isset(&cred->nc) || pl_x32(&cred->nc) <= slot->last_nc))
 		return NONCE_REPLAY;
 
 	return NONCE_FRESH;
@@ -460,28 +488,22 @@ enum nonce_state digest_nonce_check(struct digest_auth *da,
 int digest_nonce_accept(struct digest_auth *da,
 			const struct digest_cred *cred)
 {
-	struct nonce_seen *ns;
+	struct nonce_slot *slot;
 
-	if (!da || !cred || cred->nonce.l != NONCE_TIME_HEX + MD5_HEX)
+	if (!da || !cred || cred->nonce.l != NONCE_TIME_HEX + MD5_HEX ||
+	    !is_hex(&cred->nonce, NONCE_TIME_HEX + MD5_HEX))
 		return EINVAL;
 
-	ns = seen_find(da, &cred->nonce);
-	if (!ns) {
-		struct pl issued_hex = {cred->nonce.p, 16};
+	slot = nonce_slot(da, &cred->nonce);
+	if (!slot)
+		return ENOENT;
 
-		ns = mem_zalloc(sizeof(*ns), seen_destructor);
-		if (!ns)
-			return ENOMEM;
-
-		(void)pl_strcpy(&cred->nonce, ns->nonce, sizeof(ns->nonce));
-		ns->issued = pl_x64(&issued_hex);
-		hash_append(da->seen, hash_joaat_str(ns->nonce), &ns->he, ns);
-		list_append(&da->seen_fifo, &ns->le, ns);
-		da->seenc++;
-	}
+	if (!slot->used)
+		da->usedc++;
+	slot->used = 1;
 
 	/* without qop there is no nc: the nonce is then good for one use */
-	ns->last_nc = pl_isset(&cred->nc) ? pl_x32(&cred->nc) : UINT32_MAX;
+	slot->last_nc = pl_isset(&cred->nc) ? pl_x32(&cred->nc) : UINT32_MAX;
 
 	return 0;
 }
@@ -489,5 +511,22 @@ int digest_nonce_accept(struct digest_auth *da,
 
 uint32_t digest_nonce_count(const struct digest_auth *da)
 {
-	return da ? da->seenc : 0;
+	return da ? da->usedc : 0;
+}
+
+
+void digest_auth_stats(const struct digest_auth *da,
+		       struct digest_stats *st)
+{
+	if (!st)
+		return;
+
+	memset(st, 0, sizeof(*st));
+	if (!da)
+		return;
+
+	st->slots = da->poolsz;
+	st->used = da->usedc;
+	st->bytes = (uint64_t)da->poolsz * sizeof(struct nonce_slot);
+	st->taken_over = da->taken_over;
 }

@@ -11,6 +11,7 @@
 #include "reshim/fastrand.h"
 #include "config.h"
 #include "sim_registrar.h"
+#include "rules_print.h"
 
 static const char usage[] =
 	"usage: sim-registrar [--config FILE] [--listen IP:PORT] "
@@ -34,7 +35,10 @@ static const char usage[] =
 	"                    or the embedded one): every key, its value\n"
 	"                    and its doc, as YAML that loads back the same\n"
 	"  --config-schema   print the configuration's keys as a Markdown\n"
-	"                    table (the one in sim-registrar/README.md)\n";
+	"                    table (the one in sim-registrar/README.md)\n"
+	"  --rules           print the rules table (ID, reply, error, basis,\n"
+	"                    condition; docs/rules/registrar.md)\n"
+	"  --version         print the version\n";
 
 
 static void signal_handler(int sig)
@@ -69,6 +73,8 @@ int main(int argc, char *argv[])
 		{"print-config", no_argument,       NULL, 'p'},
 		{"config-schema", no_argument,      NULL, 'S'},
 		{"help",         no_argument,       NULL, 'h'},
+		{"rules",        no_argument,       NULL, 'R'},
+		{"version",      no_argument,       NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	struct sim_registrar_opts opts;
@@ -121,6 +127,14 @@ int main(int argc, char *argv[])
 
 		case 'h':
 			fputs(usage, stdout);
+			return 0;
+
+		case 'R':
+			return rules_print(stdout) ? 1 : 0;
+
+		case 'V':
+			printf("sim-registrar (sipconform) %s\n",
+			       SIPCONFORM_VERSION);
 			return 0;
 
 		default:

@@ -102,7 +102,11 @@ int registrar_alloc(struct registrar **rp, struct sip *sip,
 
 	err = reg_base_init(&r->base, sip, cfg, loc, dh, arg);
 	if (!err)
+		err = digest_auth_pool(r->base.auth, cfg->limits.nonce_pool);
+	if (!err)
 		err = reply_cache_alloc(&r->rc, sip);
+	if (!err)
+		err = reply_cache_set_max(r->rc, cfg->limits.reply_cache_max);
 	if (err) {
 		mem_deref(r);
 		return err;
@@ -122,6 +126,16 @@ void registrar_reset(struct registrar *r)
 	digest_auth_reset(r->base.auth);
 	location_reset(r->base.loc);
 	reply_cache_flush(r->rc);
+}
+
+
+void registrar_mem(const struct registrar *r, struct registrar_mem *m)
+{
+	if (!m)
+		return;
+
+	digest_auth_stats(r ? r->base.auth : NULL, &m->nonces);
+	reply_cache_stats(r ? r->rc : NULL, &m->replies);
 }
 
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include "rules.h"
 #include "decision.h"
+#include "digest.h"
+#include "reply_cache.h"
 
 struct sip;
 struct sip_msg;
@@ -61,6 +63,13 @@ int  registrar_alloc(struct registrar **rp, struct sip *sip,
 		     const struct reg_config *cfg, struct location *loc,
 		     decision_h *dh, void *arg);
 void registrar_reset(struct registrar *r);
+
+/* what the per-request tables hold now (GET /health): both bounded */
+struct registrar_mem {
+	struct digest_stats nonces;         /* REGISTER's nonce pool       */
+	struct reply_cache_stats replies;   /* answers kept for Timer J    */
+};
+void registrar_mem(const struct registrar *r, struct registrar_mem *m);
 
 /*
  * A retransmission of a request answered before: answered again (or 482

@@ -19,6 +19,9 @@ struct reply_cache {
 	struct list fifo;         /* the same, oldest first                */
 	struct tmr tmr;           /* the oldest one's expiry               */
 	uint32_t count;
+	uint32_t max;             /* entries at most (the oldest go first) */
+	uint64_t bytes;           /* the entries' allocations              */
+	uint64_t evicted;         /* entries dropped before Timer J        */
 };
 
 /* one answered request: what a retransmission of it gets again */
@@ -30,6 +33,7 @@ struct cached {
 	uint64_t bkey;            /* Via branch and sent-by, method        */
 	uint64_t totag;           /* the To-tag libre made up for it       */
 	uint32_t taillen;
+	uint32_t size;            /* this allocation, for the stats        */
 	uint16_t scode;
 	char data[];              /* reason, NUL, then the tail            */
 };
@@ -119,6 +123,7 @@ int reply_cache_alloc(struct reply_cache **rcp, struct sip *sip)
 		return ENOMEM;
 
 	rc->sip = sip;
+	rc->max = REPLY_CACHE_DEFAULT;
 	tmr_init(&rc->tmr);
 	err = hash_alloc(&rc->ht, HASH_SIZE);
 	if (err)
@@ -138,12 +143,56 @@ void reply_cache_flush(struct reply_cache *rc)
 	tmr_cancel(&rc->tmr);
 	list_flush(&rc->fifo);
 	rc->count = 0;
+	rc->bytes = 0;
 }
 
 
 uint32_t reply_cache_count(const struct reply_cache *rc)
 {
 	return rc ? rc->count : 0;
+}
+
+
+int reply_cache_set_max(struct reply_cache *rc, uint32_t max)
+{
+	if (!rc || !max)
+		return EINVAL;
+
+	rc->max = max;
+
+	return 0;
+}
+
+
+void reply_cache_stats(const struct reply_cache *rc,
+		       struct reply_cache_stats *st)
+{
+	if (!st)
+		return;
+
+	memset(st, 0, sizeof(*st));
+	if (!rc)
+		return;
+
+	st->entries = rc->count;
+	st->max = rc->max;
+	st->bytes = rc->bytes;
+	st->evicted = rc->evicted;
+}
+
+
+static void drop_oldest(struct reply_cache *rc)
+{
+	struct le *le = list_head(&rc->fifo);
+	struct cached *c;
+
+	if (!le)
+		return;
+
+	c = le->data;
+	rc->bytes -= c->size;
+	rc->count--;
+	mem_deref(c);
 }
 
 
@@ -157,8 +206,7 @@ static void expire(struct reply_cache *rc, uint64_t now)
 
 		if (c->expires > now)
 			break;
-		mem_deref(c);
-		rc->count--;
+		drop_oldest(rc);
 	}
 }
 
@@ -257,6 +305,7 @@ int reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 		return 0;    /* answered; a retransmission is decided anew */
 
 	memset(c, 0, sizeof(*c));
+	c->size = (uint32_t)(sizeof(*c) + rl + 1 + tl);
 	c->expires = vclock_now() + TIMER_J_MS;
 	c->mkey = merge_key(msg);
 	c->bkey = branch_key(msg);
@@ -267,9 +316,18 @@ int reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 	memcpy(c->data + rl + 1, tb, tl);
 
 	expire(rc, vclock_now());
+
+	/* full: the oldest answer goes early; a retransmission of its
+	 * request is then decided anew, as after a failed allocation */
+	while (rc->count >= rc->max) {
+		drop_oldest(rc);
+		rc->evicted++;
+	}
+
 	hash_append(rc->ht, (uint32_t)c->mkey, &c->he, c);
 	list_append(&rc->fifo, &c->le, c);
 	rc->count++;
+	rc->bytes += c->size;
 
 	if (!tmr_isrunning(&rc->tmr))
 		tmr_start(&rc->tmr, TIMER_J_MS + 1, tmr_handler, rc);

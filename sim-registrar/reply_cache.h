@@ -16,6 +16,11 @@
  *
  * INVITE keeps libre's transaction (its ACK and retransmitted non-2xx
  * need one); reliable transports keep nothing (Timer J is 0 there).
+ *
+ * Bounded: at most `max` answers (config limits.reply_cache_max); when
+ * full, the oldest goes before its Timer J ends and a retransmission of
+ * its request is decided anew.  Under a steady load the cache holds
+ * min(max, answers/s x 32 s) entries.
  */
 
 #ifndef SIPCONFORM_REPLY_CACHE_H
@@ -29,6 +34,15 @@ struct sip_msg;
 struct mbuf;
 
 struct reply_cache;
+
+enum { REPLY_CACHE_DEFAULT = 65536 };
+
+struct reply_cache_stats {
+	uint32_t entries;
+	uint32_t max;
+	uint64_t bytes;           /* the entries' allocations              */
+	uint64_t evicted;         /* dropped before Timer J: cache full    */
+};
 
 int  reply_cache_alloc(struct reply_cache **rcp, struct sip *sip);
 void reply_cache_flush(struct reply_cache *rc);
@@ -48,5 +62,8 @@ int  reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 		       const struct mbuf *tail);
 
 uint32_t reply_cache_count(const struct reply_cache *rc);
+int  reply_cache_set_max(struct reply_cache *rc, uint32_t max);
+void reply_cache_stats(const struct reply_cache *rc,
+		       struct reply_cache_stats *st);
 
 #endif

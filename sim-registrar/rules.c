@@ -1,5 +1,6 @@
 /**
- * @file rules.c  The rules table (shared/spec/registrar-rules.md)
+ * @file rules.c  The rules table (docs/rules/registrar.md; tests/docs/check_rules.py
+ *                    holds the two to each other)
  */
 
 #include <string.h>

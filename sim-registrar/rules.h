@@ -1,6 +1,6 @@
 /**
  * @file rules.h  The rules table: one row per rule ID of
- * shared/spec/registrar-rules.md.  Decisions, logs, scenarios and reports
+ * docs/rules/registrar.md.  Decisions, logs, scenarios and reports
  * all name rows of this table.  A row's reply (code, reason, X-Twilio-Error)
  * is its default; the profile may override it per rule ID (config.h).
  */

@@ -417,6 +417,12 @@ struct location *sim_registrar_location(const struct sim_registrar *sr)
 }
 
 
+const struct registrar *sim_registrar_registrar(const struct sim_registrar *sr)
+{
+	return sr ? sr->reg : NULL;
+}
+
+
 const struct reg_config *sim_registrar_config(const struct sim_registrar *sr)
 {
 	return sr ? sr->cfg : NULL;

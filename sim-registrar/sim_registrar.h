@@ -21,6 +21,7 @@ struct reg_actions;
 struct reg_config;
 struct location;
 struct pstn;
+struct registrar;
 
 struct sim_registrar_opts {
 	const struct sa *listen;   /* UDP and TCP; port 0 picks one        */
@@ -55,6 +56,8 @@ int  sim_registrar_laddr(const struct sim_registrar *sr, int tp,
 int  sim_registrar_control_laddr(const struct sim_registrar *sr,
 				 struct sa *laddr);
 struct location *sim_registrar_location(const struct sim_registrar *sr);
+/* the REGISTER side, for its table sizes (registrar_mem()) */
+const struct registrar *sim_registrar_registrar(const struct sim_registrar *sr);
 const struct reg_config *sim_registrar_config(const struct sim_registrar *sr);
 void sim_registrar_reset(struct sim_registrar *sr);
 unsigned sim_registrar_restored(const struct sim_registrar *sr);

@@ -90,6 +90,7 @@ struct protocheck {
 	size_t count[PC_ROLE_COUNT];
 	size_t nfind;
 	size_t nmsg;
+	size_t nrtx;
 	uint64_t now;
 };
 
@@ -360,6 +361,20 @@ static struct dlg *dlg_get(struct protocheck *pc, const struct sip_msg *msg)
 }
 
 
+static bool pl_digits(const struct pl *pl)
+{
+	if (!pl->l || pl->l > 3)
+		return false;
+
+	for (size_t i = 0; i < pl->l; i++) {
+		if (pl->p[i] < '0' || pl->p[i] > '9')
+			return false;
+	}
+
+	return true;
+}
+
+
 /* checks on every message, whatever its transaction */
 static void check_common(struct protocheck *pc, const struct sip_msg *msg,
 			 const struct pc_msg *m)
@@ -396,9 +411,7 @@ static void check_common(struct protocheck *pc, const struct sip_msg *msg,
 		reportf(pc, "T-MF-01", &m->from, m->where,
 			"one Max-Forwards", "%r request with %u Max-Forwards",
 			&msg->met, n);
-	else if (msg->maxfwd.l == 0 || msg->maxfwd.l > 3 ||
-		 pl_u32(&msg->maxfwd) > 255 ||
-		 re_regex(msg->maxfwd.p, msg->maxfwd.l, "[^0-9]") == 0)
+	else if (!pl_digits(&msg->maxfwd) || pl_u32(&msg->maxfwd) > 255)
 		reportf(pc, "T-MF-01", &m->from, m->where,
 			"Max-Forwards a number from 0 to 255",
 			"Max-Forwards: %r", &msg->maxfwd);
@@ -474,6 +487,7 @@ static void on_request(struct protocheck *pc, const struct sip_msg *msg,
 	t = txn_find(pc, msg, method);
 	if (t) {
 		/* the same request again: a retransmission */
+		++pc->nrtx;
 		if (t->req_len != m->len ||
 		    t->req_hash != bytes_hash(m->buf, m->len))
 			reportf(pc, "T-RTX-01", &m->from, m->where,
@@ -534,6 +548,7 @@ static void response_2xx_invite(struct protocheck *pc,
 	o = ok_find(pc, key);
 	if (o) {
 		/* the UAS core's retransmission of its 2xx */
+		++pc->nrtx;
 		if (o->len != m->len || o->hash != bytes_hash(m->buf, m->len))
 			reportf(pc, "T-RTX-01", &m->from, m->where,
 				"a retransmission byte-identical to the first",
@@ -607,6 +622,8 @@ static void on_response(struct protocheck *pc, const struct sip_msg *msg,
 
 	if (t->final) {
 		/* a retransmitted final response must be the same bytes */
+		if (t->final == msg->scode)
+			++pc->nrtx;
 		if (t->final == msg->scode &&
 		    (t->final_len != m->len ||
 		     t->final_hash != bytes_hash(m->buf, m->len)))
@@ -684,6 +701,65 @@ static void prune(struct protocheck *pc)
 }
 
 
+static void feed_decoded(struct protocheck *pc, const struct pc_msg *m,
+			 const struct sip_msg *msg)
+{
+	check_common(pc, msg, m);
+
+	if (msg->req)
+		on_request(pc, msg, m);
+	else
+		on_response(pc, msg, m);
+
+	if (pc->nmsg % PRUNE_EVERY == 0)
+		prune(pc);
+}
+
+
+static void feed_undecodable(struct protocheck *pc, const struct pc_msg *m,
+			     int err)
+{
+	if (via_without_branch(m->buf, m->len))
+		reportf(pc, "T-VIA-01", &m->from, m->where,
+			"a Via branch beginning with z9hG4bK",
+			"a Via without branch (RFC 2543 style)");
+	else
+		reportf(pc, "T-PARSE-01", &m->from, m->where,
+			"a message in SIP grammar",
+			"%zu bytes the SIP parser refuses (%m)", m->len, err);
+}
+
+
+/* keep-alive CRLFs (RFC 5626) are not messages */
+static bool is_keepalive(const struct pc_msg *m)
+{
+	return m->len <= 4 &&
+		strspn((const char *)m->buf, "\r\n") >= m->len;
+}
+
+
+int protocheck_feed_msg(struct protocheck *pc, const struct pc_msg *m,
+			const struct sip_msg *msg)
+{
+	if (!pc || !m || !m->buf)
+		return EINVAL;
+
+	if (!msg)
+		return protocheck_feed(pc, m);
+
+	if (m->ts > pc->now)
+		pc->now = m->ts;
+
+	if (is_keepalive(m))
+		return 0;
+
+	++pc->nmsg;
+	feed_decoded(pc, m, msg);
+
+	return 0;
+}
+
+
 int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 {
 	struct sip_msg *msg = NULL;
@@ -696,8 +772,7 @@ int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 	if (m->ts > pc->now)
 		pc->now = m->ts;
 
-	/* keep-alive CRLFs (RFC 5626) are not messages */
-	if (m->len <= 4 && strspn((const char *)m->buf, "\r\n") >= m->len)
+	if (is_keepalive(m))
 		return 0;
 
 	++pc->nmsg;
@@ -709,32 +784,13 @@ int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 	mb->pos = 0;
 
 	err = sip_msg_decode(&msg, mb);
-	if (err) {
-		if (via_without_branch(m->buf, m->len))
-			reportf(pc, "T-VIA-01", &m->from, m->where,
-				"a Via branch beginning with z9hG4bK",
-				"a Via without branch (RFC 2543 style)");
-		else
-			reportf(pc, "T-PARSE-01", &m->from, m->where,
-				"a message in SIP grammar",
-				"%zu bytes the SIP parser refuses (%m)",
-				m->len, err);
-		mem_deref(mb);
-		return 0;
-	}
-
-	check_common(pc, msg, m);
-
-	if (msg->req)
-		on_request(pc, msg, m);
+	if (err)
+		feed_undecodable(pc, m, err);
 	else
-		on_response(pc, msg, m);
+		feed_decoded(pc, m, msg);
 
 	mem_deref(msg);
 	mem_deref(mb);
-
-	if (pc->nmsg % PRUNE_EVERY == 0)
-		prune(pc);
 
 	return 0;
 }
@@ -810,6 +866,12 @@ size_t protocheck_count_role(const struct protocheck *pc, enum pc_role role)
 size_t protocheck_messages(const struct protocheck *pc)
 {
 	return pc ? pc->nmsg : 0;
+}
+
+
+size_t protocheck_retransmissions(const struct protocheck *pc)
+{
+	return pc ? pc->nrtx : 0;
 }
 
 

@@ -24,6 +24,7 @@
 
 struct protocheck;
 struct sa;
+struct sip_msg;
 
 /* how strict a row is: a MUST of the RFC, or a SHOULD */
 enum pc_level {
@@ -89,6 +90,10 @@ const char *protocheck_role_name(enum pc_role role);
 
 int  protocheck_alloc(struct protocheck **pcp);
 int  protocheck_feed(struct protocheck *pc, const struct pc_msg *m);
+/* the same, with the message already decoded from m->buf (NULL: it could
+ * not be: the checker says why) */
+int  protocheck_feed_msg(struct protocheck *pc, const struct pc_msg *m,
+			 const struct sip_msg *msg);
 /* the checks that need the end of the conversation: unACKed final
  * responses, CANCELs and cancelled INVITEs left unanswered */
 void protocheck_finish(struct protocheck *pc);
@@ -97,6 +102,8 @@ size_t protocheck_count(const struct protocheck *pc);
 size_t protocheck_count_role(const struct protocheck *pc,
 			     enum pc_role role);
 size_t protocheck_messages(const struct protocheck *pc);
+/* requests and final responses seen again (retransmissions) */
+size_t protocheck_retransmissions(const struct protocheck *pc);
 /* transactions, 2xx and dialogs held now (bounded: pruned as they end) */
 size_t protocheck_entries(const struct protocheck *pc);
 /* visit every finding, oldest first */

@@ -6,6 +6,7 @@
 #include <re.h>
 #include "reshim/real.h"
 #include "reshim/sockhook.h"
+#include "reshim/wiretap.h"
 
 typedef int (udp_listen_f)(struct udp_sock **usp, const struct sa *local,
 			   udp_recv_h *rh, void *arg);
@@ -14,6 +15,9 @@ typedef int (tcp_listen_f)(struct tcp_sock **tsp, const struct sa *local,
 typedef int (tcp_accept_f)(struct tcp_conn **tcp, struct tcp_sock *ts,
 			   tcp_estab_h *eh, tcp_recv_h *rh, tcp_close_h *ch,
 			   void *arg);
+typedef int (tcp_connect_f)(struct tcp_conn **tcp, const struct sa *peer,
+			    tcp_estab_h *eh, tcp_recv_h *rh, tcp_close_h *ch,
+			    void *arg);
 
 static const struct sockhook *hook;
 static void *hook_arg;
@@ -41,6 +45,8 @@ int udp_listen(struct udp_sock **usp, const struct sa *local,
 	if (h && h->udp_listen_before)
 		h->udp_listen_before(harg);
 	err = real(usp, local, rh, arg);
+	if (!err && usp)
+		wiretap_udp(*usp);
 	if (h && h->udp_listen_after)
 		h->udp_listen_after(err, !err && usp ? *usp : NULL, harg);
 
@@ -74,7 +80,35 @@ int sockhook_tcp_accept(struct tcp_conn **tcp, struct tcp_sock *ts,
 	static void *cache;
 	tcp_accept_f *real = (tcp_accept_f *)reshim_real(&cache, "tcp_accept");
 
-	return real ? real(tcp, ts, eh, rh, ch, carg) : ENOSYS;
+	int err;
+
+	if (!real)
+		return ENOSYS;
+
+	err = real(tcp, ts, eh, rh, ch, carg);
+	if (!err && tcp)
+		wiretap_tcp(*tcp);
+
+	return err;
+}
+
+
+int tcp_connect(struct tcp_conn **tcp, const struct sa *peer,
+		tcp_estab_h *eh, tcp_recv_h *rh, tcp_close_h *ch, void *arg)
+{
+	static void *cache;
+	tcp_connect_f *real = (tcp_connect_f *)reshim_real(&cache,
+							   "tcp_connect");
+	int err;
+
+	if (!real)
+		return ENOSYS;
+
+	err = real(tcp, peer, eh, rh, ch, arg);
+	if (!err && tcp)
+		wiretap_tcp(*tcp);
+
+	return err;
 }
 
 

@@ -1,5 +1,5 @@
 /**
- * @file judges.h  The P-* rules of ../shared/spec/phone-rules.md as rows:
+ * @file judges.h  The P-* rules of docs/rules/phone.md as rows:
  * one struct judge_row per rule, with its ID, what it judges, its verdict
  * levels, what it needs from the capture (capture.h), its verdict
  * function, and the configuration-guide setting and advice for a FAIL or

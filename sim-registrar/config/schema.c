@@ -128,6 +128,15 @@ static const struct cfg_row rows[] = {
 	{"limits.default_expires", CFG_U32, .min = 1, .max = ANY,
 	 .dflt = "3600", AT(REG, limits.default_expires),
 	 .doc = "asked for when a REGISTER gives no expiry, seconds"},
+	{"limits.nonce_pool", CFG_U32, .min = 16, .max = 16777216,
+	 .dflt = "65536", AT(REG, limits.nonce_pool),
+	 .doc = "digest nonce slots: replay protection in constant memory, "
+		"12 bytes a slot; a nonce whose slot was taken over gets a "
+		"stale challenge"},
+	{"limits.reply_cache_max", CFG_U32, .min = 16, .max = 16777216,
+	 .dflt = "65536", AT(REG, limits.reply_cache_max),
+	 .doc = "answers kept for retransmissions (Timer J); the oldest "
+		"dropped first when full"},
 
 	{"profile", CFG_MAP, .what = "profile",
 	 .doc = "the choices the rules table marks C"},

@@ -16,7 +16,7 @@
 # registrar's SIP stack has no transport).
 #
 # Environment: BUILD (build), FUZZ_BUILD ($BUILD/fuzz), TORTURE_DIR
-# (../shared/rfc4475: more seeds when present), FUZZ_JOBS (libFuzzer
+# (tests/torture/messages: more seeds), FUZZ_JOBS (libFuzzer
 # -jobs/-workers, default 1), FUZZ_ARGS (more libFuzzer options).
 # The last line is "N passed, M failed" (one per target, regressions and
 # fuzzing counted apart); exit status 1 when anything failed.
@@ -29,7 +29,7 @@ cd "$ROOT"
 
 BUILD=${BUILD:-build}
 OUT=${FUZZ_BUILD:-$BUILD/fuzz}
-CORPUS_TORTURE=${TORTURE_DIR:-$ROOT/../shared/rfc4475}
+CORPUS_TORTURE=${TORTURE_DIR:-$ROOT/tests/torture/messages}
 ALL=(request stream register session config scenario sdp rtp)
 
 secs=20

@@ -144,5 +144,49 @@ check "report.md: summary and the failure" \
 check "report.md: expected vs actual" \
 	grep -q "^- \*\*Expected:\*\* status 200" "$R/report.md"
 
+# ---------------------------------------------------------------- the wire
+# trace.pcap is wire-true: the SIP messages a loopback capture of the same
+# run holds (libre's own ACKs, CANCELs and retransmissions included), no
+# more, no fewer; in a namespace of loopback alone, so the capture is ours
+W=$OUT/wire
+mkdir -p "$W"
+WIRE_SCENARIOS=(scenarios/calls/ring-1-2-three-phones-one-answers.yaml
+		scenarios/calls/ring-4-all-busy.yaml
+		scenarios/registration/reg-auth-1-no-credentials.yaml
+		"$HERE/three-phones-one-aor.yaml")
+for f in "${WIRE_SCENARIOS[@]}"; do [ -f "$f" ] || echo "missing $f"; done
+unshare -n bash -c '
+	ip link set lo up
+	dumpcap -q -i lo -f "udp or tcp" -w "$1/capture.pcapng" 2>"$1/dumpcap.log" &
+	pid=$!
+	for _ in $(seq 50); do grep -q "Capturing on" "$1/dumpcap.log" && break; sleep 0.1; done
+	sleep 0.3
+	shift
+	"$@" >/dev/null 2>&1
+	sleep 0.5
+	kill -INT $pid; wait $pid' _ "$W" "$BUILD/harness" run --report "$W/report" \
+	"${WIRE_SCENARIOS[@]}"
+sip_fields() {
+	tshark -r "$1" "${TSHARK_OPTS[@]}" -Y sip -T fields -E separator='|' \
+		-e udp.srcport -e udp.dstport -e tcp.srcport -e tcp.dstport \
+		-e sip.Method -e sip.Status-Code -e sip.Call-ID -e sip.CSeq \
+		-e sip.Via.branch 2>/dev/null | sort
+}
+sip_fields "$W/capture.pcapng" >"$W/capture.sip"
+sip_fields "$W/report/trace.pcap" >"$W/trace.sip"
+check "trace.pcap holds the SIP messages the capture saw ($(wc -l <"$W/capture.sip") on the wire, $(wc -l <"$W/trace.sip") in the trace)" \
+	cmp -s "$W/capture.sip" "$W/trace.sip"
+check "the capture has libre's own ACKs to the 486s (wire, not what the phones saw)" \
+	test "$(grep -c "|ACK|" "$W/trace.sip")" -ge 2
+check "results.json: every SIP message checked, no finding against the service" \
+	python3 - "$W/report/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["totals"]
+bad = [f for s in r["scenarios"] for f in s["protocol"]["findings"]
+       if f["against"] == "reference service"]
+sys.exit(0 if t["protocol_messages"] > 0 and not bad else 1)
+PY
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

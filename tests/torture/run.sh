@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # RFC 4475 torture tests (tests/torture/README.md):
 #
-#   1. every message of ../shared/rfc4475/ to a fresh sim-registrar over UDP
+#   0. the messages of tests/torture/messages/ are RFC 4475's, byte for
+#      byte (extract.py --check, from the RFC's text kept beside them);
+#   1. every message of tests/torture/messages/ to a fresh sim-registrar over UDP
 #      and over TCP, the reply judged against expected.txt, then a normal
 #      REGISTER that must still be answered (replay.py);
 #   2. the response messages to a simulated phone's REGISTER, over UDP and
@@ -10,8 +12,8 @@
 #
 #   tests/torture/run.sh [NAME...]      NAME: a file of the corpus (or NAME+auth)
 #
-# Environment: BUILD (default build), TORTURE_DIR (default ../shared/rfc4475
-# next to the repository), PYTHON (python3), KEEP=1 keeps the work directory,
+# Environment: BUILD (default build), TORTURE_DIR (default
+# tests/torture/messages), PYTHON (python3), KEEP=1 keeps the work directory,
 # VERBOSE=1 prints the registrar's log of a failed case.
 #
 # The messages name other hosts in their Via headers, and a registrar
@@ -27,16 +29,20 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-build}
 [[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-CORPUS=${TORTURE_DIR:-$ROOT/../shared/rfc4475}
+CORPUS=${TORTURE_DIR:-$HERE/messages}
 PYTHON=${PYTHON:-python3}
 KEEP=${KEEP:-0}
 VERBOSE=${VERBOSE:-0}
 
 if [[ ! -d $CORPUS ]] || ! ls "$CORPUS"/*.dat >/dev/null 2>&1; then
-	echo "torture: SKIPPED: no RFC 4475 messages in $CORPUS" \
-	     "(set TORTURE_DIR to the folder of *.dat files)"
-	echo "0 passed, 0 failed"
-	exit 0
+	echo "torture: no RFC 4475 messages in $CORPUS"
+	exit 3
+fi
+if [[ -z ${TORTURE_DIR:-} && ${TORTURE_NETNS:-} != 1 ]] &&
+   ! "$PYTHON" "$HERE/extract.py" --check "$CORPUS"; then
+	echo "torture: $CORPUS is not RFC 4475's messages (extract.py --out" \
+	     "rewrites them from tests/torture/rfc4475.txt)"
+	exit 1
 fi
 CORPUS=$(cd "$CORPUS" && pwd)
 

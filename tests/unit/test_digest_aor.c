@@ -204,6 +204,116 @@ static bool same(const char *a, const char *b)
 }
 
 
+/* a challenge from da, answered with nc: the credentials decoded into c
+ * (hdr keeps the text they point into) */
+static void challenge_cred(struct digest_auth *da, struct digest_cred *c,
+			   char *hdr, size_t sz, const char *nc)
+{
+	struct mbuf *mb = mbuf_alloc(256);
+	struct pl nonce, h;
+
+	ck_assert_ptr_nonnull(mb);
+	ck_assert_int_eq(digest_challenge_print(mb, da, 407, false), 0);
+	ck_assert_int_eq(re_regex((char *)mb->buf, mb->end,
+				  "nonce=\"[^\"]+\"", &nonce), 0);
+	re_snprintf(hdr, sz, "Digest username=\"a\",realm=\"sip.twilio.com\","
+		    "nonce=\"%r\",uri=\"sip:x\","
+		    "response=\"0123456789abcdef0123456789abcdef\","
+		    "qop=auth,nc=%s,cnonce=\"c\"", &nonce, nc);
+	mem_deref(mb);
+	pl_set_str(&h, hdr);
+	ck_assert_int_eq(digest_cred_decode(c, &h), 0);
+}
+
+
+/* replay protection in constant memory: a nonce whose pool slot a later
+ * challenge took over is stale, never fresh again, whatever its nc */
+START_TEST(test_nonce_pool_taken_over)
+{
+	struct digest_auth *da;
+	struct digest_cred a, a2, b, x;
+	char ha[512], ha2[512], hb[512], hx[512];
+	struct digest_stats st;
+
+	vclock_reset();
+	ck_assert_int_eq(digest_auth_alloc(&da, "sip.twilio.com", 300), 0);
+	ck_assert_int_eq(digest_auth_pool(da, DIGEST_POOL_MIN - 1), EINVAL);
+	ck_assert_int_eq(digest_auth_pool(da, DIGEST_POOL_MAX + 1), EINVAL);
+	ck_assert_int_eq(digest_auth_pool(da, 16), 0);
+
+	/* a is used once, then 15 challenges: its slot is still its own */
+	challenge_cred(da, &a, ha, sizeof(ha), "00000001");
+	ck_assert_int_eq(digest_nonce_check(da, &a), NONCE_FRESH);
+	ck_assert_int_eq(digest_nonce_accept(da, &a), 0);
+	for (int i = 0; i < 15; i++)
+		challenge_cred(da, &x, hx, sizeof(hx), "00000001");
+	re_snprintf(ha2, sizeof(ha2), "%s", ha);
+	memcpy(strstr(ha2, "nc=0000000") + 10, "2", 1);
+	{
+		struct pl h;
+
+		pl_set_str(&h, ha2);
+		ck_assert_int_eq(digest_cred_decode(&a2, &h), 0);
+	}
+	ck_assert_int_eq(digest_nonce_check(da, &a), NONCE_REPLAY);
+	ck_assert_int_eq(digest_nonce_check(da, &a2), NONCE_FRESH);
+
+	/* the 16th takes a's slot over: stale, with either nc */
+	challenge_cred(da, &b, hb, sizeof(hb), "00000001");
+	ck_assert_int_eq(digest_nonce_check(da, &a), NONCE_STALE);
+	ck_assert_int_eq(digest_nonce_check(da, &a2), NONCE_STALE);
+	ck_assert_int_eq(digest_nonce_accept(da, &a2), ENOENT);
+	ck_assert_int_eq(digest_nonce_check(da, &b), NONCE_FRESH);
+
+	digest_auth_stats(da, &st);
+	ck_assert_uint_eq(st.slots, 16);
+	ck_assert_uint_eq(st.used, 0);         /* a's use went with its slot */
+	ck_assert_uint_eq(st.bytes, 16 * 12);
+	ck_assert_uint_eq(st.taken_over, 2);
+
+	mem_deref(da);
+}
+END_TEST
+
+
+/* driven far past its bound, the pool holds no more than its slots and
+ * every nonce but the last 16 is stale */
+START_TEST(test_nonce_pool_bounded)
+{
+	struct digest_auth *da;
+	struct digest_cred c, first;
+	char h[512], hfirst[512];
+	struct digest_stats st;
+
+	vclock_reset();
+	ck_assert_int_eq(digest_auth_alloc(&da, "sip.twilio.com", 300), 0);
+	ck_assert_int_eq(digest_auth_pool(da, 16), 0);
+
+	challenge_cred(da, &first, hfirst, sizeof(hfirst), "00000001");
+	ck_assert_int_eq(digest_nonce_accept(da, &first), 0);
+	for (int i = 0; i < 20000; i++) {
+		challenge_cred(da, &c, h, sizeof(h), "00000001");
+		ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_FRESH);
+		ck_assert_int_eq(digest_nonce_accept(da, &c), 0);
+		ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_REPLAY);
+	}
+
+	digest_auth_stats(da, &st);
+	ck_assert_uint_eq(st.used, 16);
+	ck_assert_uint_eq(digest_nonce_count(da), 16);
+	ck_assert_uint_eq(st.bytes, 16 * 12);
+	ck_assert_int_eq(digest_nonce_check(da, &first), NONCE_STALE);
+
+	/* reset forgets the uses, as the table of seen nonces did */
+	digest_auth_reset(da);
+	ck_assert_uint_eq(digest_nonce_count(da), 0);
+	ck_assert_int_eq(digest_nonce_check(da, &c), NONCE_FRESH);
+
+	mem_deref(da);
+}
+END_TEST
+
+
 START_TEST(test_uri_equivalence)
 {
 	/* R-URI-01 */
@@ -239,4 +349,5 @@ FIXTURE_MAIN("digest and URIs",
 	FIXTURE_CASE("digest", NULL, NULL, 0, 0,
 		test_rfc2617_vector, test_rfc7616_md5_vector,
 		test_cred_malformed, test_cred_quoted_values, test_nonce_life,
+		test_nonce_pool_taken_over, test_nonce_pool_bounded,
 		test_uri_equivalence, test_aor_key))

@@ -366,22 +366,92 @@ START_TEST(test_REG_AUTH_4_stale_flag)
 END_TEST
 
 
-START_TEST(test_REG_AUTH_5)
+/* alice is challenged and registers with the nonce, nc 1 (CSeq 2) */
+static void first_use(char *nonce, size_t nsz, char *opaque, size_t osz)
 {
 	struct reg_opts o = {0};
-	char nonce[128], opaque[64];
 	struct sip_msg *m;
 
 	o.user = "alice";
 	o.expires = 60;
 	m = regclient_register(rc, &o);
-	nonce_of(m, nonce, sizeof(nonce));
-	opaque_of(m, opaque, sizeof(opaque));
+	nonce_of(m, nonce, nsz);
+	opaque_of(m, opaque, osz);
 	mem_deref(m);
 
 	m = reg_with_nonce(nonce, opaque, 2, "00000001");
 	ASSERT_REPLY(m, 200, "REG-EXP-1");
 	mem_deref(m);
+}
+
+
+/* a pool of 16 nonce slots (limits.nonce_pool): once 16 later
+ * challenges have taken alice's slot over, her nonce is stale (407
+ * stale=true, REG-AUTH-4), never accepted, and the new nonce works */
+START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
+{
+	static const char cfg[] =
+		"domains:\n"
+		"  - name: " DOMAIN "\n"
+		"    credential_lists: {registration: [l]}\n"
+		"credential_lists:\n"
+		"  - name: l\n"
+		"    credentials:\n"
+		"      - {username: alice, password: " PW "}\n"
+		"      - {username: bob, password: " PW "}\n"
+		"limits: {nonce_pool: 16}\n";
+	struct reg_opts o = {0};
+	char nonce[128], opaque[64], body[2048];
+	struct sip_msg *m;
+
+	rc = mem_deref(rc);
+	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+
+	first_use(nonce, sizeof(nonce), opaque, sizeof(opaque));
+
+	/* 16 challenges to bob, 4 a second (REG-LIM-RATE is 5) */
+	o.user = "bob";
+	o.expires = 60;
+	for (uint32_t i = 0; i < 16; i++) {
+		vclock_advance(250);
+		o.cseq = i + 1;
+		m = regclient_register(rc, &o);
+		ASSERT_REPLY(m, 407, "REG-AUTH-1");
+		mem_deref(m);
+	}
+
+	m = reg_with_nonce(nonce, opaque, 3, "00000002");
+	ASSERT_REPLY(m, 407, "REG-AUTH-4");
+	ck_assert(strstr(hdr(m, "Proxy-Authenticate"), "stale=true"));
+	mem_deref(m);
+
+	/* the replay of its first use is refused as well */
+	m = reg_with_nonce(nonce, opaque, 4, "00000001");
+	ASSERT_REPLY(m, 407, "REG-AUTH-4");
+	ck_assert(strstr(hdr(m, "Proxy-Authenticate"), "stale=true"));
+	nonce_of(m, nonce, sizeof(nonce));
+	mem_deref(m);
+
+	/* the new nonce is good */
+	m = reg_with_nonce(nonce, opaque, 5, "00000001");
+	ASSERT_REPLY(m, 200, "REG-EXP-1");
+	mem_deref(m);
+
+	ck_assert_int_eq(regclient_http(rc, "GET", "/health", body,
+					sizeof(body)), 200);
+	ck_assert_msg(strstr(body, "\"nonce_pool\":{\"entries\":1,"
+			     "\"max\":16,\"bytes\":192,\"taken_over\":2}"),
+		      "%s", body);
+}
+END_TEST
+
+
+START_TEST(test_REG_AUTH_5)
+{
+	char nonce[128], opaque[64];
+	struct sip_msg *m;
+
+	first_use(nonce, sizeof(nonce), opaque, sizeof(opaque));
 
 	/* the same nc again: a replay, challenged, nothing stored */
 	m = reg_with_nonce(nonce, opaque, 3, "00000001");
@@ -1171,7 +1241,8 @@ FIXTURE_MAIN("registrar rules",
 		test_REG_DOMAIN_1, test_REG_DOMAIN_2, test_REG_DOMAIN_3,
 		test_REG_AUTH_1, test_REG_AUTH_2, test_REG_AUTH_3,
 		test_REG_AUTH_3_before_password, test_REG_AUTH_4,
-		test_REG_AUTH_4_stale_flag, test_REG_AUTH_5, test_REG_AUTH_6,
+		test_REG_AUTH_4_stale_flag, test_REG_AUTH_5, test_REG_AUTH_4_nonce_slot_taken_over,
+		test_REG_AUTH_6,
 		test_REG_AUTH_6_strict, test_REG_EXP_1, test_REG_EXP_2,
 		test_REG_EXP_3, test_REG_EXP_4, test_REG_DEL_1, test_REG_DEL_2,
 		test_REG_DEL_3, test_REG_ORD_1, test_REG_OK_1, test_REG_FETCH_1,

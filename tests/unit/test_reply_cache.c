@@ -13,6 +13,7 @@
 #include <re.h>
 #include "vclock.h"
 #include "regclient.h"
+#include "config.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"
 
@@ -217,8 +218,72 @@ START_TEST(test_tcp_keeps_nothing)
 END_TEST
 
 
+/* limits.reply_cache_max: driven past its bound the cache keeps the
+ * newest answers, drops the oldest (counted), and a retransmission of a
+ * dropped one is decided anew; GET /health shows entries and bytes */
+START_TEST(test_udp_bounded)
+{
+	char tag0[64], tag[64], branch[32], cseq[16], body[2048];
+	const char *p, *dflt = reg_config_default_yaml();
+	char *cfg = malloc(strlen(dflt) + 64);
+	struct sip_msg *m;
+	unsigned long bytes;
+
+	/* the default configuration with a cache of 16 answers */
+	ck_assert_ptr_nonnull(cfg);
+	p = strstr(dflt, "limits:\n");
+	ck_assert_ptr_nonnull(p);
+	sprintf(cfg, "%.*slimits:\n  reply_cache_max: 16\n%s",
+		(int)(p - dflt), dflt, p + strlen("limits:\n"));
+	rc = mem_deref(rc);
+	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+	free(cfg);
+	regclient_log_clear(rc);
+
+	for (int i = 0; i < 40; i++) {
+		vclock_advance(250);      /* 4 a second: under REG-LIM-RATE */
+		re_snprintf(branch, sizeof(branch), "rcb%d", i);
+		re_snprintf(cseq, sizeof(cseq), "%d", i + 1);
+		m = send_reg(false, branch, cseq);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_uint_eq(m->scode, 407);
+		if (i == 0)
+			copy_pl(tag0, sizeof(tag0), &m->to.tag);
+		mem_deref(m);
+	}
+	ck_assert_uint_eq(log_lines(), 40);
+
+	ck_assert_int_eq(regclient_http(rc, "GET", "/health", body,
+					sizeof(body)), 200);
+	ck_assert_msg(strstr(body, "\"reply_cache\":{\"entries\":16,"
+			     "\"max\":16,\"bytes\":"), "%s", body);
+	ck_assert_msg(strstr(body, "\"evicted\":24}"), "%s", body);
+	p = strstr(body, "\"reply_cache\":{\"entries\":16,\"max\":16,"
+		   "\"bytes\":");
+	bytes = strtoul(p + strlen("\"reply_cache\":{\"entries\":16,"
+				   "\"max\":16,\"bytes\":"), NULL, 10);
+	ck_assert_msg(bytes > 16 * 100 && bytes < 16 * 1024, "%lu", bytes);
+
+	/* the newest is still there: the same answer, not decided again */
+	m = send_reg(false, "rcb39", "40");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(log_lines(), 40);
+	mem_deref(m);
+
+	/* the first was dropped: its retransmission is a new request */
+	m = send_reg(false, "rcb0", "1");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->scode, 407);
+	copy_pl(tag, sizeof(tag), &m->to.tag);
+	ck_assert_str_ne(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 41);
+	mem_deref(m);
+}
+END_TEST
+
+
 FIXTURE_MAIN("reply cache",
 	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
 		test_udp_retransmission_same_answer,
 		test_udp_merged_request_482, test_udp_no_from_tag,
-		test_tcp_keeps_nothing))
+		test_tcp_keeps_nothing, test_udp_bounded))
