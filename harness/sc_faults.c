@@ -99,8 +99,8 @@ int sc_faults_conf(struct ydoc *doc, const struct ynode *map,
 }
 
 
-static int get_count(struct ydoc *doc, const struct ynode *n,
-		     struct sc_count *c)
+int sc_count_get(struct ydoc *doc, const struct ynode *n,
+		 struct sc_count *c)
 {
 	const char *s;
 	char *e = NULL;
@@ -169,7 +169,7 @@ int sc_faults_check(struct ydoc *doc, const struct ynode *map,
 	for (size_t i = 0; keys[i]; i++) {
 		const struct ynode *v = ynode_get(map, keys[i]);
 
-		if (v && get_count(doc, v, slots[i]))
+		if (v && sc_count_get(doc, v, slots[i]))
 			err = EINVAL;
 	}
 

@@ -52,6 +52,9 @@ extern const char *const sc_fault_keys[];
 int  sc_faults_check(struct ydoc *doc, const struct ynode *map,
 		     struct sc_link_check *chk);
 
+/* a count's value: "3", ">=3", "<=3" (also used by media checks) */
+int  sc_count_get(struct ydoc *doc, const struct ynode *n,
+		  struct sc_count *c);
 /* does count x satisfy c?  (an unset one always does) */
 bool sc_count_holds(const struct sc_count *c, unsigned x);
 /* "3", ">=3", "<=3" */

@@ -47,6 +47,7 @@ void ld_phone_free(struct sc_phone *p)
 	mem_deref((void *)p->conf.password);
 	mem_deref((void *)p->conf.extra);
 	mem_deref((void *)p->conf.contactv);
+	sc_media_conf_free(&p->conf.media);
 }
 
 
@@ -69,6 +70,8 @@ static void ld_step_free(struct sc_step *st)
 	mem_deref(e->hdrv);
 	mem_deref(e->rule);
 	mem_deref(e->aor);
+	sc_media_check_free(&e->media);
+	mem_deref(st->digits);
 	mem_deref(st->to);
 	mem_deref(st->extra);
 	mem_deref(st->from);

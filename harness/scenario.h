@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "phone.h"
 #include "sc_faults.h"
+#include "sc_media.h"
 
 struct ydoc;
 struct reg_config;
@@ -128,6 +129,9 @@ struct sc_expect {
 	/* what the link faults did to each phone's datagrams */
 	bool has_link;
 	struct sc_link_check link;
+	/* the figures of a phone's media (sc_media.h) */
+	bool has_media;
+	struct sc_media_check media;
 };
 
 struct step_kind;
@@ -160,6 +164,7 @@ struct sc_step {
 	char *to;                    /* SC_CALL: number or URI; SC_REFER   */
 	uint16_t code;               /* SC_REJECT                          */
 	char *extra;                 /* SC_CALL: extra header lines        */
+	char *digits;                /* press: DTMF digits                 */
 	char *from;                  /* SC_DIAL: the caller's number       */
 	/* SC_EXPECT_DIAL */
 	int dial_state;              /* 0 any, 1 ringing, 2 answered, 3 ended */

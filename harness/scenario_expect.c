@@ -216,6 +216,13 @@ int ld_expect(struct loader *ld, const struct ynode *n,
 			err = EINVAL;
 	}
 
+	v = ld_arg(ld, n, "media");
+	if (v) {
+		e->has_media = true;
+		if (sc_media_check(ld, v, &e->media))
+			err = EINVAL;
+	}
+
 	v = ld_arg(ld, n, "within");
 	if (v && !inline_ && ld_get_duration(ld, v, "within", false,
 					  &st->within_ms))

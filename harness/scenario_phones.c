@@ -100,7 +100,7 @@ static const char *const phone_keys[] = {
 	"transport", "expires", "expires_in", "contacts", "callid", "cseq",
 	"cseq_start", "auth", "auth_fresh", "auth_replay", "auth_header",
 	"refresh", "refresh_at", "retry_wait", "headers", "share", "answer",
-	"answer_delay", "reject_code", "link", NULL
+	"answer_delay", "reject_code", "link", "media", NULL
 };
 
 
@@ -242,6 +242,7 @@ static void tmpl_reset(struct tmpl *t)
 	mem_deref((void *)t->conf.password);
 	mem_deref((void *)t->conf.extra);
 	mem_deref(t->contactv);
+	sc_media_conf_free(&t->conf.media);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -491,6 +492,10 @@ static int phone_fields(struct loader *ld, const struct ynode *n,
 	if (v && load_phone_link(ld, v, c, t))
 		err = EINVAL;
 
+	v = ynode_get(n, "media");
+	if (v && sc_media_conf(ld, v, &c->media))
+		err = EINVAL;
+
 	return ld->nomem ? ENOMEM : err;
 }
 
@@ -507,6 +512,7 @@ static int phone_make(struct loader *ld, struct sc_phone *p,
 	p->conf.domain   = mem_ref((void *)t->conf.domain);
 	p->conf.password = mem_ref((void *)t->conf.password);
 	p->conf.extra    = mem_ref((void *)t->conf.extra);
+	sc_media_conf_ref(&p->conf.media);
 	p->conf.auth_user = NULL;
 	p->conf.contactv  = NULL;
 	p->conf.user      = NULL;

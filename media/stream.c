@@ -975,6 +975,21 @@ int media_stream_json(struct re_printf *pf, const struct media_stream *ms)
 }
 
 
+unsigned media_running(void)
+{
+	unsigned n = 0;
+	struct le *le;
+
+	LIST_FOREACH(&streams, le) {
+		const struct media_stream *ms = le->data;
+
+		n += ms->running;
+	}
+
+	return n;
+}
+
+
 uint64_t media_backlog(void)
 {
 	const uint64_t now = vclock_now();

@@ -108,6 +108,9 @@ int  media_stream_json(struct re_printf *pf, const struct media_stream *ms);
 
 /* frames due on the clock but not sent yet, all streams together */
 uint64_t media_backlog(void);
+/* streams started and not stopped, all together (an advance of the
+ * clock steps 20 ms at a time while there are any) */
+unsigned media_running(void);
 
 /* step the virtual clock to ms from now, 20 ms per loop turn (mclock.c;
  * the real time spent is part of the span); done is called once the clock

@@ -83,6 +83,14 @@ static void usage(FILE *f)
 		" (180, then 200\n"
 		"                        after MS ms), reject[:CODE]"
 		" (default 486)\n"
+		"  --tone HZ             the tone its calls send (350, 440,"
+		" ... 2000)\n"
+		"  --media K[=V],...     its calls' misbehaviours: no-rtp,"
+		" nat, nat-addr=IP,\n"
+		"                        no-codec, wrong-pt=N, send-on-hold,"
+		" no-rtcp,\n"
+		"                        dtmf=rfc4733|inband|info,"
+		" dtmf-answer=DIGITS, off\n"
 		"  --once                register, unregister, exit"
 		" (1 if any failed)\n"
 		"  -v, --verbose         print every request and response\n"
@@ -235,6 +243,7 @@ static void op_done(struct phone *phone, const struct phone_event *ev)
 static void call_event(struct phone *phone, const struct phone_event *ev)
 {
 	const char *name = phone_name(phone);
+	struct phone_media_figs mf;
 	const struct sip_hdr *hdr;
 
 	switch (ev->type) {
@@ -264,11 +273,86 @@ static void call_event(struct phone *phone, const struct phone_event *ev)
 		if (ev->err)
 			(void)re_printf(" (%m)", ev->err);
 		(void)re_printf("\n");
+		if (!phone_media_last(phone, &mf))
+			(void)re_printf("%s media %H\n", name,
+					phone_media_figs_json, &mf);
 		break;
 
 	default:
 		break;
 	}
+}
+
+
+/* --media KEY[=VALUE],...: the phone's media misbehaviours, as rows */
+static const struct media_opt {
+	const char *key;
+	bool value;          /* takes =VALUE */
+} media_opts[] = {
+	{"no-rtp", false}, {"nat", false}, {"nat-addr", true},
+	{"no-codec", false}, {"wrong-pt", true}, {"send-on-hold", false},
+	{"no-rtcp", false}, {"dtmf", true}, {"dtmf-answer", true},
+	{"off", false}, {NULL, false},
+};
+
+
+static int media_set(struct phone_media_conf *m, const char *key,
+		     const char *val)
+{
+	static const char *const dtmf[] = {"rfc4733", "inband", "info"};
+	unsigned long v;
+
+	if (!strcmp(key, "no-rtp"))            m->no_rtp = true;
+	else if (!strcmp(key, "nat"))          m->nat = true;
+	else if (!strcmp(key, "nat-addr")) {
+		m->nat = true;
+		m->nat_addr = val;
+	}
+	else if (!strcmp(key, "no-codec"))     m->no_codec = true;
+	else if (!strcmp(key, "send-on-hold")) m->send_on_hold = true;
+	else if (!strcmp(key, "no-rtcp"))      m->no_rtcp = true;
+	else if (!strcmp(key, "off"))          m->off = true;
+	else if (!strcmp(key, "dtmf-answer"))  m->dtmf_answer = val;
+	else if (!strcmp(key, "wrong-pt")) {
+		if (!parse_uint(val, 127, &v) || !v)
+			return EINVAL;
+		m->wrong_pt = (int)v;
+	}
+	else if (!strcmp(key, "dtmf")) {
+		for (v = 0; v < ARRAY_SIZE(dtmf); v++) {
+			if (!strcmp(val, dtmf[v]))
+				break;
+		}
+		if (v == ARRAY_SIZE(dtmf))
+			return EINVAL;
+		m->dtmf = (enum phone_dtmf_mode)v;
+	}
+
+	return 0;
+}
+
+
+/* "no-rtp,wrong-pt=96": the keys stay in argv (not copied) */
+static int parse_media(char *s, struct phone_media_conf *m)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *val = strchr(tok, '=');
+		const struct media_opt *o;
+
+		if (val)
+			*val++ = '\0';
+
+		for (o = media_opts; o->key && strcmp(o->key, tok); o++)
+			;
+		if (!o->key || o->value != (val != NULL) ||
+		    media_set(m, tok, val))
+			return EINVAL;
+	}
+
+	return 0;
 }
 
 
@@ -505,6 +589,8 @@ int main(int argc, char *argv[])
 		{"window",    required_argument, NULL, 'w'},
 		{"share",     required_argument, NULL, 's'},
 		{"answer",    required_argument, NULL, 'A'},
+		{"tone",      required_argument, NULL, 'T'},
+		{"media",     required_argument, NULL, 'M'},
 		{"once",      no_argument,       NULL, 'o'},
 		{"verbose",   no_argument,       NULL, 'v'},
 		{"help",      no_argument,       NULL, 'h'},
@@ -583,6 +669,22 @@ int main(int argc, char *argv[])
 			if (parse_answer(optarg, &conf))
 				return bad_usage("bad --answer (ignore, auto[:MS]"
 						 ", reject[:CODE])", optarg);
+			break;
+
+		case 'T':
+			if (!parse_uint(optarg, 3999, &v) || !v)
+				return bad_usage("bad --tone (Hz)", optarg);
+			conf.media.tone_hz = (uint32_t)v;
+			break;
+
+		case 'M':
+			if (parse_media(optarg, &conf.media))
+				return bad_usage("bad --media (no-rtp, nat, "
+						 "nat-addr=IP, no-codec, "
+						 "wrong-pt=N, send-on-hold, "
+						 "no-rtcp, dtmf=rfc4733|inband|"
+						 "info, dtmf-answer=DIGITS, "
+						 "off)", optarg);
 			break;
 
 		case 'o':

@@ -27,6 +27,8 @@ static void destructor(void *arg)
 	 * then no INVITE finds it */
 	phone_calls_close(phone);
 	hash_unlink(&phone->uhe);
+	mem_deref(phone->last_media);
+	phone_media_conf_free(phone);
 
 	/* a pending request goes on quietly until it ends or the stack
 	 * closes; its operation leaves the stack's index here */
@@ -160,6 +162,10 @@ static int phone_conf_apply(struct phone *phone, const struct phone_conf *conf)
 	else
 		err = phone_contact_default(&phone->contacts, conf->user,
 					    &phone->laddr, conf->tp);
+	if (err)
+		return err;
+
+	err = phone_media_conf_apply(phone, &conf->media);
 	if (err)
 		return err;
 
@@ -485,6 +491,7 @@ const char *phone_event_name(enum phone_event_type type)
 	case PHONE_EV_CALL_BYE:         return "call-bye";
 	case PHONE_EV_CALL_REFER_DONE:  return "call-refer-done";
 	case PHONE_EV_CALL_CLOSED:      return "call-closed";
+	case PHONE_EV_CALL_REINVITE_DONE: return "call-reinvite-done";
 	default:                return "?";
 	}
 }

@@ -29,6 +29,9 @@
 #ifndef SIPCONFORM_PHONE_H
 #define SIPCONFORM_PHONE_H
 
+#include "stats.h"
+#include "stream.h"
+
 /** Where the asked expiry goes */
 enum phone_exp_where {
 	PHONE_EXP_HEADER = 0,     /**< Expires: N (default)                */
@@ -128,6 +131,51 @@ enum phone_call_end {
 	PHONE_END_ERROR,          /**< a message could not be sent (err)   */
 };
 
+/** How a phone sends DTMF (phone_call_press(), media.dtmf_answer) */
+enum phone_dtmf_mode {
+	PHONE_DTMF_RFC4733 = 0,   /**< telephone-event packets (default)   */
+	PHONE_DTMF_INBAND,        /**< tones in the audio: misbehaves when
+				       telephone-event was negotiated     */
+	PHONE_DTMF_INFO,          /**< SIP INFO (application/dtmf-relay):
+				       misbehaves, no RTP event at all     */
+};
+
+/**
+ * A phone's media (phone_media.c): every call has an RTP stream of its
+ * own on the phone's IP, an SDP offer/answer (media/sdp_oa), the phone's
+ * tone, and the receive figures of media/stats.  The misbehaviours are
+ * off by default; zero means default for every field.
+ */
+struct phone_media_conf {
+	uint32_t tone_hz;         /**< the tone it sends, a row of
+				       media_tonev[]; 0: one of them chosen
+				       from the phone's name              */
+	bool no_rtp;              /**< never sends RTP (one-way audio)     */
+	bool nat;                 /**< sends RTP from another port than
+				       its SDP names (behind NAT)          */
+	const char *nat_addr;     /**< with nat: the c= address its SDP
+				       names (a private one, e.g.
+				       192.168.1.100); NULL: its own IP.
+				       The peer sends there until it
+				       latches: run such calls in a network
+				       namespace                          */
+	bool no_codec;            /**< offers G.729 only and refuses offers
+				       (488): no common codec             */
+	int  wrong_pt;            /**< 1-127: sends its audio with this
+				       payload type; 0: the negotiated one */
+	bool send_on_hold;        /**< keeps sending RTP while on hold     */
+	bool no_rtcp;             /**< sends no RTCP                       */
+	enum phone_dtmf_mode dtmf;
+	const char *dtmf_answer;  /**< digits it presses by itself in each
+				       call (a DTMF prompt answered),
+				       dtmf_delay ms after its media
+				       started; NULL: none                */
+	uint32_t dtmf_delay;      /**< 0: 2000 (the prompt has played)     */
+	uint32_t capture_ms;      /**< received audio kept for reports     */
+	bool off;                 /**< no media at all: SDP as before
+				       (PCMU on a made-up port), no RTP   */
+};
+
 struct phone_stack;
 
 /** Phone configuration; zero means default for every field */
@@ -183,6 +231,7 @@ struct phone_conf {
 				       the request goes on quietly).  For
 				       links whose delays run on virtual
 				       time (harness link faults)          */
+	struct phone_media_conf media; /**< its calls' media             */
 };
 
 /** What a request belongs to */
@@ -247,6 +296,9 @@ enum phone_event_type {
 				       ended it (or err).  The phone lets
 				       go of the call when the handler
 				       returns                            */
+	PHONE_EV_CALL_REINVITE_DONE, /**< the final response (msg, scode)
+				       to our re-INVITE (hold, resume; a
+				       2xx was ACKed), or err             */
 };
 
 /** One event; pointers are valid during the handler call only */
@@ -399,8 +451,10 @@ const char *phone_event_name(enum phone_event_type type);
  * read it later (its phone and messages read NULL once the phone is
  * destroyed).  Everything a call sends is a SENT event (requests and
  * responses, op PHONE_OP_CALL), everything it receives a RECEIVED event.
- * SDP: one audio stream, PCMU/8000, on the phone's IP and a made-up
- * port; no RTP is sent.  Only UDP/TCP/TLS to IP literals: an in-dialog
+ * SDP and RTP: media/sdp_oa's offer or answer, and an RTP stream of the
+ * call's own on the phone's IP (see Media below, conf.media).  In a
+ * dialog INFO gets 200 too (DTMF).  Only UDP/TCP/TLS to IP literals: an
+ * in-dialog
  * next hop that names a host goes to conf.registrar instead.  In a
  * dialog a phone answers BYE (200), re-INVITE (200 with SDP), OPTIONS
  * (200) and anything else with 405 + Allow; outside one OPTIONS gets
@@ -470,5 +524,47 @@ struct phone_call *phone_call_latest(const struct phone *phone); /* the
 						    NULL                  */
 const char *phone_call_state_name(enum phone_call_state st);
 const char *phone_call_end_name(enum phone_call_end end);
+
+/*
+ * Media of a call (phone_media.c, conf.media).  Its RTP starts at the
+ * ACK (incoming) or the 2xx (outgoing), on the virtual clock, and stops
+ * when the call closes; the figures stay readable (phone_media_last()).
+ *
+ * press   established: digits (0-9 * # A-D, at most 32) the phone's way
+ *         (conf.media.dtmf): RFC 4733 events, in-band tones or one SIP
+ *         INFO per digit
+ * hold    established: re-INVITE with a=sendonly; the phone then sends
+ *         nothing (unless send_on_hold) and expects nothing
+ * resume  re-INVITE with a=sendrecv; the one-way clock starts again
+ * One re-INVITE at a time (EBUSY); CALL_REINVITE_DONE reports its final
+ * response.  EPROTO when the call is not established, ENOTSUP when it
+ * has no media.
+ */
+int  phone_call_press(struct phone_call *call, const char *digits);
+int  phone_call_hold(struct phone_call *call);
+int  phone_call_resume(struct phone_call *call);
+
+/** What a call's media carried, per direction (a snapshot) */
+struct phone_media_figs {
+	bool     media;          /**< the call has media (not conf off)    */
+	bool     started;        /**< its RTP started (ACK / 2xx)          */
+	bool     hold;           /**< on hold, ours or the peer's          */
+	int      pt;             /**< negotiated: 0 PCMU, 8 PCMA; -1 none  */
+	uint32_t tone_hz;        /**< the tone the phone sends             */
+	struct media_rx_figs rx; /**< what it received (rx.one_way: nothing
+				      within 2 s of start or resume)      */
+	struct media_tx_figs tx; /**< what it sent                         */
+	char info_rx[MEDIA_DIGITS_MAX + 1]; /**< digits by SIP INFO, in    */
+	char info_tx[MEDIA_DIGITS_MAX + 1]; /**< and out                   */
+};
+
+/* ENOENT: no media (not yet, or conf.media.off) */
+int  phone_call_media(const struct phone_call *call,
+		      struct phone_media_figs *f);
+/* the phone's latest call with media, open or closed */
+int  phone_media_last(const struct phone *phone, struct phone_media_figs *f);
+/* {"pt":..,"tone_hz":..,"hold":..,"one_way":..,"rx":{..},"tx":{..}} */
+int  phone_media_figs_json(struct re_printf *pf,
+			   const struct phone_media_figs *f);
 
 #endif

@@ -21,92 +21,6 @@
 #include "phone_priv.h"
 
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
-
-enum {
-	SEEN_N          = 8,           /* recent messages remembered per
-					  direction (retransmissions)      */
-	CALL_CHALLENGES = 2,           /* 401/407 answered per call        */
-	ACK_KEEP_MS     = 64 * SIP_T1, /* an ACK is resent for 2xx
-					  retransmissions this long        */
-	MEDIA_PORT_BASE = 40000,       /* made-up RTP ports, even          */
-};
-
-struct phone_call {
-	struct le le;              /* in phone->calls while it exists     */
-	struct le he;              /* in stack->callh while open          */
-	struct phone *phone;       /* NULL once the phone is gone         */
-	bool incoming;
-	bool open;                 /* not closed: holds the phone's
-				      reference, is in callh              */
-	enum phone_call_state state;
-	enum phone_call_end end;
-	uint16_t scode;            /* final status of the INVITE          */
-
-	/* the dialog */
-	char *callid;
-	char ltag[24];
-	char *rtag;                /* NULL until known (outgoing)         */
-	char *local_hdr;           /* our From/To value, with our tag     */
-	char *remote_hdr;          /* theirs, with their tag once known   */
-	char *remote_uri;
-	char *target;              /* remote target (their Contact URI)   */
-	char *routes;              /* "Route: ...\r\n" lines, or NULL     */
-	char *nexthop_str;         /* where in-dialog requests go         */
-	struct uri nexthop;
-	uint32_t lseq;             /* next CSeq of our in-dialog requests */
-	uint16_t media_port;
-	uint32_t sdp_id;
-
-	/* incoming */
-	struct sip_msg *invite;    /* the INVITE                          */
-	struct sip_strans *st;     /* its transaction until a final reply */
-	struct sip_msg *cancel;    /* the CANCEL as seen on the wire      */
-	struct vtimer tmr_answer;  /* a delayed answer                    */
-	struct sip_msg *req2xx;    /* request our pending 2xx answers     */
-	struct mbuf *mb2xx;        /* that 2xx, resent until the ACK      */
-	struct tmr tmr_2xx;        /* its retransmission                  */
-	struct tmr tmr_2xx_end;    /* 64*T1: no ACK                       */
-	uint32_t txc_2xx;
-	bool hangup_pending;       /* BYE once the ACK comes              */
-
-	/* outgoing */
-	char *ruri;
-	char *extra;               /* the INVITE's extra lines            */
-	struct sip_request *req;   /* the INVITE pending                  */
-	uint32_t cseq;             /* the INVITE's (latest)               */
-	struct phone_digest dg;    /* challenge to this call              */
-	unsigned challenges;
-	bool cancel_asked;
-
-	/* in the dialog */
-	struct sip_request *bye;
-	struct sip_request *refer;
-
-	struct sip_msg *last;      /* last message received               */
-	uint32_t seen[2][SEEN_N];  /* hashes of messages sent [1] and
-				      received [0]                        */
-	unsigned seen_i[2];
-};
-
-/** An ACK of a 2xx, kept (by the stack) for the 2xx's retransmissions */
-struct ack_ent {
-	struct le le;              /* in stack->ackl                      */
-	struct tmr tmr;
-	char *callid;
-	char ltag[24];
-	uint32_t cseq;
-	struct mbuf *mb;
-	struct sa dst;
-	enum sip_transp tp;
-};
-
-
-static void call_close(struct phone_call *call, enum phone_call_end end,
-		       uint16_t scode, const struct sip_msg *msg, int err);
-static int  send_bye(struct phone_call *call, bool quiet);
-
-
 /* ------------------------------------------------------------ helpers */
 
 static const char *reason_of(uint16_t code)
@@ -154,14 +68,14 @@ static const char *reason_of(uint16_t code)
 }
 
 
-static struct sip *call_sip(const struct phone_call *call)
+struct sip *phone_call_sip(const struct phone_call *call)
 {
 	return call->phone->stack->sip;
 }
 
 
 /* the stack reports what goes out during a send as the call's */
-static struct phone_call *send_begin(struct phone_call *call)
+struct phone_call *phone_call_send_begin(struct phone_call *call)
 {
 	struct phone_stack *ps = call->phone->stack;
 	struct phone_call *prev = ps->sending_call;
@@ -172,14 +86,14 @@ static struct phone_call *send_begin(struct phone_call *call)
 }
 
 
-static void send_end(struct phone_call *call, struct phone_call *prev)
+void phone_call_send_end(struct phone_call *call, struct phone_call *prev)
 {
 	call->phone->stack->sending_call = prev;
 }
 
 
-static void call_emit(struct phone_call *call, enum phone_event_type type,
-		      const struct sip_msg *msg, uint16_t scode, int err)
+void phone_call_emit(struct phone_call *call, enum phone_event_type type,
+		     const struct sip_msg *msg, uint16_t scode, int err)
 {
 	struct phone_event ev;
 
@@ -201,44 +115,10 @@ static void call_emit(struct phone_call *call, enum phone_event_type type,
 }
 
 
-static void set_last(struct phone_call *call, const struct sip_msg *msg)
+void phone_call_set_last(struct phone_call *call, const struct sip_msg *msg)
 {
 	mem_deref(call->last);
 	call->last = mem_ref((void *)msg);
-}
-
-
-/* a minimal SDP: one audio stream, PCMU, on our IP and a made-up port */
-static int sdp_alloc(struct mbuf **mbp, const struct phone_call *call)
-{
-	const struct sa *ip = &call->phone->laddr;
-	const char *af = sa_af(ip) == AF_INET6 ? "IP6" : "IP4";
-	struct mbuf *mb;
-	int err;
-
-	mb = mbuf_alloc(256);
-	if (!mb)
-		return ENOMEM;
-
-	err = mbuf_printf(mb,
-			  "v=0\r\n"
-			  "o=- %u 1 IN %s %j\r\n"
-			  "s=sipconform\r\n"
-			  "c=IN %s %j\r\n"
-			  "t=0 0\r\n"
-			  "m=audio %u RTP/AVP 0\r\n"
-			  "a=rtpmap:0 PCMU/8000\r\n"
-			  "a=sendrecv\r\n",
-			  call->sdp_id, af, ip, af, ip, call->media_port);
-	if (err) {
-		mem_deref(mb);
-		return err;
-	}
-
-	mb->pos = 0;
-	*mbp = mb;
-
-	return 0;
 }
 
 
@@ -251,12 +131,12 @@ static bool seen_before(struct phone_call *call, bool tx,
 	const unsigned d = tx ? 1 : 0;
 	unsigned i;
 
-	for (i = 0; i < SEEN_N; i++) {
+	for (i = 0; i < PHONE_SEEN_N; i++) {
 		if (call->seen[d][i] == h)
 			return true;
 	}
 
-	call->seen[d][call->seen_i[d]++ % SEEN_N] = h;
+	call->seen[d][call->seen_i[d]++ % PHONE_SEEN_N] = h;
 
 	return false;
 }
@@ -280,6 +160,8 @@ static void call_destructor(void *arg)
 	mem_deref(call->req);
 	mem_deref(call->bye);
 	mem_deref(call->refer);
+	mem_deref(call->reinv);
+	mem_deref(call->media);
 	mem_deref(call->invite);
 	mem_deref(call->cancel);
 	mem_deref(call->req2xx);
@@ -300,7 +182,7 @@ static void call_destructor(void *arg)
 }
 
 
-static struct phone_call *call_alloc(struct phone *phone, bool incoming)
+struct phone_call *phone_call_alloc(struct phone *phone, bool incoming)
 {
 	struct phone_call *call;
 
@@ -315,10 +197,13 @@ static struct phone_call *call_alloc(struct phone *phone, bool incoming)
 	call->incoming   = incoming;
 	call->state      = incoming ? PHONE_CALL_INCOMING :
 		PHONE_CALL_OUTGOING;
-	call->media_port = MEDIA_PORT_BASE + 2 * (rand_u16() % 10000);
-	call->sdp_id     = rand_u32();
 	call->dg.header  = phone->dg.header;
 	call->dg.replay  = phone->dg.replay;
+
+	if (phone_media_alloc(&call->media, phone)) {
+		mem_deref(call);
+		return NULL;
+	}
 
 	/* the phone's reference: until it closes */
 	list_append(&phone->calls, &call->le, call);
@@ -328,7 +213,7 @@ static struct phone_call *call_alloc(struct phone *phone, bool incoming)
 
 
 /* index an open call: the stack finds its messages by Call-ID */
-static int call_open(struct phone_call *call)
+int phone_call_open(struct phone_call *call)
 {
 	struct phone_stack *ps = call->phone->stack;
 
@@ -345,7 +230,7 @@ static int call_open(struct phone_call *call)
 
 
 /* the call is no more open; the phone's reference goes */
-static void call_unlink(struct phone_call *call)
+void phone_call_unlink(struct phone_call *call)
 {
 	struct phone_stack *ps = call->phone->stack;
 
@@ -368,8 +253,8 @@ static void stop_2xx(struct phone_call *call)
 }
 
 
-static void call_close(struct phone_call *call, enum phone_call_end end,
-		       uint16_t scode, const struct sip_msg *msg, int err)
+void phone_call_close(struct phone_call *call, enum phone_call_end end,
+		      uint16_t scode, const struct sip_msg *msg, int err)
 {
 	if (!call->open)
 		return;
@@ -382,9 +267,11 @@ static void call_close(struct phone_call *call, enum phone_call_end end,
 	 * still pending (a BYE in the early dialog): libre CANCELs it */
 	call->st  = mem_deref(call->st);
 	call->req = mem_deref(call->req);
+	call->reinv = mem_deref(call->reinv);
+	phone_media_stop(call);
 
-	call_unlink(call);
-	call_emit(call, PHONE_EV_CALL_CLOSED, msg, scode, err);
+	phone_call_unlink(call);
+	phone_call_emit(call, PHONE_EV_CALL_CLOSED, msg, scode, err);
 
 	mem_deref(call);
 }
@@ -401,14 +288,14 @@ static void call_detach(struct phone_call *call)
 
 		case PHONE_CALL_ANSWERED:
 		case PHONE_CALL_ESTABLISHED:
-			(void)send_bye(call, true);
+			(void)phone_call_send_bye(call, true);
 			break;
 
 		default:
 			break;
 		}
 
-		call_unlink(call);
+		phone_call_unlink(call);
 	}
 
 	vtimer_cancel(&call->tmr_answer);
@@ -417,6 +304,8 @@ static void call_detach(struct phone_call *call)
 	call->req    = mem_deref(call->req);
 	call->bye    = mem_deref(call->bye);
 	call->refer  = mem_deref(call->refer);
+	call->reinv  = mem_deref(call->reinv);
+	phone_media_stop(call);
 
 	/* a TCP message holds its connection: not past the stack */
 	call->invite = mem_deref(call->invite);
@@ -458,7 +347,8 @@ static bool rr_handler(const struct sip_hdr *hdr, const struct sip_msg *msg,
  * UAC) and the next hop of in-dialog requests: the first route or the
  * remote target, or the registrar when that names no IP address (no
  * DNS here) */
-static int dialog_route(struct phone_call *call, const struct sip_msg *msg)
+int phone_call_dialog_route(struct phone_call *call,
+			    const struct sip_msg *msg)
 {
 	struct mbuf *mb;
 	struct sip_addr addr;
@@ -518,7 +408,8 @@ static int dialog_route(struct phone_call *call, const struct sip_msg *msg)
 
 
 /* the remote target: the Contact of the INVITE or of the 2xx */
-static int dialog_target(struct phone_call *call, const struct sip_msg *msg)
+int phone_call_dialog_target(struct phone_call *call,
+			     const struct sip_msg *msg)
 {
 	const struct sip_hdr *hdr = sip_msg_hdr(msg, SIP_HDR_CONTACT);
 	struct sip_addr addr;
@@ -532,16 +423,18 @@ static int dialog_target(struct phone_call *call, const struct sip_msg *msg)
 }
 
 
-/* an in-dialog request of ours; quiet: nobody hears its response */
-static int dialog_request(struct phone_call *call, struct sip_request **reqp,
-			  const char *met, sip_resp_h *resph,
-			  const char *extra)
+/* an in-dialog request of ours; quiet: nobody hears its response; extra
+ * lines name the body's Content-Type */
+int phone_call_request(struct phone_call *call, struct sip_request **reqp,
+		       const char *met, sip_resp_h *resph, const char *extra,
+		       const struct mbuf *body)
 {
 	struct phone_call *prev;
+	const size_t n = body ? mbuf_get_left(body) : 0;
 	int err;
 
-	prev = send_begin(call);
-	err = sip_requestf(reqp, call_sip(call), true, met, call->target,
+	prev = phone_call_send_begin(call);
+	err = sip_requestf(reqp, phone_call_sip(call), true, met, call->target,
 			   &call->nexthop, NULL, NULL, resph,
 			   resph ? call : NULL,
 			   "To: %s\r\n"
@@ -551,13 +444,15 @@ static int dialog_request(struct phone_call *call, struct sip_request **reqp,
 			   "%s"
 			   "User-Agent: " PHONE_UA "\r\n"
 			   "%s"
-			   "Content-Length: 0\r\n"
-			   "\r\n",
+			   "Content-Length: %zu\r\n"
+			   "\r\n"
+			   "%b",
 			   call->remote_hdr, call->local_hdr, call->callid,
 			   call->lseq++, met,
 			   call->routes ? call->routes : "",
-			   extra ? extra : "");
-	send_end(call, prev);
+			   extra ? extra : "", n,
+			   body ? mbuf_buf(body) : NULL, n);
+	phone_call_send_end(call, prev);
 
 	return err;
 }
@@ -571,20 +466,20 @@ static void bye_resp_handler(int err, const struct sip_msg *msg, void *arg)
 		return;
 
 	if (msg)
-		set_last(call, msg);
+		phone_call_set_last(call, msg);
 
-	call_close(call, PHONE_END_HANGUP, msg ? msg->scode : 0, msg,
-		   err ? err : (msg ? 0 : EPROTO));
+	phone_call_close(call, PHONE_END_HANGUP, msg ? msg->scode : 0, msg,
+			 err ? err : (msg ? 0 : EPROTO));
 }
 
 
-static int send_bye(struct phone_call *call, bool quiet)
+int phone_call_send_bye(struct phone_call *call, bool quiet)
 {
 	if (quiet)
-		return dialog_request(call, NULL, "BYE", NULL, NULL);
+		return phone_call_request(call, NULL, "BYE", NULL, NULL, NULL);
 
-	return dialog_request(call, &call->bye, "BYE", bye_resp_handler,
-			      NULL);
+	return phone_call_request(call, &call->bye, "BYE", bye_resp_handler,
+				  NULL, NULL);
 }
 
 
@@ -606,7 +501,7 @@ static void answer_timer(void *arg)
 	mem_ref(call);
 	err = reply_2xx(call, call->invite, &call->st);
 	if (err)
-		call_close(call, PHONE_END_ERROR, 0, NULL, err);
+		phone_call_close(call, PHONE_END_ERROR, 0, NULL, err);
 	mem_deref(call);
 }
 
@@ -616,10 +511,10 @@ static void retrans_2xx(void *arg)
 	struct phone_call *call = arg;
 	struct phone_call *prev;
 
-	prev = send_begin(call);
-	(void)sip_send(call_sip(call), call->req2xx->sock, call->req2xx->tp,
-		       &call->req2xx->src, call->mb2xx);
-	send_end(call, prev);
+	prev = phone_call_send_begin(call);
+	(void)sip_send(phone_call_sip(call), call->req2xx->sock,
+		       call->req2xx->tp, &call->req2xx->src, call->mb2xx);
+	phone_call_send_end(call, prev);
 
 	++call->txc_2xx;
 	tmr_start(&call->tmr_2xx, MIN(SIP_T1 << call->txc_2xx, SIP_T2),
@@ -634,8 +529,8 @@ static void no_ack(void *arg)
 
 	mem_ref(call);
 	stop_2xx(call);
-	(void)send_bye(call, true);
-	call_close(call, PHONE_END_NO_ACK, 0, NULL, ETIMEDOUT);
+	(void)phone_call_send_bye(call, true);
+	phone_call_close(call, PHONE_END_NO_ACK, 0, NULL, ETIMEDOUT);
 	mem_deref(call);
 }
 
@@ -647,23 +542,41 @@ static int reply_2xx(struct phone_call *call, const struct sip_msg *req,
 {
 	struct phone_call *prev;
 	struct mbuf *sdp = NULL, *mb = NULL;
+	const char *why = NULL;
+	uint16_t code = 0;
 	int err;
 
-	err = sdp_alloc(&sdp, call);
+	/* the answer to the request's offer, or our offer (delayed offer):
+	 * an offer we cannot take is refused (488, 400) */
+	err = phone_media_sdp(call, req, &sdp, &code, &why);
+	if (err && code) {
+		prev = phone_call_send_begin(call);
+		err = sip_treplyf(stp, NULL, phone_call_sip(call), req, false,
+				  code, reason_of(code),
+				  "Warning: 399 sim-phone \"%s\"\r\n"
+				  "Content-Length: 0\r\n\r\n", why);
+		phone_call_send_end(call, prev);
+		if (!err && stp == &call->st) {
+			call->scode = code;
+			phone_call_close(call, PHONE_END_REJECTED, code, NULL,
+					 0);
+		}
+		return err;
+	}
 	if (err)
 		return err;
 
-	prev = send_begin(call);
-	err = sip_treplyf(stp, &mb, call_sip(call), req, true, 200, "OK",
+	prev = phone_call_send_begin(call);
+	err = sip_treplyf(stp, &mb, phone_call_sip(call), req, true, 200, "OK",
 			  "Contact: %s\r\n"
-			  "Allow: " ALLOW "\r\n"
+			  "Allow: " PHONE_ALLOW "\r\n"
 			  "Content-Type: application/sdp\r\n"
 			  "Content-Length: %zu\r\n"
 			  "\r\n"
 			  "%b",
 			  call->phone->call_contact, mbuf_get_left(sdp),
 			  mbuf_buf(sdp), mbuf_get_left(sdp));
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 	mem_deref(sdp);
 	if (err)
 		return err;
@@ -694,16 +607,16 @@ static void cancel_handler(void *arg)
 	mem_ref(call);
 	vtimer_cancel(&call->tmr_answer);
 
-	prev = send_begin(call);
-	(void)sip_treply(&call->st, call_sip(call), call->invite, 487,
+	prev = phone_call_send_begin(call);
+	(void)sip_treply(&call->st, phone_call_sip(call), call->invite, 487,
 			 "Request Terminated");
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 
 	call->scode = 487;
 	if (call->cancel)
-		set_last(call, call->cancel);
-	call_emit(call, PHONE_EV_CALL_CANCELLED, call->cancel, 0, 0);
-	call_close(call, PHONE_END_CANCELLED, 487, call->cancel, 0);
+		phone_call_set_last(call, call->cancel);
+	phone_call_emit(call, PHONE_EV_CALL_CANCELLED, call->cancel, 0, 0);
+	phone_call_close(call, PHONE_END_CANCELLED, 487, call->cancel, 0);
 	mem_deref(call);
 }
 
@@ -725,7 +638,7 @@ static void incoming_invite(struct phone_stack *ps, const struct sip_msg *msg)
 		return;
 	}
 
-	call = call_alloc(phone, true);
+	call = phone_call_alloc(phone, true);
 	if (!call) {
 		(void)sip_treply(NULL, ps->sip, msg, 500,
 				 "Server Internal Error");
@@ -748,35 +661,35 @@ static void incoming_invite(struct phone_stack *ps, const struct sip_msg *msg)
 		goto out;
 	}
 
-	err = dialog_target(call, msg);
+	err = phone_call_dialog_target(call, msg);
 	if (err)
 		goto out;
 
-	err = dialog_route(call, msg);
+	err = phone_call_dialog_route(call, msg);
 	if (err)
 		goto out;
 
-	err = call_open(call);
+	err = phone_call_open(call);
 	if (err)
 		goto out;
 
 	err = sip_strans_alloc(&call->st, ps->sip, msg, cancel_handler, call);
 	if (err) {
-		call_unlink(call);
+		phone_call_unlink(call);
 		goto out;
 	}
 
-	prev = send_begin(call);
+	prev = phone_call_send_begin(call);
 	err = sip_treply(&call->st, ps->sip, msg, 100, "Trying");
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 	if (err) {
-		call_close(call, PHONE_END_ERROR, 0, NULL, err);
+		phone_call_close(call, PHONE_END_ERROR, 0, NULL, err);
 		return;
 	}
 
 	/* the owner may act from the handler (or close the call) */
 	mem_ref(call);
-	call_emit(call, PHONE_EV_CALL_INCOMING, msg, 0, 0);
+	phone_call_emit(call, PHONE_EV_CALL_INCOMING, msg, 0, 0);
 
 	if (call->open && call->state == PHONE_CALL_INCOMING) {
 
@@ -798,7 +711,7 @@ static void incoming_invite(struct phone_stack *ps, const struct sip_msg *msg)
 		}
 
 		if (err)
-			call_close(call, PHONE_END_ERROR, 0, NULL, err);
+			phone_call_close(call, PHONE_END_ERROR, 0, NULL, err);
 	}
 
 	mem_deref(call);
@@ -819,11 +732,15 @@ static void ack_received(struct phone_call *call, const struct sip_msg *msg)
 
 	mem_ref(call);
 	stop_2xx(call);
-	set_last(call, msg);
+	phone_call_set_last(call, msg);
+
+	/* the answer to an offer of ours in the 2xx; media starts */
+	if (phone_media_ack(call, msg, call->state == PHONE_CALL_ANSWERED))
+		call->hangup_pending = true;
 
 	if (call->state == PHONE_CALL_ANSWERED) {
 		call->state = PHONE_CALL_ESTABLISHED;
-		call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
+		phone_call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
 	}
 
 	if (call->open && call->hangup_pending &&
@@ -831,9 +748,9 @@ static void ack_received(struct phone_call *call, const struct sip_msg *msg)
 		int err;
 
 		call->hangup_pending = false;
-		err = send_bye(call, false);
+		err = phone_call_send_bye(call, false);
 		if (err)
-			call_close(call, PHONE_END_HANGUP, 0, NULL, err);
+			phone_call_close(call, PHONE_END_HANGUP, 0, NULL, err);
 		else
 			call->state = PHONE_CALL_CLOSING;
 	}
@@ -849,7 +766,7 @@ static void bye_received(struct phone_stack *ps, struct phone_call *call,
 
 	mem_ref(call);
 
-	prev = send_begin(call);
+	prev = phone_call_send_begin(call);
 	(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 200, "OK",
 			  "Content-Length: 0\r\n\r\n");
 
@@ -857,11 +774,11 @@ static void bye_received(struct phone_stack *ps, struct phone_call *call,
 	if (call->st)
 		(void)sip_treply(&call->st, ps->sip, call->invite, 487,
 				 "Request Terminated");
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 
-	set_last(call, msg);
-	call_emit(call, PHONE_EV_CALL_BYE, msg, 0, 0);
-	call_close(call, PHONE_END_REMOTE_BYE, 200, msg, 0);
+	phone_call_set_last(call, msg);
+	phone_call_emit(call, PHONE_EV_CALL_BYE, msg, 0, 0);
+	phone_call_close(call, PHONE_END_REMOTE_BYE, 200, msg, 0);
 	mem_deref(call);
 }
 
@@ -871,19 +788,20 @@ static void reinvite_received(struct phone_stack *ps, struct phone_call *call,
 {
 	struct phone_call *prev;
 
-	set_last(call, msg);
+	phone_call_set_last(call, msg);
 
-	if (call->state == PHONE_CALL_ESTABLISHED && !call->mb2xx) {
+	if (call->state == PHONE_CALL_ESTABLISHED && !call->mb2xx &&
+	    !call->reinv) {
 		if (reply_2xx(call, msg, NULL))
 			(void)sip_treply(NULL, ps->sip, msg, 500,
 					 "Server Internal Error");
 		return;
 	}
 
-	prev = send_begin(call);
+	prev = phone_call_send_begin(call);
 	(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 491,
 			  "Request Pending", "Content-Length: 0\r\n\r\n");
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 }
 
 
@@ -936,7 +854,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		    phone_stack_user(ps, &msg->uri.user)) {
 			(void)sip_treplyf(NULL, NULL, ps->sip, msg, false,
 					  200, "OK",
-					  "Allow: " ALLOW "\r\n"
+					  "Allow: " PHONE_ALLOW "\r\n"
 					  "Accept: application/sdp\r\n"
 					  "Content-Length: 0\r\n\r\n");
 			return true;
@@ -970,406 +888,27 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		return true;
 	}
 
-	set_last(call, msg);
+	phone_call_set_last(call, msg);
 
-	prev = send_begin(call);
-	if (!pl_strcmp(&msg->met, "OPTIONS"))
+	prev = phone_call_send_begin(call);
+	if (!pl_strcmp(&msg->met, "INFO")) {
+		/* DTMF by SIP INFO (application/dtmf-relay) */
+		phone_media_info(call, msg);
 		(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 200, "OK",
-				  "Allow: " ALLOW "\r\n"
+				  "Content-Length: 0\r\n\r\n");
+	}
+	else if (!pl_strcmp(&msg->met, "OPTIONS"))
+		(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 200, "OK",
+				  "Allow: " PHONE_ALLOW "\r\n"
 				  "Content-Length: 0\r\n\r\n");
 	else
 		(void)sip_treplyf(NULL, NULL, ps->sip, msg, false, 405,
 				  "Method Not Allowed",
-				  "Allow: " ALLOW "\r\n"
+				  "Allow: " PHONE_ALLOW "\r\n"
 				  "Content-Length: 0\r\n\r\n");
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 
 	return true;
-}
-
-
-/* ---------------------------------------------------- outgoing calls */
-
-static void ack_destructor(void *arg)
-{
-	struct ack_ent *ack = arg;
-
-	list_unlink(&ack->le);
-	tmr_cancel(&ack->tmr);
-	mem_deref(ack->callid);
-	mem_deref(ack->mb);
-}
-
-
-static void ack_expired(void *arg)
-{
-	mem_deref(arg);
-}
-
-
-static int ack_send_handler(enum sip_transp tp, const struct sa *src,
-			    const struct sa *dst, struct mbuf *mb, void *arg)
-{
-	struct ack_ent *ack = arg;
-	(void)src;
-
-	/* the request being built: complete once it is sent */
-	mem_deref(ack->mb);
-	ack->mb  = mem_ref(mb);
-	ack->dst = *dst;
-	ack->tp  = tp;
-
-	return 0;
-}
-
-
-/* ACK of the 2xx to our INVITE; the stack keeps it 64*T1 for the 2xx's
- * retransmissions (they come after the transaction is gone) */
-static int send_ack(struct phone_call *call)
-{
-	struct phone_stack *ps = call->phone->stack;
-	struct phone_call *prev;
-	struct ack_ent *ack;
-	int err;
-
-	ack = mem_zalloc(sizeof(*ack), ack_destructor);
-	if (!ack)
-		return ENOMEM;
-
-	tmr_init(&ack->tmr);
-	ack->cseq = call->cseq;
-	str_ncpy(ack->ltag, call->ltag, sizeof(ack->ltag));
-	err = str_dup(&ack->callid, call->callid);
-	if (err)
-		goto out;
-
-	prev = send_begin(call);
-	err = sip_requestf(NULL, ps->sip, false, "ACK", call->target,
-			   &call->nexthop, NULL, ack_send_handler, NULL, ack,
-			   "To: %s\r\n"
-			   "From: %s\r\n"
-			   "Call-ID: %s\r\n"
-			   "CSeq: %u ACK\r\n"
-			   "%s"
-			   "User-Agent: " PHONE_UA "\r\n"
-			   "Content-Length: 0\r\n"
-			   "\r\n",
-			   call->remote_hdr, call->local_hdr, call->callid,
-			   call->cseq, call->routes ? call->routes : "");
-	send_end(call, prev);
-	if (err)
-		goto out;
-
-	if (ack->mb) {
-		list_append(&ps->ackl, &ack->le, ack);
-		tmr_start(&ack->tmr, ACK_KEEP_MS, ack_expired, ack);
-		ack = NULL;
-	}
-
- out:
-	mem_deref(ack);
-
-	return err;
-}
-
-
-/* 2xx retransmissions: the INVITE transaction is gone, the ACK is resent */
-static bool response_handler(const struct sip_msg *msg, void *arg)
-{
-	struct phone_stack *ps = arg;
-	struct le *le;
-
-	if (msg->scode < 200 || msg->scode > 299 ||
-	    pl_strcmp(&msg->cseq.met, "INVITE"))
-		return false;
-
-	for (le = list_head(&ps->ackl); le; le = le->next) {
-		struct ack_ent *ack = le->data;
-
-		if (ack->cseq != msg->cseq.num ||
-		    pl_strcmp(&msg->callid, ack->callid) ||
-		    pl_strcmp(&msg->from.tag, ack->ltag))
-			continue;
-
-		(void)sip_send(ps->sip, NULL, ack->tp, &ack->dst, ack->mb);
-		return true;
-	}
-
-	return false;
-}
-
-
-static void invite_resp_handler(int err, const struct sip_msg *msg,
-				void *arg);
-
-
-static int auth_line(char **linep, struct phone_call *call)
-{
-	struct phone *phone = call->phone;
-	char *wrong = NULL;
-	int err;
-
-	if (phone->auth_pol == PHONE_AUTH_WRONG) {
-		err = re_sdprintf(&wrong, "%s-wrong",
-				  phone->password ? phone->password : "");
-		if (err)
-			return err;
-	}
-
-	err = phone_digest_header(linep, &call->dg, phone->auth_user,
-				  wrong ? wrong : phone->password, "INVITE",
-				  call->ruri);
-	mem_deref(wrong);
-
-	return err;
-}
-
-
-static int invite_send(struct phone_call *call)
-{
-	struct phone *phone = call->phone;
-	struct phone_call *prev;
-	struct mbuf *sdp = NULL;
-	char *auth = NULL;
-	int err;
-
-	if (call->challenges) {
-		err = auth_line(&auth, call);
-		if (err)
-			return err;
-	}
-
-	err = sdp_alloc(&sdp, call);
-	if (err)
-		goto out;
-
-	prev = send_begin(call);
-	err = sip_requestf(&call->req, phone->stack->sip, true, "INVITE",
-			   call->ruri, &phone->route, NULL, NULL,
-			   invite_resp_handler, call,
-			   "To: %s\r\n"
-			   "From: %s\r\n"
-			   "Call-ID: %s\r\n"
-			   "CSeq: %u INVITE\r\n"
-			   "Contact: %s\r\n"
-			   "%s"
-			   "User-Agent: " PHONE_UA "\r\n"
-			   "Allow: " ALLOW "\r\n"
-			   "%s%s"
-			   "Content-Type: application/sdp\r\n"
-			   "Content-Length: %zu\r\n"
-			   "\r\n"
-			   "%b",
-			   call->remote_hdr, call->local_hdr, call->callid,
-			   call->cseq, phone->call_contact,
-			   auth ? auth : "",
-			   phone->extra ? phone->extra : "",
-			   call->extra ? call->extra : "",
-			   mbuf_get_left(sdp), mbuf_buf(sdp),
-			   mbuf_get_left(sdp));
-	send_end(call, prev);
-
- out:
-	mem_deref(sdp);
-	mem_deref(auth);
-
-	return err;
-}
-
-
-/* 401/407: answer once, again only when the nonce went stale */
-static int invite_challenge(struct phone_call *call, const struct sip_msg *msg)
-{
-	const struct phone *phone = call->phone;
-	bool stale = false;
-
-	if (phone->auth_pol == PHONE_AUTH_IGNORE ||
-	    (phone->auth_pol == PHONE_AUTH_ANSWER && !phone->password))
-		return EACCES;
-
-	if (call->challenges >= CALL_CHALLENGES)
-		return EACCES;
-
-	if (phone_digest_challenge(&call->dg, msg, &stale))
-		return EPROTO;
-
-	if (call->challenges > 0 && !stale)
-		return EACCES;
-
-	++call->challenges;
-	++call->cseq;
-
-	return invite_send(call);
-}
-
-
-/* the 2xx to our INVITE: the dialog is confirmed, the ACK goes */
-static void invite_2xx(struct phone_call *call, const struct sip_msg *msg)
-{
-	int err;
-
-	call->rtag = mem_deref(call->rtag);
-	call->remote_hdr = mem_deref(call->remote_hdr);
-
-	err  = pl_strdup(&call->rtag, &msg->to.tag);
-	err |= pl_strdup(&call->remote_hdr, &msg->to.val);
-	if (err) {
-		err = ENOMEM;
-		goto out;
-	}
-
-	/* no Contact: in-dialog requests go where the INVITE went */
-	if (dialog_target(call, msg)) {
-		call->target = mem_deref(call->target);
-		err = str_dup(&call->target, call->ruri);
-		if (err)
-			goto out;
-	}
-
-	err = dialog_route(call, msg);
-	if (err)
-		goto out;
-
-	call->lseq = call->cseq + 1;
-
-	err = send_ack(call);
-	if (err)
-		goto out;
-
-	if (call->cancel_asked) {
-		/* too late to cancel: hang up */
-		(void)send_bye(call, true);
-		call_close(call, PHONE_END_CANCELLED, msg->scode, msg, 0);
-		return;
-	}
-
-	call->state = PHONE_CALL_ESTABLISHED;
-	call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);
-	return;
-
- out:
-	call_close(call, PHONE_END_ERROR, msg->scode, msg, err);
-}
-
-
-static void invite_resp_handler(int err, const struct sip_msg *msg,
-				void *arg)
-{
-	struct phone_call *call = arg;
-	const enum phone_call_end fail = call->cancel_asked ?
-		PHONE_END_CANCELLED : PHONE_END_FAILED;
-
-	mem_ref(call);
-
-	if (err || !msg) {
-		call_close(call, fail, 0, NULL, err ? err : EPROTO);
-		goto out;
-	}
-
-	set_last(call, msg);
-	phone_stack_received(call->phone->stack, msg);
-	call_emit(call, PHONE_EV_CALL_RESPONSE, msg, 0, 0);
-	if (!call->open)
-		goto out;
-
-	if (msg->scode < 200) {
-		if (msg->scode > 100 && call->state == PHONE_CALL_OUTGOING)
-			call->state = PHONE_CALL_EARLY;
-		goto out;
-	}
-
-	call->scode = msg->scode;
-
-	if (msg->scode < 300) {
-		invite_2xx(call, msg);
-		goto out;
-	}
-
-	if ((msg->scode == 401 || msg->scode == 407) && !call->cancel_asked) {
-		err = invite_challenge(call, msg);
-		if (!err)
-			goto out;
-
-		call_close(call, fail, msg->scode, msg, err);
-		goto out;
-	}
-
-	call_close(call, fail, msg->scode, msg, 0);
-
- out:
-	mem_deref(call);
-}
-
-
-/**
- * Place a call through the registrar (see phone.h)
- *
- * @param cp            The call (not a reference; optional)
- * @param phone         Phone
- * @param to_uri        Request-URI and To, a sip: or sips: URI
- * @param extra_headers Header lines for the INVITE (optional)
- *
- * @return 0 if the INVITE went out, otherwise errorcode
- */
-int phone_call_start(struct phone_call **cp, struct phone *phone,
-		     const char *to_uri, const char *extra_headers)
-{
-	struct phone_call *call;
-	struct uri uri;
-	struct pl pl;
-	int err;
-
-	if (!phone || !str_isset(to_uri))
-		return EINVAL;
-
-	pl_set_str(&pl, to_uri);
-	if (uri_decode(&uri, &pl) || (pl_strcasecmp(&uri.scheme, "sip") &&
-				      pl_strcasecmp(&uri.scheme, "sips")))
-		return EINVAL;
-
-	call = call_alloc(phone, false);
-	if (!call)
-		return ENOMEM;
-
-	call->cseq = 1;
-	re_snprintf(call->ltag, sizeof(call->ltag), "%016llx", rand_u64());
-
-	err  = re_sdprintf(&call->callid, "%016llx%08x", rand_u64(),
-			   rand_u32());
-	err |= re_sdprintf(&call->local_hdr, "<sip:%s@%s>;tag=%s",
-			   phone->user, phone->domain, call->ltag);
-	err |= re_sdprintf(&call->remote_hdr, "<%s>", to_uri);
-	err |= str_dup(&call->remote_uri, to_uri);
-	err |= str_dup(&call->ruri, to_uri);
-	if (err) {
-		err = ENOMEM;
-		goto out;
-	}
-
-	err = phone_lines_norm(&call->extra, extra_headers);
-	if (err)
-		goto out;
-
-	err = call_open(call);
-	if (err)
-		goto out;
-
-	err = invite_send(call);
-	if (err) {
-		/* nothing went out: no event */
-		call_unlink(call);
-		goto out;
-	}
-
-	if (cp)
-		*cp = call;
-
-	return 0;
-
- out:
-	mem_deref(call);
-
-	return err;
 }
 
 
@@ -1411,15 +950,15 @@ int phone_call_ring(struct phone_call *call)
 	if (!unanswered_in(call))
 		return EPROTO;
 
-	prev = send_begin(call);
-	err = sip_treplyf(&call->st, NULL, call_sip(call), call->invite, true,
-			  180, "Ringing",
+	prev = phone_call_send_begin(call);
+	err = sip_treplyf(&call->st, NULL, phone_call_sip(call), call->invite,
+			  true, 180, "Ringing",
 			  "Contact: %s\r\n"
-			  "Allow: " ALLOW "\r\n"
+			  "Allow: " PHONE_ALLOW "\r\n"
 			  "Content-Length: 0\r\n"
 			  "\r\n",
 			  call->phone->call_contact);
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 	if (err)
 		return err;
 
@@ -1464,16 +1003,16 @@ int phone_call_reject(struct phone_call *call, uint16_t code)
 	if (!unanswered_in(call))
 		return EPROTO;
 
-	prev = send_begin(call);
-	err = sip_treplyf(&call->st, NULL, call_sip(call), call->invite,
+	prev = phone_call_send_begin(call);
+	err = sip_treplyf(&call->st, NULL, phone_call_sip(call), call->invite,
 			  false, code, reason_of(code),
 			  "Content-Length: 0\r\n\r\n");
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 	if (err)
 		return err;
 
 	call->scode = code;
-	call_close(call, PHONE_END_REJECTED, code, NULL, 0);
+	phone_call_close(call, PHONE_END_REJECTED, code, NULL, 0);
 
 	return 0;
 }
@@ -1494,9 +1033,9 @@ int phone_call_cancel(struct phone_call *call)
 	call->cancel_asked = true;
 	call->state = PHONE_CALL_CANCELLING;
 
-	prev = send_begin(call);
+	prev = phone_call_send_begin(call);
 	sip_request_cancel(call->req);
-	send_end(call, prev);
+	phone_call_send_end(call, prev);
 
 	return 0;
 }
@@ -1523,7 +1062,7 @@ int phone_call_hangup(struct phone_call *call)
 		return 0;
 
 	case PHONE_CALL_ESTABLISHED:
-		err = send_bye(call, false);
+		err = phone_call_send_bye(call, false);
 		if (err)
 			return err;
 
@@ -1544,10 +1083,10 @@ static void refer_resp_handler(int err, const struct sip_msg *msg, void *arg)
 		return;
 
 	if (msg)
-		set_last(call, msg);
+		phone_call_set_last(call, msg);
 
-	call_emit(call, PHONE_EV_CALL_REFER_DONE, msg, 0,
-		  err ? err : (msg ? 0 : EPROTO));
+	phone_call_emit(call, PHONE_EV_CALL_REFER_DONE, msg, 0,
+			err ? err : (msg ? 0 : EPROTO));
 }
 
 
@@ -1579,8 +1118,8 @@ int phone_call_refer(struct phone_call *call, const char *refer_to)
 	if (err)
 		return err;
 
-	err = dialog_request(call, &call->refer, "REFER", refer_resp_handler,
-			     lines);
+	err = phone_call_request(call, &call->refer, "REFER",
+				 refer_resp_handler, lines, NULL);
 	mem_deref(lines);
 
 	return err;
@@ -1686,8 +1225,8 @@ int phone_call_listen(struct phone_stack *ps)
 	if (err)
 		return err;
 
-	return sip_listen(&ps->lsnr_resp, ps->sip, false, response_handler,
-			  ps);
+	return sip_listen(&ps->lsnr_resp, ps->sip, false,
+			  phone_call_response_handler, ps);
 }
 
 

@@ -14,6 +14,76 @@ enum {
 	PHONE_HT_CALL_SHARED  = 16,    /* and of a shared one          */
 };
 
+#define PHONE_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO"
+
+enum {
+	PHONE_SEEN_N = 8,          /* recent messages remembered per
+				      direction (retransmissions)         */
+};
+
+struct phone_media;
+
+/** One call: its dialog and transactions (phone_call.c), its media
+ * (phone_media.c) */
+struct phone_call {
+	struct le le;              /* in phone->calls while it exists     */
+	struct le he;              /* in stack->callh while open          */
+	struct phone *phone;       /* NULL once the phone is gone         */
+	bool incoming;
+	bool open;                 /* not closed: holds the phone's
+				      reference, is in callh              */
+	enum phone_call_state state;
+	enum phone_call_end end;
+	uint16_t scode;            /* final status of the INVITE          */
+
+	/* the dialog */
+	char *callid;
+	char ltag[24];
+	char *rtag;                /* NULL until known (outgoing)         */
+	char *local_hdr;           /* our From/To value, with our tag     */
+	char *remote_hdr;          /* theirs, with their tag once known   */
+	char *remote_uri;
+	char *target;              /* remote target (their Contact URI)   */
+	char *routes;              /* "Route: ...\r\n" lines, or NULL     */
+	char *nexthop_str;         /* where in-dialog requests go         */
+	struct uri nexthop;
+	uint32_t lseq;             /* next CSeq of our in-dialog requests */
+	struct phone_media *media; /* its RTP and SDP (phone_media.c)     */
+
+	/* incoming */
+	struct sip_msg *invite;    /* the INVITE                          */
+	struct sip_strans *st;     /* its transaction until a final reply */
+	struct sip_msg *cancel;    /* the CANCEL as seen on the wire      */
+	struct vtimer tmr_answer;  /* a delayed answer                    */
+	struct sip_msg *req2xx;    /* request our pending 2xx answers     */
+	struct mbuf *mb2xx;        /* that 2xx, resent until the ACK      */
+	struct tmr tmr_2xx;        /* its retransmission                  */
+	struct tmr tmr_2xx_end;    /* 64*T1: no ACK                       */
+	uint32_t txc_2xx;
+	bool hangup_pending;       /* BYE once the ACK comes              */
+
+	/* outgoing */
+	char *ruri;
+	char *extra;               /* the INVITE's extra lines            */
+	struct sip_request *req;   /* the INVITE pending                  */
+	uint32_t cseq;             /* the INVITE's (latest)               */
+	struct phone_digest dg;    /* challenge to this call              */
+	unsigned challenges;
+	bool cancel_asked;
+
+	/* in the dialog */
+	struct sip_request *bye;
+	struct sip_request *refer;
+	struct sip_request *reinv; /* our re-INVITE (hold, resume)        */
+	uint32_t reinv_cseq;
+
+	struct sip_msg *last;      /* last message received               */
+	uint32_t seen[2][PHONE_SEEN_N];  /* hashes of messages sent [1] and
+				      received [0]                        */
+	unsigned seen_i[2];
+};
+
+
 /** A list of strings (Contact values), one mem object */
 struct phone_strv {
 	size_t n;
@@ -131,6 +201,10 @@ struct phone {
 	uint32_t answer_delay;
 	uint16_t reject_code;
 	bool dying;                /* in its destructor: no events        */
+
+	/* media (phone_media.c) */
+	struct phone_media_conf media;  /* strings owned                  */
+	struct phone_media *last_media; /* of its latest call with media  */
 };
 
 /* phone.c */
@@ -145,12 +219,48 @@ int  phone_op_start(struct phone *phone, enum phone_op op,
 void phone_trace_sent(struct phone *phone, struct regtx *tx,
 		      const struct sip_msg *msg);
 
-/* phone_call.c */
+/* phone_call.c: the call object and its dialog */
+struct phone_call *phone_call_alloc(struct phone *phone, bool incoming);
+int  phone_call_open(struct phone_call *call);
+void phone_call_unlink(struct phone_call *call);
+void phone_call_close(struct phone_call *call, enum phone_call_end end,
+		      uint16_t scode, const struct sip_msg *msg, int err);
+struct sip *phone_call_sip(const struct phone_call *call);
+struct phone_call *phone_call_send_begin(struct phone_call *call);
+void phone_call_send_end(struct phone_call *call, struct phone_call *prev);
+void phone_call_set_last(struct phone_call *call, const struct sip_msg *msg);
+int  phone_call_dialog_route(struct phone_call *call,
+			     const struct sip_msg *msg);
+int  phone_call_dialog_target(struct phone_call *call,
+			      const struct sip_msg *msg);
+int  phone_call_send_bye(struct phone_call *call, bool quiet);
+void phone_call_emit(struct phone_call *call, enum phone_event_type type,
+		     const struct sip_msg *msg, uint16_t scode, int err);
+int  phone_call_request(struct phone_call *call, struct sip_request **reqp,
+			const char *met, sip_resp_h *resph, const char *extra,
+			const struct mbuf *body);
 int  phone_call_conf(struct phone *phone);
 void phone_calls_close(struct phone *phone);
 int  phone_call_listen(struct phone_stack *ps);
 void phone_call_trace(struct phone_stack *ps, bool tx, struct sip_msg *msg);
 void phone_call_stack_close(struct phone_stack *ps);
+
+/* phone_callout.c: outgoing calls */
+int  phone_call_send_ack(struct phone_call *call, uint32_t cseq);
+bool phone_call_response_handler(const struct sip_msg *msg, void *arg);
+
+/* phone_media.c */
+int  phone_media_conf_apply(struct phone *phone,
+			    const struct phone_media_conf *conf);
+void phone_media_conf_free(struct phone *phone);
+int  phone_media_alloc(struct phone_media **pmp, struct phone *phone);
+int  phone_media_sdp(struct phone_call *call, const struct sip_msg *req,
+		     struct mbuf **sdpp, uint16_t *scodep, const char **whyp);
+int  phone_media_accept(struct phone_call *call, const struct sip_msg *msg);
+int  phone_media_ack(struct phone_call *call, const struct sip_msg *ack,
+		     bool first);
+void phone_media_info(struct phone_call *call, const struct sip_msg *msg);
+void phone_media_stop(struct phone_call *call);
 
 /* phone_stack.c */
 int  phone_stack_new(struct phone_stack **psp, enum sip_transp tp,

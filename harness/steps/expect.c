@@ -407,6 +407,9 @@ int rn_run_expect(struct runner *r, const struct sc_step *st,
 	if (!err && e->has_bindings)
 		err = check_bindings(r, st, e);
 
+	if (!err && e->has_media)
+		err = steps_media_check(r, st, phonev, phonec);
+
 	return err;
 }
 
@@ -560,6 +563,9 @@ const struct step_key steps_expect_keys[] = {
 	{"link", SK_MAP, 0, NULL, link_count_keys, "what the link faults did "
 	 "to the phone's datagrams so far (both directions); a number is "
 	 "exact, `\">=N\"`/`\"<=N\"` bounds"},
+	{"media", SK_MAP, 0, NULL, steps_media_expect_keys, "the figures of "
+	 "the phone's latest call with media, per direction (counts as for "
+	 "`link`)"},
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 

@@ -27,6 +27,9 @@ const struct step_theme steps_themes[] = {
 	 "`numbers:` says which voice application answers each number)",
 	 steps_outside},
 	{"faults", "Lossy links and registrar restarts", steps_faults},
+	{"media", "Media in a call, phone side (each acts on the phone's "
+	 "latest call); `expect: {media: ...}` checks its figures",
+	 steps_media},
 	{NULL, NULL, NULL},
 };
 

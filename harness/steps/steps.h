@@ -139,8 +139,14 @@ extern const struct step_kind steps_flow[];
 extern const struct step_kind steps_calls[];
 extern const struct step_kind steps_outside[];
 extern const struct step_kind steps_faults[];
+extern const struct step_kind steps_media[];
 
 /* the keys of `expect:` (the expect row's), for the inline one */
 extern const struct step_key steps_expect_keys[];
+/* the keys of an expect's `media:` (steps/media.c) */
+extern const struct step_key steps_media_expect_keys[];
+/* an expect's `media:` for its phone, or phonev (steps/media.c) */
+int steps_media_check(struct runner *r, const struct sc_step *st,
+		      char *const *phonev, size_t phonec);
 
 #endif

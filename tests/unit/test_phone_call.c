@@ -935,7 +935,8 @@ START_TEST(test_outgoing)
 	ck_assert(hdr_is(i1, SIP_HDR_USER_AGENT, UA));
 	ck_assert(hdr_is(i1, SIP_HDR_CONTENT_TYPE, "application/sdp"));
 	ck_assert(sip_msg_xhdr(i1, "X-Test") != NULL);
-	ck_assert(body_has(i1, "RTP/AVP 0\r\n"));
+	/* the offer of media/sdp_oa (MEDIA-SDP-1) */
+	ck_assert(body_has(i1, "RTP/AVP 0 8 101\r\n"));
 	ck_assert(body_has(i1, "c=IN IP4 127.0.0.1"));
 	ck_assert(sa_cmp(&i1->src, phone_laddr(ph), SA_ALL));
 

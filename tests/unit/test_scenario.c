@@ -876,6 +876,19 @@ static const struct bad {
 	 "    profile: {challenge: 402}\r\n"
 	 "phones: [{name: p, user: a}]\r\nsteps: [{register: p}]\r\n",
 	 7, 26, "registrar config: challenge"},
+	/* media (sc_media.c, steps/media.c) */
+	{"name: t\nrules: [REG-OK-1]\nphones: [{name: p, user: a, media: {tone: 441}}]\n"
+	 "steps: [{register: p}]\n", 3, 43, "tone 441 Hz is not one the detector"},
+	{"name: t\nrules: [REG-OK-1]\nphones: [{name: p, user: a, media: {dtmf: morse}}]\n"
+	 "steps: [{register: p}]\n", 3, 43, "dtmf must be one of: rfc4733, inband, info"},
+	{HEAD "  - expect: {phones: desk, media: {rx: {packets: lots}}}\n", 10, 50,
+	 "a count is a number, '>=N' or '<=N', not 'lots'"},
+	{HEAD "  - expect: {phones: desk, media: {}}\n", 10, 35,
+	 "media checks nothing"},
+	{HEAD "  - press: {phone: desk, digits: \"9z\"}\n", 10, 34,
+	 "digits are 0-9 * # A-D"},
+	{HEAD "  - expect: {phones: desk, media: {tx: {lost: 1}}}\n", 10, 41,
+	 "unknown key 'lost' in media tx"},
 	/* a byte order mark; all of it on line 1 */
 	{"\xef\xbb\xbf{name: t, rules: [REG-OK-1], registrar: {config: "
 	 "{domains: [{name: bad}]}}, phones: [{name: p, user: a}], "
