@@ -120,6 +120,46 @@ static int load_op(struct loader *ld, const struct ynode *step,
 }
 
 
+static bool is_token(const char *s)
+{
+	return *s && ld_token_ok(s, strlen(s));
+}
+
+
+static bool is_uri(const char *s)
+{
+	struct uri u;
+	struct pl pl;
+
+	pl_set_str(&pl, s);
+
+	return 0 == uri_decode(&u, &pl);
+}
+
+
+/* the text of key, if given, into *dst when ok() says it is what (an
+ * error naming the place if not) */
+static int dup_checked(struct loader *ld, const struct ynode *map,
+		       const char *key, bool (*ok)(const char *s),
+		       const char *what, char **dst)
+{
+	const struct ynode *x = ld_arg(ld, map, key);
+	const char *s;
+
+	if (!x)
+		return 0;
+
+	if (ld_get_text(ld, x, key, &s))
+		return EINVAL;
+
+	if (!ok(s))
+		return ydoc_errorf(ld->doc, x, "%s: `%s` is not %s", key, s,
+				   what);
+
+	return ld_dup_text(ld, x, key, dst);
+}
+
+
 /* `request: {phones: SEL, method: OPTIONS, uri: ..., body: ...}`: one
  * request of any method, through phone_send() like a register override */
 static int load_request(struct loader *ld, const struct ynode *step,
@@ -136,33 +176,12 @@ static int load_request(struct loader *ld, const struct ynode *step,
 	if (ld_arg_phones(ld, v, st))
 		err = EINVAL;
 
-	x = ld_arg(ld, v, "method");
-	if (x && !ld_get_text(ld, x, "method", &s)) {
-		if (!*s || !ld_token_ok(s, strlen(s)))
-			err = ydoc_errorf(ld->doc, x, "method: `%s` is not a "
-					  "SIP token", s);
-		else if (ld_dup_text(ld, x, "method", (char **)&r->method))
-			err = EINVAL;
-	}
-	else if (x) {
+	if (dup_checked(ld, v, "method", is_token, "a SIP token",
+			(char **)&r->method))
 		err = EINVAL;
-	}
 
-	x = ld_arg(ld, v, "uri");
-	if (x && !ld_get_text(ld, x, "uri", &s)) {
-		struct uri u;
-		struct pl pl;
-
-		pl_set_str(&pl, s);
-		if (uri_decode(&u, &pl))
-			err = ydoc_errorf(ld->doc, x, "uri: `%s` is not a SIP "
-					  "URI", s);
-		else if (ld_dup_text(ld, x, "uri", (char **)&r->uri))
-			err = EINVAL;
-	}
-	else if (x) {
+	if (dup_checked(ld, v, "uri", is_uri, "a SIP URI", (char **)&r->uri))
 		err = EINVAL;
-	}
 
 	x = ld_arg(ld, v, "to_tag");
 	if (x && ld_dup_text(ld, x, "to_tag", (char **)&r->to_tag))
