@@ -210,8 +210,29 @@ static uint64_t max_advance(const struct sc_step *stepv, size_t stepc)
 static unsigned long long needs_config(const struct scenario *sc,
 				       const struct run_opts *o)
 {
-	(void)o;
-	return sc->config != NULL;
+	uint8_t md[MD5_SIZE];
+	char body[1024], want[64];
+
+	if (!sc->config)
+		return 0;
+
+	/* a sim-registrar target started with the same configuration
+	 * (--config FILE) says so: its digest as printed */
+	if (!o->control || md5_printf(md, "%H", reg_config_print, sc->config))
+		return 1;
+
+	(void)re_snprintf(want, sizeof(want), "\"config_md5\":\"%w\"", md,
+			  sizeof(md));
+
+	return !(ctlclient_request(o->control, "GET", "/health", body,
+				   sizeof(body)) == 200 && strstr(body, want));
+}
+
+
+static unsigned long long needs_calls(const struct scenario *sc,
+				      const struct run_opts *o)
+{
+	return sc->needs_calls && !o->control;
 }
 
 
@@ -241,9 +262,11 @@ static const struct skip_reason {
 				      const struct run_opts *o);
 	const char *why;
 } skip_reasons[] = {
-	/* outside calls are placed through the in-process registrar */
-	{NEEDS(needs_calls), "dials from the outside network: needs the "
-	 "in-process registrar"},
+	/* outside calls are placed by the in-process registrar, or by a
+	 * target's control API (POST /calls) */
+	{0, needs_calls, "dials from the outside network: needs the "
+	 "in-process registrar or the control API of a sim-registrar target "
+	 "(--control)"},
 	/* a target we do not run cannot be restarted (its control API
 	 * has no restart) */
 	{NEEDS(needs_restart), "restarts the registrar: needs the "
@@ -254,7 +277,8 @@ static const struct skip_reason {
 	 "`direction: send` works"},
 	/* a target has the configuration it has */
 	{0, needs_config, "needs a registrar configured as its `registrar: "
-	 "config:` says; the target runs its own"},
+	 "config:` says; the target runs its own (a sim-registrar target "
+	 "started with that --config is told by its control API)"},
 	/* virtual time cannot be had from a registrar we do not drive; a
 	 * few seconds can be waited for */
 	{0, needs_clock, "needs the registrar's clock (advance %llus): give "

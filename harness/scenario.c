@@ -59,6 +59,10 @@ static void ld_step_free(struct sc_step *st)
 
 	mem_deref(st->phonev);
 	mem_deref((void *)st->req.callid);
+	mem_deref((void *)st->req.method);
+	mem_deref((void *)st->req.uri);
+	mem_deref((void *)st->req.to_tag);
+	mem_deref((void *)st->req.body);
 	mem_deref((void *)st->req.extra);
 	mem_deref((void *)st->req.contactv);
 

@@ -334,8 +334,18 @@ struct phone_event {
 	enum phone_call_end end;    /**< CALL_CLOSED: why                  */
 };
 
-/** Overrides for one REGISTER; zero means "as configured" */
+/** Overrides for one REGISTER, or one request of another method;
+ *  zero means "as configured" */
 struct phone_req {
+	const char *method;         /**< NULL: REGISTER.  Another method is
+				         sent outside any dialog: a Call-ID
+				         of its own, CSeq 1 (or cseq), the
+				         contacts without expiry, no Expires;
+				         the registration is left alone     */
+	const char *uri;            /**< Request-URI (and To, but for a
+				         REGISTER); NULL: sip:DOMAIN        */
+	const char *to_tag;         /**< a tag on To (names a dialog)      */
+	const char *body;           /**< body (Content-Type in extra)      */
 	const char *callid;         /**< Call-ID for it and its retries    */
 	bool set_cseq;
 	uint32_t cseq;              /**< its CSeq; retries follow policy   */
@@ -414,7 +424,8 @@ int  phone_alloc(struct phone **phonep, const struct phone_conf *conf,
  * phone_fetch()      no Contact: the 2xx lists the bindings
  * phone_send()       one REGISTER with overrides (struct phone_req); its
  *                    2xx updates the state like the others, its failure
- *                    leaves it alone
+ *                    leaves it alone; or one request of req->method,
+ *                    which leaves the registration alone
  */
 int  phone_register(struct phone *phone);
 int  phone_unregister(struct phone *phone, bool wildcard);

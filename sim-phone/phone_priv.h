@@ -133,6 +133,10 @@ struct regtx {
 	enum phone_exp_where where;
 	struct phone_strv *contacts;  /* NULL: no Contact (fetch)         */
 	char *extra;               /* this operation's extra lines        */
+	char *method;              /* not REGISTER: phone_send()'s method */
+	char *uri;                 /* its Request-URI; NULL: phone->ruri  */
+	char *to_tag;
+	char *body;
 	bool no_auth;
 	bool no_answer;
 	unsigned attempt;          /* requests sent so far                */

@@ -42,6 +42,10 @@ static void tx_destructor(void *arg)
 	mem_deref(tx->callid);
 	mem_deref(tx->contacts);
 	mem_deref(tx->extra);
+	mem_deref(tx->method);
+	mem_deref(tx->uri);
+	mem_deref(tx->to_tag);
+	mem_deref(tx->body);
 }
 
 
@@ -60,7 +64,8 @@ static bool is_wildcard(const struct phone_strv *sv)
 
 static enum effect tx_effect(const struct regtx *tx)
 {
-	if (!tx->contacts)
+	/* another method: the bindings are not its business */
+	if (!tx->contacts || tx->method)
 		return EFFECT_FETCH;
 
 	if (is_wildcard(tx->contacts) ||
@@ -83,25 +88,32 @@ static int print_register(struct re_printf *pf, void *arg)
 	size_t i;
 	int err;
 
-	err  = re_hprintf(pf, "To: <sip:%s@%s>\r\n",
-			  phone->user, phone->domain);
+	/* REGISTER's To is the AOR; another request's its target */
+	if (tx->method && tx->uri)
+		err = re_hprintf(pf, "To: <%s>", tx->uri);
+	else
+		err = re_hprintf(pf, "To: <sip:%s@%s>", phone->user,
+				 phone->domain);
+	err |= re_hprintf(pf, "%s%s\r\n", tx->to_tag ? ";tag=" : "",
+			  tx->to_tag ? tx->to_tag : "");
 	err |= re_hprintf(pf, "From: <sip:%s@%s>;tag=%s\r\n",
 			  phone->user, phone->domain, tx->tag);
 	err |= re_hprintf(pf, "Call-ID: %s\r\n", tx->callid);
-	err |= re_hprintf(pf, "CSeq: %u REGISTER\r\n", tx->cseq);
+	err |= re_hprintf(pf, "CSeq: %u %s\r\n", tx->cseq,
+			  tx->method ? tx->method : "REGISTER");
 
 	for (i = 0; tx->contacts && i < tx->contacts->n; i++) {
 		const char *c = tx->contacts->v[i];
 
 		/* `*` takes no parameter: its expiry is the header's */
-		if (param && strcmp(c, "*"))
+		if (param && !tx->method && strcmp(c, "*"))
 			err |= re_hprintf(pf, "Contact: %s;expires=%u\r\n",
 					  c, tx->expires);
 		else
 			err |= re_hprintf(pf, "Contact: %s\r\n", c);
 	}
 
-	if (header)
+	if (header && !tx->method)
 		err |= re_hprintf(pf, "Expires: %u\r\n", tx->expires);
 
 	if (ctx->auth)
@@ -114,7 +126,9 @@ static int print_register(struct re_printf *pf, void *arg)
 	if (tx->extra)
 		err |= re_hprintf(pf, "%s", tx->extra);
 
-	err |= re_hprintf(pf, "Content-Length: 0\r\n\r\n");
+	err |= re_hprintf(pf, "Content-Length: %zu\r\n\r\n%s",
+			  tx->body ? strlen(tx->body) : (size_t)0,
+			  tx->body ? tx->body : "");
 
 	return err;
 }
@@ -153,7 +167,8 @@ static int auth_header(char **hdrp, struct regtx *tx)
 
 	err = phone_digest_header(hdrp, &phone->dg, phone->auth_user,
 				  wrong ? wrong : phone->password,
-				  "REGISTER", phone->ruri);
+				  tx->method ? tx->method : "REGISTER",
+				  tx->uri ? tx->uri : phone->ruri);
 	mem_deref(wrong);
 
 	return err;
@@ -166,6 +181,10 @@ static uint32_t next_cseq(const struct regtx *tx)
 
 	if (tx->attempt == 0 && tx->set_cseq)
 		return tx->cseq;
+
+	/* another method counts on its own Call-ID */
+	if (tx->method)
+		return tx->attempt == 0 ? 1 : tx->cseq + 1;
 
 	if (!phone->cseq_used)
 		return phone->cseq;
@@ -222,8 +241,10 @@ static int tx_send(struct regtx *tx)
 	tx->txc       = 0;
 	++tx->attempt;
 
-	phone->cseq      = tx->cseq;
-	phone->cseq_used = true;
+	if (!tx->method) {
+		phone->cseq      = tx->cseq;
+		phone->cseq_used = true;
+	}
 	str_ncpy(tx->tag, phone->tag, sizeof(tx->tag));
 
 	ctx.tx   = tx;
@@ -235,8 +256,9 @@ static int tx_send(struct regtx *tx)
 	phone_stack_tx_index(phone->stack, tx);
 	prev = phone->stack->sending;   /* an event handler may nest us */
 	phone->stack->sending = tx;
-	err = sip_requestf(&tx->req, phone->stack->sip, true, "REGISTER",
-			   phone->ruri, &phone->route, NULL, NULL,
+	err = sip_requestf(&tx->req, phone->stack->sip, true,
+			   tx->method ? tx->method : "REGISTER",
+			   tx->uri ? tx->uri : phone->ruri, &phone->route, NULL, NULL,
 			   resp_handler, tx, "%H", print_register, &ctx);
 	phone->stack->sending = prev;
 
@@ -633,6 +655,25 @@ static int tx_overrides(struct regtx *tx, const struct phone_req *req)
 {
 	struct phone *phone = tx->phone;
 	int err = 0;
+
+	if (req->method && str_casecmp(req->method, "REGISTER")) {
+		err = str_dup(&tx->method, req->method);
+		/* outside any dialog: a Call-ID of its own */
+		if (!err && !req->callid) {
+			tx->callid = mem_deref(tx->callid);
+			tx->fixed_callid = true;
+			err = re_sdprintf(&tx->callid, "%016llx%08x",
+					  rand_u64(), rand_u32());
+		}
+	}
+	if (!err && req->uri)
+		err = str_dup(&tx->uri, req->uri);
+	if (!err && req->to_tag)
+		err = str_dup(&tx->to_tag, req->to_tag);
+	if (!err && req->body)
+		err = str_dup(&tx->body, req->body);
+	if (err)
+		return err;
 
 	if (req->callid) {
 		tx->callid = mem_deref(tx->callid);

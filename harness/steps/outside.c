@@ -1,9 +1,11 @@
 /**
  * @file outside.c  Step kinds of calls from the outside network: dial,
  * dial_hangup, expect_dial (the in-process registrar places the call, as
- * the service's REST API would)
+ * the service's REST API would; against a --target, its control API's
+ * POST /calls does)
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <regex.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "rules.h"
 #include "sim_registrar.h"
 #include "calls.h"
+#include "ctlclient.h"
 #include "scenario_load.h"
 #include "runner_int.h"
 #include "steps/steps.h"
@@ -124,16 +127,173 @@ static int load_expect_dial(struct loader *ld, const struct ynode *step,
 }
 
 
+/* ---- the call, in process or through the control API -------------------- */
+
+static const char *dial_rule(const struct runner *r,
+			     const struct sc_step *st);
+
+enum { CTL_POLL_MS = 20 };
+
+/* a call as GET /calls?sid= tells it: the strings' room */
+struct dial_info {
+	struct call_info ci;
+	char rule[32];
+	char answered_by[256];
+	char ended_by[32];
+};
+
+
+/* a query value: unreserved characters as they are, the rest %XX */
+static void query_enc(char *buf, size_t sz, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; s && *s && n + 4 < sz; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || strchr("-._~", c)) {
+			buf[n++] = (char)c;
+			continue;
+		}
+		buf[n++] = '%';
+		buf[n++] = hex[c >> 4];
+		buf[n++] = hex[c & 15];
+	}
+	buf[n] = '\0';
+}
+
+
+/* "key":"text" or "key":null into buf ("" for null) */
+static bool json_text(const char *body, const char *key, char *buf,
+		      size_t sz)
+{
+	char pat[48];
+	struct pl v;
+
+	buf[0] = '\0';
+	(void)re_snprintf(pat, sizeof(pat), "\"%s\":null", key);
+	if (strstr(body, pat))
+		return true;
+
+	(void)re_snprintf(pat, sizeof(pat), "\"%s\":\"[^\"]*\"", key);
+	if (re_regex(body, strlen(body), pat, &v))
+		return false;
+
+	(void)pl_strcpy(&v, buf, sz);
+
+	return true;
+}
+
+
+static uint32_t json_u32(const char *body, const char *key)
+{
+	char pat[48];
+	struct pl v;
+
+	(void)re_snprintf(pat, sizeof(pat), "\"%s\":[0-9]+", key);
+
+	return re_regex(body, strlen(body), pat, &v) ? 0 : pl_u32(&v);
+}
+
+
+/* the call's JSON (control.c's call_json) into di; EPROTO: not one */
+static int dial_decode(struct dial_info *di, const char *body)
+{
+	char state[16];
+	bool known = false;
+
+	memset(&di->ci, 0, sizeof(di->ci));
+
+	if (!json_text(body, "state", state, sizeof(state)))
+		return EPROTO;
+
+	for (int s = CALL_TRYING; s <= CALL_ENDED; s++) {
+		if (!strcmp(state, call_state_name((enum call_state)s))) {
+			di->ci.state = (enum call_state)s;
+			known = true;
+		}
+	}
+	if (!known)
+		return EPROTO;
+
+	(void)json_text(body, "rule", di->rule, sizeof(di->rule));
+	(void)json_text(body, "answered_by", di->answered_by,
+			sizeof(di->answered_by));
+	(void)json_text(body, "ended_by", di->ended_by,
+			sizeof(di->ended_by));
+	di->ci.rule = di->rule;
+	di->ci.answered_by = di->answered_by[0] ? di->answered_by : NULL;
+	di->ci.ended_by = di->ended_by[0] ? di->ended_by : NULL;
+	di->ci.scode = (uint16_t)json_u32(body, "scode");
+	di->ci.branches = json_u32(body, "branches");
+	di->ci.cancels = json_u32(body, "cancels");
+
+	return 0;
+}
+
+
+/* the call dialled last, from the registrar we run or the target's
+ * control API; ENOENT: not known */
+static int dial_info(struct runner *r, struct dial_info *di)
+{
+	char path[96], body[1024];
+
+	if (r->sr)
+		return sim_registrar_call_info(r->sr, r->dial_sid, &di->ci);
+
+	(void)re_snprintf(path, sizeof(path), "/calls?sid=%s", r->dial_sid);
+	if (ctlclient_request(r->opts->control, "GET", path, body,
+			      sizeof(body)) != 200)
+		return ENOENT;
+
+	return dial_decode(di, body);
+}
+
+
+/* POST /calls: the outside network calls; the sid kept */
+static int ctl_dial(struct runner *r, const struct sc_step *st)
+{
+	char from[128], to[128], path[320], body[1024];
+	struct pl sid;
+	int status;
+
+	query_enc(from, sizeof(from), st->from);
+	query_enc(to, sizeof(to), st->to);
+	(void)re_snprintf(path, sizeof(path), "/calls?from=%s&to=%s", from,
+			  to);
+
+	status = ctlclient_request(r->opts->control, "POST", path, body,
+				   sizeof(body));
+	if (status < 0)
+		return rn_set_verdict(r, VERDICT_ERROR, st->pos.line, NULL,
+				      "the control API did not answer POST "
+				      "/calls");
+	if (status != 201 ||
+	    re_regex(body, strlen(body), "\"sid\":\"[^\"]+\"", &sid))
+		return rn_set_verdict(r, VERDICT_FAIL, st->pos.line,
+				      dial_rule(r, st), "could not dial %s "
+				      "from %s: the control API answered %d %s",
+				      st->to, st->from, status, body);
+
+	(void)pl_strcpy(&sid, r->dial_sid, sizeof(r->dial_sid));
+
+	return 0;
+}
+
+
 /* ---- runners ------------------------------------------------------------- */
 
 static bool dial_reached(struct runner *r, void *arg)
 {
 	const struct sc_step *st = arg;
+	struct dial_info di;
 	struct call_info ci;
 
-	if (sim_registrar_call_info(r->sr, r->dial_sid, &ci))
+	if (dial_info(r, &di))
 		return true;              /* forgotten: nothing to wait for */
 
+	ci = di.ci;
 	if (ci.state == CALL_ENDED)
 		return true;
 
@@ -159,6 +319,9 @@ static int run_dial(struct runner *r, const struct sc_step *st)
 {
 	int err;
 
+	if (!r->sr)
+		return ctl_dial(r, st);
+
 	err = sim_registrar_call(r->sr, st->from, st->to, NULL, NULL,
 				 r->dial_sid, sizeof(r->dial_sid));
 	if (err)
@@ -172,9 +335,18 @@ static int run_dial(struct runner *r, const struct sc_step *st)
 
 static int run_dial_hangup(struct runner *r, const struct sc_step *st)
 {
+	char path[96], body[1024];
 	int err;
 
-	err = sim_registrar_hangup(r->sr, r->dial_sid);
+	if (r->sr) {
+		err = sim_registrar_hangup(r->sr, r->dial_sid);
+	}
+	else {
+		(void)re_snprintf(path, sizeof(path), "/calls/hangup?sid=%s",
+				  r->dial_sid);
+		err = ctlclient_request(r->opts->control, "POST", path, body,
+					sizeof(body)) == 200 ? 0 : EPROTO;
+	}
 	if (err)
 		return rn_set_verdict(r, VERDICT_FAIL, st->pos.line,
 				      dial_rule(r, st), "the outside caller "
@@ -192,6 +364,7 @@ static int run_expect_dial(struct runner *r, const struct sc_step *st)
 						 CALL_ANSWERED, CALL_ENDED};
 	unsigned line = st->pos.line;
 	const char *rule = dial_rule(r, st);
+	struct dial_info di;
 	struct call_info ci;
 	char got[256];
 
@@ -199,11 +372,24 @@ static int run_expect_dial(struct runner *r, const struct sc_step *st)
 		return rn_set_verdict(r, VERDICT_FAIL, line, NULL, "expect_dial "
 				   "before any dial");
 
-	(void)rn_wait_until(r, dial_reached, (void *)st, st->within_ms);
+	if (r->sr) {
+		(void)rn_wait_until(r, dial_reached, (void *)st,
+				    st->within_ms);
+	}
+	else {
+		/* the target's calls change with no event here: polled */
+		uint64_t t = 0;
 
-	if (sim_registrar_call_info(r->sr, r->dial_sid, &ci))
+		while (!dial_reached(r, (void *)st) && t < st->within_ms) {
+			(void)rn_wait_until(r, rn_never, NULL, CTL_POLL_MS);
+			t += CTL_POLL_MS;
+		}
+	}
+
+	if (dial_info(r, &di))
 		return rn_set_verdict(r, VERDICT_FAIL, line, rule, "the call "
 				   "%s is not known", r->dial_sid);
+	ci = di.ci;
 
 	(void)re_snprintf(got, sizeof(got), "%s, status %u%s%s%s%s, %u "
 			  "branch(es), %u CANCEL(s)%s%s",

@@ -1,6 +1,7 @@
 /**
  * @file registration.c  Step kinds of registration: register, refresh,
- * unregister, fetch (the operations)
+ * unregister, fetch (the operations), and request: one request of any
+ * method from a phone, outside any dialog
  */
 
 #include <errno.h>
@@ -119,6 +120,87 @@ static int load_op(struct loader *ld, const struct ynode *step,
 }
 
 
+static bool is_token(const char *s)
+{
+	return *s && ld_token_ok(s, strlen(s));
+}
+
+
+static bool is_uri(const char *s)
+{
+	struct uri u;
+	struct pl pl;
+
+	pl_set_str(&pl, s);
+
+	return 0 == uri_decode(&u, &pl);
+}
+
+
+/* the text of key, if given, into *dst when ok() says it is what (an
+ * error naming the place if not) */
+static int dup_checked(struct loader *ld, const struct ynode *map,
+		       const char *key, bool (*ok)(const char *s),
+		       const char *what, char **dst)
+{
+	const struct ynode *x = ld_arg(ld, map, key);
+	const char *s;
+
+	if (!x)
+		return 0;
+
+	if (ld_get_text(ld, x, key, &s))
+		return EINVAL;
+
+	if (!ok(s))
+		return ydoc_errorf(ld->doc, x, "%s: `%s` is not %s", key, s,
+				   what);
+
+	return ld_dup_text(ld, x, key, dst);
+}
+
+
+/* `request: {phones: SEL, method: OPTIONS, uri: ..., body: ...}`: one
+ * request of any method, through phone_send() like a register override */
+static int load_request(struct loader *ld, const struct ynode *step,
+			const struct ynode *v, struct sc_step *st)
+{
+	struct phone_req *r = &st->req;
+	const struct ynode *x;
+	const char *s;
+	int err = 0;
+	(void)step;
+
+	st->has_req = true;
+
+	if (ld_arg_phones(ld, v, st))
+		err = EINVAL;
+
+	if (dup_checked(ld, v, "method", is_token, "a SIP token",
+			(char **)&r->method))
+		err = EINVAL;
+
+	if (dup_checked(ld, v, "uri", is_uri, "a SIP URI", (char **)&r->uri))
+		err = EINVAL;
+
+	x = ld_arg(ld, v, "to_tag");
+	if (x && ld_dup_text(ld, x, "to_tag", (char **)&r->to_tag))
+		err = EINVAL;
+
+	/* a body may have lines: not ld_dup_text()'s one-line text */
+	x = ld_arg(ld, v, "body");
+	if (x && ynode_str(ld->doc, x, &s))
+		err = EINVAL;
+	else if (x && ld_nomem(ld, str_dup((char **)&r->body, s)))
+		return ENOMEM;
+
+	if (load_overrides(ld, v, st))
+		err = EINVAL;
+
+	return ld->nomem ? ENOMEM : err;
+}
+
+
 /* ---- runner -------------------------------------------------------------- */
 
 static int run_op(struct runner *r, const struct sc_step *st)
@@ -168,6 +250,23 @@ static const struct step_key phones_keys[] = {
 	{NULL, 0, 0, NULL, NULL, NULL},
 };
 
+static const struct step_key request_keys[] = {
+	PHONES,
+	{"method", SK_TEXT, SKF_REQUIRED, NULL, NULL, "its method, any token "
+	 "(`OPTIONS`, `MESSAGE`, `FOOBAR`)"},
+	{"uri", SK_TEXT, 0, NULL, NULL, "its Request-URI (default "
+	 "`sip:DOMAIN`)"},
+	{"to_tag", SK_TEXT, 0, NULL, NULL, "a tag on To: it names a dialog"},
+	{"headers", SK_HEADER_LINES, 0, NULL, NULL, "extra header lines "
+	 "(`Content-Type` of a body among them)"},
+	{"body", SK_TEXT, 0, NULL, NULL, "its body (Content-Length counted)"},
+	{"callid", SK_TEXT, 0, NULL, NULL, "this Call-ID (default: a new "
+	 "one)"},
+	{"cseq", SK_UINT, 0, NULL, NULL, "this CSeq number (default 1)"},
+	{"no_auth", SK_BOOL, 0, NULL, NULL, "no credentials at all"},
+	{NULL, 0, 0, NULL, NULL, NULL},
+};
+
 #define OPS (STEP_OP | STEP_WITHIN | STEP_EXPECT)
 
 const struct step_kind steps_registration[] = {
@@ -183,5 +282,11 @@ const struct step_kind steps_registration[] = {
 	{"fetch", SC_FETCH, SK_SELECTOR, NULL, phones_keys, OPS,
 	 load_op, run_op, "REGISTER without Contact: the 200 lists the "
 	 "bindings", NULL},
+	/* SC_REGISTER: its runner sends st->req with phone_send() */
+	{"request", SC_REGISTER, SK_NONE, NULL, request_keys, OPS,
+	 load_request, run_op, "one request of any method outside a dialog "
+	 "(a Call-ID of its own; contacts, credentials as a REGISTER's), "
+	 "its final response checked by `expect:`; the registration is left "
+	 "alone", NULL},
 	{NULL, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL},
 };

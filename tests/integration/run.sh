@@ -56,6 +56,7 @@ TESTS=(
 	harness_bad_scenario
 	harness_unreachable
 	harness_target_control
+	harness_target_calls
 	state_survives_kill9
 	control_token
 	log_burst
@@ -441,6 +442,33 @@ test_harness_target_control() {
 	grep -Eq "^[1-9][0-9]* passed, 0 failed, [0-9]+ skipped$" "$out" || { fail "bad summary: $(tail -1 "$out")"; return 1; }
 	grep -q "skipped: needs a registrar configured as its" "$out" || { fail "config scenarios not skipped"; return 1; }
 	expect_log "^REG-LIM-AOR 403 REGISTER alice@$D_RE"
+}
+
+# the calls scenarios against external sim-registrars, one per config they
+# name (started with it: the control API tells the harness it is the
+# same), the outside network's calls placed through POST /calls: every
+# scenario passes under one of them, and none is skipped for the calls
+test_harness_target_calls() {
+	local cfg out cport passed=0 n rc
+	local files=("$TOP"/scenarios/calls/*.yaml)
+	pick_port cport || { fail "no free port"; return 1; }
+	for cfg in $(sed -n 's/^ *config: *\.\.\/configs\///p' "${files[@]}" | sort -u); do
+		out=$T/harness-${cfg%.yaml}.out
+		start_registrar --config "$TOP/scenarios/configs/$cfg" \
+			--control "127.0.0.1:$cport" || return 1
+		"$HARNESS" run --target "127.0.0.1:$PORT" \
+			--control "127.0.0.1:$cport" "$TOP/scenarios/calls" >"$out" 2>&1
+		rc=$?
+		stop_registrar || return 1
+		[[ $rc == 0 ]] || { fail "$cfg: harness exit $rc: $(grep -A3 '^FAIL' "$out")"; return 1; }
+		! grep -q "needs the in-process registrar" "$out" ||
+			{ fail "$cfg: calls scenarios skipped: $(grep -m1 skipped: "$out")"; return 1; }
+		n=$(sed -En 's/^([0-9]+) passed, 0 failed, [0-9]+ skipped$/\1/p' "$out")
+		[[ -n $n ]] || { fail "$cfg: bad summary: $(tail -1 "$out")"; return 1; }
+		passed=$((passed + n))
+	done
+	(( passed == ${#files[@]} )) ||
+		{ fail "$passed of ${#files[@]} calls scenarios passed"; return 1; }
 }
 
 # --state: bindings survive kill -9 and a restart, with their expiry

@@ -795,6 +795,15 @@ static const struct bad {
 	 "unknown key 'stat'"},
 	{HEAD "  - expect_no: {within: 2s}\n", 10, 16,
 	 "missing required key 'phones'"},
+	{HEAD "  - request: {phones: desk-1, uri: \"sip:x@y\"}\n", 10, 14,
+	 "missing required key 'method'"},
+	{HEAD "  - request: {phones: desk-1, method: \"FOO BAR\"}\n", 10, 39,
+	 "`FOO BAR` is not a SIP token"},
+	{HEAD "  - request: {phones: desk-1, method: OPTIONS, uri: nowhere}\n",
+	 10, 53, "`nowhere` is not a SIP URI"},
+	{HEAD "  - request: {phones: desk-1, method: INFO, expires: 3}\n", 10,
+	 45, "unknown key 'expires' in request"},
+	{HEAD "  - request: desk-1\n", 10, 14, "request"},
 	{HEAD "  - expect_no: {phones: desk, op: bounce}\n", 10, 35,
 	 "op must be one of: register, refresh, unregister, fetch"},
 
@@ -1342,6 +1351,51 @@ START_TEST(test_schema_every_step)
 END_TEST
 
 
+/* request: any method, its URI, To tag, headers and a body of lines */
+START_TEST(test_request_step)
+{
+	struct scenario *sc;
+	const struct sc_step *st;
+
+	sc = load_ok("request.yaml", HEAD
+		     "  - request:\n"
+		     "      phones: lobby\n"
+		     "      method: MESSAGE\n"
+		     "      uri: \"sip:bob@example.sip.us1.twilio.com\"\n"
+		     "      to_tag: t-1\n"
+		     "      headers: [\"Content-Type: text/plain\"]\n"
+		     "      no_auth: true\n"
+		     "      body: |\n"
+		     "        line one\n"
+		     "        line two\n"
+		     "    expect: {status: 405, rule: METH-1}\n"
+		     "  - request: {phones: desk-2, method: FOOBAR}\n");
+
+	ck_assert_uint_eq(sc->stepc, 2);
+	st = &sc->stepv[0];
+	ck_assert_str_eq(steps_kind(st)->name, "request");
+	ck_assert(st->has_req);
+	ck_assert_str_eq(nth_phone(st, 0), "lobby");
+	ck_assert_str_eq(st->req.method, "MESSAGE");
+	ck_assert_str_eq(st->req.uri, "sip:bob@example.sip.us1.twilio.com");
+	ck_assert_str_eq(st->req.to_tag, "t-1");
+	ck_assert_ptr_nonnull(strstr(st->req.extra, "Content-Type: text/plain"));
+	ck_assert_str_eq(st->req.body, "line one\nline two\n");
+	ck_assert(st->req.no_auth);
+	ck_assert(st->has_expect);
+	ck_assert_uint_eq(st->expect.status, 405);
+
+	st = &sc->stepv[1];
+	ck_assert_str_eq(st->req.method, "FOOBAR");
+	ck_assert_ptr_null(st->req.uri);
+	ck_assert_ptr_null(st->req.body);
+	ck_assert(!sc->needs_calls);
+
+	mem_deref(sc);
+}
+END_TEST
+
+
 static Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -1359,6 +1413,7 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tg, test_inline_config_block);
 	tcase_add_test(tg, test_inline_config_flow);
 	tcase_add_test(tg, test_config_file_relative);
+	tcase_add_test(tg, test_request_step);
 	suite_add_tcase(s, tg);
 
 	tcase_add_checked_fixture(te, setup, teardown);
