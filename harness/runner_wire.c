@@ -14,7 +14,7 @@
 #include "scenario.h"
 #include "phone.h"
 #include "protocheck/protocheck.h"
-#include "wire.h"
+#include "protocheck/wire.h"
 #include "runner.h"
 #include "runner_int.h"
 

@@ -12,6 +12,8 @@
 #include "reshim/fastrand.h"
 #include "vtimer.h"
 #include "phone.h"
+#include "protocheck/protocheck.h"
+#include "protocheck/wire.h"
 
 
 enum {
@@ -39,6 +41,8 @@ static struct app {
 	size_t share;              /* phones per socket (1: own each)     */
 	bool once;
 	bool verbose;
+	struct wire *wire;          /* -v: every message checked          */
+	size_t findings_told;
 	enum stage stage;
 	uint64_t quit_deadline;
 	struct tmr tmr;
@@ -472,9 +476,37 @@ static void start_unregister(void)
 }
 
 
+/* -v: what the protocol checker found since the last tick */
+static void finding_print(const struct pc_finding *f, void *arg)
+{
+	size_t *i = arg;
+
+	if ((*i)++ < app.findings_told)
+		return;
+
+	(void)re_fprintf(stderr, "sim-phone: protocol %s (%s): %s %s: "
+			 "expected %s, got %s\n", f->row ? f->row->id : "?",
+			 f->row ? f->row->ref : "?",
+			 protocheck_role_name(f->role), f->element,
+			 f->expected, f->actual);
+	app.findings_told = *i;
+}
+
+
+static void findings_print(void)
+{
+	size_t i = 0;
+
+	protocheck_apply(wire_checker(app.wire), finding_print, &i);
+}
+
+
 static void tick(void *arg)
 {
 	(void)arg;
+
+	if (app.wire)
+		findings_print();
 
 	if (app.stage == STAGE_REGISTER && app.once &&
 	    app.first_done == app.n && !app.pending)
@@ -753,10 +785,32 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
+	/* -v: every message on the wire through the protocol checker;
+	 * the registrar is the element under test */
+	if (app.verbose) {
+		err = wire_alloc(&app.wire, NULL, NULL, NULL);
+		if (!err)
+			err = wire_name(app.wire, &conf.registrar, "registrar",
+					PC_ROLE_UNDER_TEST, false, NULL);
+		if (err) {
+			(void)re_fprintf(stderr, "sim-phone: wire: %m\n", err);
+			status = 1;
+			goto out;
+		}
+	}
+
 	err = phones_alloc(&conf);
 	if (err) {
 		status = 1;
 		goto out;
+	}
+
+	for (size_t i = 0; app.wire && i < app.n; i++) {
+		const struct sa *la = phone_laddr(app.phonev[i]);
+
+		if (la)
+			(void)wire_name(app.wire, la, app.userv[i],
+					PC_ROLE_SIMPHONE, false, NULL);
 	}
 
 	start_more();
@@ -771,7 +825,17 @@ int main(int argc, char *argv[])
 	else
 		status = err ? 1 : 0;
 
+	if (app.wire) {
+		wire_finish(app.wire);
+		findings_print();
+		(void)re_fprintf(stderr, "sim-phone: protocol checker: %zu SIP "
+				 "messages, %zu finding(s)\n",
+				 wire_sip_count(app.wire),
+				 protocheck_count(wire_checker(app.wire)));
+	}
+
  out:
+	app.wire = mem_deref(app.wire);
 	app_close();
 	libre_close();
 

@@ -25,6 +25,7 @@ BUILD=${BUILD:-build}
 [[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
 REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
 HARNESS=${HARNESS:-$BUILD/harness}
+SIMPHONE=${SIMPHONE:-$BUILD/sim-phone}
 TOP=$ROOT
 SIPP=${SIPP:-sipp}
 PYTHON=${PYTHON:-python3}
@@ -60,6 +61,7 @@ TESTS=(
 	state_survives_kill9
 	control_token
 	log_burst
+	simphone_protocol_checker
 )
 
 # ---------------------------------------------------------------- helpers
@@ -550,6 +552,49 @@ PY
 		sleep 0.1
 	done
 	((n == 40)) || { fail "40 answered, $n logged"; return 1; }
+}
+
+
+# sim-phone -v checks every message on the wire: nothing against the
+# reference registrar; against a responder whose 200 has no To-tag, the
+# checker names T-TAG-01 and the registrar as the element at fault
+test_simphone_protocol_checker() {
+	local out=$T/simphone.err rport
+	start_registrar || return 1
+	"$SIMPHONE" --registrar "127.0.0.1:$PORT" --domain "$DOMAIN" \
+		--user alice --password Conform-Pass-1 --once -v \
+		>/dev/null 2>"$out" || { fail "sim-phone failed: $(tail -3 "$out")"; return 1; }
+	grep -Eq "protocol checker: [1-9][0-9]* SIP messages, 0 finding" "$out" ||
+		{ fail "against sim-registrar: $(grep protocol "$out")"; return 1; }
+
+	pick_port rport || { fail "no free port"; return 1; }
+	"$PYTHON" - "$rport" >"$T/responder.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+try:
+    while True:
+        data, peer = s.recvfrom(65535)
+        lines = data.decode(errors="replace").split("\r\n")
+        keep = [l for l in lines[1:] if l.split(":")[0].lower() in
+                ("via", "from", "to", "call-id", "cseq", "contact")]
+        # a 200 whose To has no tag: RFC 3261 8.2.6.2 broken on purpose
+        resp = "SIP/2.0 200 OK\r\n" + "\r\n".join(
+            l + (";expires=60" if l.lower().startswith("contact") else "")
+            for l in keep) + "\r\nContent-Length: 0\r\n\r\n"
+        s.sendto(resp.encode(), peer)
+except socket.timeout:
+    pass
+PY
+	local rpid=$!
+	sleep 0.3
+	"$SIMPHONE" --registrar "127.0.0.1:$rport" --domain "$DOMAIN" \
+		--user alice --password Conform-Pass-1 --once -v \
+		>/dev/null 2>"$out"
+	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
+	grep -q "protocol T-TAG-01 (RFC 3261 8.2.6.2): element under test registrar" "$out" ||
+		{ fail "the tag-less 200 was not found: $(grep protocol "$out")"; return 1; }
 }
 
 

@@ -7,7 +7,7 @@
 #include <re.h>
 #include "reshim/wiretap.h"
 #include "protocheck/protocheck.h"
-#include "wire.h"
+#include "protocheck/wire.h"
 
 enum {
 	HASH_SIZE  = 4096,
