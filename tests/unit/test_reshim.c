@@ -25,6 +25,7 @@
 #include "reshim/tmrheap.h"
 #include "reshim/udp_batch.h"
 #include "reshim/udphook.h"
+#include "reshim/wiretap.h"
 
 enum { QUEUED = 3 };
 
@@ -35,6 +36,8 @@ static struct {
 	unsigned tcp_listen;
 	unsigned tcp_accept;
 	unsigned udp_send;            /* udphook saw libre's reply         */
+	unsigned tapped_in;           /* the wire tap saw requests arrive  */
+	unsigned tapped_out;          /* ... and the replies leave         */
 	unsigned requests;            /* the stack's request handler       */
 	unsigned long handovers;
 	unsigned long served;         /* fastrand numbers                  */
@@ -183,6 +186,17 @@ static void loop_for(uint32_t ms)
 }
 
 
+static void tap_h(const struct wiretap_pkt *p, void *arg)
+{
+	(void)arg;
+
+	if (p->out)
+		seen.tapped_out++;
+	else
+		seen.tapped_in++;
+}
+
+
 static void exchange(void)
 {
 	struct sip *sip = NULL;
@@ -198,6 +212,7 @@ static void exchange(void)
 	ck_assert_int_eq(libre_init(), 0);
 	sockhook_set(&hooks, NULL);
 	udphook_set(send_h, NULL);
+	wiretap_set(tap_h, NULL);
 
 	ck_assert_int_eq(sip_alloc(&sip, NULL, 32, 32, 32, "reshim-test",
 				   NULL, NULL), 0);
@@ -243,6 +258,7 @@ static void exchange(void)
 	mem_deref(sip);
 	sockhook_set(NULL, NULL);
 	udphook_set(NULL, NULL);
+	wiretap_set(NULL, NULL);
 	libre_close();
 }
 
@@ -262,6 +278,10 @@ static bool listen_took(void)
 }
 static bool accept_took(void)    { return seen.tcp_accept == 1; }
 static bool send_took(void)      { return seen.udp_send >= QUEUED; }
+static bool tap_took(void)
+{
+	return seen.tapped_in >= QUEUED && seen.tapped_out >= QUEUED;
+}
 
 /* one row per override: its libre symbols and the evidence it ran */
 static const struct {
@@ -285,6 +305,8 @@ static const struct {
 	 "the transport's accept reached the hook",                accept_took},
 	{"udp_send (udphook.c)", "sip_treply's datagrams reached the hook",
 	 send_took},
+	{"udp_listen (wiretap.c, through sockhook.c)",
+	 "the tap saw the requests arrive and the replies leave",  tap_took},
 };
 
 
@@ -318,7 +340,7 @@ static const char *const overridden[] = {
 	"rand_u16", "rand_u32", "rand_u64",
 	"sip_msg_decode",
 	"fd_listen", "re_cancel",
-	"udp_listen", "tcp_listen", "tcp_accept",
+	"udp_listen", "tcp_listen", "tcp_accept", "tcp_connect",
 	"udp_send",
 };
 
