@@ -142,8 +142,12 @@ int rn_wire_start(struct runner *r)
 {
 	int err = wire_alloc(&r->wire, sip_handler, pkt_handler, r);
 
-	if (!err)
+	if (!err) {
+		/* the reports read decoded messages; without them the
+		 * checker's quick reader is enough */
+		wire_set_decode(r->wire, r->opts->record);
 		rn_wire_where(r);
+	}
 
 	return err;
 }

@@ -1,8 +1,8 @@
 /**
  * @file protocheck.c  The checker's state: transactions, 2xx, dialogs.
  *
- * Messages are decoded with libre's sip_msg_decode (a copy: the caller's
- * bytes stay untouched).  A transaction is keyed as RFC 3261 17.2.3 keys
+ * Messages are read by pc_parse.c (libre's sip_msg_decode, on a copy,
+ * where that cannot: the caller's bytes stay untouched).  A transaction is keyed as RFC 3261 17.2.3 keys
  * it (top Via branch and sent-by, CSeq method; ACK and CANCEL find their
  * INVITE by the branch), a 2xx by Call-ID, CSeq and both tags, a dialog's
  * CSeq by Call-ID and the sender's tag.  Completed entries are pruned 64 s
@@ -14,10 +14,11 @@
 #include <strings.h>
 #include <re.h>
 #include "protocheck/protocheck.h"
+#include "protocheck/pc_parse.h"
 
 
 enum {
-	HASH_SIZE  = 1024,
+	HASH_SIZE  = 16384,     /* 20,000 phones: chains of one or two */
 	LINGER_MS  = 64000,    /* 64*T1: no retransmission after this   */
 	DIALOG_MS  = 3600000,  /* a dialog's CSeq kept an hour idle      */
 	PRUNE_EVERY_MS = 1000,  /* message time between two prunings */
@@ -246,16 +247,16 @@ static uint32_t bytes_hash(const uint8_t *buf, size_t len)
 /* the transaction a message belongs to (method: the CSeq method, or
  * INVITE for an ACK/CANCEL looking for its INVITE) */
 static struct txn *txn_find(const struct protocheck *pc,
-			    const struct sip_msg *msg, const char *method)
+			    const struct pc_info *msg, const char *method)
 {
 	struct le *le;
 
-	le = list_head(hash_list(pc->txns, hash_joaat_pl(&msg->via.branch)));
+	le = list_head(hash_list(pc->txns, hash_joaat_pl(&msg->branch)));
 	for (; le; le = le->next) {
 		struct txn *t = le->data;
 
-		if (pl_strcmp(&msg->via.branch, t->branch) ||
-		    pl_strcasecmp(&msg->via.sentby, t->sentby) ||
+		if (pl_strcmp(&msg->branch, t->branch) ||
+		    pl_strcasecmp(&msg->sentby, t->sentby) ||
 		    strcmp(t->method, method))
 			continue;
 
@@ -279,7 +280,7 @@ static char *pl_dup_or_empty(const struct pl *pl)
 }
 
 
-static struct txn *txn_new(struct protocheck *pc, const struct sip_msg *msg,
+static struct txn *txn_new(struct protocheck *pc, const struct pc_info *msg,
 			   const struct pc_msg *m)
 {
 	struct txn *t;
@@ -288,11 +289,11 @@ static struct txn *txn_new(struct protocheck *pc, const struct sip_msg *msg,
 	if (!t)
 		return NULL;
 
-	t->branch = pl_dup_or_empty(&msg->via.branch);
-	t->sentby = pl_dup_or_empty(&msg->via.sentby);
-	t->method = pl_dup_or_empty(&msg->cseq.met);
+	t->branch = pl_dup_or_empty(&msg->branch);
+	t->sentby = pl_dup_or_empty(&msg->sentby);
+	t->method = pl_dup_or_empty(&msg->cseq_met);
 	t->callid = pl_dup_or_empty(&msg->callid);
-	t->cseq = msg->cseq.num;
+	t->cseq = msg->cseq;
 	party_set(&t->client, &m->from);
 	party_set(&t->server, &m->to);
 	(void)str_dup(&t->where, m->where ? m->where : "");
@@ -300,17 +301,17 @@ static struct txn *txn_new(struct protocheck *pc, const struct sip_msg *msg,
 	t->req_len = m->len;
 	t->ts_last = m->ts;
 
-	hash_append(pc->txns, hash_joaat_pl(&msg->via.branch), &t->he, t);
+	hash_append(pc->txns, hash_joaat_pl(&msg->branch), &t->he, t);
 	list_append(&pc->txnl, &t->le, t);
 
 	return t;
 }
 
 
-static int ok_key(char **keyp, const struct sip_msg *msg)
+static int ok_key(char **keyp, const struct pc_info *msg)
 {
-	return re_sdprintf(keyp, "%r|%u|%r|%r", &msg->callid, msg->cseq.num,
-			   &msg->from.tag, &msg->to.tag);
+	return re_sdprintf(keyp, "%r|%u|%r|%r", &msg->callid, msg->cseq,
+			   &msg->from_tag, &msg->to_tag);
 }
 
 
@@ -330,13 +331,13 @@ static struct ok2xx *ok_find(const struct protocheck *pc, const char *key)
 }
 
 
-static struct dlg *dlg_get(struct protocheck *pc, const struct sip_msg *msg)
+static struct dlg *dlg_get(struct protocheck *pc, const struct pc_info *msg)
 {
 	struct dlg *d;
 	struct le *le;
 	char *key = NULL;
 
-	if (re_sdprintf(&key, "%r|%r", &msg->callid, &msg->from.tag))
+	if (re_sdprintf(&key, "%r|%r", &msg->callid, &msg->from_tag))
 		return NULL;
 
 	le = list_head(hash_list(pc->dlgs, hash_joaat_str(key)));
@@ -377,14 +378,14 @@ static bool pl_digits(const struct pl *pl)
 
 
 /* checks on every message, whatever its transaction */
-static void check_common(struct protocheck *pc, const struct sip_msg *msg,
+static void check_common(struct protocheck *pc, const struct pc_info *msg,
 			 const struct pc_msg *m)
 {
 	static const struct pl cookie = PL("z9hG4bK");
-	size_t body = mbuf_get_left(msg->mb);
+	size_t body = msg->body;
 	uint32_t n;
 
-	if (!pl_isset(&msg->clen)) {
+	if (!msg->has_clen) {
 		if (m->stream)
 			reportf(pc, "T-CLEN-01", &m->from, m->where,
 				"a Content-Length header (stream transport)",
@@ -400,14 +401,18 @@ static void check_common(struct protocheck *pc, const struct sip_msg *msg,
 	if (!msg->req)
 		return;
 
-	if (msg->via.branch.l < cookie.l ||
-	    memcmp(msg->via.branch.p, cookie.p, cookie.l))
+	if (!msg->has_branch)
+		reportf(pc, "T-VIA-01", &m->from, m->where,
+			"a Via branch beginning with z9hG4bK",
+			"a Via without branch (RFC 2543 style)");
+	else if (msg->branch.l < cookie.l ||
+		 memcmp(msg->branch.p, cookie.p, cookie.l))
 		reportf(pc, "T-VIA-01", &m->from, m->where,
 			"a Via branch beginning with z9hG4bK",
 			"%r request with branch \"%r\"", &msg->met,
-			&msg->via.branch);
+			&msg->branch);
 
-	n = sip_msg_hdr_count(msg, SIP_HDR_MAX_FORWARDS);
+	n = msg->maxfwd_n;
 	if (n != 1)
 		reportf(pc, "T-MF-01", &m->from, m->where,
 			"one Max-Forwards", "%r request with %u Max-Forwards",
@@ -419,7 +424,7 @@ static void check_common(struct protocheck *pc, const struct sip_msg *msg,
 }
 
 
-static void request_ack(struct protocheck *pc, const struct sip_msg *msg)
+static void request_ack(struct protocheck *pc, const struct pc_info *msg)
 {
 	struct txn *inv = txn_find(pc, msg, "INVITE");
 	struct ok2xx *o;
@@ -451,7 +456,7 @@ static void request_ack(struct protocheck *pc, const struct sip_msg *msg)
 			struct txn *t = le->data;
 
 			if (!strcmp(t->method, "INVITE") &&
-			    t->cseq == msg->cseq.num &&
+			    t->cseq == msg->cseq &&
 			    !pl_strcmp(&msg->callid, t->callid))
 				t->stray_ack = true;
 		}
@@ -459,7 +464,7 @@ static void request_ack(struct protocheck *pc, const struct sip_msg *msg)
 }
 
 
-static void request_cancel(struct protocheck *pc, const struct sip_msg *msg,
+static void request_cancel(struct protocheck *pc, const struct pc_info *msg,
 			   const struct pc_msg *m)
 {
 	struct txn *inv = txn_find(pc, msg, "INVITE");
@@ -477,13 +482,13 @@ static void request_cancel(struct protocheck *pc, const struct sip_msg *msg,
 }
 
 
-static void on_request(struct protocheck *pc, const struct sip_msg *msg,
+static void on_request(struct protocheck *pc, const struct pc_info *msg,
 		       const struct pc_msg *m)
 {
 	char method[32];
 	struct txn *t;
 
-	(void)pl_strcpy(&msg->cseq.met, method, sizeof(method));
+	(void)pl_strcpy(&msg->cseq_met, method, sizeof(method));
 
 	t = txn_find(pc, msg, method);
 	if (t) {
@@ -517,28 +522,28 @@ static void on_request(struct protocheck *pc, const struct sip_msg *msg,
 		if (!d)
 			return;
 
-		if (pl_isset(&msg->to.tag) && d->last &&
-		    msg->cseq.num <= d->last)
+		if (pl_isset(&msg->to_tag) && d->last &&
+		    msg->cseq <= d->last)
 			reportf(pc, "T-CSEQ-01", &m->from, m->where,
 				"a CSeq above the previous one in the dialog",
 				"%r with CSeq %u after CSeq %u", &msg->met,
-				msg->cseq.num, d->last);
+				msg->cseq, d->last);
 
-		if (msg->cseq.num > d->last)
-			d->last = msg->cseq.num;
+		if (msg->cseq > d->last)
+			d->last = msg->cseq;
 		d->ts_last = m->ts;
 	}
 }
 
 
 static void response_2xx_invite(struct protocheck *pc,
-				const struct sip_msg *msg,
+				const struct pc_info *msg,
 				const struct pc_msg *m, struct txn *t)
 {
 	struct ok2xx *o;
 	char *key = NULL;
 
-	if (!sip_msg_hdr(msg, SIP_HDR_CONTACT))
+	if (!msg->has_contact)
 		reportf(pc, "T-CONTACT-01", &m->from, m->where,
 			"a Contact in the 2xx to INVITE",
 			"%u %r without Contact", msg->scode, &msg->reason);
@@ -579,13 +584,13 @@ static void response_2xx_invite(struct protocheck *pc,
 }
 
 
-static void on_response(struct protocheck *pc, const struct sip_msg *msg,
+static void on_response(struct protocheck *pc, const struct pc_info *msg,
 			const struct pc_msg *m)
 {
 	char method[32];
 	struct txn *t;
 
-	(void)pl_strcpy(&msg->cseq.met, method, sizeof(method));
+	(void)pl_strcpy(&msg->cseq_met, method, sizeof(method));
 
 	t = txn_find(pc, msg, method);
 	if (!t)
@@ -594,19 +599,19 @@ static void on_response(struct protocheck *pc, const struct sip_msg *msg,
 	t->ts_last = m->ts;
 
 	if (msg->scode > 100) {
-		if (!pl_isset(&msg->to.tag))
+		if (!pl_isset(&msg->to_tag))
 			reportf(pc, "T-TAG-01", &m->from, m->where,
 				"a To-tag on every response but 100",
 				"%u %r to %s without a To-tag", msg->scode,
 				&msg->reason, method);
 		else if (!t->to_tag)
-			(void)pl_strdup(&t->to_tag, &msg->to.tag);
-		else if (pl_strcmp(&msg->to.tag, t->to_tag))
+			(void)pl_strdup(&t->to_tag, &msg->to_tag);
+		else if (pl_strcmp(&msg->to_tag, t->to_tag))
 			reportf(pc, "T-TAG-01", &m->from, m->where,
 				"the same To-tag on every response to one "
 				"request",
 				"%u with To-tag \"%r\" after \"%s\"",
-				msg->scode, &msg->to.tag, t->to_tag);
+				msg->scode, &msg->to_tag, t->to_tag);
 	}
 
 	if (msg->scode < 200) {
@@ -702,15 +707,18 @@ static void prune(struct protocheck *pc)
 }
 
 
-static void feed_decoded(struct protocheck *pc, const struct pc_msg *m,
-			 const struct sip_msg *msg)
+static void feed_info(struct protocheck *pc, const struct pc_msg *m,
+		      const struct pc_info *msg)
 {
 	check_common(pc, msg, m);
 
-	if (msg->req)
-		on_request(pc, msg, m);
-	else
-		on_response(pc, msg, m);
+	/* no branch, no transaction to hold it to (T-VIA-01 said so) */
+	if (msg->has_branch) {
+		if (msg->req)
+			on_request(pc, msg, m);
+		else
+			on_response(pc, msg, m);
+	}
 
 	/* by time, not by count: a burst of thousands in one second is
 	 * walked once, after it */
@@ -743,23 +751,36 @@ static bool is_keepalive(const struct pc_msg *m)
 }
 
 
+/* a message's time and count; false: nothing to check in it */
+static bool feed_start(struct protocheck *pc, const struct pc_msg *m)
+{
+	if (m->ts > pc->now)
+		pc->now = m->ts;
+
+	if (is_keepalive(m))
+		return false;
+
+	++pc->nmsg;
+
+	return true;
+}
+
+
 int protocheck_feed_msg(struct protocheck *pc, const struct pc_msg *m,
 			const struct sip_msg *msg)
 {
+	struct pc_info mi;
+
 	if (!pc || !m || !m->buf)
 		return EINVAL;
 
 	if (!msg)
 		return protocheck_feed(pc, m);
 
-	if (m->ts > pc->now)
-		pc->now = m->ts;
-
-	if (is_keepalive(m))
-		return 0;
-
-	++pc->nmsg;
-	feed_decoded(pc, m, msg);
+	if (feed_start(pc, m)) {
+		pc_info_from_msg(&mi, msg);
+		feed_info(pc, m, &mi);
+	}
 
 	return 0;
 }
@@ -768,20 +789,23 @@ int protocheck_feed_msg(struct protocheck *pc, const struct pc_msg *m,
 int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 {
 	struct sip_msg *msg = NULL;
+	struct pc_info mi;
 	struct mbuf *mb;
 	int err;
 
 	if (!pc || !m || !m->buf)
 		return EINVAL;
 
-	if (m->ts > pc->now)
-		pc->now = m->ts;
-
-	if (is_keepalive(m))
+	if (!feed_start(pc, m))
 		return 0;
 
-	++pc->nmsg;
+	/* the few fields, in one pass (pc_parse.c) */
+	if (!pc_info_parse(&mi, m->buf, m->len)) {
+		feed_info(pc, m, &mi);
+		return 0;
+	}
 
+	/* beyond the quick reader: libre's decoder judges the grammar */
 	mb = mbuf_alloc(m->len);
 	if (!mb)
 		return ENOMEM;
@@ -789,10 +813,13 @@ int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 	mb->pos = 0;
 
 	err = sip_msg_decode(&msg, mb);
-	if (err)
+	if (err) {
 		feed_undecodable(pc, m, err);
-	else
-		feed_decoded(pc, m, msg);
+	}
+	else {
+		pc_info_from_msg(&mi, msg);
+		feed_info(pc, m, &mi);
+	}
 
 	mem_deref(msg);
 	mem_deref(mb);

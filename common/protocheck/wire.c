@@ -7,6 +7,7 @@
 #include <re.h>
 #include "reshim/wiretap.h"
 #include "protocheck/protocheck.h"
+#include "protocheck/pc_parse.h"
 #include "protocheck/wire.h"
 
 enum {
@@ -43,6 +44,7 @@ struct wire {
 	void *arg;
 	char where[WHERE_MAX];
 	size_t nsip;
+	bool decode;             /* hand decoded messages to sh          */
 };
 
 struct local {
@@ -225,16 +227,26 @@ static const void *party_of(struct wire *w, const struct sa *sa, char *buf,
  * elements were named by: the client of a request names itself in its
  * top Via (sent-by), so the connection's end is learned from it.
  */
-static void learn_from_via(struct wire *w, const struct sip_msg *msg,
-			   const struct sa *src, const struct sa *dst)
+static void learn_from_via(struct wire *w, const uint8_t *buf, size_t len,
+			   const struct sip_msg *msg, const struct sa *src,
+			   const struct sa *dst)
 {
-	const struct sa *client_end = msg->req ? src : dst;
+	struct pc_info mi;
+	struct sa via;
+	const struct sa *client_end;
 	const struct elem *e;
 
-	if (!sa_isset(&msg->via.addr, SA_ALL) || elem_find(w, client_end))
+	if (msg)
+		pc_info_from_msg(&mi, msg);
+	else if (pc_info_parse(&mi, buf, len))
 		return;
 
-	e = elem_find(w, &msg->via.addr);
+	client_end = mi.req ? src : dst;
+	if (elem_find(w, client_end) ||
+	    sa_decode(&via, mi.sentby.p, mi.sentby.l))
+		return;
+
+	e = elem_find(w, &via);
 	if (e)
 		(void)elem_add(w, client_end, &e->party, e->tag);
 }
@@ -270,16 +282,23 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 	struct wire_sip ws;
 	size_t before;
 
-	mb = mbuf_alloc(len);
-	if (!mb)
-		return;
-	(void)mbuf_write_mem(mb, buf, len);
-	mb->pos = 0;
-	if (sip_msg_decode(&msg, mb))
-		msg = NULL;
+	/* libre's full decode only for a user that reads the message; the
+	 * checker reads its few fields itself (pc_parse.c) */
+	if (w->decode) {
+		mb = mbuf_alloc(len);
+		if (!mb)
+			return;
+		(void)mbuf_write_mem(mb, buf, len);
+		mb->pos = 0;
+		if (sip_msg_decode(&msg, mb))
+			msg = NULL;
+	}
+	else {
+		mb = NULL;
+	}
 
-	if (msg)
-		learn_from_via(w, msg, src, dst);
+	if (tcp)
+		learn_from_via(w, buf, len, msg, src, dst);
 
 	from_tag = party_of(w, src, fbuf, sizeof(fbuf), &from);
 	to_tag = party_of(w, dst, tbuf, sizeof(tbuf), &to);
@@ -497,6 +516,7 @@ int wire_alloc(struct wire **wp, wire_sip_h *sh, wire_pkt_h *ph, void *arg)
 	w->sh = sh;
 	w->ph = ph;
 	w->arg = arg;
+	w->decode = sh != NULL;
 
 	active = w;
 	wiretap_set(tap_handler, w);
@@ -517,6 +537,13 @@ void wire_where(struct wire *w, const char *file, unsigned line)
 	else
 		(void)re_snprintf(w->where, sizeof(w->where), "%s",
 				  file ? file : "");
+}
+
+
+void wire_set_decode(struct wire *w, bool decode)
+{
+	if (w)
+		w->decode = decode && w->sh;
 }
 
 

@@ -59,6 +59,9 @@ int  wire_alloc(struct wire **wp, wire_sip_h *sh, wire_pkt_h *ph,
  * messages (struct wire_sip) */
 int  wire_name(struct wire *w, const struct sa *addr, const char *name,
 	       enum pc_role role, bool misbehaves, const void *tag);
+/* whether each SIP message handed to sh is decoded (wire_sip.msg; on by
+ * default): off, the checker's own quick reader is all that runs */
+void wire_set_decode(struct wire *w, bool decode);
 /* the step messages are caused by from now on ("file:line") */
 void wire_where(struct wire *w, const char *file, unsigned line);
 /* the end of the conversation: the checker's closing checks */
