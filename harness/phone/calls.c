@@ -79,7 +79,7 @@ static int second_start(struct pm *pm)
 	conf.user = pm->o.user;
 	conf.domain = pm->o.domain;
 	conf.password = pm->o.password;
-	conf.registrar = pm->o.listen;
+	conf.registrar = pm->udp_laddr;
 	conf.tp = SIP_TRANSP_UDP;
 	conf.expires = 60;
 	conf.refresh = PHONE_REFRESH_NONE;
@@ -126,6 +126,7 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 	const char *from = st->from ? st->from : "+14155550100";
 	const char *to = st->to ? st->to : "+14155550199";
 	size_t callc0 = capture_callc(pm->capture);
+	char hold[sizeof(pm->sid)];
 	uint64_t answer_ms;
 	int err;
 
@@ -134,6 +135,28 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 	if (!pm_registered(pm)) {
 		*skip = "the phone is not registered";
 		return -1;
+	}
+
+	/* an auto-answering phone that nobody can switch to ringing: a
+	 * first call it answers stays up, so that the forked call finds it
+	 * in a call, ringing (call waiting) while the second phone answers */
+	hold[0] = '\0';
+	if (st->fork && pm->o.auto_answer && !pm->o.operator_ms) {
+		pm_say("    a first call, kept up, so that the phone rings "
+		    "for the next one\n");
+		pm->call_seen = false;
+		pm->call_state = CALL_TRYING;
+		if (!sim_registrar_call(pm->sr, from, to, call_h, pm, pm->sid,
+					sizeof(pm->sid))) {
+			(void)pm_wait(pm, call_settled, NULL, CALL_ANSWER_MS);
+			str_ncpy(hold, pm->sid, sizeof(hold));
+			if (pm->call_state != CALL_ANSWERED) {
+				(void)sim_registrar_hangup(pm->sr, hold);
+				hold[0] = '\0';
+			}
+		}
+		pm_pause(pm, 500);
+		callc0 = capture_callc(pm->capture);
 	}
 
 	if (st->fork) {
@@ -196,6 +219,11 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 
 	if (st->fork)
 		pm_second_stop(pm);
+
+	if (hold[0]) {
+		(void)sim_registrar_hangup(pm->sr, hold);
+		pm_pause(pm, 1000);
+	}
 
 	return capture_callc(pm->capture) > callc0 ? (long)callc0 : -1;
 }

@@ -29,6 +29,7 @@ static const struct {
 } themes[] = {
 	{judges_reg, &judges_reg_count},
 	{judges_call, &judges_call_count},
+	{judges_sec, &judges_sec_count},
 };
 
 

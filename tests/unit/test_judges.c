@@ -26,10 +26,11 @@
 /* ---- feeding the capture ------------------------------------------ */
 
 static struct sa phone_sa, reg_sa;
+static int feed_tp = SIP_TRANSP_UDP;   /* the transport messages came on */
 
 static void feed(struct capture *c, bool tx, const char *text)
 {
-	capture_trace(c, tx, SIP_TRANSP_UDP, tx ? &reg_sa : &phone_sa,
+	capture_trace(c, tx, feed_tp, tx ? &reg_sa : &phone_sa,
 		      tx ? &phone_sa : &reg_sa, (const uint8_t *)text,
 		      strlen(text));
 }
@@ -127,6 +128,7 @@ static void setup(void)
 	ck_assert_int_eq(libre_init(), 0);
 	(void)sa_set_str(&phone_sa, "127.0.0.1", 5070);
 	(void)sa_set_str(&reg_sa, "127.0.0.1", 5060);
+	feed_tp = SIP_TRANSP_UDP;
 }
 
 
@@ -269,6 +271,100 @@ static void answered_call(struct capture *c, const char *sdp)
 	feed(c, true, invite);
 	feed(c, false, resp);
 }
+
+
+/* P-TLS: SKIP without a TLS listener; FAIL over UDP; PASS over TLS when
+ * no REGISTER came through the wrong-name certificate; WARN when one did */
+START_TEST(tls_verdicts)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" DOMAIN, 60, &x);
+
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_SKIP);
+	x.tls = true;
+	str_ncpy(x.tls_wrong_cn, "wrong-name.invalid", sizeof(x.tls_wrong_cn));
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "UDP"));
+	mem_deref(c);
+
+	feed_tp = SIP_TRANSP_TLS;
+	c = captured("sip:" DOMAIN, 60, &x);
+	x.tls = true;
+	x.window_ms = 60000;
+	str_ncpy(x.tls_wrong_cn, "wrong-name.invalid", sizeof(x.tls_wrong_cn));
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_PASS);
+
+	/* a REGISTER through the wrong-name certificate */
+	exchange(c, "sip:" DOMAIN, 60, 3, "200 OK", NULL);
+	x.next = 1;
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "wrong-name.invalid"));
+	ck_assert_ptr_nonnull(strstr(v.advice, "certificate"));
+	mem_deref(c);
+}
+END_TEST
+
+
+/* a phone in a call that refuses the forked call (486) before the CANCEL:
+ * not judged (SKIP), not a FAIL for the 481 its CANCEL then gets */
+START_TEST(refused_before_cancel_skips)
+{
+	static const char invite[] =
+		"INVITE sip:" USER "@127.0.0.1:5070 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:" USER "@" DOMAIN ">\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:127.0.0.1:5060>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char busy[] =
+		"SIP/2.0 486 Busy Here\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char cancel[] =
+		"CANCEL sip:" USER "@127.0.0.1:5070 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:" USER "@" DOMAIN ">\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 CANCEL\r\n"
+		"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char nomatch[] =
+		"SIP/2.0 481 Call/Transaction Does Not Exist\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" DOMAIN, 60, &x);
+
+	feed(c, true, invite);
+	feed(c, false, busy);
+	feed(c, true, cancel);
+	feed(c, false, nomatch);
+	ck_assert_uint_eq(capture_callc(c), 1);
+	x.call = capture_call(c, 0);
+	x.auto_answer = true;
+	x.other_answered = true;
+
+	ck_assert_int_eq(verdict("P-CALL-CANCEL", &x, &v), JV_SKIP);
+	ck_assert_ptr_nonnull(strstr(v.why, "486"));
+	ck_assert_int_eq(verdict("P-CALL-FORKED", &x, &v), JV_SKIP);
+	mem_deref(c);
+}
+END_TEST
 
 
 /* static payload types need no a=rtpmap (RFC 3551): still named */
@@ -535,6 +631,8 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, pack_and_table_agree);
 	tcase_add_test(tc, probe_has_one_max_forwards);
 	tcase_add_test(tc, phone_header_counts_the_pack);
+	tcase_add_test(tc, tls_verdicts);
+	tcase_add_test(tc, refused_before_cancel_skips);
 	suite_add_tcase(s, tc);
 
 	return s;

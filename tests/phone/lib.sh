@@ -1,0 +1,127 @@
+# tests/phone/lib.sh: what every softphone's script (baresip.sh,
+# linphone.sh, twinkle.sh) checks after its run of the phone pack; sourced.
+#
+#   phone_checks UA EXPECTED LOG STATUS REPORT MAX_S TOOK
+#
+# UA is what the User-Agent contains; EXPECTED the verdicts recorded for
+# that UA (one `RULE VERDICT` a line); LOG the harness's output; STATUS its
+# exit status; REPORT its --report folder; the run took TOOK s, at most
+# MAX_S allowed.  Counts into $pass/$fail through ok/bad.
+
+pass=${pass:-0}
+fail=${fail:-0}
+ok()  { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# the harness on TRANSPORT (udp, tls): its --transport and, for TLS, the
+# certificate's PEM a phone trusts
+phone_transport_args() {    # TRANSPORT PEM
+	if [ "$1" = tls ]; then
+		echo "--transport tls --tls-pem $2"
+	else
+		echo "--transport $1"
+	fi
+}
+
+phone_checks() {
+	local ua=$1 expected=$2 log=$3 status=$4 R=$5 max=$6 took=$7
+	local out want_fail=0 n_expected n_got got
+	out=$(dirname "$log")
+
+	# every rule's verdict, as the harness printed it
+	sed -n 's/^\(PASS\|WARN\|INFO\|FAIL\|SKIP\) \(P-[A-Z0-9-]*\):.*/\2 \1/p' \
+		"$log" > "$out/verdicts.txt"
+
+	while read -r rule verdict _; do
+		case "$rule" in ''|'#'*) continue;; esac
+		got=$(awk -v r="$rule" '$1 == r {print $2}' "$out/verdicts.txt")
+		if [ "$got" = "$verdict" ]; then
+			ok "$rule $verdict"
+		else
+			bad "$rule: expected $verdict, got ${got:-nothing}"
+			grep -A2 "^[A-Z]* $rule:" "$log" | sed 's/^/       /'
+		fi
+		[ "$verdict" = FAIL ] && want_fail=1
+	done < "$expected"
+
+	n_expected=$(grep -c '^P-' "$expected")
+	n_got=$(wc -l < "$out/verdicts.txt")
+	if [ "$n_got" -eq "$n_expected" ]; then
+		ok "one verdict per rule of the pack ($n_got)"
+	else
+		bad "$n_got verdicts for $n_expected expected rules"
+	fi
+
+	if [ "$status" -eq "$want_fail" ]; then
+		ok "exit status $status"
+	else
+		bad "exit status $status, expected $want_fail"
+	fi
+
+	if [ "$took" -le "$max" ]; then
+		ok "the pack took ${took}s (at most $max)"
+	else
+		bad "the pack took ${took}s (more than $max)"
+	fi
+
+	# the report's configuration guide, in every format
+	if python3 - "$R/results.json" "$out/verdicts.txt" "$ua" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+g = doc["phone_guide"]
+want = dict(l.split() for l in open(sys.argv[2]) if l.strip())
+got = {r["id"]: r["verdict"] for r in g["rules"]}
+assert got == want, (got, want)
+names = [f["name"] for f in g["observed"]]
+for n in ("Registrar host used", "Transport", "Auth ID (digest username)",
+          "Expiry asked", "Refresh interval", "rport", "User-Agent",
+          "Codecs offered (its SDP answer)"):
+    assert n in names, n
+assert sys.argv[3] in g["phone"], g["phone"]
+for r in g["rules"]:
+    if r["verdict"] in ("FAIL", "WARN"):
+        assert r["advice"] or r["setting"] is None, r
+assert len(doc["scenarios"]) == len(want)
+PY
+	then ok "results.json: phone_guide with every rule and the observed settings"
+	else bad "results.json: phone_guide"
+	fi
+
+	if grep -q '^## Configuration guide' "$R/report.md" &&
+	   grep -q '^### Settings to change' "$R/report.md" &&
+	   grep -q "| User-Agent | $ua" "$R/report.md"; then
+		ok "report.md: configuration guide"
+	else
+		bad "report.md: configuration guide"
+	fi
+
+	if grep -q 'id="config-guide"' "$R/report.html" &&
+	   [ "$(grep -o '<tr data-rule="P-' "$R/report.html" | wc -l)" -eq "$n_expected" ]; then
+		ok "report.html: configuration guide, a row per rule"
+	else
+		bad "report.html: configuration guide"
+	fi
+
+	if python3 - "$R/junit.xml" "$out/verdicts.txt" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+want = dict(l.split() for l in open(sys.argv[2]) if l.strip())
+assert root.tag == "testsuites"
+assert int(root.get("tests")) == len(want)
+assert int(root.get("failures")) == list(want.values()).count("FAIL")
+assert int(root.get("skipped")) == list(want.values()).count("SKIP")
+seen = {}
+for ts in root.findall("testsuite"):
+    props = {p.get("name"): p.get("value") for p in ts.iter("property")}
+    rule = props["sipconform.scenario.rules"]
+    seen[rule] = props["sipconform.phone.verdict"]
+    case = ts.find("testcase")
+    assert (case.find("failure") is not None) == (seen[rule] == "FAIL")
+    assert (case.find("skipped") is not None) == (seen[rule] == "SKIP")
+assert seen == want, (seen, want)
+PY
+	then ok "junit.xml: a testsuite and a verdict property per rule"
+	else bad "junit.xml: verdict properties"
+	fi
+}
