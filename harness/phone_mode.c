@@ -30,6 +30,7 @@
 #include "phone/judges.h"
 #include "phone/pack.h"
 #include "phone/session.h"
+#include "phone/ua_advice.h"
 #include "phone_mode.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_INFRA = 3 };
@@ -65,6 +66,8 @@ static const char usage[] =
 	"                          one made for the domain at start\n"
 	"  --tls-pem FILE          write the certificate there (PEM), for the\n"
 	"                          phone to trust\n"
+	"  --ua-advice             print the per-UA advice rows (UA, rule,\n"
+	"                          advice; tab-separated) and exit\n"
 	"  --report DIR            junit.xml, results.json, report.html,\n"
 	"                          report.md (with the configuration guide)\n"
 	"                          and trace.pcap\n"
@@ -211,6 +214,7 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 		{"tls-cert",         required_argument, NULL, 'C'},
 		{"tls-key",          required_argument, NULL, 'K'},
 		{"tls-pem",          required_argument, NULL, 'P'},
+		{"ua-advice",        no_argument,       NULL, 'U'},
 		{"help",             no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -272,6 +276,13 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			return ECANCELED;
+		case 'U':
+			/* the per-UA advice rows, for docs/phones.md */
+			for (size_t i = 0; ua_advice_at(i); i++)
+				printf("%s\t%s\t%s\n", ua_advice_at(i)->ua,
+				       ua_advice_at(i)->rule,
+				       ua_advice_at(i)->advice);
 			return ECANCELED;
 		default:
 			fputs(usage, stderr);
@@ -569,6 +580,11 @@ int phone_main(int argc, char *argv[])
 		else
 			run_step(&pm, st, &pr->v);
 
+		/* a known phone's own setting, or that it has none */
+		if (capture_first(pm.capture))
+			ua_advice_apply(capture_first(pm.capture)->user_agent,
+					&pr->v);
+		pr->person = judges_for_person(row, &pr->v);
 		pr->real_ms = tmr_jiffies() - t0;
 		pr->msg_to = capture ? reg_msgs : pm.msgc;
 		if (!capture)
@@ -586,6 +602,13 @@ int phone_main(int argc, char *argv[])
 	pm_say("\nphone: %u PASS, %u WARN, %u INFO, %u FAIL, %u SKIP\n",
 	    counts[JV_PASS], counts[JV_WARN], counts[JV_INFO],
 	    counts[JV_FAIL], counts[JV_SKIP]);
+	for (size_t i = 0, n = 0; i < pm.resc; i++) {
+		if (pm.resv[i].person)
+			pm_say("%s%s", n++ ? ", " : "still for a person "
+			    "(--operator-timeout S): ", pm.resv[i].v.rule);
+		if (i + 1 == pm.resc && n)
+			pm_say("\n");
+	}
 	pm_say("%u passed, %u failed, %u skipped\n",
 	    counts[JV_PASS] + counts[JV_WARN] + counts[JV_INFO],
 	    counts[JV_FAIL], counts[JV_SKIP]);

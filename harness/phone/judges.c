@@ -69,6 +69,28 @@ const struct judge_row *judges_find(const char *id)
 }
 
 
+bool judges_for_person(const struct judge_row *row,
+		       const struct jverdict *v)
+{
+	if (!row || !v || v->level != JV_SKIP)
+		return false;
+
+	switch (row->need) {
+
+	case JN_SHUTDOWN:
+	case JN_DIAL:
+	case JN_TRANSFER:
+		return !strstr(v->why, "never") && !strstr(v->why,
+							   "not registered");
+	case JN_CALL:
+		/* the phone was there, but answered (or refused) at once */
+		return strstr(v->why, "answered") || strstr(v->why, "person");
+	default:
+		return false;
+	}
+}
+
+
 void jctx_init(struct jctx *x, const struct capture *cap)
 {
 	memset(x, 0, sizeof(*x));

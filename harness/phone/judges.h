@@ -124,6 +124,14 @@ size_t judges_count(void);
 void judges_run(const struct judge_row *row, const struct jctx *x,
 		struct jverdict *v);
 
+/*
+ * A SKIP for want of a person: a step that needs one (shut down, dial,
+ * transfer), or a call that only a phone set to ring can be judged on
+ * (CANCEL, fork) when it did not ring.  The guide lists them.
+ */
+bool judges_for_person(const struct judge_row *row,
+		       const struct jverdict *v);
+
 /* verdict helpers, for the rows' functions */
 void jverdict_set(struct jverdict *v, const char *rule, enum jlevel level,
 		  const char *why_fmt, ...);

@@ -283,6 +283,7 @@ int pm_write_report(struct pm *pm, uint64_t started_us)
 		b.grv[i].setting = pru ? pru->setting : NULL;
 		b.grv[i].advice = pr->v.advice;
 		b.grv[i].entry = i;
+		b.grv[i].person = pr->person;
 
 		fails += pr->v.level == JV_FAIL;
 		warns += pr->v.level == JV_WARN;

@@ -57,6 +57,7 @@ struct pm_result {
 	uint64_t wall_start_us;
 	uint64_t real_ms;
 	size_t msg_from, msg_to;
+	bool person;                /* SKIP for want of a person           */
 };
 
 struct pm {

@@ -82,6 +82,11 @@ for r in g["rules"]:
     if r["verdict"] in ("FAIL", "WARN"):
         assert r["advice"] or r["setting"] is None, r
 assert len(doc["scenarios"]) == len(want)
+# the rules still for a person are SKIPs, and report.md lists them
+person = set(g["person"])
+assert person <= {r for r, v in want.items() if v == "SKIP"}, person
+md = open(sys.argv[1].replace("results.json", "report.md")).read()
+assert ("### Still for a person" in md) == bool(person), person
 PY
 	then ok "results.json: phone_guide with every rule and the observed settings"
 	else bad "results.json: phone_guide"

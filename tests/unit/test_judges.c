@@ -17,6 +17,7 @@
 #include "phone/judges.h"
 #include "phone/pack.h"
 #include "phone/probes.h"
+#include "phone/ua_advice.h"
 
 #define USER   "alice"
 #define DOMAIN "example.sip.us1.twilio.com"
@@ -302,6 +303,87 @@ START_TEST(tls_verdicts)
 	ck_assert_ptr_nonnull(strstr(v.why, "wrong-name.invalid"));
 	ck_assert_ptr_nonnull(strstr(v.advice, "certificate"));
 	mem_deref(c);
+}
+END_TEST
+
+
+/* P-REG-NAT: a datagram from another port than the Contact's is WARN; a
+ * TLS connection's own port is not */
+START_TEST(nat_port_udp_only)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c;
+
+	(void)sa_set_str(&phone_sa, "127.0.0.1", 40000);
+	c = captured("sip:" DOMAIN, 60, &x);
+	ck_assert_int_eq(verdict("P-REG-NAT", &x, &v), JV_WARN);
+	mem_deref(c);
+
+	feed_tp = SIP_TRANSP_TLS;
+	c = captured("sip:" DOMAIN, 60, &x);
+	ck_assert_int_eq(verdict("P-REG-NAT", &x, &v), JV_PASS);
+	mem_deref(c);
+}
+END_TEST
+
+
+/* a known UA's FAIL/WARN names its own setting, or that it has none */
+START_TEST(ua_advice_by_user_agent)
+{
+	struct jverdict v;
+
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-REFRESH", JV_WARN, "late");
+	jverdict_advice(&v, "refresh at half the expiry");
+	ua_advice_apply("Linphonec/5.1.65", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "no setting"));
+	ck_assert_ptr_nonnull(strstr(v.advice, "90%"));
+
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-EXPIRY", JV_WARN, "too long");
+	jverdict_advice(&v, "set it to 600 s or less");
+	ua_advice_apply("baresip v1.0.0 (x86_64/linux)", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "regint=600"));
+
+	/* an unknown phone keeps the generic advice; a PASS gets none */
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-EXPIRY", JV_WARN, "too long");
+	jverdict_advice(&v, "set it to 600 s or less");
+	ua_advice_apply("test-phone/1", &v);
+	ck_assert_str_eq(v.advice, "set it to 600 s or less");
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-EXPIRY", JV_PASS, "ok");
+	ua_advice_apply("baresip v1.0.0", &v);
+	ck_assert_str_eq(v.advice, "");
+
+	/* every row names a rule of the table */
+	for (size_t i = 0; ua_advice_at(i); i++)
+		ck_assert_msg(judges_find(ua_advice_at(i)->rule) != NULL,
+			      "%s: no row %s", ua_advice_at(i)->ua,
+			      ua_advice_at(i)->rule);
+}
+END_TEST
+
+
+/* SKIPs for want of a person are listed; others are not */
+START_TEST(person_skips)
+{
+	struct jverdict v;
+
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-CALL-E164", JV_SKIP, "nobody dialled");
+	ck_assert(judges_for_person(judges_find("P-CALL-E164"), &v));
+	jverdict_set(&v, "P-CALL-E164", JV_SKIP, "the phone never "
+		     "registered");
+	ck_assert(!judges_for_person(judges_find("P-CALL-E164"), &v));
+	jverdict_set(&v, "P-CALL-CANCEL", JV_SKIP, "the phone answered "
+		     "first: no CANCEL reached it ringing");
+	ck_assert(judges_for_person(judges_find("P-CALL-CANCEL"), &v));
+	jverdict_set(&v, "P-REG-URI", JV_SKIP, "nothing");
+	ck_assert(!judges_for_person(judges_find("P-REG-URI"), &v));
+	jverdict_set(&v, "P-CALL-E164", JV_PASS, "E.164");
+	ck_assert(!judges_for_person(judges_find("P-CALL-E164"), &v));
 }
 END_TEST
 
@@ -632,6 +714,9 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, probe_has_one_max_forwards);
 	tcase_add_test(tc, phone_header_counts_the_pack);
 	tcase_add_test(tc, tls_verdicts);
+	tcase_add_test(tc, nat_port_udp_only);
+	tcase_add_test(tc, ua_advice_by_user_agent);
+	tcase_add_test(tc, person_skips);
 	tcase_add_test(tc, refused_before_cancel_skips);
 	suite_add_tcase(s, tc);
 
