@@ -28,7 +28,7 @@ endif
 
 DEB_PKGS := gcc make pkg-config libre-dev librem-dev libyaml-dev check sip-tester libssl-dev \
             python3 kamailio tshark chromium time baresip-core sipvicious \
-            clang libclang-rt-14-dev
+            clang libclang-rt-14-dev linphone-cli
 
 # Library sources: every .c of a part except its program's main.
 # (a part's subfolders, one theme each, are part of the library too)
@@ -56,7 +56,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke clean
+.PHONY: all deps run registrar test unit integration torture phones fuzz fuzz-regressions bench bench-smoke clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
@@ -114,7 +114,20 @@ integration: all
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
-	BUILD=$(BUILD) bash tests/phone/baresip.sh
+	BUILD=$(BUILD) bash tests/phone/baresip.sh udp
+	BUILD=$(BUILD) bash tests/phone/baresip.sh tls
+	BUILD=$(BUILD) bash tests/phone/linphone.sh udp
+	BUILD=$(BUILD) bash tests/phone/linphone.sh tls
+	BUILD=$(BUILD) bash tests/phone/sipp.sh udp
+
+# every softphone of tests/phone/ on each transport (about 25 minutes),
+# then docs/phones.md: the rules against each UA and transport
+PHONE_RUNS := baresip-udp baresip-tls linphone-udp linphone-tls sipp-udp
+phones: all
+	@for r in $(PHONE_RUNS); do \
+	  BUILD=$(BUILD) bash tests/phone/$${r%-*}.sh $${r##*-} || true; done
+	python3 tests/phone/matrix.py $(BUILD)/harness \
+	  $(addprefix $(BUILD)/tests/phone/,$(PHONE_RUNS)) > docs/phones.md
 
 test: unit integration torture
 ifeq ($(SAN),1)

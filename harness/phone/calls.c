@@ -284,7 +284,8 @@ static bool probes_done(struct pm *pm, void *arg)
 
 
 static int probe(struct pm *pm, struct sip_request **reqp, const char *uri,
-		 const char *met, const char *label, const char *extra)
+		 const char *route, const char *met, const char *label,
+		 const char *extra)
 {
 	char callid[40];
 	int err;
@@ -295,7 +296,7 @@ static int probe(struct pm *pm, struct sip_request **reqp, const char *uri,
 	if (err)
 		return err;
 
-	err = probe_send(reqp, sim_registrar_sip(pm->sr), uri, met,
+	err = probe_send(reqp, sim_registrar_sip(pm->sr), uri, route, met,
 			 pm->o.user, pm->o.domain, callid, extra, probe_resp,
 			 pm);
 	if (!err)
@@ -312,6 +313,8 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 	const struct jreg *r = capture_reg(pm->capture, ok >= 0 ?
 					   (size_t)ok : SIZE_MAX);
 	struct sip_request *reqv[3] = {NULL, NULL, NULL};
+	char routev[96] = "";
+	const char *route;
 	struct jctx x;
 	int err = 0;
 
@@ -321,16 +324,23 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 		return;
 	}
 
+	/* TLS: over the phone's own connection, as its calls are (a new one
+	 * to its contact would need a certificate the phone has) */
+	if (r->tp == SIP_TRANSP_TLS)
+		(void)re_snprintf(routev, sizeof(routev), "sip:%J;"
+				  "transport=tls", &r->src);
+	route = routev[0] ? routev : NULL;
+
 	pm->probes_pending = 0;
 	if (st->send_unknown)
-		err |= probe(pm, &reqv[0], r->contact, "FOOBAR",
+		err |= probe(pm, &reqv[0], r->contact, route, "FOOBAR",
 			     "unknown method", "");
 	if (st->send_unsupported)
-		err |= probe(pm, &reqv[1], r->contact, "PUBLISH",
+		err |= probe(pm, &reqv[1], r->contact, route, "PUBLISH",
 			     "unsupported method", "Event: presence\r\n"
 			     "Expires: 60\r\n");
 	if (st->send_require)
-		err |= probe(pm, &reqv[2], r->contact, "OPTIONS",
+		err |= probe(pm, &reqv[2], r->contact, route, "OPTIONS",
 			     "unknown Require", "Require: "
 			     "sipconform-no-such-extension\r\n"
 			     "Accept: application/sdp\r\n");

@@ -173,8 +173,10 @@ static bool cancel_missing(const struct jcall *c, const char *rule,
 		return true;
 	}
 
-	/* refused before the CANCEL went out (486 from a phone in a call) */
-	if (c->final >= 300 && c->final_t && c->final_t <= c->cancel_t) {
+	/* refused before the CANCEL went out (486 from a phone in a call;
+	 * 487 is the CANCEL's own doing, even within the same ms) */
+	if (c->final >= 300 && c->final != 487 && c->final_t &&
+	    c->final_t <= c->cancel_t) {
 		jverdict_observed(v, "final %u after %llu ms, before the "
 				  "CANCEL", c->final, (unsigned long long)
 				  (c->final_t - c->invite_t));

@@ -98,6 +98,10 @@ EOT
 
 echo "baresip $(baresip -h 2>&1 | sed -n 's/^baresip v\([^ ]*\).*/\1/p') on 127.0.0.1:$SIP_PORT over $TRANSPORT, harness on 127.0.0.1:$REG_PORT"
 
+# the settings this run used, for docs/phones.md (make phones)
+mkdir -p "$OUT/settings"
+for f in accounts config; do sed "s|$CONF|\$CONF|g" "$CONF/$f" > "$OUT/settings/$f"; done
+
 start=$(date +%s)
 python3 "$HERE/operator.py" --phone "baresip -f $CONF" \
 	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT" \

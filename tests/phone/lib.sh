@@ -29,8 +29,10 @@ phone_checks() {
 	out=$(dirname "$log")
 
 	# every rule's verdict, as the harness printed it
+	# (libre's own warnings on stderr end in a colour code, no newline)
+	sed 's/\x1b\[[0-9;]*m//g' "$log" |
 	sed -n 's/^\(PASS\|WARN\|INFO\|FAIL\|SKIP\) \(P-[A-Z0-9-]*\):.*/\2 \1/p' \
-		"$log" > "$out/verdicts.txt"
+		> "$out/verdicts.txt"
 
 	while read -r rule verdict _; do
 		case "$rule" in ''|'#'*) continue;; esac

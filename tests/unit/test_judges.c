@@ -428,6 +428,30 @@ START_TEST(refused_before_cancel_skips)
 		"Call-ID: call-2\r\n"
 		"CSeq: 1 CANCEL\r\n"
 		"Content-Length: 0\r\n\r\n";
+	static const char ringing[] =
+		"SIP/2.0 180 Ringing\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char cancel_ok[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char terminated[] =
+		"SIP/2.0 487 Request Terminated\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
 	struct jverdict v;
 	struct jctx x;
 	struct capture *c = captured("sip:" DOMAIN, 60, &x);
@@ -444,6 +468,19 @@ START_TEST(refused_before_cancel_skips)
 	ck_assert_int_eq(verdict("P-CALL-CANCEL", &x, &v), JV_SKIP);
 	ck_assert_ptr_nonnull(strstr(v.why, "486"));
 	ck_assert_int_eq(verdict("P-CALL-FORKED", &x, &v), JV_SKIP);
+	mem_deref(c);
+
+	/* 487 in the CANCEL's own millisecond is its answer, not a refusal */
+	c = captured("sip:" DOMAIN, 60, &x);
+	feed(c, true, invite);
+	feed(c, false, ringing);
+	feed(c, true, cancel);
+	feed(c, false, cancel_ok);
+	feed(c, false, terminated);
+	x.call = capture_call(c, 0);
+	x.auto_answer = true;
+	x.other_answered = true;
+	ck_assert_int_eq(verdict("P-CALL-CANCEL", &x, &v), JV_PASS);
 	mem_deref(c);
 }
 END_TEST
@@ -588,7 +625,7 @@ START_TEST(probe_has_one_max_forwards)
 		struct sip_request *req = NULL;
 
 		memset(&wire, 0, sizeof(wire));
-		ck_assert_int_eq(probe_send(&req, sip, uri, metv[i], USER,
+		ck_assert_int_eq(probe_send(&req, sip, uri, NULL, metv[i], USER,
 					    DOMAIN, "probe-1", "", NULL,
 					    NULL), 0);
 		tmr_start(&t, 2000, wire_timeout, NULL);

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# tests/phone/linphone.sh [udp|tls]: the phone pack (scenarios/phone/)
+# against linphonec, Debian's linphone-cli (this script installs nothing).
+# It writes a linphonerc into a HOME of its own in a temp folder (linphonec
+# opens no SIP socket unless ~/.local/share/linphone/ exists): proxy_0 is
+# the harness (outbound proxy 127.0.0.1:PORT on the transport), account
+# alice, expiry 60 s, no sound device needed; for TLS the harness's
+# certificate is its root_ca, verify_server_certs on.
+# linphonec auto-answers (-a) and reads commands on stdin, which
+# tests/phone/operator.py keeps open and writes the person's actions to
+# (transfer, call, quit).  Then the checks of tests/phone/lib.sh against
+# tests/phone/linphone-expected.txt (UDP) or linphone-tls-expected.txt:
+# what linphonec 5.1 on Debian 12 does, recorded as it is.
+#
+# Takes about 6 minutes (real time).  Prints `N passed, M failed`.
+
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+HERE=tests/phone
+. "$HERE/lib.sh"
+
+TRANSPORT=${1:-udp}
+BUILD=${BUILD:-build}
+OUT=${OUT:-$BUILD/tests/phone/linphone-$TRANSPORT}
+EXPECTED=$HERE/linphone-expected.txt
+[ "$TRANSPORT" = tls ] && EXPECTED=$HERE/linphone-tls-expected.txt
+AOR_USER=alice
+DOMAIN=example.sip.us1.twilio.com
+PASSWORD=Conform-Pass-1
+
+if ! command -v linphonec >/dev/null; then
+	bad "linphonec is not installed (Debian package linphone-cli)"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+if [ ! -x "$BUILD/harness" ]; then
+	bad "$BUILD/harness is not built (make)"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+CONF=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-linphone.XXXXXX")
+trap 'rm -rf "$CONF"' EXIT
+mkdir -p "$CONF/home/.local/share/linphone"
+
+REG_PORT=$(python3 tests/lib/free_port.py 27060) || exit 1
+SIP_PORT=$(python3 tests/lib/free_port.py $((REG_PORT + 2))) || exit 1
+RTP_PORT=$(python3 tests/lib/free_port.py $((SIP_PORT + 2))) || exit 1
+
+# linphone listens on one port per transport; 0 closes one, -1 picks one
+# over TLS the proxy is the domain, reached at 127.0.0.1 by maddr (there
+# is no DNS here); the harness's certificate is the one trusted.  Its name
+# is not checked (verify_server_cn=0): linphone sends its answers to an
+# INVITE over a new connection to the Via's address, 127.0.0.1, which the
+# domain's certificate does not name
+udp=$SIP_PORT tls=0 verify="" proxy="127.0.0.1:$REG_PORT"
+if [ "$TRANSPORT" = tls ]; then
+	udp=0 tls=-1
+	verify="verify_server_certs=1
+verify_server_cn=0
+root_ca=$CONF/ca.pem"
+	proxy="$DOMAIN:$REG_PORT;maddr=127.0.0.1"
+fi
+cat > "$CONF/linphonerc" <<EOT
+[sip]
+# no network-state monitor, and registering all the same: in a test's own
+# network namespace only lo is up, and linphone would call the network
+# down and stop registering
+auto_net_state_mon=0
+register_only_when_network_is_up=0
+sip_port=$udp
+sip_tcp_port=0
+sip_tls_port=$tls
+default_proxy=0
+ipv6_enabled=0
+$verify
+
+[rtp]
+audio_rtp_port=$RTP_PORT
+
+[proxy_0]
+reg_proxy=<sip:$proxy;transport=$TRANSPORT>
+reg_route=<sip:$proxy;transport=$TRANSPORT;lr>
+reg_identity=<sip:$AOR_USER@$DOMAIN>
+reg_expires=60
+reg_sendregister=1
+publish=0
+
+[auth_info_0]
+username=$AOR_USER
+passwd=$PASSWORD
+domain=$DOMAIN
+EOT
+
+version=$(linphonec -v 2>&1 | sed -n 's/^version: //p')
+echo "linphonec $version over $TRANSPORT, harness on 127.0.0.1:$REG_PORT"
+
+# the settings this run used, for docs/phones.md (make phones)
+mkdir -p "$OUT/settings"
+sed "s|$CONF|\$CONF|g" "$CONF/linphonerc" > "$OUT/settings/linphonerc"
+echo "linphonec -c linphonerc -a (auto-answer)" > "$OUT/settings/command"
+
+start=$(date +%s)
+HOME=$CONF/home python3 "$HERE/operator.py" --ui linphone \
+	--phone "linphonec -c $CONF/linphonerc -a -d 3 -l $OUT/linphonec.log" \
+	--phone-log "$OUT/linphone.out" --log "$OUT/harness.log" -- \
+	"$BUILD/harness" phone --aor "$AOR_USER@$DOMAIN" \
+	--password "$PASSWORD" --listen "127.0.0.1:$REG_PORT" --auto-answer \
+	$(phone_transport_args "$TRANSPORT" "$CONF/ca.pem") \
+	--register-timeout 30 --operator-timeout 20 --grant-cap 40 \
+	--report "$OUT/report" \
+	>/dev/null
+status=$?
+took=$(( $(date +%s) - start ))
+echo "harness phone: exit $status after ${took}s (log: $OUT/harness.log)"
+
+phone_checks Linphonec "$EXPECTED" "$OUT/harness.log" "$status" \
+	"$OUT/report" 600 "$took"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
