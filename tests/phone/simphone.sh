@@ -82,6 +82,26 @@ grep -q '^- \*\*Result:\*\* 13 PASS, 2 WARN, 0 INFO, 0 FAIL, 0 SKIP (15 rules of
 	ok "sim-phone: report.md's header counts the pack's 15 rules" ||
 	bad "sim-phone: report.md's header does not count the pack's rules"
 
+# 1b: --auto-answer with nobody at the phone: CANCEL and fork judged in
+# the same run (the phone answers 3 s after ringing; the second phone
+# answers at once, so the phone under test is CANCELled while ringing)
+run cancel --user alice --password Conform-Pass-1 --expires 60 \
+	--answer auto:3000 -- --auto-answer scenarios/phone/01-*.phone \
+	scenarios/phone/18-*.phone scenarios/phone/19-*.phone
+status=$?
+verdicts "$OUT/cancel.log" > "$OUT/cancel-verdicts.txt"
+grep -qx 'P-CALL-CANCEL PASS' "$OUT/cancel-verdicts.txt" &&
+grep -qx 'P-CALL-FORKED PASS' "$OUT/cancel-verdicts.txt" &&
+	ok "auto-answer, no person: P-CALL-CANCEL and P-CALL-FORKED PASS" ||
+	bad "auto-answer, no person: CANCEL/FORKED not judged PASS"
+python3 - "$OUT/cancel-report/results.json" <<'PY' &&
+import json, sys
+g = json.load(open(sys.argv[1]))["phone_guide"]
+assert g["person"] == [], g["person"]
+PY
+	ok "auto-answer, no person: nothing left for a person" ||
+	bad "auto-answer, no person: rules left for a person"
+
 # 2: the wrong auth ID: never registered, but judged
 run authid --user alice --auth-user bob --password Conform-Pass-1 -- \
 	scenarios/phone/01-*.phone scenarios/phone/03-*.phone \
