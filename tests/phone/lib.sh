@@ -67,7 +67,8 @@ phone_checks() {
 	fi
 
 	# the report's configuration guide, in every format
-	if python3 - "$R/results.json" "$out/verdicts.txt" "$ua" <<'PY'
+	if python3 - "$R/results.json" "$out/verdicts.txt" "$ua" \
+		"${TRANSPORT:-udp}" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 g = doc["phone_guide"]
@@ -80,6 +81,12 @@ for n in ("Registrar host used", "Transport", "Auth ID (digest username)",
           "Codecs offered (its SDP answer)"):
     assert n in names, n
 assert sys.argv[3] in g["phone"], g["phone"]
+if sys.argv[4] == "tls":
+    # the guide's transport and certificate-verification settings
+    facts = {f["name"]: f["value"] for f in g["observed"]}
+    assert facts["Transport"] == "TLS", facts["Transport"]
+    assert "Certificate verification" in facts, facts
+    assert "SHA-256" in facts["Server certificate"], facts
 for r in g["rules"]:
     if r["verdict"] in ("FAIL", "WARN"):
         assert r["advice"] or r["setting"] is None, r
