@@ -354,11 +354,12 @@ static void instructions(const struct pm *pm)
 	if (tls)
 		pm_say("  Server certificate:               %s (SHA-256 "
 		    "fingerprint %s)%s%s\n"
-		    "  Certificate verification:         on: trust that "
-		    "certificate (it is its own CA)\n",
+		    "  Certificate verification:         on: %s\n",
 		    pm->o.tls_cert ? pm->o.tls_cert : pm->o.domain,
 		    pm->tls_fp, pm->o.tls_pem ? ", PEM in " : "",
-		    pm->o.tls_pem ? pm->o.tls_pem : "");
+		    pm->o.tls_pem ? pm->o.tls_pem : "", pm->o.tls_cert ?
+		    "trust the CA that signed it" : "trust that certificate "
+		    "(made at start, it is its own CA)");
 	pm_say("  Username and authentication ID:   %s\n"
 	    "  Password:                         %s\n"
 	    "  Registration expiry:              the phone's own "

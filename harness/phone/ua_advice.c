@@ -2,7 +2,7 @@
  * @file ua_advice.c  The per-UA advice rows (ua_advice.h): what each
  * softphone judged in CI (tests/phone/) offers for a rule it can FAIL or
  * WARN, found in its own configuration (baresip 1.0's config/accounts,
- * linphone 5.1's linphonerc) and behaviour as judged.
+ * linphone 5.1's linphonerc, SIPp's scenarios) and behaviour as judged.
  */
 
 #include <string.h>
@@ -47,6 +47,13 @@ static const struct ua_advice rows[] = {
 	 "Retry-After ran out; over UDP it waited)"},
 	{"Linphone", "P-TLS", "linphonerc [sip] verify_server_certs=1, "
 	 "verify_server_cn=1, root_ca=the service's CA file"},
+
+	/* SIPp as a phone (tests/phone/sipp/): its scenarios are its settings */
+	{"SIPp", "P-METHOD", "the scenarios: answer.xml takes INVITE only "
+	 "(add a 501 for others); -aa answers OPTIONS 200 whatever its "
+	 "Require"},
+	{"SIPp", "P-REG-REFRESH", "register.xml: the <pause> between "
+	 "refreshes (under half of the grant)"},
 };
 
 

@@ -129,5 +129,22 @@ PY
 	ok "wrong auth ID: the guide says to set the auth ID to alice" ||
 	bad "wrong auth ID: no advice in results.json"
 
+# 3: --transport tls with a certificate of one's own: the fingerprint
+# printed is the certificate's, and --tls-pem writes that certificate
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OUT/key.pem" \
+	-out "$OUT/cert.pem" -days 2 -subj "/CN=$DOMAIN" 2>/dev/null
+want=$(openssl x509 -in "$OUT/cert.pem" -noout -fingerprint -sha256 |
+	sed 's/.*=//; s/://g' | tr A-F a-f)
+"$BUILD/harness" phone --aor "alice@$DOMAIN" --password Conform-Pass-1 \
+	--transport tls --listen "127.0.0.1:$REG_PORT" \
+	--tls-cert "$OUT/cert.pem" --tls-key "$OUT/key.pem" \
+	--tls-pem "$OUT/trust.pem" --register-timeout 1 \
+	scenarios/phone/01-*.phone > "$OUT/tls-cert.log" 2>&1
+grep -q "(TLS)" "$OUT/tls-cert.log" &&
+grep -q "SHA-256 fingerprint $want" "$OUT/tls-cert.log" &&
+cmp -s "$OUT/cert.pem" "$OUT/trust.pem" &&
+	ok "--tls-cert: TLS listens, the fingerprint is the certificate's, --tls-pem writes it" ||
+	bad "--tls-cert: fingerprint or --tls-pem wrong (log: $OUT/tls-cert.log)"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
