@@ -31,39 +31,10 @@ cd "$(dirname "$0")/../.."
 HERE=tests/phone
 . "$HERE/lib.sh"
 
-TRANSPORT=${1:-udp}
-BUILD=${BUILD:-build}
-OUT=${OUT:-$BUILD/tests/phone/baresip-$TRANSPORT}
-EXPECTED=$HERE/baresip-expected.txt
+phone_setup baresip baresip baresip-core 25060 "${1:-udp}"
+SIP_PORT=$PORT1 CTRL_PORT=$PORT2
 MAX_S=330
-if [ "$TRANSPORT" = tls ]; then
-	EXPECTED=$HERE/baresip-tls-expected.txt
-	MAX_S=480    # P-TLS's wrong-name pass waits a minute more
-fi
-AOR_USER=alice
-DOMAIN=example.sip.us1.twilio.com
-PASSWORD=Conform-Pass-1
-
-
-if ! command -v baresip >/dev/null; then
-	bad "baresip is not installed (Debian package baresip-core)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-if [ ! -x "$BUILD/harness" ]; then
-	bad "$BUILD/harness is not built (make)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-
-rm -rf "$OUT"
-mkdir -p "$OUT"
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-baresip.XXXXXX")
-trap 'rm -rf "$CONF"' EXIT
-
-REG_PORT=$(python3 tests/lib/free_port.py 25060) || exit 1
-SIP_PORT=$(python3 tests/lib/free_port.py $((REG_PORT + 2))) || exit 1
-CTRL_PORT=$(python3 tests/lib/free_port.py $((SIP_PORT + 2))) || exit 1
+[ "$TRANSPORT" = tls ] && MAX_S=480  # P-TLS's wrong-name pass: a minute more
 
 # over TLS the account and its outbound proxy say transport=tls, and the
 # harness's certificate is the CA file (sip_cafile)
@@ -99,7 +70,6 @@ EOT
 echo "baresip $(baresip -h 2>&1 | sed -n 's/^baresip v\([^ ]*\).*/\1/p') on 127.0.0.1:$SIP_PORT over $TRANSPORT, harness on 127.0.0.1:$REG_PORT"
 
 # the settings this run used, for docs/phones.md (make phones)
-mkdir -p "$OUT/settings"
 for f in accounts config; do sed "s|$CONF|\$CONF|g" "$CONF/$f" > "$OUT/settings/$f"; done
 
 start=$(date +%s)

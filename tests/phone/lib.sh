@@ -13,6 +13,48 @@ fail=${fail:-0}
 ok()  { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
+phone_stop() {    # MESSAGE: a FAIL, the counts, exit 1
+	bad "$1"
+	echo "$pass passed, $fail failed"
+	exit 1
+}
+
+# What every softphone's script does first:
+#
+#   phone_setup UA COMMAND PACKAGE BASE_PORT [TRANSPORT]
+#
+# sets TRANSPORT (udp), BUILD, OUT (build/tests/phone/UA-TRANSPORT, made
+# empty), EXPECTED (tests/phone/UA-expected.txt, UA-tls-expected.txt over
+# TLS), the account (AOR_USER, DOMAIN, PASSWORD), CONF (a temp folder,
+# removed at exit) and three free ports from BASE_PORT (REG_PORT for the
+# harness, PORT1 and PORT2 for the phone); stops when COMMAND is not
+# installed or the harness not built.
+phone_setup() {
+	local ua=$1 cmd=$2 pkg=$3 base=$4
+	TRANSPORT=${5:-udp}
+	BUILD=${BUILD:-build}
+	OUT=${OUT:-$BUILD/tests/phone/$ua-$TRANSPORT}
+	EXPECTED=tests/phone/$ua-expected.txt
+	[ "$TRANSPORT" = tls ] && EXPECTED=tests/phone/$ua-tls-expected.txt
+	AOR_USER=alice
+	DOMAIN=example.sip.us1.twilio.com
+	PASSWORD=Conform-Pass-1
+
+	command -v "$cmd" >/dev/null ||
+		phone_stop "$cmd is not installed (Debian package $pkg)"
+	[ -x "$BUILD/harness" ] ||
+		phone_stop "$BUILD/harness is not built (make)"
+
+	rm -rf "$OUT"
+	mkdir -p "$OUT/settings"
+	CONF=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-$ua.XXXXXX")
+	trap 'rm -rf "$CONF"' EXIT
+
+	REG_PORT=$(python3 tests/lib/free_port.py "$base") || exit 1
+	PORT1=$(python3 tests/lib/free_port.py $((REG_PORT + 2))) || exit 1
+	PORT2=$(python3 tests/lib/free_port.py $((PORT1 + 2))) || exit 1
+}
+
 # the harness on TRANSPORT (udp, tls): its --transport and, for TLS, the
 # certificate's PEM a phone trusts
 phone_transport_args() {    # TRANSPORT PEM

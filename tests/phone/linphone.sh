@@ -19,35 +19,9 @@ cd "$(dirname "$0")/../.."
 HERE=tests/phone
 . "$HERE/lib.sh"
 
-TRANSPORT=${1:-udp}
-BUILD=${BUILD:-build}
-OUT=${OUT:-$BUILD/tests/phone/linphone-$TRANSPORT}
-EXPECTED=$HERE/linphone-expected.txt
-[ "$TRANSPORT" = tls ] && EXPECTED=$HERE/linphone-tls-expected.txt
-AOR_USER=alice
-DOMAIN=example.sip.us1.twilio.com
-PASSWORD=Conform-Pass-1
-
-if ! command -v linphonec >/dev/null; then
-	bad "linphonec is not installed (Debian package linphone-cli)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-if [ ! -x "$BUILD/harness" ]; then
-	bad "$BUILD/harness is not built (make)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-
-rm -rf "$OUT"
-mkdir -p "$OUT"
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-linphone.XXXXXX")
-trap 'rm -rf "$CONF"' EXIT
+phone_setup linphone linphonec linphone-cli 27060 "${1:-udp}"
+SIP_PORT=$PORT1 RTP_PORT=$PORT2
 mkdir -p "$CONF/home/.local/share/linphone"
-
-REG_PORT=$(python3 tests/lib/free_port.py 27060) || exit 1
-SIP_PORT=$(python3 tests/lib/free_port.py $((REG_PORT + 2))) || exit 1
-RTP_PORT=$(python3 tests/lib/free_port.py $((SIP_PORT + 2))) || exit 1
 
 # linphone listens on one port per transport; 0 closes one, -1 picks one
 # over TLS the proxy is the domain, reached at 127.0.0.1 by maddr (there
@@ -98,7 +72,6 @@ version=$(linphonec -v 2>&1 | sed -n 's/^version: //p')
 echo "linphonec $version over $TRANSPORT, harness on 127.0.0.1:$REG_PORT"
 
 # the settings this run used, for docs/phones.md (make phones)
-mkdir -p "$OUT/settings"
 sed "s|$CONF|\$CONF|g" "$CONF/linphonerc" > "$OUT/settings/linphonerc"
 echo "linphonec -c linphonerc -a (auto-answer)" > "$OUT/settings/command"
 

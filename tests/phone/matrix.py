@@ -66,7 +66,7 @@ def main():
     w("# Softphones judged by `harness phone`\n\n"
       "Written by `make phones` (tests/phone/matrix.py) from the runs of "
       "`tests/phone/*.sh`, each a real softphone configured by its script "
-      "and judged by the whole phone pack (`scenarios/phone/`) on "
+      "and judged by the phone pack (`scenarios/phone/`; SIPp, a script, by the steps it can follow) on "
       "127.0.0.1; do not edit by hand.  The verdicts each script expects "
       "are in `tests/phone/*-expected.txt`; the rules are "
       "`shared/spec/phone-rules.md`'s.\n\n## Versions judged\n\n"

@@ -15,38 +15,10 @@ cd "$(dirname "$0")/../.."
 HERE=tests/phone
 . "$HERE/lib.sh"
 
-TRANSPORT=${1:-udp}
-BUILD=${BUILD:-build}
-OUT=${OUT:-$BUILD/tests/phone/sipp-$TRANSPORT}
-EXPECTED=$HERE/sipp-expected.txt
-AOR_USER=alice
-DOMAIN=example.sip.us1.twilio.com
-PASSWORD=Conform-Pass-1
-
-if [ "$TRANSPORT" != udp ]; then
-	bad "sipp.sh: only udp (SIPp's TLS needs a certificate of its own)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-if ! command -v sipp >/dev/null; then
-	bad "sipp is not installed (Debian package sip-tester)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-if [ ! -x "$BUILD/harness" ]; then
-	bad "$BUILD/harness is not built (make)"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-
-rm -rf "$OUT"
-mkdir -p "$OUT/settings"
-CONF=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-sipp.XXXXXX")
-trap 'rm -rf "$CONF"' EXIT
-
-REG_PORT=$(python3 tests/lib/free_port.py 28060) || exit 1
-SIP_PORT=$(python3 tests/lib/free_port.py $((REG_PORT + 2))) || exit 1
-MEDIA_PORT=$(python3 tests/lib/free_port.py $((SIP_PORT + 2))) || exit 1
+[ "${1:-udp}" = udp ] ||
+	phone_stop "sipp.sh: only udp (SIPp's TLS needs a certificate of its own)"
+phone_setup sipp sipp sip-tester 28060 udp
+SIP_PORT=$PORT1 MEDIA_PORT=$PORT2
 
 # register.xml's [field0..1]: the domain and the user
 printf 'SEQUENTIAL\n%s;%s\n' "$DOMAIN" "$AOR_USER" > "$CONF/account.csv"
