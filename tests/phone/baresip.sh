@@ -72,22 +72,5 @@ echo "baresip $(baresip -h 2>&1 | sed -n 's/^baresip v\([^ ]*\).*/\1/p') on 127.
 # the settings this run used, for docs/phones.md (make phones)
 for f in accounts config; do sed "s|$CONF|\$CONF|g" "$CONF/$f" > "$OUT/settings/$f"; done
 
-start=$(date +%s)
-python3 "$HERE/operator.py" --phone "baresip -f $CONF" \
-	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT" \
-	--log "$OUT/harness.log" -- \
-	"$BUILD/harness" phone --aor "$AOR_USER@$DOMAIN" \
-	--password "$PASSWORD" --listen "127.0.0.1:$REG_PORT" --auto-answer \
-	$(phone_transport_args "$TRANSPORT" "$CONF/ca.pem") \
-	--register-timeout 30 --operator-timeout 20 --grant-cap 40 \
-	--report "$OUT/report" \
-	>/dev/null
-status=$?
-took=$(( $(date +%s) - start ))
-echo "harness phone: exit $status after ${took}s (log: $OUT/harness.log)"
-
-phone_checks baresip "$EXPECTED" "$OUT/harness.log" "$status" \
-	"$OUT/report" "$MAX_S" "$took"
-
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+phone_judge baresip "$MAX_S" --phone "baresip -f $CONF" \
+	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT"

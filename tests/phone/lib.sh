@@ -65,6 +65,33 @@ phone_transport_args() {    # TRANSPORT PEM
 	fi
 }
 
+# The whole pack against the phone through operator.py (its options:
+# the phone's command, log, how to play the person), with --auto-answer
+# and a person's 20 s; then phone_checks, the counts, the exit status.
+#
+#   phone_judge UA MAX_S OPERATOR_OPTION...
+phone_judge() {
+	local ua=$1 max=$2 start status took
+	shift 2
+
+	start=$(date +%s)
+	python3 tests/phone/operator.py "$@" --log "$OUT/harness.log" -- \
+		"$BUILD/harness" phone --aor "$AOR_USER@$DOMAIN" \
+		--password "$PASSWORD" --listen "127.0.0.1:$REG_PORT" \
+		--auto-answer $(phone_transport_args "$TRANSPORT" \
+		"$CONF/ca.pem") --register-timeout 30 --operator-timeout 20 \
+		--grant-cap 40 --report "$OUT/report" >/dev/null
+	status=$?
+	took=$(( $(date +%s) - start ))
+	echo "harness phone: exit $status after ${took}s (log: $OUT/harness.log)"
+
+	phone_checks "$ua" "$EXPECTED" "$OUT/harness.log" "$status" \
+		"$OUT/report" "$max" "$took"
+
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
+
 phone_checks() {
 	local ua=$1 expected=$2 log=$3 status=$4 R=$5 max=$6 took=$7
 	local out want_fail=0 n_expected n_got got
