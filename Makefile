@@ -31,7 +31,7 @@ endif
 RUN_PKGS  := gcc make pkg-config libre-dev librem-dev libyaml-dev libssl-dev
 TEST_PKGS := check sip-tester python3 python3-yaml python3-jsonschema kamailio \
              tshark chromium time baresip-core sipvicious clang \
-             libclang-rt-14-dev man-db
+             libclang-rt-14-dev man-db linphone-cli
 
 # make install (README "Install"); the Debian package installs with PREFIX=/usr
 PREFIX   ?= /usr/local
@@ -68,7 +68,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TLIB_SRC := $(filter-out $(UNIT_SRC), $(wildcard tests/unit/*.c))
 TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test-deps progs install product package run registrar test unit integration torture fuzz fuzz-regressions bench bench-smoke soak-smoke clean
+.PHONY: all deps test-deps progs install product package run registrar test unit integration torture phones fuzz fuzz-regressions bench bench-smoke soak-smoke clean
 # objects are kept between builds
 .SECONDARY:
 all: deps $(PROGS)
@@ -153,7 +153,20 @@ integration: all test-deps
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
-	BUILD=$(BUILD) bash tests/phone/baresip.sh
+	BUILD=$(BUILD) bash tests/phone/baresip.sh udp
+	BUILD=$(BUILD) bash tests/phone/baresip.sh tls
+	BUILD=$(BUILD) bash tests/phone/linphone.sh udp
+	BUILD=$(BUILD) bash tests/phone/linphone.sh tls
+	BUILD=$(BUILD) bash tests/phone/sipp.sh udp
+
+# every softphone of tests/phone/ on each transport (about 25 minutes),
+# then docs/phones.md: the rules against each UA and transport
+PHONE_RUNS := baresip-udp baresip-tls linphone-udp linphone-tls sipp-udp
+phones: all
+	@for r in $(PHONE_RUNS); do \
+	  BUILD=$(BUILD) bash tests/phone/$${r%-*}.sh $${r##*-} || true; done
+	python3 tests/phone/matrix.py $(BUILD)/harness \
+	  $(addprefix $(BUILD)/tests/phone/,$(PHONE_RUNS)) > docs/phones.md
 
 test: unit integration torture product
 ifeq ($(SAN),1)

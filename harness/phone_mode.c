@@ -30,6 +30,7 @@
 #include "phone/judges.h"
 #include "phone/pack.h"
 #include "phone/session.h"
+#include "phone/ua_advice.h"
 #include "phone_mode.h"
 #include "datadir.h"
 
@@ -46,7 +47,10 @@ static const char usage[] =
 	"                     [--listen IP:PORT] [--report DIR] [--auto-answer]"
 	"\n"
 	"                     [--register-timeout S] [--operator-timeout S]\n"
-	"                     [--grant-cap S] [--config FILE] [-v] [PACK...]\n"
+	"                     [--grant-cap S] [--config FILE] [-v]\n"
+	"                     [--transport udp|tcp|tls] [--tls-cert PEM "
+	"--tls-key PEM]\n"
+	"                     [--tls-pem FILE] [PACK...]\n"
 	"\n"
 	"  plays the hosted service for a real phone and judges it by the\n"
 	"  P-* rules (docs/rules/phone.md), one step of the phone\n"
@@ -55,7 +59,16 @@ static const char usage[] =
 	"  --aor USER@DOMAIN       the account the phone registers\n"
 	"  --password PW           its password\n"
 	"  --listen IP:PORT        where the registrar listens (UDP and TCP;\n"
-	"                          default 127.0.0.1:5060)\n"
+	"                          default 127.0.0.1:5060, 5061 for TLS)\n"
+	"  --transport T           the phone's: udp or tcp (the default: both\n"
+	"                          on --listen), or tls (TLS on --listen,\n"
+	"                          UDP and TCP on a port of their own)\n"
+	"  --tls-cert/--tls-key F  the certificate and key (PEM) instead of\n"
+	"                          one made for the domain at start\n"
+	"  --tls-pem FILE          write the certificate there (PEM), for the\n"
+	"                          phone to trust\n"
+	"  --ua-advice             print the per-UA advice rows (UA, rule,\n"
+	"                          advice; tab-separated) and exit\n"
 	"  --report DIR            junit.xml, results.json, report.html,\n"
 	"                          report.md (with the configuration guide)\n"
 	"                          and trace.pcap\n"
@@ -116,6 +129,10 @@ static void run_step(struct pm *pm, const struct pstep *st,
 
 	case JN_CALL:
 		pm_step_call(pm, st, row, v);
+		break;
+
+	case JN_TLS:
+		pm_step_tls(pm, st, row, v);
 		break;
 	}
 
@@ -194,11 +211,16 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 		{"grant-cap",        required_argument, NULL, 'g'},
 		{"config",           required_argument, NULL, 'c'},
 		{"verbose",          no_argument,       NULL, 'v'},
+		{"transport",        required_argument, NULL, 't'},
+		{"tls-cert",         required_argument, NULL, 'C'},
+		{"tls-key",          required_argument, NULL, 'K'},
+		{"tls-pem",          required_argument, NULL, 'P'},
+		{"ua-advice",        no_argument,       NULL, 'U'},
 		{"help",             no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	const char *aor = NULL;
-	bool op_set = false;
+	bool op_set = false, listen_set = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -216,7 +238,25 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 		case 'A': o->auto_answer = true; break;
 		case 'c': o->config = optarg; break;
 		case 'v': o->verbose = true; break;
+		case 'C': o->tls_cert = optarg; break;
+		case 'K': o->tls_key = optarg; break;
+		case 'P': o->tls_pem = optarg; break;
+		case 't':
+			if (!str_casecmp(optarg, "udp"))
+				o->transport = SIP_TRANSP_UDP;
+			else if (!str_casecmp(optarg, "tcp"))
+				o->transport = SIP_TRANSP_TCP;
+			else if (!str_casecmp(optarg, "tls"))
+				o->transport = SIP_TRANSP_TLS;
+			else {
+				fprintf(stderr, "harness: phone: --transport: "
+					"'%s' is not udp, tcp or tls\n",
+					optarg);
+				return EINVAL;
+			}
+			break;
 		case 'l':
+			listen_set = true;
 			if (sa_decode(&o->listen, optarg, strlen(optarg))) {
 				fprintf(stderr, "harness: phone: --listen: "
 					"'%s' is not IP:PORT\n", optarg);
@@ -237,6 +277,13 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			return ECANCELED;
+		case 'U':
+			/* the per-UA advice rows, for docs/phones.md */
+			for (size_t i = 0; ua_advice_at(i); i++)
+				printf("%s\t%s\t%s\n", ua_advice_at(i)->ua,
+				       ua_advice_at(i)->rule,
+				       ua_advice_at(i)->advice);
 			return ECANCELED;
 		default:
 			fputs(usage, stderr);
@@ -269,6 +316,20 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 		return EINVAL;
 	}
 
+	if (!o->tls_cert != !o->tls_key) {
+		fprintf(stderr, "harness: phone: --tls-cert and --tls-key go "
+			"together\n");
+		return EINVAL;
+	}
+	if (o->transport != SIP_TRANSP_TLS &&
+	    (o->tls_cert || o->tls_pem)) {
+		fprintf(stderr, "harness: phone: --tls-cert/--tls-pem need "
+			"--transport tls\n");
+		return EINVAL;
+	}
+	if (o->transport == SIP_TRANSP_TLS && !listen_set)
+		sa_set_port(&o->listen, SIP_PORT_TLS);
+
 	if (!op_set)
 		o->operator_ms = isatty(STDIN_FILENO) ?
 			DEFAULT_OPERATOR_S * 1000 : 0;
@@ -279,21 +340,35 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 
 static void instructions(const struct pm *pm)
 {
+	bool tls = pm->o.transport == SIP_TRANSP_TLS;
+
 	pm_say("sipconform phone mode: the reference registrar plays the "
-	    "hosted service on %J (UDP and TCP).\n\n"
+	    "hosted service on %J (%s).\n\n"
 	    "Configure the phone:\n"
 	    "  SIP server / registrar / domain:  %s\n"
-	    "  Outbound proxy:                   %J\n"
-	    "  Transport:                        UDP (TCP also works)\n"
-	    "  Username and authentication ID:   %s\n"
+	    "  Outbound proxy:                   %J%s\n"
+	    "  Transport:                        %s\n",
+	    &pm->o.listen, tls ? "TLS" : "UDP and TCP", pm->o.domain,
+	    &pm->o.listen, tls ? ";transport=tls" : "",
+	    tls ? "TLS" : pm->o.transport == SIP_TRANSP_TCP ? "TCP" :
+	    "UDP (TCP also works)");
+	if (tls)
+		pm_say("  Server certificate:               %s (SHA-256 "
+		    "fingerprint %s)%s%s\n"
+		    "  Certificate verification:         on: %s\n",
+		    pm->o.tls_cert ? pm->o.tls_cert : pm->o.domain,
+		    pm->tls_fp, pm->o.tls_pem ? ", PEM in " : "",
+		    pm->o.tls_pem ? pm->o.tls_pem : "", pm->o.tls_cert ?
+		    "trust the CA that signed it" : "trust that certificate "
+		    "(made at start, it is its own CA)");
+	pm_say("  Username and authentication ID:   %s\n"
 	    "  Password:                         %s\n"
 	    "  Registration expiry:              the phone's own "
 	    "(the registrar grants at most %u s)\n"
 	    "  Auto-answer:                      %s\n\n"
 	    "Waiting up to %u s for the phone to register...\n",
-	    &pm->o.listen, pm->o.domain, &pm->o.listen, pm->o.user,
-	    pm->o.password, pm->o.grant_cap, pm->o.auto_answer ? "on" :
-	    "off (a person answers when asked)",
+	    pm->o.user, pm->o.password, pm->o.grant_cap, pm->o.auto_answer ?
+	    "on" : "off (a person answers when asked)",
 	    (unsigned)(pm->o.register_ms / 1000));
 }
 
@@ -335,6 +410,7 @@ int phone_main(int argc, char *argv[])
 	char defdir[1024];
 	const char *defpack[] = {defdir};
 	struct sim_registrar_opts so;
+	struct sa plain;
 	struct reg_config *cfg = NULL;
 	struct pstep **stv = NULL;
 	size_t stc = 0, filec = 0;
@@ -393,8 +469,24 @@ int phone_main(int argc, char *argv[])
 		goto close;
 	}
 
+	err = pm_tls_load(&pm);
+	if (err) {
+		status = EXIT_USAGE;
+		goto close;
+	}
+
+	/* TLS on --listen; UDP and TCP then on a port of their own */
 	memset(&so, 0, sizeof(so));
 	so.listen = &pm.o.listen;
+	if (pm.o.transport == SIP_TRANSP_TLS) {
+		plain = pm.o.listen;
+		sa_set_port(&plain, 0);
+		so.listen = &plain;
+		so.tls = &pm.o.listen;
+		so.tls_cn = pm.o.domain;
+		so.tls_cert_pem = pm.cert_pem;
+		so.tls_key_pem = pm.key_pem;
+	}
 	so.dh = pm_on_decision;
 	so.guardh = pm_on_guard;
 	so.callh = NULL;
@@ -408,6 +500,12 @@ int phone_main(int argc, char *argv[])
 		goto close;
 	}
 	pm.ra = sim_registrar_actions(pm.sr);
+	(void)sim_registrar_laddr(pm.sr, SIP_TRANSP_UDP, &pm.udp_laddr);
+	(void)sim_registrar_laddr(pm.sr, SIP_TRANSP_TLS, &pm.tls_laddr);
+	if (pm_tls_start(&pm)) {
+		status = EXIT_INFRA;
+		goto close;
+	}
 
 	/* every grant short, so that refreshes come round in real time */
 	memset(&cap, 0, sizeof(cap));
@@ -486,6 +584,11 @@ int phone_main(int argc, char *argv[])
 		else
 			run_step(&pm, st, &pr->v);
 
+		/* a known phone's own setting, or that it has none */
+		if (capture_first(pm.capture))
+			ua_advice_apply(capture_first(pm.capture)->user_agent,
+					&pr->v);
+		pr->person = judges_for_person(row, &pr->v);
 		pr->real_ms = tmr_jiffies() - t0;
 		pr->msg_to = capture ? reg_msgs : pm.msgc;
 		if (!capture)
@@ -503,6 +606,13 @@ int phone_main(int argc, char *argv[])
 	pm_say("\nphone: %u PASS, %u WARN, %u INFO, %u FAIL, %u SKIP\n",
 	    counts[JV_PASS], counts[JV_WARN], counts[JV_INFO],
 	    counts[JV_FAIL], counts[JV_SKIP]);
+	for (size_t i = 0, n = 0; i < pm.resc; i++) {
+		if (pm.resv[i].person)
+			pm_say("%s%s", n++ ? ", " : "still for a person "
+			    "(--operator-timeout S): ", pm.resv[i].v.rule);
+		if (i + 1 == pm.resc && n)
+			pm_say("\n");
+	}
 	pm_say("%u passed, %u failed, %u skipped\n",
 	    counts[JV_PASS] + counts[JV_WARN] + counts[JV_INFO],
 	    counts[JV_FAIL], counts[JV_SKIP]);
@@ -535,6 +645,8 @@ int phone_main(int argc, char *argv[])
 	pm.sr = mem_deref(pm.sr);
 	mem_deref(cfg);
 	mem_deref(pm.capture);
+	mem_deref(pm.cert_pem);
+	mem_deref(pm.key_pem);
 	for (size_t i = 0; i < pm.msgc; i++) {
 		mem_deref(pm.msgv[i].text);
 		mem_deref(pm.msgv[i].summary);

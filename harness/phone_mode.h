@@ -8,7 +8,8 @@
  *   harness phone --aor USER@DOMAIN --password PW [--listen IP:PORT]
  *                 [--report DIR] [--auto-answer] [--register-timeout S]
  *                 [--operator-timeout S] [--grant-cap S] [--config FILE]
- *                 [-v] [PACK...]
+ *                 [--transport udp|tcp|tls] [--tls-cert F --tls-key F]
+ *                 [--tls-pem FILE] [-v] [PACK...]
  *
  * Exit status: 0 no rule FAILed (WARN, INFO and SKIP allowed), 1 some rule
  * FAILed, 2 bad usage or a bad pack file, 3 the infrastructure failed

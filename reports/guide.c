@@ -95,6 +95,17 @@ int report_guide_head_html(struct re_printf *pf,
 }
 
 
+unsigned report_guide_persons(const struct report_guide *g)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; g && i < g->rulec; i++)
+		n += g->rulev[i].person;
+
+	return n;
+}
+
+
 int report_guide_markdown(struct re_printf *pf, const struct report_run *run)
 {
 	const struct report_guide *g = run ? run->guide : NULL;
@@ -138,6 +149,20 @@ int report_guide_markdown(struct re_printf *pf, const struct report_run *run)
 	}
 	if (!changes)
 		err |= re_hprintf(pf, "None: every rule judged held.\n");
+
+	if (report_guide_persons(g)) {
+		err |= re_hprintf(pf, "\n### Still for a person\n\n"
+				  "Not judged for want of one: run again "
+				  "with a person at the phone "
+				  "(`--operator-timeout S`).\n\n");
+		for (size_t i = 0; i < g->rulec; i++) {
+			if (!g->rulev[i].person)
+				continue;
+			err |= re_hprintf(pf, "- **%s**: ", g->rulev[i].rule);
+			err |= report_md_str(pf, nz(g->rulev[i].why), false);
+			err |= re_hprintf(pf, "\n");
+		}
+	}
 
 	err |= re_hprintf(pf, "\n### Verdict by rule\n\n"
 			  "| Rule | Verdict | Observed | Judgement | "
@@ -238,6 +263,22 @@ int report_guide_html(struct re_printf *pf, const struct report_run *run)
 	}
 	if (!changes)
 		err |= re_hprintf(pf, "<li>None: every rule judged held.</li>\n");
+	if (report_guide_persons(g)) {
+		err |= re_hprintf(pf, "</ul>\n<h2>Still for a person</h2>\n"
+				  "<p>Not judged for want of one: run again "
+				  "with a person at the phone "
+				  "(<code>--operator-timeout S</code>).</p>\n"
+				  "<ul id=\"guide-person\">\n");
+		for (size_t i = 0; i < g->rulec; i++) {
+			if (!g->rulev[i].person)
+				continue;
+			err |= re_hprintf(pf, "<li><b>");
+			err |= h(pf, g->rulev[i].rule);
+			err |= re_hprintf(pf, "</b>: ");
+			err |= h(pf, g->rulev[i].why);
+			err |= re_hprintf(pf, "</li>\n");
+		}
+	}
 	err |= re_hprintf(pf, "</ul>\n<h2>Verdict by rule</h2>\n"
 			  "<table class=\"rules guide\" id=\"guide-rules\">\n"
 			  "<tr><th>Rule</th><th>Verdict</th><th>Observed</th>"
@@ -298,6 +339,13 @@ int report_guide_json(struct re_printf *pf, const struct report_run *run)
 			  "\"warn\":%u,\"info\":%u,\"fail\":%u,"
 			  "\"skip\":%u}", t.rules, t.pass, t.warn, t.info,
 			  t.fail, t.skip);
+	err |= re_hprintf(pf, ",\"person\":[");
+	for (size_t i = 0, n = 0; i < g->rulec; i++) {
+		if (g->rulev[i].person)
+			err |= re_hprintf(pf, "%s\"%s\"", n++ ? "," : "",
+					  g->rulev[i].rule);
+	}
+	err |= re_hprintf(pf, "]");
 	err |= re_hprintf(pf, ",\"observed\":[");
 	for (size_t i = 0; i < g->factc; i++) {
 		err |= re_hprintf(pf, "%s\n   {", i ? "," : "");

@@ -15,6 +15,7 @@
 #ifndef SIPCONFORM_GUIDE_H
 #define SIPCONFORM_GUIDE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct re_printf;
@@ -35,6 +36,8 @@ struct report_guide_rule {
 	const char *setting;            /* the row's guide setting; NULL    */
 	const char *advice;             /* FAIL/WARN: what to change; ""    */
 	size_t entry;                   /* its report_entry; SIZE_MAX none  */
+	bool person;                    /* SKIP for want of a person: the
+					   guide lists it as still to judge  */
 };
 
 struct report_guide {
@@ -58,6 +61,8 @@ struct report_guide_totals {
 
 void report_guide_totals(struct report_guide_totals *t,
 			 const struct report_guide *g);
+/* how many rules are still for a person (SKIP for want of one) */
+unsigned report_guide_persons(const struct report_guide *g);
 /* the header's result line of a phone run (report.md, report.html) */
 int report_guide_head_markdown(struct re_printf *pf,
 			       const struct report_run *run);

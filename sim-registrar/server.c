@@ -327,9 +327,14 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 
 	if (opts->tls) {
 		err = tls_alloc(&sr->tls, TLS_METHOD_SSLV23, NULL, NULL);
-		if (!err)
-			err = tls_set_selfsigned_rsa(sr->tls, "sim-registrar",
-						     2048);
+		if (!err && opts->tls_cert_pem && opts->tls_key_pem)
+			err = tls_set_certificate_pem(sr->tls,
+				opts->tls_cert_pem, strlen(opts->tls_cert_pem),
+				opts->tls_key_pem, strlen(opts->tls_key_pem));
+		else if (!err)
+			err = tls_set_selfsigned_rsa(sr->tls, opts->tls_cn ?
+						     opts->tls_cn :
+						     "sim-registrar", 2048);
 		if (!err) {
 			guard_attach_begin(sr->guard);
 			err = sip_transp_add(sr->sip, SIP_TRANSP_TLS,
@@ -521,4 +526,10 @@ struct reg_actions *sim_registrar_actions(const struct sim_registrar *sr)
 struct sip *sim_registrar_sip(const struct sim_registrar *sr)
 {
 	return sr ? sr->sip : NULL;
+}
+
+
+struct tls *sim_registrar_tls(const struct sim_registrar *sr)
+{
+	return sr ? sr->tls : NULL;
 }

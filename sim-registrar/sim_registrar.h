@@ -26,6 +26,10 @@ struct registrar;
 struct sim_registrar_opts {
 	const struct sa *listen;   /* UDP and TCP; port 0 picks one        */
 	const struct sa *tls;      /* NULL: no TLS                         */
+	const char *tls_cn;        /* the self-signed certificate's name;
+				      NULL: "sim-registrar"               */
+	const char *tls_cert_pem;  /* a certificate and its key (PEM text) */
+	const char *tls_key_pem;   /*   instead of a self-signed one       */
 	const struct sa *control;  /* NULL: no control API                 */
 	const char *state;         /* state file (persist.h), or NULL      */
 	const char *control_token; /* Bearer token for the control API;
@@ -96,6 +100,9 @@ struct pstn *sim_registrar_pstn(const struct sim_registrar *sr);
  */
 struct reg_actions *sim_registrar_actions(const struct sim_registrar *sr);
 struct sip *sim_registrar_sip(const struct sim_registrar *sr);
+/* the TLS context (NULL: no TLS): its certificate, for the harness to
+ * print, write and swap (P-TLS's wrong-name pass) */
+struct tls *sim_registrar_tls(const struct sim_registrar *sr);
 
 /* the rule ID of a recent decision on the request (Call-ID, CSeq);
  * a call's own decisions: its SID and CSeq 0 */

@@ -79,7 +79,7 @@ static int second_start(struct pm *pm)
 	conf.user = pm->o.user;
 	conf.domain = pm->o.domain;
 	conf.password = pm->o.password;
-	conf.registrar = pm->o.listen;
+	conf.registrar = pm->udp_laddr;
 	conf.tp = SIP_TRANSP_UDP;
 	conf.expires = 60;
 	conf.refresh = PHONE_REFRESH_NONE;
@@ -126,6 +126,7 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 	const char *from = st->from ? st->from : "+14155550100";
 	const char *to = st->to ? st->to : "+14155550199";
 	size_t callc0 = capture_callc(pm->capture);
+	char hold[sizeof(pm->sid)];
 	uint64_t answer_ms;
 	int err;
 
@@ -134,6 +135,28 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 	if (!pm_registered(pm)) {
 		*skip = "the phone is not registered";
 		return -1;
+	}
+
+	/* an auto-answering phone that nobody can switch to ringing: a
+	 * first call it answers stays up, so that the forked call finds it
+	 * in a call, ringing (call waiting) while the second phone answers */
+	hold[0] = '\0';
+	if (st->fork && pm->o.auto_answer && !pm->o.operator_ms) {
+		pm_say("    a first call, kept up, so that the phone rings "
+		    "for the next one\n");
+		pm->call_seen = false;
+		pm->call_state = CALL_TRYING;
+		if (!sim_registrar_call(pm->sr, from, to, call_h, pm, pm->sid,
+					sizeof(pm->sid))) {
+			(void)pm_wait(pm, call_settled, NULL, CALL_ANSWER_MS);
+			str_ncpy(hold, pm->sid, sizeof(hold));
+			if (pm->call_state != CALL_ANSWERED) {
+				(void)sim_registrar_hangup(pm->sr, hold);
+				hold[0] = '\0';
+			}
+		}
+		pm_pause(pm, 500);
+		callc0 = capture_callc(pm->capture);
 	}
 
 	if (st->fork) {
@@ -197,6 +220,11 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 	if (st->fork)
 		pm_second_stop(pm);
 
+	if (hold[0]) {
+		(void)sim_registrar_hangup(pm->sr, hold);
+		pm_pause(pm, 1000);
+	}
+
 	return capture_callc(pm->capture) > callc0 ? (long)callc0 : -1;
 }
 
@@ -256,7 +284,8 @@ static bool probes_done(struct pm *pm, void *arg)
 
 
 static int probe(struct pm *pm, struct sip_request **reqp, const char *uri,
-		 const char *met, const char *label, const char *extra)
+		 const char *route, const char *met, const char *label,
+		 const char *extra)
 {
 	char callid[40];
 	int err;
@@ -267,7 +296,7 @@ static int probe(struct pm *pm, struct sip_request **reqp, const char *uri,
 	if (err)
 		return err;
 
-	err = probe_send(reqp, sim_registrar_sip(pm->sr), uri, met,
+	err = probe_send(reqp, sim_registrar_sip(pm->sr), uri, route, met,
 			 pm->o.user, pm->o.domain, callid, extra, probe_resp,
 			 pm);
 	if (!err)
@@ -284,6 +313,8 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 	const struct jreg *r = capture_reg(pm->capture, ok >= 0 ?
 					   (size_t)ok : SIZE_MAX);
 	struct sip_request *reqv[3] = {NULL, NULL, NULL};
+	char routev[96] = "";
+	const char *route;
 	struct jctx x;
 	int err = 0;
 
@@ -293,16 +324,23 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 		return;
 	}
 
+	/* TLS: over the phone's own connection, as its calls are (a new one
+	 * to its contact would need a certificate the phone has) */
+	if (r->tp == SIP_TRANSP_TLS)
+		(void)re_snprintf(routev, sizeof(routev), "sip:%J;"
+				  "transport=tls", &r->src);
+	route = routev[0] ? routev : NULL;
+
 	pm->probes_pending = 0;
 	if (st->send_unknown)
-		err |= probe(pm, &reqv[0], r->contact, "FOOBAR",
+		err |= probe(pm, &reqv[0], r->contact, route, "FOOBAR",
 			     "unknown method", "");
 	if (st->send_unsupported)
-		err |= probe(pm, &reqv[1], r->contact, "PUBLISH",
+		err |= probe(pm, &reqv[1], r->contact, route, "PUBLISH",
 			     "unsupported method", "Event: presence\r\n"
 			     "Expires: 60\r\n");
 	if (st->send_require)
-		err |= probe(pm, &reqv[2], r->contact, "OPTIONS",
+		err |= probe(pm, &reqv[2], r->contact, route, "OPTIONS",
 			     "unknown Require", "Require: "
 			     "sipconform-no-such-extension\r\n"
 			     "Accept: application/sdp\r\n");

@@ -29,6 +29,7 @@ static const struct {
 } themes[] = {
 	{judges_reg, &judges_reg_count},
 	{judges_call, &judges_call_count},
+	{judges_sec, &judges_sec_count},
 };
 
 
@@ -65,6 +66,28 @@ const struct judge_row *judges_find(const char *id)
 	}
 
 	return NULL;
+}
+
+
+bool judges_for_person(const struct judge_row *row,
+		       const struct jverdict *v)
+{
+	if (!row || !v || v->level != JV_SKIP)
+		return false;
+
+	switch (row->need) {
+
+	case JN_SHUTDOWN:
+	case JN_DIAL:
+	case JN_TRANSFER:
+		return !strstr(v->why, "never") && !strstr(v->why,
+							   "not registered");
+	case JN_CALL:
+		/* the phone was there, but answered (or refused) at once */
+		return strstr(v->why, "answered") || strstr(v->why, "person");
+	default:
+		return false;
+	}
 }
 
 

@@ -8,7 +8,8 @@
  * one table; a new rule is a new row and a new function.
  *
  * The rows live with their functions: judges_reg.c (registration),
- * judges_call.c (calls, requests, transfer); judges.c joins them.
+ * judges_call.c (calls, requests, transfer), judges_sec.c (TLS); judges.c
+ * joins them.
  */
 
 #ifndef SIPCONFORM_PHONE_JUDGES_H
@@ -57,6 +58,8 @@ enum jneed {
 	JN_SHUTDOWN,     /* a person shuts the phone down                   */
 	JN_DIAL,         /* a person dials a number on the phone            */
 	JN_TRANSFER,     /* a call, and a person presses transfer           */
+	JN_TLS,          /* the first registration's transport, and a pass
+			    with a wrong-name certificate (tls.c)          */
 };
 
 /* what a verdict function is given (fields a row does not need: 0/-1) */
@@ -74,6 +77,11 @@ struct jctx {
 	const struct jcall *call; /* JN_CALL, JN_TRANSFER; NULL: none      */
 	bool auto_answer;         /* --auto-answer                         */
 	bool other_answered;      /* the call was answered elsewhere       */
+	bool tls;                 /* JN_TLS: the run listened on TLS       */
+	bool tls_back;            /* it registered again with the right
+				     certificate                           */
+	char tls_wrong_cn[64];    /* the wrong-name pass's name; `next`:
+				     a REGISTER through it (-1 none)      */
 };
 
 /* x zeroed, for cap, indices -1 (none), now the current time */
@@ -101,6 +109,8 @@ extern const struct judge_row judges_reg[];
 extern const size_t judges_reg_count;
 extern const struct judge_row judges_call[];
 extern const size_t judges_call_count;
+extern const struct judge_row judges_sec[];
+extern const size_t judges_sec_count;
 
 const struct judge_row *judges_find(const char *id);
 const struct judge_row *judges_at(size_t i);   /* NULL past the end    */
@@ -113,6 +123,14 @@ size_t judges_count(void);
  */
 void judges_run(const struct judge_row *row, const struct jctx *x,
 		struct jverdict *v);
+
+/*
+ * A SKIP for want of a person: a step that needs one (shut down, dial,
+ * transfer), or a call that only a phone set to ring can be judged on
+ * (CANCEL, fork) when it did not ring.  The guide lists them.
+ */
+bool judges_for_person(const struct judge_row *row,
+		       const struct jverdict *v);
 
 /* verdict helpers, for the rows' functions */
 void jverdict_set(struct jverdict *v, const char *rule, enum jlevel level,

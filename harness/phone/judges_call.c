@@ -173,6 +173,19 @@ static bool cancel_missing(const struct jcall *c, const char *rule,
 		return true;
 	}
 
+	/* refused before the CANCEL went out (486 from a phone in a call;
+	 * 487 is the CANCEL's own doing, even within the same ms) */
+	if (c->final >= 300 && c->final != 487 && c->final_t &&
+	    c->final_t <= c->cancel_t) {
+		jverdict_observed(v, "final %u after %llu ms, before the "
+				  "CANCEL", c->final, (unsigned long long)
+				  (c->final_t - c->invite_t));
+		jverdict_set(v, rule, JV_SKIP, "the phone refused the call "
+			     "(%u) before the CANCEL: nothing to cancel (a "
+			     "person must let it ring)", c->final);
+		return true;
+	}
+
 	if (c->after_cancel_2xx && c->after_cancel_2xx - c->cancel_t <
 	    RACE_MS) {
 		jverdict_observed(v, "its 2xx crossed the CANCEL (%llu ms)",

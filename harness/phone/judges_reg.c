@@ -230,7 +230,9 @@ static void reg_nat(const struct jctx *x, struct jverdict *v)
 					  a.uri.port ? a.uri.port : 5060);
 	}
 
-	same = !strcmp(cport, "?") ||
+	/* over TCP/TLS the phone's connection has a port of its own: only
+	 * a datagram can come from the port it listens on */
+	same = !strcmp(cport, "?") || r->tp != SIP_TRANSP_UDP ||
 		(unsigned)atoi(cport) == sa_port(&r->src);
 
 	jverdict_observed(v, "Via rport: %s; sent from %J, Contact port %s",

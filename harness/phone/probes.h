@@ -15,8 +15,8 @@
  * "" none).  libre writes the Via and the one Max-Forwards.
  */
 int probe_send(struct sip_request **reqp, struct sip *sip, const char *uri,
-	       const char *met, const char *user, const char *domain,
-	       const char *callid, const char *extra, sip_resp_h *resph,
-	       void *arg);
+	       const char *route, const char *met, const char *user,
+	       const char *domain, const char *callid, const char *extra,
+	       sip_resp_h *resph, void *arg);
 
 #endif

@@ -183,6 +183,16 @@ static void facts(struct pm *pm, struct report_bits *b)
 	else
 		fact(b, "Registrar host used", "%s", r->ruri);
 	fact(b, "Transport", "%s", sip_transp_name((enum sip_transp)r->tp));
+	if (pm->o.transport == SIP_TRANSP_TLS) {
+		fact(b, "Server certificate", "%s, SHA-256 %s",
+		     pm->o.tls_cert ? pm->o.tls_cert : pm->o.domain,
+		     pm->tls_fp);
+		v = verdict_of(pm, "P-TLS");
+		fact(b, "Certificate verification", "%s", !v ? "not tested" :
+		     v->level == JV_PASS ? "on: refused a certificate for "
+		     "another name" : v->level == JV_WARN ? "off: accepted "
+		     "a certificate for another name" : v->why);
+	}
 	fact(b, "Username (AOR)", "%s", r->to);
 	for (size_t i = 0; i < capture_regc(pm->capture); i++) {
 		const struct jreg *q = capture_reg(pm->capture, i);
@@ -283,6 +293,7 @@ int pm_write_report(struct pm *pm, uint64_t started_us)
 		b.grv[i].setting = pru ? pru->setting : NULL;
 		b.grv[i].advice = pr->v.advice;
 		b.grv[i].entry = i;
+		b.grv[i].person = pr->person;
 
 		fails += pr->v.level == JV_FAIL;
 		warns += pr->v.level == JV_WARN;

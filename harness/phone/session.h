@@ -43,6 +43,11 @@ struct pm_opts {
 	uint64_t register_ms;
 	uint64_t operator_ms;
 	uint32_t grant_cap;
+	enum sip_transp transport;  /* the phone's: --transport            */
+	const char *tls_cert;       /* --tls-cert/--tls-key: PEM files     */
+	const char *tls_key;
+	const char *tls_pem;        /* --tls-pem: where the certificate is
+				       written for the phone to trust     */
 };
 
 /* what one step ended with, for the summary and the report */
@@ -52,11 +57,17 @@ struct pm_result {
 	uint64_t wall_start_us;
 	uint64_t real_ms;
 	size_t msg_from, msg_to;
+	bool person;                /* SKIP for want of a person           */
 };
 
 struct pm {
 	struct pm_opts o;
 	struct sim_registrar *sr;
+	struct sa udp_laddr;        /* the registrar's UDP (second phone)  */
+	/* TLS (tls.c): the certificate a phone trusts, to put back */
+	struct sa tls_laddr;
+	char *cert_pem, *key_pem;
+	char tls_fp[96];            /* its SHA-256 fingerprint, hex        */
 	struct reg_actions *ra;
 	struct capture *capture;
 	struct tmr wake;
@@ -133,6 +144,12 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 /* operator.c: steps that need a person */
 void pm_step_operator(struct pm *pm, const struct pstep *st,
 		      const struct judge_row *row, struct jverdict *v);
+
+/* tls.c: --transport tls */
+int  pm_tls_load(struct pm *pm);    /* --tls-cert/--tls-key, read      */
+int  pm_tls_start(struct pm *pm);   /* the PEM written, fingerprint    */
+void pm_step_tls(struct pm *pm, const struct pstep *st,
+		 const struct judge_row *row, struct jverdict *v);
 
 /* report.c */
 int  pm_write_report(struct pm *pm, uint64_t started_us);

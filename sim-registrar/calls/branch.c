@@ -486,6 +486,13 @@ static int binding_dst(const struct binding *bd, struct sa *dst,
 			return EPROTONOSUPPORT;
 	}
 
+	/* TLS: the connection its REGISTER came on, as a service does (a
+	 * new one to the phone would need a certificate the phone has) */
+	if (*tp == SIP_TRANSP_TLS && bd->source && bd->transport &&
+	    !strcmp(bd->transport, "TLS") &&
+	    !sa_decode(dst, bd->source, strlen(bd->source)))
+		return 0;
+
 	if (!sa_set(dst, &uri.host, uri.port ? uri.port :
 		    (*tp == SIP_TRANSP_TLS ? SIP_PORT_TLS : SIP_PORT)))
 		return 0;

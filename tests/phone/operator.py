@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run `harness phone` and play its operator for a baresip under test.
 
-    operator.py --phone "CMD ARGS" --phone-log FILE [--ctrl PORT] --log FILE
-                -- HARNESS ARGS...
+    operator.py --phone "CMD ARGS" --phone-log FILE [--ctrl PORT]
+                [--ui baresip|linphone|twinkle] --log FILE -- HARNESS ARGS...
 
 Once the harness says it is waiting for the phone, the phone starts (CMD,
 e.g. `baresip -f DIR` or `build/sim-phone ...`, output to its log); it is
@@ -17,6 +17,11 @@ netstrings) or with a signal:
     ... turn auto-answer off -> {"command": "answermode", "params": "manual"}
     shut the phone down ... -> SIGTERM to baresip (an orderly shutdown);
                                once it has exited, baresip starts again
+
+linphonec and twinkle-console read commands on stdin (and quit when it
+closes): with --ui linphone or twinkle the phone's stdin is a pipe kept
+open, and the person's actions are the UA's own commands (UI below); a
+shutdown is its `quit` command.
 
 Exit status: the harness's.
 """
@@ -47,6 +52,40 @@ def ctrl(port, command, params=""):
         print("operator: ctrl_tcp %s failed: %s" % (command, e), flush=True)
 
 
+# the person's actions as each console UA spells them (None: not possible)
+UI = {
+    "linphone": {"manual": "autoanswer disable", "transfer": "transfer %s",
+                 "dial": "call %s", "hangup": "terminate", "quit": "quit",
+                 "accept": "answer"},
+    "twinkle": {"manual": "auto_answer off", "transfer": "transfer %s",
+                "dial": "call %s", "hangup": "bye", "quit": "quit",
+                "accept": "answer"},
+}
+
+
+def say(phone, ui, action, arg=None):
+    """One action: a ctrl_tcp command (baresip) or a stdin line."""
+    if ui is None:
+        names = {"manual": ("answermode", "manual"),
+                 "transfer": ("transfer", arg), "dial": ("dial", arg),
+                 "hangup": ("hangup", ""), "accept": ("accept", "")}
+        command, params = names[action]
+        ctrl(phone["port"], command, params)
+        return
+    line = UI[ui][action] % arg if arg else UI[ui][action]
+    try:
+        phone["proc"].stdin.write(line + "\n")
+        phone["proc"].stdin.flush()
+    except (OSError, ValueError) as e:
+        print("operator: %s failed: %s" % (line, e), flush=True)
+
+
+def start(phone_cmd, blog, ui):
+    return subprocess.Popen(phone_cmd, stdin=subprocess.PIPE if ui
+                            else subprocess.DEVNULL, stdout=blog,
+                            stderr=subprocess.STDOUT, text=True)
+
+
 def main():
     args = sys.argv[1:]
     if "--" not in args:
@@ -57,7 +96,11 @@ def main():
     phone_cmd = shlex.split(opts[opts.index("--phone") + 1])
     blog = open(opts[opts.index("--phone-log") + 1], "w")
     port = int(opts[opts.index("--ctrl") + 1]) if "--ctrl" in opts else 0
+    ui = opts[opts.index("--ui") + 1] if "--ui" in opts else None
+    if ui == "baresip":
+        ui = None
     baresip = None
+    phone = {"port": port}
     log = open(opts[opts.index("--log") + 1], "w")
     transfer_to = os.environ.get("TRANSFER_TO",
                                  "sip:bob@example.sip.us1.twilio.com")
@@ -71,30 +114,31 @@ def main():
         log.write(line)
         log.flush()
         if baresip is None and line.startswith("Waiting up to"):
-            baresip = subprocess.Popen(phone_cmd,
-                                       stdin=subprocess.DEVNULL,
-                                       stdout=blog, stderr=subprocess.STDOUT)
+            baresip = phone["proc"] = start(phone_cmd, blog, ui)
         m = re.match(r">>> OPERATOR: (.*)", line)
         if not m or baresip is None:
             continue
         what = m.group(1)
         if "auto-answer off" in what:
             print("operator: answermode manual", flush=True)
-            ctrl(port, "answermode", "manual")
+            say(phone, ui, "manual")
             continue
         time.sleep(1)
         if "transfer" in what:
             print("operator: transfer to %s" % transfer_to, flush=True)
-            ctrl(port, "transfer", transfer_to)
+            say(phone, ui, "transfer", transfer_to)
         elif "dial" in what:
             number = re.search(r"dial (\S+)", what).group(1)
             print("operator: dial %s" % number, flush=True)
-            ctrl(port, "dial", number)
-            threading.Timer(4.0, ctrl, (port, "hangup")).start()
+            say(phone, ui, "dial", number)
+            threading.Timer(4.0, say, (phone, ui, "hangup")).start()
         elif "shut the phone down" in what:
-            print("operator: SIGTERM to baresip, then start it again",
+            print("operator: shut the phone down, then start it again",
                   flush=True)
-            baresip.send_signal(signal.SIGTERM)
+            if ui:
+                say(phone, ui, "quit")
+            else:
+                baresip.send_signal(signal.SIGTERM)
             try:
                 baresip.wait(10)
             except subprocess.TimeoutExpired:
@@ -102,12 +146,17 @@ def main():
                 baresip.wait()
             # not at once: the service allows 5 REGISTERs a second per AOR
             time.sleep(2)
-            baresip = subprocess.Popen(phone_cmd,
-                                       stdin=subprocess.DEVNULL,
-                                       stdout=blog, stderr=subprocess.STDOUT)
+            baresip = phone["proc"] = start(phone_cmd, blog, ui)
         elif "answer the call" in what:
-            ctrl(port, "accept")
+            say(phone, ui, "accept")
     status = proc.wait()
+    if baresip is not None and baresip.poll() is None:
+        if ui:
+            say(phone, ui, "quit")
+            try:
+                baresip.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
     if baresip is not None and baresip.poll() is None:
         baresip.send_signal(signal.SIGTERM)
         try:

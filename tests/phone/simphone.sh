@@ -82,6 +82,26 @@ grep -q '^- \*\*Result:\*\* 13 PASS, 2 WARN, 0 INFO, 0 FAIL, 0 SKIP (15 rules of
 	ok "sim-phone: report.md's header counts the pack's 15 rules" ||
 	bad "sim-phone: report.md's header does not count the pack's rules"
 
+# 1b: --auto-answer with nobody at the phone: CANCEL and fork judged in
+# the same run (the phone answers 3 s after ringing; the second phone
+# answers at once, so the phone under test is CANCELled while ringing)
+run cancel --user alice --password Conform-Pass-1 --expires 60 \
+	--answer auto:3000 -- --auto-answer scenarios/phone/01-*.phone \
+	scenarios/phone/18-*.phone scenarios/phone/19-*.phone
+status=$?
+verdicts "$OUT/cancel.log" > "$OUT/cancel-verdicts.txt"
+grep -qx 'P-CALL-CANCEL PASS' "$OUT/cancel-verdicts.txt" &&
+grep -qx 'P-CALL-FORKED PASS' "$OUT/cancel-verdicts.txt" &&
+	ok "auto-answer, no person: P-CALL-CANCEL and P-CALL-FORKED PASS" ||
+	bad "auto-answer, no person: CANCEL/FORKED not judged PASS"
+python3 - "$OUT/cancel-report/results.json" <<'PY' &&
+import json, sys
+g = json.load(open(sys.argv[1]))["phone_guide"]
+assert g["person"] == [], g["person"]
+PY
+	ok "auto-answer, no person: nothing left for a person" ||
+	bad "auto-answer, no person: rules left for a person"
+
 # 2: the wrong auth ID: never registered, but judged
 run authid --user alice --auth-user bob --password Conform-Pass-1 -- \
 	scenarios/phone/01-*.phone scenarios/phone/03-*.phone \
@@ -108,6 +128,23 @@ assert "bob" in r["observed"], r
 PY
 	ok "wrong auth ID: the guide says to set the auth ID to alice" ||
 	bad "wrong auth ID: no advice in results.json"
+
+# 3: --transport tls with a certificate of one's own: the fingerprint
+# printed is the certificate's, and --tls-pem writes that certificate
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OUT/key.pem" \
+	-out "$OUT/cert.pem" -days 2 -subj "/CN=$DOMAIN" 2>/dev/null
+want=$(openssl x509 -in "$OUT/cert.pem" -noout -fingerprint -sha256 |
+	sed 's/.*=//; s/://g' | tr A-F a-f)
+"$BUILD/harness" phone --aor "alice@$DOMAIN" --password Conform-Pass-1 \
+	--transport tls --listen "127.0.0.1:$REG_PORT" \
+	--tls-cert "$OUT/cert.pem" --tls-key "$OUT/key.pem" \
+	--tls-pem "$OUT/trust.pem" --register-timeout 1 \
+	scenarios/phone/01-*.phone > "$OUT/tls-cert.log" 2>&1
+grep -q "(TLS)" "$OUT/tls-cert.log" &&
+grep -q "SHA-256 fingerprint $want" "$OUT/tls-cert.log" &&
+cmp -s "$OUT/cert.pem" "$OUT/trust.pem" &&
+	ok "--tls-cert: TLS listens, the fingerprint is the certificate's, --tls-pem writes it" ||
+	bad "--tls-cert: fingerprint or --tls-pem wrong (log: $OUT/tls-cert.log)"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -17,6 +17,7 @@
 #include "phone/judges.h"
 #include "phone/pack.h"
 #include "phone/probes.h"
+#include "phone/ua_advice.h"
 
 #define USER   "alice"
 #define DOMAIN "example.sip.us1.twilio.com"
@@ -26,10 +27,11 @@
 /* ---- feeding the capture ------------------------------------------ */
 
 static struct sa phone_sa, reg_sa;
+static int feed_tp = SIP_TRANSP_UDP;   /* the transport messages came on */
 
 static void feed(struct capture *c, bool tx, const char *text)
 {
-	capture_trace(c, tx, SIP_TRANSP_UDP, tx ? &reg_sa : &phone_sa,
+	capture_trace(c, tx, feed_tp, tx ? &reg_sa : &phone_sa,
 		      tx ? &phone_sa : &reg_sa, (const uint8_t *)text,
 		      strlen(text));
 }
@@ -127,6 +129,7 @@ static void setup(void)
 	ck_assert_int_eq(libre_init(), 0);
 	(void)sa_set_str(&phone_sa, "127.0.0.1", 5070);
 	(void)sa_set_str(&reg_sa, "127.0.0.1", 5060);
+	feed_tp = SIP_TRANSP_UDP;
 }
 
 
@@ -271,6 +274,218 @@ static void answered_call(struct capture *c, const char *sdp)
 }
 
 
+/* P-TLS: SKIP without a TLS listener; FAIL over UDP; PASS over TLS when
+ * no REGISTER came through the wrong-name certificate; WARN when one did */
+START_TEST(tls_verdicts)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" DOMAIN, 60, &x);
+
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_SKIP);
+	x.tls = true;
+	str_ncpy(x.tls_wrong_cn, "wrong-name.invalid", sizeof(x.tls_wrong_cn));
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "UDP"));
+	mem_deref(c);
+
+	feed_tp = SIP_TRANSP_TLS;
+	c = captured("sip:" DOMAIN, 60, &x);
+	x.tls = true;
+	x.window_ms = 60000;
+	str_ncpy(x.tls_wrong_cn, "wrong-name.invalid", sizeof(x.tls_wrong_cn));
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_PASS);
+
+	/* a REGISTER through the wrong-name certificate */
+	exchange(c, "sip:" DOMAIN, 60, 3, "200 OK", NULL);
+	x.next = 1;
+	ck_assert_int_eq(verdict("P-TLS", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "wrong-name.invalid"));
+	ck_assert_ptr_nonnull(strstr(v.advice, "certificate"));
+	mem_deref(c);
+}
+END_TEST
+
+
+/* P-REG-NAT: a datagram from another port than the Contact's is WARN; a
+ * TLS connection's own port is not */
+START_TEST(nat_port_udp_only)
+{
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c;
+
+	(void)sa_set_str(&phone_sa, "127.0.0.1", 40000);
+	c = captured("sip:" DOMAIN, 60, &x);
+	ck_assert_int_eq(verdict("P-REG-NAT", &x, &v), JV_WARN);
+	mem_deref(c);
+
+	feed_tp = SIP_TRANSP_TLS;
+	c = captured("sip:" DOMAIN, 60, &x);
+	ck_assert_int_eq(verdict("P-REG-NAT", &x, &v), JV_PASS);
+	mem_deref(c);
+}
+END_TEST
+
+
+/* a known UA's FAIL/WARN names its own setting, or that it has none */
+START_TEST(ua_advice_by_user_agent)
+{
+	struct jverdict v;
+
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-REFRESH", JV_WARN, "late");
+	jverdict_advice(&v, "refresh at half the expiry");
+	ua_advice_apply("Linphonec/5.1.65", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "no setting"));
+	ck_assert_ptr_nonnull(strstr(v.advice, "90%"));
+
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-EXPIRY", JV_WARN, "too long");
+	jverdict_advice(&v, "set it to 600 s or less");
+	ua_advice_apply("baresip v1.0.0 (x86_64/linux)", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "regint=600"));
+
+	/* an unknown phone keeps the generic advice; a PASS gets none */
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-EXPIRY", JV_WARN, "too long");
+	jverdict_advice(&v, "set it to 600 s or less");
+	ua_advice_apply("test-phone/1", &v);
+	ck_assert_str_eq(v.advice, "set it to 600 s or less");
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-REG-EXPIRY", JV_PASS, "ok");
+	ua_advice_apply("baresip v1.0.0", &v);
+	ck_assert_str_eq(v.advice, "");
+
+	/* every row names a rule of the table */
+	for (size_t i = 0; ua_advice_at(i); i++)
+		ck_assert_msg(judges_find(ua_advice_at(i)->rule) != NULL,
+			      "%s: no row %s", ua_advice_at(i)->ua,
+			      ua_advice_at(i)->rule);
+}
+END_TEST
+
+
+/* SKIPs for want of a person are listed; others are not */
+START_TEST(person_skips)
+{
+	struct jverdict v;
+
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-CALL-E164", JV_SKIP, "nobody dialled");
+	ck_assert(judges_for_person(judges_find("P-CALL-E164"), &v));
+	jverdict_set(&v, "P-CALL-E164", JV_SKIP, "the phone never "
+		     "registered");
+	ck_assert(!judges_for_person(judges_find("P-CALL-E164"), &v));
+	jverdict_set(&v, "P-CALL-CANCEL", JV_SKIP, "the phone answered "
+		     "first: no CANCEL reached it ringing");
+	ck_assert(judges_for_person(judges_find("P-CALL-CANCEL"), &v));
+	jverdict_set(&v, "P-REG-URI", JV_SKIP, "nothing");
+	ck_assert(!judges_for_person(judges_find("P-REG-URI"), &v));
+	jverdict_set(&v, "P-CALL-E164", JV_PASS, "E.164");
+	ck_assert(!judges_for_person(judges_find("P-CALL-E164"), &v));
+}
+END_TEST
+
+
+/* a phone in a call that refuses the forked call (486) before the CANCEL:
+ * not judged (SKIP), not a FAIL for the 481 its CANCEL then gets */
+START_TEST(refused_before_cancel_skips)
+{
+	static const char invite[] =
+		"INVITE sip:" USER "@127.0.0.1:5070 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:" USER "@" DOMAIN ">\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:127.0.0.1:5060>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char busy[] =
+		"SIP/2.0 486 Busy Here\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char cancel[] =
+		"CANCEL sip:" USER "@127.0.0.1:5070 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:" USER "@" DOMAIN ">\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 CANCEL\r\n"
+		"Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char nomatch[] =
+		"SIP/2.0 481 Call/Transaction Does Not Exist\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char ringing[] =
+		"SIP/2.0 180 Ringing\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char cancel_ok[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char terminated[] =
+		"SIP/2.0 487 Request Terminated\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi2\r\n"
+		"To: <sip:" USER "@" DOMAIN ">;tag=p2\r\n"
+		"From: <sip:+14155550100@" DOMAIN ">;tag=a2\r\n"
+		"Call-ID: call-2\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct jverdict v;
+	struct jctx x;
+	struct capture *c = captured("sip:" DOMAIN, 60, &x);
+
+	feed(c, true, invite);
+	feed(c, false, busy);
+	feed(c, true, cancel);
+	feed(c, false, nomatch);
+	ck_assert_uint_eq(capture_callc(c), 1);
+	x.call = capture_call(c, 0);
+	x.auto_answer = true;
+	x.other_answered = true;
+
+	ck_assert_int_eq(verdict("P-CALL-CANCEL", &x, &v), JV_SKIP);
+	ck_assert_ptr_nonnull(strstr(v.why, "486"));
+	ck_assert_int_eq(verdict("P-CALL-FORKED", &x, &v), JV_SKIP);
+	mem_deref(c);
+
+	/* 487 in the CANCEL's own millisecond is its answer, not a refusal */
+	c = captured("sip:" DOMAIN, 60, &x);
+	feed(c, true, invite);
+	feed(c, false, ringing);
+	feed(c, true, cancel);
+	feed(c, false, cancel_ok);
+	feed(c, false, terminated);
+	x.call = capture_call(c, 0);
+	x.auto_answer = true;
+	x.other_answered = true;
+	ck_assert_int_eq(verdict("P-CALL-CANCEL", &x, &v), JV_PASS);
+	mem_deref(c);
+}
+END_TEST
+
+
 /* static payload types need no a=rtpmap (RFC 3551): still named */
 START_TEST(static_payload_types_named)
 {
@@ -410,7 +625,7 @@ START_TEST(probe_has_one_max_forwards)
 		struct sip_request *req = NULL;
 
 		memset(&wire, 0, sizeof(wire));
-		ck_assert_int_eq(probe_send(&req, sip, uri, metv[i], USER,
+		ck_assert_int_eq(probe_send(&req, sip, uri, NULL, metv[i], USER,
 					    DOMAIN, "probe-1", "", NULL,
 					    NULL), 0);
 		tmr_start(&t, 2000, wire_timeout, NULL);
@@ -535,6 +750,11 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, pack_and_table_agree);
 	tcase_add_test(tc, probe_has_one_max_forwards);
 	tcase_add_test(tc, phone_header_counts_the_pack);
+	tcase_add_test(tc, tls_verdicts);
+	tcase_add_test(tc, nat_port_udp_only);
+	tcase_add_test(tc, ua_advice_by_user_agent);
+	tcase_add_test(tc, person_skips);
+	tcase_add_test(tc, refused_before_cancel_skips);
 	suite_add_tcase(s, tc);
 
 	return s;
