@@ -153,11 +153,7 @@ integration: all test-deps
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
-	BUILD=$(BUILD) bash tests/phone/baresip.sh udp
-	BUILD=$(BUILD) bash tests/phone/baresip.sh tls
-	BUILD=$(BUILD) bash tests/phone/linphone.sh udp
-	BUILD=$(BUILD) bash tests/phone/linphone.sh tls
-	BUILD=$(BUILD) bash tests/phone/sipp.sh udp
+	BUILD=$(BUILD) bash tests/phone/all.sh
 
 # every softphone of tests/phone/ on each transport (about 25 minutes),
 # then docs/phones.md: the rules against each UA and transport
