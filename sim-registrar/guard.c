@@ -493,10 +493,9 @@ static void conn_recv(struct mbuf *mb, void *arg)
 		int cerr;
 
 		if (p[0] == '\r' || p[0] == '\n') {
+			/* the run was taken whole: libre sees one CRLF */
 			gc->buf->pos += keepalive(gc, p, left, &pongs);
-			if (!mbuf_get_left(out) ||
-			    out->buf[out->end - 1] != '\n')
-				(void)mbuf_write_mem(out, pong, 2);
+			(void)mbuf_write_mem(out, pong, 2);
 			if (pongs)
 				out = pass_on(gc, out);
 			while (pongs--) {
