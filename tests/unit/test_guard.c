@@ -6,7 +6,8 @@
  * segmented (RFC 5626 4.4.1), octets with no header after a message get
  * no reply, and an RFC 2543 request (a top Via without branch, which
  * libre 1.1.0 cannot decode) is answered by the rules with its Via as it
- * came, its retransmission with the same answer (RFC 3261 17.2.3).
+ * came, its retransmission with the same answer and its ACK taken as the
+ * INVITE's (RFC 3261 17.2.3).
  */
 
 #include <check.h>
@@ -391,7 +392,47 @@ START_TEST(test_tcp_branchless_via)
 END_TEST
 
 
+/* an RFC 2543 INVITE's ACK shares its key (sipcheck_branchless): it ends
+ * the transaction, and the non-2xx is sent no more (RFC 3261 17.2.1) */
+START_TEST(test_udp_branchless_invite_acked)
+{
+	static const char fmt[] =
+		"%s sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %s\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=g2\r\n"
+		"To: <sip:bob@example.com>%s\r\n"
+		"Call-ID: b2543-inv\r\n"
+		"CSeq: 7 %s\r\n"
+		"Content-Length: 0\r\n\r\n";
+	char *inv = NULL, *ack = NULL, tag[80];
+	struct pl t;
+
+	udp_open();
+	ck_assert_int_eq(re_sdprintf(&inv, fmt, "INVITE", cl.lstr, "",
+				     "INVITE"), 0);
+	send_str(inv, 200);
+	ck_assert_uint_eq(responses(), 1);
+	ck_assert_uint_ge(status(), 300);
+	ck_assert(!re_regex((const char *)cl.rx->buf, cl.rx->end,
+			    "\r\nTo: [^\r\n]+", &t));
+	ck_assert(!re_regex(t.p, t.l, ";tag=[^;]+", &t));
+	re_snprintf(tag, sizeof(tag), ";tag=%r", &t);
+
+	ck_assert_int_eq(re_sdprintf(&ack, fmt, "ACK", cl.lstr, tag, "ACK"),
+			 0);
+	send_str(ack, 1500);
+	ck_assert_msg(responses() == 1, "%u responses: not ACKed",
+		      responses());
+
+	mem_deref(inv);
+	mem_deref(ack);
+}
+END_TEST
+
+
 FIXTURE_MAIN("guard",
 	FIXTURE_CASE("wire", setup, teardown, 20, 0,
 		test_tcp_crlf_between_requests, test_tcp_ping_pong,
-		test_udp_branchless_via, test_tcp_branchless_via))
+		test_udp_branchless_via, test_tcp_branchless_via,
+		test_udp_branchless_invite_acked))
