@@ -49,6 +49,7 @@ struct guard_conn {
 	struct tcp_conn *tc;         /* weak                              */
 	struct sa peer;
 	struct mbuf *buf;            /* bytes not yet a whole message     */
+	unsigned ka;                 /* bytes of a CRLFCRLF ping seen     */
 	tcp_estab_h *eh;
 	tcp_recv_h *rh;
 	tcp_close_h *ch;
@@ -229,11 +230,24 @@ static void report(struct guard *g, const struct sipcheck *res,
 }
 
 
+/* a response on its way out: an RFC 2543 request's Via as it came */
+static bool udp_send_h(int *err, struct sa *dst, struct mbuf *mb, void *arg)
+{
+	(void)err;
+	(void)dst;
+	(void)arg;
+
+	(void)sipcheck_unbranch(mb);
+
+	return false;
+}
+
+
 static bool udp_recv(struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct guard_udp *gu = arg;
 	struct sipcheck res;
-	struct mbuf *reply;
+	struct mbuf *reply, *copy = NULL;
 	const uint8_t *p = mbuf_buf(mb);
 	size_t len = mbuf_get_left(mb);
 	int r;
@@ -244,15 +258,32 @@ static bool udp_recv(struct sa *src, struct mbuf *mb, void *arg)
 	if (len < 4 || (p[0] & 0xc0) == 0 || p[0] == '\r' || p[0] == '\n')
 		return false;
 
+	/* RFC 2543 (no Via branch): judged, and handed on, as a copy libre
+	 * can decode */
+	(void)sipcheck_branchless(p, len, &copy);
+
 	sipdecode_keep_begin();
-	r = sipcheck_raw(p, len, false, &res);
+	r = copy ? sipcheck_raw(mbuf_buf(copy), mbuf_get_left(copy), false,
+				&res)
+		 : sipcheck_raw(p, len, false, &res);
 
 	if (!r) {
+		if (copy) {
+			size_t start = mb->pos;
+
+			mb->end = start;
+			if (mbuf_write_mem(mb, mbuf_buf(copy),
+					   mbuf_get_left(copy)))
+				r = ENOMEM;
+			mb->pos = start;
+			mem_deref(copy);
+		}
 		/* exactly one decode, of these bytes: the stack's to have */
-		(void)sipdecode_keep_end(mb);
+		(void)sipdecode_keep_end(r ? NULL : mb);
 		return false;
 	}
 
+	mem_deref(copy);
 	(void)sipdecode_keep_end(NULL);
 
 	report(gu->g, &res, src, "UDP", p, len);
@@ -287,7 +318,8 @@ static void attach_udp(struct guard *g, struct udp_sock *us)
 				     sizeof(sz));
 	}
 
-	if (udp_register_helper(&gu->uh, us, -1000, NULL, udp_recv, gu)) {
+	if (udp_register_helper(&gu->uh, us, -1000, udp_send_h, udp_recv,
+				gu)) {
 		mem_deref(gu);
 		return;
 	}
@@ -364,14 +396,74 @@ static void conn_close(int err, void *arg)
 }
 
 
+/* whole messages so far to libre, in order with the guard's own
+ * replies; a fresh buffer after: what libre decoded keeps a reference */
+static struct mbuf *pass_on(struct guard_conn *gc, struct mbuf *out)
+{
+	out->pos = 0;
+	if (mbuf_get_left(out) && gc->rh)
+		gc->rh(out, gc->arg);
+
+	mem_deref(out);
+
+	return mbuf_alloc(512);
+}
+
+
+/*
+ * CRLFs before a start line are ignored (RFC 3261 7.5), and each CRLFCRLF
+ * ping gets a CRLF pong (RFC 5626 4.4.1), in whatever segments it came.
+ * libre pongs only a ping within one read: it is given one CRLF per run
+ * (which restarts its idle timer) and the guard pongs.  Returns the bytes
+ * taken, and how many pongs are due.
+ */
+static size_t keepalive(struct guard_conn *gc, const uint8_t *p, size_t left,
+			unsigned *pongs)
+{
+	static const char ping[] = "\r\n\r\n";
+	size_t i;
+
+	for (i = 0; i < left && (p[i] == '\r' || p[i] == '\n'); i++) {
+		if (p[i] == (uint8_t)ping[gc->ka]) {
+			if (++gc->ka == 4) {
+				++*pongs;
+				gc->ka = 0;
+			}
+		}
+		else {
+			gc->ka = p[i] == '\r' ? 1 : 0;
+		}
+	}
+
+	return i;
+}
+
+
+/* a start line and nothing else: stray octets, not a request */
+static bool has_header(const uint8_t *p, size_t len)
+{
+	size_t hlen = sipcheck_head_len(p, len);
+	const uint8_t *nl = memchr(p, '\n', hlen ? hlen : len);
+
+	if (!nl)
+		return false;
+
+	nl++;
+	return memchr(nl, ':', (size_t)(p + (hlen ? hlen : len) - nl)) != NULL;
+}
+
+
 /*
  * Frame the stream ourselves: whole, well-formed messages go on to
  * libre; a malformed one is answered and dropped; when its length cannot
  * be known the framing is lost and the connection closes after the reply.
+ * Answers leave in the order of the stream.
  */
 static void conn_recv(struct mbuf *mb, void *arg)
 {
+	static const uint8_t pong[] = "\r\n";
 	struct guard_conn *gc = arg;
+	struct tcp_conn *tc;
 	struct mbuf *out = NULL;
 	bool lost = false;
 
@@ -388,19 +480,33 @@ static void conn_recv(struct mbuf *mb, void *arg)
 	if (!out)
 		return;
 
-	while (mbuf_get_left(gc->buf) && !lost) {
+	/* libre may let go of the connection while it reads what we pass */
+	tc = mem_ref(gc->tc);
+
+	while (out && mbuf_get_left(gc->buf) && !lost) {
 		const uint8_t *p = mbuf_buf(gc->buf);
 		size_t left = mbuf_get_left(gc->buf), hlen, total;
+		struct mbuf *copy = NULL;
 		struct sipcheck res;
+		unsigned pongs = 0;
 		uint32_t clen = 0;
 		int cerr;
 
-		/* keep-alive CRLFs are the stack's to answer */
 		if (p[0] == '\r' || p[0] == '\n') {
-			(void)mbuf_write_mem(out, p, 1);
-			gc->buf->pos++;
+			/* the run was taken whole: libre sees one CRLF */
+			gc->buf->pos += keepalive(gc, p, left, &pongs);
+			(void)mbuf_write_mem(out, pong, 2);
+			if (pongs)
+				out = pass_on(gc, out);
+			while (pongs--) {
+				struct mbuf mbr = {.buf = (uint8_t *)pong,
+						   .size = 2, .end = 2};
+				(void)tcp_send(gc->tc, &mbr);
+			}
 			continue;
 		}
+
+		gc->ka = 0;
 
 		hlen = sipcheck_head_len(p, left);
 		if (!hlen) {
@@ -416,7 +522,13 @@ static void conn_recv(struct mbuf *mb, void *arg)
 		if (!lost && total > left)
 			break;          /* the body is still on its way */
 
-		if (lost || sipcheck_raw(p, lost ? left : total, true, &res)) {
+		if (!lost)
+			(void)sipcheck_branchless(p, total, &copy);
+
+		if (lost || (copy ? sipcheck_raw(mbuf_buf(copy),
+						 mbuf_get_left(copy), true,
+						 &res)
+				  : sipcheck_raw(p, total, true, &res))) {
 			struct mbuf *reply;
 
 			if (lost) {
@@ -426,17 +538,34 @@ static void conn_recv(struct mbuf *mb, void *arg)
 				total = left;
 			}
 
-			report(gc->g, &res, &gc->peer, "TCP", p, total);
-			reply = reply_build(p, total, &res);
-			if (reply) {
-				(void)tcp_send(gc->tc, reply);
-				mem_deref(reply);
+			out = pass_on(gc, out);
+
+			/* stray octets on the stream (RFC 4475 dblreq's
+			 * over TCP): nothing to answer, ignored as CRLFs
+			 * before a start line are (RFC 3261 7.5) */
+			if (!lost && !has_header(p, total)) {
+				res.detail = "stray octets, no header: "
+					"ignored";
+				report(gc->g, &res, &gc->peer, "TCP", p, total);
 			}
+			else {
+				report(gc->g, &res, &gc->peer, "TCP", p, total);
+				reply = reply_build(p, total, &res);
+				if (reply) {
+					(void)tcp_send(gc->tc, reply);
+					mem_deref(reply);
+				}
+			}
+		}
+		else if (copy) {
+			(void)mbuf_write_mem(out, mbuf_buf(copy),
+					     mbuf_get_left(copy));
 		}
 		else {
 			(void)mbuf_write_mem(out, p, total);
 		}
 
+		mem_deref(copy);
 		gc->buf->pos += total;
 	}
 
@@ -455,17 +584,51 @@ static void conn_recv(struct mbuf *mb, void *arg)
 		gc->buf = mem_deref(gc->buf);
 	}
 
-	out->pos = 0;
 	if (lost) {
 		mem_deref(out);
 		conn_close(EBADMSG, gc);
-		return;
+	}
+	else if (out) {
+		out->pos = 0;
+		if (mbuf_get_left(out) && gc->rh)
+			gc->rh(out, gc->arg);
+		mem_deref(out);
 	}
 
-	if (mbuf_get_left(out) && gc->rh)
-		gc->rh(out, gc->arg);
+	mem_deref(tc);
+}
 
-	mem_deref(out);
+
+/* a response on its way out: an RFC 2543 request's Via as it came */
+static bool conn_send_h(int *err, struct mbuf *mb, void *arg)
+{
+	(void)err;
+	(void)arg;
+
+	(void)sipcheck_unbranch(mb);
+
+	return false;
+}
+
+
+static bool conn_estab_h(int *err, bool active, void *arg)
+{
+	(void)err;
+	(void)active;
+	(void)arg;
+
+	return false;
+}
+
+
+static bool conn_pass_h(int *err, struct mbuf *mb, bool *estab, void *arg)
+{
+	(void)err;
+	(void)mb;
+	(void)estab;
+	(void)arg;
+
+	return false;
 }
 
 
@@ -506,6 +669,14 @@ static bool accept_conn(int *errp, struct tcp_conn **tcp, struct tcp_sock *ts,
 
 	gc->tc = *tcp;
 	(void)tcp_conn_peer_get(gc->tc, &gc->peer);
+
+	/* owned by the connection (freed with it), stateless: no arg */
+	{
+		struct tcp_helper *th;
+
+		(void)tcp_register_helper(&th, gc->tc, -1000, conn_estab_h,
+					  conn_send_h, conn_pass_h, NULL);
+	}
 
 	/* a connection object at the address of one we knew: that one is
 	 * gone without a close event (libre frees idle ones silently) */

@@ -11,6 +11,14 @@
  * stack opens get the guard in front of them, and their UDP reads are
  * batched (reshim/udp_batch.h).  The decode the guard makes to judge a
  * datagram is handed to the stack (reshim/sipdecode.h).
+ *
+ * On TCP the guard frames the stream: CRLFs before a start line are
+ * ignored and each CRLFCRLF ping gets a CRLF pong in whatever segments it
+ * came (RFC 3261 7.5, RFC 5626 4.4.1); its answers and libre's leave in
+ * the stream's order; octets with no header (what a short Content-Length
+ * leaves over) get none.  An RFC 2543 request (top Via without branch)
+ * reaches libre as sipcheck_branchless()'s copy, and every response sent
+ * on a guarded socket loses that branch again (sipcheck_unbranch()).
  */
 
 #ifndef SIPCONFORM_GUARD_H

@@ -172,6 +172,11 @@ int sipcheck_raw(const uint8_t *p, size_t len, bool stream,
 			return bad(res, "method is not a token");
 	}
 
+	/* RFC 3261 25.1: a Request-URI is never a name-addr (RFC 4475
+	 * 3.1.2.7) */
+	if (ruri.p[0] == '<')
+		return bad(res, "Request-URI in <>");
+
 	if (pl_strcasecmp(&ver, "SIP/2.0")) {
 		if (!re_regex(ver.p, ver.l, "SIP/[0-9]+.[0-9]+", &major,
 			      &minor) && ver.p == major.p - 4 &&
@@ -390,4 +395,243 @@ int sipcheck_msg(const struct sip_msg *msg, bool stream,
 			       "Request-URI scheme");
 
 	return 0;
+}
+
+
+static bool is_fold(const char *line, const char *end)
+{
+	return line < end && (*line == ' ' || *line == '\t');
+}
+
+
+bool sipcheck_raw_header(const uint8_t *p, size_t hlen, const char *name,
+			 char compact, struct pl *val)
+{
+	const char *s = (const char *)p, *end = s + hlen;
+	const char *line = memchr(s, '\n', hlen);  /* skip the start line */
+
+	for (line = line ? line + 1 : end; line < end; ) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *colon;
+		struct pl nm, v;
+
+		if (!eol)
+			eol = end;
+
+		/* a value goes on over folded lines (RFC 3261 7.3.1) */
+		while (eol + 1 < end && is_fold(eol + 1, end)) {
+			const char *n = memchr(eol + 1, '\n',
+					       (size_t)(end - eol - 1));
+			eol = n ? n : end;
+		}
+
+		colon = is_fold(line, end) ? NULL :
+			memchr(line, ':', (size_t)(eol - line));
+		if (colon) {
+			nm.p = line;
+			nm.l = (size_t)(colon - line);
+			while (nm.l && isspace((unsigned char)nm.p[nm.l - 1]))
+				nm.l--;
+		}
+
+		if (colon && (!pl_strcasecmp(&nm, name) ||
+			      (compact && nm.l == 1 &&
+			       (nm.p[0] | 0x20) == compact))) {
+			v.p = colon + 1;
+			v.l = (size_t)(eol - v.p);
+			while (v.l && isspace((unsigned char)*v.p)) {
+				v.p++;
+				v.l--;
+			}
+			/* a Via line may carry several values: the first */
+			if (!strcasecmp(name, "Via")) {
+				const char *comma = pl_strchr(&v, ',');
+				if (comma)
+					v.l = (size_t)(comma - v.p);
+			}
+			while (v.l && isspace((unsigned char)v.p[v.l - 1]))
+				v.l--;
+			*val = v;
+			return true;
+		}
+
+		line = eol + 1;
+	}
+
+	return false;
+}
+
+
+/* a Via value's params after its sent-by: ';' and a token each (the
+ * branch aside, RFC 4475 3.1.2.1's ";;" must still fail) */
+static bool via_ok(const struct pl *via)
+{
+	struct pl proto, host, rest;
+	const char *semi;
+
+	if (re_regex(via->p, via->l,
+		     "SIP[ \t\r\n]*/[ \t\r\n]*2.0[ \t\r\n]*/[ \t\r\n]*[^ \t\r\n;]+"
+		     "[ \t\r\n]+[^ \t\r\n;]+", NULL, NULL, NULL, NULL,
+		     &proto, NULL, &host) || via->p[0] != 'S')
+		return false;
+
+	rest.p = host.p + host.l;
+	rest.l = (size_t)(via->p + via->l - rest.p);
+
+	while (rest.l) {
+		struct pl par;
+
+		while (rest.l && is_lws(*rest.p))
+			pl_advance(&rest, 1);
+		if (!rest.l)
+			break;
+		if (*rest.p != ';')
+			return false;
+		pl_advance(&rest, 1);
+
+		semi = pl_strchr(&rest, ';');
+		par.p = rest.p;
+		par.l = semi ? (size_t)(semi - rest.p) : rest.l;
+		pl_advance(&rest, par.l);
+
+		while (par.l && is_lws(*par.p))
+			pl_advance(&par, 1);
+		if (!par.l || !is_token_char((unsigned char)*par.p))
+			return false;
+	}
+
+	return true;
+}
+
+
+/* the tag parameter of a To or From value, after its URI's '>' */
+static struct pl tag_of(const struct pl *val)
+{
+	struct pl rest = *val, tag = PL_INIT;
+	const char *gt = NULL;
+
+	for (size_t i = 0; i < val->l; i++) {
+		if (val->p[i] == '>')
+			gt = val->p + i;
+	}
+	if (gt)
+		pl_advance(&rest, (size_t)(gt + 1 - val->p));
+
+	(void)re_regex(rest.p, rest.l, ";[ \t]*tag[ \t]*=[ \t]*[^;, \t\r\n>]+",
+		       NULL, NULL, NULL, &tag);
+
+	return tag;
+}
+
+
+static uint64_t fnv(uint64_t h, const struct pl *pl)
+{
+	for (size_t i = 0; pl && i < pl->l; i++) {
+		h ^= (uint8_t)pl->p[i];
+		h *= 0x100000001b3ULL;
+	}
+
+	/* a separator: ("ab", "c") and ("a", "bc") differ */
+	h ^= 0xff;
+	h *= 0x100000001b3ULL;
+
+	return h;
+}
+
+
+/*
+ * RFC 3261 17.2.3 matches a request without the magic cookie by its
+ * Request-URI, To tag, From tag, Call-ID, CSeq and top Via.  The key
+ * leaves out the To tag and the CSeq method: the ACK of a non-2xx
+ * carries the To tag of our response (the RFC compares it with that
+ * response, which a key made from the request alone cannot), and an ACK
+ * or CANCEL shares its INVITE's branch in RFC 3261 too (libre tells them
+ * apart by method).
+ */
+int sipcheck_branchless(const uint8_t *p, size_t len, struct mbuf **copyp)
+{
+	struct pl met, ruri, via, from, ftag, callid, cseq, num;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t hlen, at;
+	struct mbuf *mb;
+	int err;
+
+	if (!p || !copyp || len < 4 || !strncasecmp((const char *)p, "SIP/", 4))
+		return ENOENT;
+
+	hlen = sipcheck_head_len(p, len);
+	if (!hlen || re_regex((const char *)p, hlen, "[^ \r\n]+ [^ \r\n]+ ",
+			      &met, &ruri) || met.p != (const char *)p)
+		return ENOENT;
+
+	if (!sipcheck_raw_header(p, hlen, "Via", 'v', &via) || !via.l ||
+	    !re_regex(via.p, via.l, ";[ \t\r\n]*branch[ \t\r\n]*=",
+		      NULL, NULL) || !via_ok(&via))
+		return ENOENT;
+
+	if (!sipcheck_raw_header(p, hlen, "From", 'f', &from))
+		from = pl_null;
+	if (!sipcheck_raw_header(p, hlen, "Call-ID", 'i', &callid))
+		callid = pl_null;
+	if (!sipcheck_raw_header(p, hlen, "CSeq", 0, &cseq) ||
+	    re_regex(cseq.p, cseq.l, "[0-9]+", &num))
+		num = pl_null;
+
+	h = fnv(h, &ruri);
+	ftag = tag_of(&from);
+	h = fnv(h, &ftag);
+	h = fnv(h, &callid);
+	h = fnv(h, &num);
+	h = fnv(h, &via);
+
+	at = (size_t)(via.p + via.l - (const char *)p);
+	mb = mbuf_alloc(len + 48);
+	if (!mb)
+		return ENOMEM;
+
+	err  = mbuf_write_mem(mb, p, at);
+	err |= mbuf_printf(mb, ";branch=" SIPCHECK_BRANCH_2543 "%016llx",
+			   (unsigned long long)h);
+	err |= mbuf_write_mem(mb, p + at, len - at);
+	if (err) {
+		mem_deref(mb);
+		return ENOMEM;
+	}
+
+	mb->pos = 0;
+	*copyp = mb;
+
+	return 0;
+}
+
+
+bool sipcheck_unbranch(struct mbuf *mb)
+{
+	static const char mark[] = ";branch=" SIPCHECK_BRANCH_2543;
+	const size_t ml = sizeof(mark) - 1, n = ml + 16;
+	uint8_t *p, *q;
+	size_t len, hlen;
+
+	if (!mb)
+		return false;
+
+	p = mbuf_buf(mb);
+	len = mbuf_get_left(mb);
+	if (len < 8 || strncmp((const char *)p, "SIP/2.0 ", 8))
+		return false;
+
+	hlen = sipcheck_head_len(p, len);
+	q = hlen ? memmem(p, hlen, mark, ml) : NULL;
+	if (!q || (size_t)(q - p) + n > hlen)
+		return false;
+
+	for (size_t i = ml; i < n; i++) {
+		if (!isxdigit(q[i]))
+			return false;
+	}
+
+	memmove(q, q + n, len - (size_t)(q - p) - n);
+	mb->end -= n;
+
+	return true;
 }

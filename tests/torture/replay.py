@@ -466,6 +466,7 @@ def run_case(args, case, tp, port, work):
 
         side.send(data)
         last = None
+        everything = []
         for i, want in enumerate(cell.steps):
             if want == "none":
                 got, closed = side.replies(NONE_WAIT, ours)
@@ -480,6 +481,7 @@ def run_case(args, case, tp, port, work):
                 got, closed = side.replies(REPLY_WAIT, ours, until_close=True)
             else:
                 got, closed = side.replies(REPLY_WAIT, ours)
+            everything += got
             mine = [m for m in got if ours(m)]
             if not want.startswith("1"):
                 for m in mine:
@@ -490,6 +492,7 @@ def run_case(args, case, tp, port, work):
             if not mine and not want.startswith("1"):
                 # a final response may follow the 100
                 more, closed = side.replies(FINAL_WAIT, final_of_ours)
+                everything += more
                 mine = [m for m in more if final_of_ours(m)]
             if not mine:
                 seen.append("nothing")
@@ -518,6 +521,20 @@ def run_case(args, case, tp, port, work):
             bad = check_reply(case, last)
             if bad:
                 return False, bad, notes
+        want_n = case.checks.get(tp + "-answers")
+        if want_n is not None:
+            if not getattr(side, "closed", False):
+                more, _ = side.replies(NONE_WAIT)
+                everything += more
+            finals = sorted(set(
+                (callid_of(m), cseq_of(m), status_of(m)) for m in everything
+                if m.startswith(b"SIP/2.0 ") and
+                not (status_of(m) or "1").startswith("1")), key=str)
+            if len(finals) != int(want_n):
+                return False, "expected %s final replies on the %s side, " \
+                    "got %d: %s" % (want_n, tp.upper(), len(finals), ", ".join(
+                        "%s (%s)" % (f[2], (f[0] or b"no Call-ID").decode(
+                            errors="replace")) for f in finals)), notes
     except OSError as e:
         return False, "socket: %s" % e, notes
     finally:
@@ -567,6 +584,8 @@ def check_reply(case, resp):
             if any(v.encode() in u for u in uris):
                 return "a contact URI in the reply contains %r: %s" % (
                     v, b" | ".join(contacts).decode())
+        elif k in ("udp-answers", "tcp-answers"):
+            pass                    # run_case counts them
         elif k == "header":
             if not re.search(rb"^" + re.escape(v.encode()) + rb"[ \t]*:",
                              head, re.I | re.M):
