@@ -152,9 +152,9 @@ integration: all test-deps
 	./$(BUILD)/harness run scenarios/
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
+	BUILD=$(BUILD) bash tests/media/run.sh
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
 	BUILD=$(BUILD) bash tests/phone/baresip.sh
-	BUILD=$(BUILD) bash tests/media/run.sh
 
 test: unit integration torture product
 ifeq ($(SAN),1)
