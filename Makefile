@@ -145,13 +145,14 @@ unit: test-deps $(UNIT_BIN)
 	  CK_DEFAULT_TIMEOUT=60 $$t || fail=1; done; exit $$fail
 
 # SIPp against the registrar, SIPVicious against it (tests/security), the
-# scenario suite, the suite against Kamailio
+# scenario suite, the suite against Kamailio, media against SIPp and baresip
 integration: all test-deps
 	BUILD=$(BUILD) bash tests/integration/run.sh
 	BUILD=$(BUILD) bash tests/security/sipvicious.sh
 	./$(BUILD)/harness run scenarios/
 	BUILD=$(BUILD) bash tests/reports/run.sh
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
+	BUILD=$(BUILD) bash tests/media/run.sh
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
 	BUILD=$(BUILD) bash tests/phone/all.sh
 
