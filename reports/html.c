@@ -98,7 +98,7 @@ static const char css[] =
 "12px;margin:10px 0}\n"
 ".media{border-collapse:collapse;margin:6px 0;font-size:12px}\n"
 ".media td,.media th{border-bottom:1px solid #e6e9ed;padding:3px 8px;"
-"text-align:left;vertical-align:middle}\n"
+"text-align:left;vertical-align:middle;white-space:nowrap}\n"
 ".media tr.oneway td{background:#fdecea}\n"
 ".media b.oneway{color:#b3261e}\n"
 ".media audio{height:28px;vertical-align:middle}\n"
