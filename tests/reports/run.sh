@@ -170,6 +170,21 @@ check "media: rows, figures, one-way verdict, WAVs of $MEDIA_SAMPLES samples wit
 	"$MEDIA_ONE_WAY:desk"
 check "media: report.md has a media table per scenario" \
 	test "$(grep -c '^| Phone | Dir | Codec' "$M/report/report.md")" = 2
+"$BUILD/harness" merge "$M/merged" "$M/report" >"$M/merge.out" 2>&1
+check "media: harness merge keeps the figures (not the audio)" \
+	python3 - "$M/report/results.json" "$M/merged/results.json" <<'PY'
+import json, sys
+def media(path):
+    out = []
+    for s in json.load(open(path))["scenarios"]:
+        for m in s.get("media", []):
+            m = dict(m)
+            m.pop("audio_samples")
+            out.append(m)
+    return out
+a, b = media(sys.argv[1]), media(sys.argv[2])
+sys.exit(0 if a and a == b else 1)
+PY
 
 # ---------------------------------------------------------------- the wire
 # trace.pcap is wire-true: the SIP messages a loopback capture of the same
