@@ -57,6 +57,10 @@ static void result_destructor(void *data)
 		mem_deref(res->findingv[i].actual);
 	}
 
+	for (size_t i = 0; i < res->mediac; i++)
+		mem_deref(res->mediav[i].pcm);
+
+	mem_deref(res->mediav);
 	mem_deref(res->msgv);
 	mem_deref(res->pktv);
 	mem_deref(res->findingv);
@@ -403,6 +407,7 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
 	/* every message on the wire, checked: a finding against the
 	 * reference service (or a phone told to behave) is a bug of ours */
 	rn_wire_finish(&r);
+	rn_media_keep_open(&r);
 
  out:
 	rn_close(&r);

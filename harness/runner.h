@@ -66,6 +66,31 @@ struct run_finding {
 	bool fails;                 /* it fails the scenario               */
 };
 
+/* one direction of a call's media, as one phone saw it */
+struct run_media_dir {
+	uint32_t packets;
+	uint64_t bytes;
+	int64_t first_ms;           /* after the answer/ACK; -1: none      */
+	uint32_t lost;              /* rx only                             */
+	double jitter_ms;           /* rx only                             */
+	uint32_t tone_hz;           /* rx: heard; tx: sent; 0: none        */
+	char digits[33];
+	bool one_way;               /* MEDIA-RTP-3: rx, none came within
+				       2 s of the answer; tx, none sent   */
+	bool silent;                /* rx only: RTP came, all of it silence */
+};
+
+/* a phone's call's media, kept when the call ends or the scenario does */
+struct run_media {
+	const char *phone;          /* the phone's name (scenario-owned)   */
+	char callid[64];
+	int pt;                     /* 0 PCMU, 8 PCMA; -1: none agreed     */
+	struct run_media_dir rx;    /* what the phone received             */
+	struct run_media_dir tx;    /* what it sent                        */
+	int16_t *pcm;               /* received audio, 8 kHz (--report)    */
+	size_t pcmc;
+};
+
 /* one step as run (repeat and parallel bodies are steps too) */
 struct run_step {
 	unsigned line;
@@ -100,10 +125,13 @@ struct run_result {
 	struct run_finding *findingv; /* the protocol checker's findings  */
 	size_t findingc;
 	size_t wire_msgs;           /* SIP messages the checker read       */
+	struct run_media *mediav;   /* calls' media (at most RUN_MEDIA_MAX) */
+	size_t mediac;
 };
 
 enum { RUN_MSG_MAX = 200000, RUN_STEP_MAX = 100000, RUN_PKT_MAX = 50000,
-       RUN_FINDING_MAX = 1000 };
+       RUN_FINDING_MAX = 1000, RUN_MEDIA_MAX = 64,
+       RUN_MEDIA_PCM_MS = 3000 };
 
 /* an empty result (a mem object: its messages and steps freed with it) */
 struct run_result *run_result_alloc(void);

@@ -144,6 +144,12 @@ void rn_guard_handler(uint16_t scode, const char *reason,
 void rn_phone_event(struct phone *phone, const struct phone_event *ev,
 		    void *arg);
 
+/* a call's media into the result, when it ends; at the scenario's end
+ * the calls still open (runner_phones.c) */
+void rn_media_keep(struct runner *r, const struct rphone *rp,
+		   const struct phone_call *call);
+void rn_media_keep_open(struct runner *r);
+
 /* set-up and close (runner_setup.c); the in-process registrar started
  * (again: a restart, from its state file) */
 int  rn_start_registrar(struct runner *r, bool again);

@@ -350,6 +350,8 @@ void rn_phone_event(struct phone *phone, const struct phone_event *ev,
 
 	if (ev->op == PHONE_OP_CALL)
 		call_event(rp, ev);
+	if (ev->type == PHONE_EV_CALL_CLOSED)
+		rn_media_keep(r, rp, ev->call);
 
 	switch (ev->type) {
 
@@ -529,3 +531,82 @@ int rn_wait_ops(struct runner *r, const struct sc_step *st,
 }
 
 
+
+
+/* ---------------------------------------------------------------- media */
+
+static void media_dir(struct run_media_dir *d, const struct media_rx_figs *rx,
+		      const struct media_tx_figs *tx, uint32_t tone_tx)
+{
+	if (rx) {
+		d->packets  = rx->packets;
+		d->bytes    = rx->bytes;
+		d->first_ms = rx->first_ms;
+		d->lost     = rx->lost;
+		d->jitter_ms = rx->jitter_ms;
+		d->tone_hz  = rx->tone_hz;
+		str_ncpy(d->digits, rx->digits, sizeof(d->digits));
+		d->one_way  = rx->one_way;
+		d->silent   = rx->blocks && rx->silent_blocks == rx->blocks;
+		return;
+	}
+
+	d->packets  = tx->packets;
+	d->bytes    = tx->bytes;
+	d->first_ms = tx->first_ms;
+	d->tone_hz  = tx->packets ? tone_tx : 0;
+	d->one_way  = !tx->packets;     /* kept calls have started */
+	str_ncpy(d->digits, tx->digits, sizeof(d->digits));
+}
+
+
+/* calls without RTP started (rejected, cancelled, no codec) have none */
+void rn_media_keep(struct runner *r, const struct rphone *rp,
+		   const struct phone_call *call)
+{
+	struct run_result *res = r->res;
+	struct phone_media_figs f;
+	struct run_media *m;
+	const int16_t *pcm;
+	size_t pcmc = 0;
+
+	if (!call || phone_call_media(call, &f) || !f.started ||
+	    res->mediac >= RUN_MEDIA_MAX)
+		return;
+
+	/* the first call's: a scenario has a few (the bench none) */
+	if (!res->mediav)
+		res->mediav = mem_zalloc(RUN_MEDIA_MAX * sizeof(*m), NULL);
+	if (!res->mediav)
+		return;
+
+	m = &res->mediav[res->mediac++];
+	memset(m, 0, sizeof(*m));
+	m->phone = rp->sp->name;
+	str_ncpy(m->callid, phone_call_callid(call), sizeof(m->callid));
+	m->pt = f.pt;
+	media_dir(&m->rx, &f.rx, NULL, 0);
+	media_dir(&m->tx, NULL, &f.tx, f.tone_hz);
+
+	pcm = r->opts->record ? phone_call_capture(call, &pcmc) : NULL;
+	if (pcm && pcmc) {
+		m->pcm = mem_alloc(pcmc * sizeof(*pcm), NULL);
+		if (m->pcm) {
+			memcpy(m->pcm, pcm, pcmc * sizeof(*pcm));
+			m->pcmc = pcmc;
+		}
+	}
+}
+
+
+void rn_media_keep_open(struct runner *r)
+{
+	for (size_t i = 0; i < r->phonec; i++) {
+		const struct rphone *rp = &r->phonev[i];
+		const struct phone_call *call = rp->phone ?
+			phone_call_latest(rp->phone) : NULL;
+
+		if (call && phone_call_state(call) != PHONE_CALL_CLOSED)
+			rn_media_keep(r, rp, call);
+	}
+}

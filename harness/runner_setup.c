@@ -177,6 +177,8 @@ int rn_start_phones(struct runner *r)
 
 		if (!sp->has_domain || !conf.domain)
 			conf.domain = r->domain;
+		if (r->opts->record)
+			conf.media.capture_ms = RUN_MEDIA_PCM_MS;
 		conf.registrar = r->reg_addr[conf.tp == SIP_TRANSP_TLS ? 2 :
 					     conf.tp == SIP_TRANSP_TCP ? 1 : 0];
 

@@ -96,6 +96,14 @@ static const char css[] =
 ".failbox .why{font-size:12px;color:#7f3b3b}\n"
 ".skipbox{border-left:5px solid #78828c;background:#f1f3f5;padding:6px "
 "12px;margin:10px 0}\n"
+".media{border-collapse:collapse;margin:6px 0;font-size:12px}\n"
+".media td,.media th{border-bottom:1px solid #e6e9ed;padding:3px 8px;"
+"text-align:left;vertical-align:middle;white-space:nowrap}\n"
+".media tr.oneway td{background:#fdecea}\n"
+".media b.oneway{color:#b3261e}\n"
+".media audio{height:28px;vertical-align:middle}\n"
+".media svg.wave{vertical-align:middle;margin-left:6px}\n"
+".media svg.wave path{stroke:#3a6ea5;stroke-width:1}\n"
 ".ladder{margin:10px 0 4px;overflow-x:auto;border:1px solid #e6e9ed;"
 "border-radius:4px;background:#fcfdfe;padding-bottom:6px}\n"
 ".lrow{display:flex;align-items:stretch}\n"
@@ -721,6 +729,7 @@ static int scenario(struct re_printf *pf, const struct report_walk *w,
 	}
 
 	err |= ladder(pf, e);
+	err |= report_media_html(pf, res);
 	err |= steps(pf, res);
 
 	return err | re_hprintf(pf, "</div>\n</details>\n</section>\n");

@@ -201,6 +201,7 @@ static int json_scenario(struct re_printf *pf, const struct report_walk *w,
 	for (size_t i = 0; i < res->findingc && !err; i++)
 		err |= json_finding(pf, &res->findingv[i], i);
 	err |= re_hprintf(pf, "]}");
+	err |= report_media_json(pf, res);
 
 	err |= json_u64(pf, "message_count", res->msgc, true);
 	err |= json_u64(pf, "packet_count", res->pktc, true);

@@ -220,7 +220,33 @@ static int finding(struct re_printf *pf, const struct report_walk *w,
 }
 
 
+/* a scenario whose calls carried media: its table */
+static int media(struct re_printf *pf, const struct report_walk *w,
+		 const struct report_entry *e, size_t idx, enum verdict v,
+		 const struct report_failure *f)
+{
+	int err = 0;
+
+	(void)w;
+	(void)idx;
+	(void)v;
+	(void)f;
+
+	if (!e->res || !e->res->mediac)
+		return 0;
+
+	err |= re_hprintf(pf, "\n### ");
+	err |= md(pf, e->sc->name);
+	err |= re_hprintf(pf, " (");
+	err |= code_span(pf, e->sc->file);
+	err |= re_hprintf(pf, ")\n");
+
+	return err | report_media_md(pf, e->res);
+}
+
+
 static const struct report_visitor visitor = {
+	.scenario      = media,
 	.rule          = rule_row,
 	.rule_scenario = rule_scenario,
 	.rule_end      = rule_end,
@@ -309,6 +335,10 @@ int report_markdown(struct re_printf *pf, const struct report_run *run)
 			  "their scenario).\n", w.wire_msgs, w.findings,
 			  w.findings_failing);
 	err |= report_walk_findings(pf, &w, &visitor, NULL);
+
+	/* what the calls carried, scenario by scenario */
+	err |= re_hprintf(pf, "\n## Media\n");
+	err |= report_walk_scenarios(pf, &w, &visitor);
 
 	return err;
 }

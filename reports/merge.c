@@ -153,6 +153,8 @@ static int msg_decode(struct run_msg *m, const struct odict_entry *e,
 	m->wall_us = onum(o, "wall_us");
 	m->virtual_ms = onum(o, "virtual_ms");
 	m->phone = sc_phone_name(sc, odict_string(o, "phone"));
+	if (!m->phone)
+		m->phone = "";
 	s = odict_string(o, "direction");
 	m->from_phone = s && !strcmp(s, "phone->registrar");
 	m->retrans = obool(o, "retransmission");
@@ -215,6 +217,65 @@ static int finding_decode(struct run_finding *rf, const struct odict_entry *e)
 }
 
 
+/* a signed or fractional figure */
+static double odbl(const struct odict *o, const char *key)
+{
+	const struct odict_entry *e = odict_lookup(o, key);
+
+	if (!e)
+		return 0;
+
+	return e->type == ODICT_DOUBLE ? e->u.dbl :
+		e->type == ODICT_INT ? (double)e->u.integer : 0;
+}
+
+
+static void media_dir_decode(struct run_media_dir *d, const struct odict *o)
+{
+	if (!o)
+		return;
+
+	d->packets   = (uint32_t)onum(o, "packets");
+	d->bytes     = onum(o, "bytes");
+	d->first_ms  = (int64_t)odbl(o, "first_ms");
+	d->lost      = (uint32_t)onum(o, "lost");
+	/* printed with 2 decimals: read back, it prints the same */
+	d->jitter_ms = odbl(o, "jitter_ms") + 1e-9;
+	d->tone_hz   = (uint32_t)onum(o, "tone_hz");
+	d->silent    = obool(o, "silent");
+	d->one_way   = obool(o, "one_way");
+	str_ncpy(d->digits, odict_string(o, "digits"), sizeof(d->digits));
+}
+
+
+/* a call's media figures back from results.json; its audio stays behind
+ * (results.json does not carry it) */
+static int media_decode(struct run_media *m, const struct odict_entry *e,
+			const struct scenario *sc)
+{
+	const struct odict *o = e->type == ODICT_OBJECT ? e->u.odict : NULL;
+	const struct odict_entry *rx, *tx;
+	const char *codec;
+
+	if (!o)
+		return EBADMSG;
+
+	m->phone = sc_phone_name(sc, odict_string(o, "phone"));
+	if (!m->phone)
+		m->phone = "";
+	str_ncpy(m->callid, odict_string(o, "call_id"), sizeof(m->callid));
+	codec = odict_string(o, "codec");
+	m->pt = !codec ? -1 : !str_casecmp(codec, "PCMU") ? 0 :
+		!str_casecmp(codec, "PCMA") ? 8 : -1;
+	rx = odict_get_type(o, ODICT_OBJECT, "rx");
+	tx = odict_get_type(o, ODICT_OBJECT, "tx");
+	media_dir_decode(&m->rx, rx ? rx->u.odict : NULL);
+	media_dir_decode(&m->tx, tx ? tx->u.odict : NULL);
+
+	return 0;
+}
+
+
 static int result_decode(struct run_result **resp, const struct odict *o,
 			 const struct scenario *sc)
 {
@@ -223,6 +284,7 @@ static int result_decode(struct run_result **resp, const struct odict *o,
 	const struct odict *finds = pe ? oarr(pe->u.odict, "findings") : NULL;
 	const struct odict *steps = oarr(o, "steps");
 	const struct odict *msgs = oarr(o, "messages");
+	const struct odict *media = oarr(o, "media");
 	const struct odict_entry *fe = odict_get_type(o, ODICT_OBJECT,
 						      "failure");
 	struct run_result *res;
@@ -277,6 +339,13 @@ static int result_decode(struct run_result **resp, const struct odict *o,
 	     le = le->next)
 		err = finding_decode(&res->findingv[res->findingc++],
 				     le->data);
+
+	if (!err)
+		err = array_alloc((void **)&res->mediav, media,
+				  sizeof(*res->mediav));
+	for (le = media ? list_head(&media->lst) : NULL; !err && le &&
+		     res->mediac < RUN_MEDIA_MAX; le = le->next)
+		err = media_decode(&res->mediav[res->mediac++], le->data, sc);
 
 	if (err)
 		mem_deref(res);

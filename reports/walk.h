@@ -108,4 +108,11 @@ enum verdict report_entry_verdict(const struct report_entry *e);
 void report_failure_get(struct report_failure *f,
 			const struct report_entry *e);
 
+/* the media of a scenario's calls (media.c): ,"media":[..] for
+ * results.json; a table for report.md; the figures with the received
+ * audio (an embedded WAV and its waveform) for report.html */
+int report_media_json(struct re_printf *pf, const struct run_result *res);
+int report_media_md(struct re_printf *pf, const struct run_result *res);
+int report_media_html(struct re_printf *pf, const struct run_result *res);
+
 #endif

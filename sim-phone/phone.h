@@ -572,6 +572,10 @@ struct phone_media_figs {
 /* ENOENT: no media (not yet, or conf.media.off) */
 int  phone_call_media(const struct phone_call *call,
 		      struct phone_media_figs *f);
+/* the call's received audio (conf.media.capture_ms of it), 8 kHz mono;
+ * NULL: none */
+const int16_t *phone_call_capture(const struct phone_call *call,
+				  size_t *sampc);
 /* the phone's latest call with media, open or closed */
 int  phone_media_last(const struct phone *phone, struct phone_media_figs *f);
 /* {"pt":..,"tone_hz":..,"hold":..,"one_way":..,"rx":{..},"tx":{..}} */

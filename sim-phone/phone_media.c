@@ -678,6 +678,18 @@ int phone_call_media(const struct phone_call *call,
 }
 
 
+const int16_t *phone_call_capture(const struct phone_call *call,
+				  size_t *sampc)
+{
+	const struct phone_media *pm = call ? call->media : NULL;
+
+	if (!pm || !pm->ms)
+		return NULL;
+
+	return media_rx_capture(media_stream_rx(pm->ms), sampc);
+}
+
+
 int phone_media_last(const struct phone *phone, struct phone_media_figs *f)
 {
 	return figs_of(phone ? phone->last_media : NULL, f);

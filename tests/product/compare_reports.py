@@ -54,6 +54,8 @@ def md_shape(data):
     """the run's result lines and the summary by rule"""
     keep = []
     for l in data.decode("utf-8", "replace").splitlines():
+        if l == "## Media":      # figures measured anew by each run
+            break
         if l.startswith(("- **Result:**", "- **Rules:**", "| ")):
             keep.append(re.sub(r"\d+ SIP messages", "N SIP messages", l))
     return keep
@@ -64,9 +66,14 @@ PER_MESSAGE = {b'class="tcol"', b'class="lane"', b'class="mtext"',
                b'class="lbl"'}
 
 
+# a merged report has the calls' media figures, not their audio
+AUDIO = {b'class="audio"', b'class="noaudio"', b'class="wave"'}
+
+
 def html_shape(data):
     c = collections.Counter(re.findall(rb'class="[a-z-]+"', data))
-    return ({k: v for k, v in c.items() if k not in PER_MESSAGE},
+    return ({k: v for k, v in c.items()
+             if k not in PER_MESSAGE and k not in AUDIO},
             c[b'class="msg"'])
 
 

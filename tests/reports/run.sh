@@ -10,6 +10,11 @@
 #     $LADDER_SCENARIO (a column per phone in $LADDER_PHONES plus the
 #     registrar, an arrow per message), and a screenshot of it
 #
+#   - the media of two calls (a run of its own: its RTP is in the trace):
+#     results.json's figures (packets both ways, the tones heard, one-way
+#     audio), and in report.html the rows, the embedded WAVs (decoded:
+#     length, format, their own tone) and the waveforms
+#
 # The ladder checked is a three-phone ringing scenario: every branch of
 # the simultaneous ringing, the answer and the CANCELs.  Needs tshark and
 # chromium (installed when run as root).  Prints `N passed, M failed`; exit status 1 when any check failed.
@@ -143,6 +148,43 @@ check "report.md: summary and the failure" \
 	grep -q "REG-LIM-AOR | \*\*broken\*\*" "$R/report.md"
 check "report.md: expected vs actual" \
 	grep -q "^- \*\*Expected:\*\* status 200" "$R/report.md"
+
+# ---------------------------------------------------------------- media
+# a call with each phone's tone both ways, and one whose answerer sends
+# nothing; 3 s of each phone's received audio at 8 kHz in report.html
+M=$OUT/media
+MEDIA_BOTH=scenarios/media/rtp-1-both-ways.yaml
+MEDIA_ONE_WAY=scenarios/media/rtp-3-silent-phone.yaml
+MEDIA_SAMPLES=24000
+mkdir -p "$M"
+"$BUILD/harness" run --report "$M/report" "$MEDIA_BOTH" "$MEDIA_ONE_WAY" \
+	>"$M/harness.out" 2>&1
+check "media: the two calls pass" test $? = 0
+check "media: results.json with the media figures, against its schema" \
+	python3 tests/product/check_schema.py reports/results.schema.json \
+	"$M/report/results.json"
+chrome --dump-dom "file://$(realpath "$M/report/report.html")" >"$M/dom.html"
+check "media: rows, figures, one-way verdict, WAVs of $MEDIA_SAMPLES samples with their tone, waveforms" \
+	python3 "$HERE/check_media.py" "$M/dom.html" "$M/report/results.json" \
+	"$MEDIA_BOTH" "caller:440 desk:1000" "$MEDIA_SAMPLES" \
+	"$MEDIA_ONE_WAY:desk"
+check "media: report.md has a media table per scenario" \
+	test "$(grep -c '^| Phone | Dir | Codec' "$M/report/report.md")" = 2
+"$BUILD/harness" merge "$M/merged" "$M/report" >"$M/merge.out" 2>&1
+check "media: harness merge keeps the figures (not the audio)" \
+	python3 - "$M/report/results.json" "$M/merged/results.json" <<'PY'
+import json, sys
+def media(path):
+    out = []
+    for s in json.load(open(path))["scenarios"]:
+        for m in s.get("media", []):
+            m = dict(m)
+            m.pop("audio_samples")
+            out.append(m)
+    return out
+a, b = media(sys.argv[1]), media(sys.argv[2])
+sys.exit(0 if a and a == b else 1)
+PY
 
 # ---------------------------------------------------------------- the wire
 # trace.pcap is wire-true: the SIP messages a loopback capture of the same
