@@ -199,14 +199,17 @@ fuzz-regressions: all test-deps
 	BUILD=$(BUILD) bash tests/fuzz/run.sh --regressions
 
 # the registrar benchmark (bench/README.md): minutes; writes bench/results.md;
-# then the soak (bench/soak.py, ~16 minutes): its section and bench/soak.svg
+# then the soak (bench/soak.py, ~16 minutes): its section and bench/soak.svg;
+# then media (bench/media.sh, ~5 minutes): 500 calls with RTP, its section
 bench: all test-deps
 	BUILD=$(BUILD) bash bench/run.sh
 	BUILD=$(BUILD) python3 bench/soak.py
+	BUILD=$(BUILD) bash bench/media.sh
 
 # seconds: the benchmark runs and prints every figure; fails on a lost one
 bench-smoke: all test-deps
 	BUILD=$(BUILD) bash bench/run.sh --smoke
+	BUILD=$(BUILD) bash bench/media.sh --smoke
 
 # the product's own checks (tests/product/README.md): docs/rules against the
 # code, --version, make install, --shard/merge, --repeat, the results schema,
