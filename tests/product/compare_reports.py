@@ -25,11 +25,22 @@ def load(d, name):
         return f.read()
 
 
-def pcap_packets(data):
+def pcap_packets(data, sip_only=False):
+    """records of a trace (raw IP); sip_only: those whose UDP or TCP
+    payload is SIP text (the trace carries RTP and RTCP beside SIP)"""
     n, off = 0, 24
     while off + 16 <= len(data):
         incl = struct.unpack_from("<I", data, off + 8)[0]
+        rec = data[off + 16:off + 16 + incl]
         off += 16 + incl
+        if sip_only:
+            ihl = (rec[0] & 0x0f) * 4 if rec and rec[0] >> 4 == 4 else 40
+            proto = rec[9] if rec and rec[0] >> 4 == 4 else rec[6]
+            l4 = 8 if proto == 17 else (rec[ihl + 12] >> 4) * 4
+            pay = rec[ihl + l4:ihl + l4 + 20]
+            if not (pay.startswith(b"SIP/2.0") or
+                    re.match(rb"[A-Z]+ ", pay)):
+                continue
         n += 1
     return n
 
@@ -141,9 +152,10 @@ def main():
         diffs.append(f"report.html: {hm[1]} messages, the shards' {hs}")
     pm = pcap_packets(load(merged_d, "trace.pcap"))
     ps = sum(pcap_packets(load(d, "trace.pcap")) for d in shards)
-    if pm != ps or pm != nmsg:
-        diffs.append(f"trace.pcap: {pm} packets, the shards' {ps}, "
-                     f"{nmsg} messages")
+    sm = pcap_packets(load(merged_d, "trace.pcap"), sip_only=True)
+    if pm != ps or sm != nmsg:
+        diffs.append(f"trace.pcap: {pm} packets, the shards' {ps}; "
+                     f"{sm} SIP, {nmsg} messages")
 
     if diffs:
         print("\n".join(diffs))
