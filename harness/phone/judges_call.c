@@ -279,7 +279,9 @@ static void refer_keep(const struct jctx *x, struct jverdict *v)
 			  c->phone_refers, c->refer_scode, c->phone_bye_t ?
 			  "then the phone sent BYE" : "the call stayed up");
 
-	if (c->phone_bye_t && c->phone_bye_t > c->phone_refer_t) {
+	/* at or after: the 405 and the phone's BYE can be read in one
+	 * batch of datagrams, the same millisecond */
+	if (c->phone_bye_t && c->phone_bye_t >= c->phone_refer_t) {
 		jverdict_set(v, "P-REFER-KEEP", JV_FAIL, "the phone dropped "
 			     "the call when its REFER was refused");
 		jverdict_advice(v, "transfer mode: use a transfer the "

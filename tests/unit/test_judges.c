@@ -390,6 +390,29 @@ END_TEST
 
 /* a phone in a call that refuses the forked call (486) before the CANCEL:
  * not judged (SKIP), not a FAIL for the 481 its CANCEL then gets */
+/* baresip answers a refused REFER with BYE at once: read in the same
+ * batch, the BYE has the REFER's millisecond, and still drops the call */
+START_TEST(refer_then_bye_same_ms_fails)
+{
+	struct jcall call;
+	struct jverdict v;
+	struct jctx x;
+
+	memset(&x, 0, sizeof(x));
+	memset(&call, 0, sizeof(call));
+	call.phone_refers = 1;
+	call.refer_scode = 405;
+	call.phone_refer_t = 5000;
+	call.phone_bye_t = 5000;
+	x.call = &call;
+	ck_assert_int_eq(verdict("P-REFER-KEEP", &x, &v), JV_FAIL);
+
+	call.phone_bye_t = 0;
+	ck_assert_int_eq(verdict("P-REFER-KEEP", &x, &v), JV_PASS);
+}
+END_TEST
+
+
 START_TEST(refused_before_cancel_skips)
 {
 	static const char invite[] =
@@ -751,6 +774,7 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, probe_has_one_max_forwards);
 	tcase_add_test(tc, phone_header_counts_the_pack);
 	tcase_add_test(tc, tls_verdicts);
+	tcase_add_test(tc, refer_then_bye_same_ms_fails);
 	tcase_add_test(tc, nat_port_udp_only);
 	tcase_add_test(tc, ua_advice_by_user_agent);
 	tcase_add_test(tc, person_skips);
