@@ -179,6 +179,8 @@ int rn_start_phones(struct runner *r)
 			conf.domain = r->domain;
 		if (r->opts->record)
 			conf.media.capture_ms = RUN_MEDIA_PCM_MS;
+		/* SENT events are counted, not read (TLS: recorded) */
+		conf.sent_lean = true;
 		conf.registrar = r->reg_addr[conf.tp == SIP_TRANSP_TLS ? 2 :
 					     conf.tp == SIP_TRANSP_TCP ? 1 : 0];
 

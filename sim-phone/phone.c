@@ -44,6 +44,8 @@ static void destructor(void *arg)
 		--phone->stack->phonec;
 		if (phone->eh)
 			--phone->stack->watchc;
+		if (phone->eh && !phone->sent_lean)
+			--phone->stack->msgwatchc;
 		mem_deref(phone->stack);
 	}
 
@@ -92,6 +94,9 @@ static int stack_attach(struct phone *phone, const struct phone_conf *conf)
 	++phone->stack->phonec;
 	if (phone->eh)
 		++phone->stack->watchc;
+	phone->sent_lean = conf->sent_lean;
+	if (phone->eh && !phone->sent_lean)
+		++phone->stack->msgwatchc;
 
 	/* EPROTONOSUPPORT: a shared stack of another transport, or of
 	 * another address family than the registrar */

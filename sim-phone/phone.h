@@ -232,6 +232,11 @@ struct phone_conf {
 				       links whose delays run on virtual
 				       time (harness link faults)          */
 	struct phone_media_conf media; /**< its calls' media             */
+	bool sent_lean;           /**< SENT events of registrations sent at
+				       once (UDP) come without msg: the
+				       stack need not decode what it sent
+				       (thousands of phones).  TLS phones
+				       always get msg                      */
 };
 
 /** What a request belongs to */

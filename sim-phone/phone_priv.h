@@ -114,6 +114,7 @@ struct phone_stack {
 	enum sip_transp tp;
 	unsigned phonec;           /* phones on it                        */
 	unsigned watchc;           /* of them, with an event handler      */
+	unsigned msgwatchc;        /* of those, wanting SENT messages     */
 	bool sockbuf_set;          /* UDP buffers raised (shared)         */
 	bool shared;
 };
@@ -177,6 +178,7 @@ struct phone {
 	double refresh_frac;
 	uint32_t retry_wait;
 	bool virtual_timeout;
+	bool sent_lean;            /* conf.sent_lean                      */
 
 	char callid[40];
 	char tag[20];
@@ -220,6 +222,9 @@ void phone_new_callid(struct phone *phone);
 /* phone_reg.c */
 int  phone_op_start(struct phone *phone, enum phone_op op,
 		    const struct phone_req *req, bool wildcard);
+int  phone_auth_line(char **linep, const struct phone *phone,
+		     struct phone_digest *dg, const char *method,
+		     const char *uri);
 void phone_trace_sent(struct phone *phone, struct regtx *tx,
 		      const struct sip_msg *msg);
 

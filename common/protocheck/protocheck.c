@@ -24,29 +24,37 @@ enum {
 	PRUNE_EVERY_MS = 1000,  /* message time between two prunings */
 };
 
+/* names, methods and step places repeat across thousands of entries:
+ * each is kept once, for the checker's life (pc->strs) */
 struct party {
 	enum pc_role role;
-	char *name;
+	const char *name;      /* interned */
 	bool misbehaves;
+};
+
+struct istr {
+	struct le he;
+	char s[];
 };
 
 struct txn {
 	struct le he;
 	struct le le;
-	char *branch;
-	char *sentby;
-	char *method;          /* the CSeq method */
-	char *callid;
+	uint64_t key;          /* branch and sent-by (key_of())            */
+	const char *method;    /* the CSeq method, interned */
+	uint32_t callid;       /* its hash                                 */
 	uint32_t cseq;
 	struct party client;   /* who sent the request */
 	struct party server;   /* who it went to       */
-	char *where;
+	const char *where;     /* interned */
 	uint32_t req_hash;
 	size_t req_len;
 	uint64_t ts_last;
 	bool prov;             /* a provisional response was sent          */
 	uint16_t final;
-	char *to_tag;
+	bool has_to_tag;
+	uint32_t to_tag_h;     /* the first response's To-tag: its hash,   */
+	char to_tag[24];       /* and its start, for the finding's text     */
 	uint32_t final_hash;
 	size_t final_len;
 	bool acked;            /* non-2xx: ACK with this branch            */
@@ -58,9 +66,9 @@ struct txn {
 struct ok2xx {
 	struct le he;
 	struct le le;
-	char *key;             /* Call-ID, CSeq, From-tag, To-tag */
+	uint64_t key;          /* Call-ID, CSeq, From-tag, To-tag */
 	struct party client;
-	char *where;
+	const char *where;     /* interned */
 	uint64_t ts_last;
 	bool acked;
 	uint32_t hash;
@@ -70,7 +78,7 @@ struct ok2xx {
 struct dlg {
 	struct le he;
 	struct le le;
-	char *key;             /* Call-ID, sender's tag */
+	uint64_t key;          /* Call-ID, sender's tag */
 	uint32_t last;
 	uint64_t ts_last;
 };
@@ -81,6 +89,7 @@ struct finding {
 };
 
 struct protocheck {
+	struct hash *strs;
 	struct hash *txns;
 	struct hash *oks;
 	struct hash *dlgs;
@@ -97,11 +106,57 @@ struct protocheck {
 };
 
 
-static void party_set(struct party *p, const struct pc_party *src)
+static bool istr_cmp(struct le *le, void *arg)
+{
+	const struct istr *is = le->data;
+
+	return !strcmp(is->s, arg);
+}
+
+
+static const char *intern(struct protocheck *pc, const char *s)
+{
+	struct istr *is;
+	uint32_t h;
+	size_t n;
+
+	if (!s)
+		s = "";
+
+	h = hash_joaat_str(s);
+	is = list_ledata(hash_lookup(pc->strs, h, istr_cmp, (void *)s));
+	if (is)
+		return is->s;
+
+	n = strlen(s);
+	is = mem_zalloc(sizeof(*is) + n + 1, NULL);
+	if (!is)
+		return "";
+	memcpy(is->s, s, n + 1);
+	hash_append(pc->strs, h, &is->he, is);
+
+	return is->s;
+}
+
+
+static const char *intern_pl(struct protocheck *pc, const struct pl *pl)
+{
+	char buf[64];
+
+	if (!pl_isset(pl))
+		return "";
+
+	(void)pl_strcpy(pl, buf, sizeof(buf));
+
+	return intern(pc, buf);
+}
+
+
+static void party_set(struct protocheck *pc, struct party *p,
+		      const struct pc_party *src)
 {
 	p->role = src->role;
-	p->name = mem_deref(p->name);
-	(void)str_dup(&p->name, src->name ? src->name : "?");
+	p->name = intern(pc, src->name ? src->name : "?");
 	p->misbehaves = src->misbehaves;
 }
 
@@ -112,14 +167,6 @@ static void txn_destructor(void *data)
 
 	hash_unlink(&t->he);
 	list_unlink(&t->le);
-	mem_deref(t->branch);
-	mem_deref(t->sentby);
-	mem_deref(t->method);
-	mem_deref(t->callid);
-	mem_deref(t->client.name);
-	mem_deref(t->server.name);
-	mem_deref(t->where);
-	mem_deref(t->to_tag);
 }
 
 
@@ -129,9 +176,6 @@ static void ok_destructor(void *data)
 
 	hash_unlink(&o->he);
 	list_unlink(&o->le);
-	mem_deref(o->key);
-	mem_deref(o->client.name);
-	mem_deref(o->where);
 }
 
 
@@ -141,7 +185,6 @@ static void dlg_destructor(void *data)
 
 	hash_unlink(&d->he);
 	list_unlink(&d->le);
-	mem_deref(d->key);
 }
 
 
@@ -165,6 +208,8 @@ static void pc_destructor(void *data)
 	list_flush(&pc->okl);
 	list_flush(&pc->dlgl);
 	list_flush(&pc->findings);
+	hash_flush(pc->strs);
+	mem_deref(pc->strs);
 	mem_deref(pc->txns);
 	mem_deref(pc->oks);
 	mem_deref(pc->dlgs);
@@ -183,7 +228,8 @@ int protocheck_alloc(struct protocheck **pcp)
 	if (!pc)
 		return ENOMEM;
 
-	err  = hash_alloc(&pc->txns, HASH_SIZE);
+	err  = hash_alloc(&pc->strs, 1024);
+	err |= hash_alloc(&pc->txns, HASH_SIZE);
 	err |= hash_alloc(&pc->oks, HASH_SIZE);
 	err |= hash_alloc(&pc->dlgs, HASH_SIZE);
 	if (err) {
@@ -226,7 +272,7 @@ static void reportf(struct protocheck *pc, const char *id,
 		    const struct pc_party *at, const char *where,
 		    const char *expected, const char *fmt, ...)
 {
-	struct party p = {at->role, (char *)at->name, at->misbehaves};
+	struct party p = {at->role, at->name, at->misbehaves};
 	char actual[256];
 	va_list ap;
 
@@ -244,20 +290,47 @@ static uint32_t bytes_hash(const uint8_t *buf, size_t len)
 }
 
 
+/* a 64-bit FNV-1a of the parts, each ended by a NUL (so "ab"+"c" is not
+ * "a"+"bc"); icase > 0: parts from index icase - 1 on case-insensitive.  Keys
+ * are kept as this hash, not as strings: at 20,000 phones the strings
+ * were most of the checker's memory, and a false match needs a 64-bit
+ * collision */
+static uint64_t key_of(const struct pl * const *v, size_t n, size_t icase)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pl *pl = v[i];
+		bool ic = icase && i >= icase - 1;
+
+		for (size_t k = 0; pl_isset(pl) && k < pl->l; k++) {
+			unsigned char c = (unsigned char)pl->p[k];
+
+			if (ic && c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c + 32);
+			h = (h ^ c) * 1099511628211ull;
+		}
+		h = (h ^ 0) * 1099511628211ull;
+	}
+
+	return h;
+}
+
+
 /* the transaction a message belongs to (method: the CSeq method, or
  * INVITE for an ACK/CANCEL looking for its INVITE) */
 static struct txn *txn_find(const struct protocheck *pc,
 			    const struct pc_info *msg, const char *method)
 {
+	const struct pl *v[2] = {&msg->branch, &msg->sentby};
+	uint64_t key = key_of(v, 2, 2);
 	struct le *le;
 
-	le = list_head(hash_list(pc->txns, hash_joaat_pl(&msg->branch)));
+	le = list_head(hash_list(pc->txns, (uint32_t)key));
 	for (; le; le = le->next) {
 		struct txn *t = le->data;
 
-		if (pl_strcmp(&msg->branch, t->branch) ||
-		    pl_strcasecmp(&msg->sentby, t->sentby) ||
-		    strcmp(t->method, method))
+		if (t->key != key || strcmp(t->method, method))
 			continue;
 
 		return t;
@@ -267,63 +340,57 @@ static struct txn *txn_find(const struct protocheck *pc,
 }
 
 
-static char *pl_dup_or_empty(const struct pl *pl)
-{
-	char *s = NULL;
-
-	if (pl_isset(pl))
-		(void)pl_strdup(&s, pl);
-	else
-		(void)str_dup(&s, "");
-
-	return s;
-}
-
-
 static struct txn *txn_new(struct protocheck *pc, const struct pc_info *msg,
 			   const struct pc_msg *m)
 {
+	const struct pl *v[2] = {&msg->branch, &msg->sentby};
 	struct txn *t;
 
 	t = mem_zalloc(sizeof(*t), txn_destructor);
 	if (!t)
 		return NULL;
 
-	t->branch = pl_dup_or_empty(&msg->branch);
-	t->sentby = pl_dup_or_empty(&msg->sentby);
-	t->method = pl_dup_or_empty(&msg->cseq_met);
-	t->callid = pl_dup_or_empty(&msg->callid);
+	t->key = key_of(v, 2, 2);
+	t->callid = hash_joaat_pl(&msg->callid);
+	t->method = intern_pl(pc, &msg->cseq_met);
 	t->cseq = msg->cseq;
-	party_set(&t->client, &m->from);
-	party_set(&t->server, &m->to);
-	(void)str_dup(&t->where, m->where ? m->where : "");
+	party_set(pc, &t->client, &m->from);
+	party_set(pc, &t->server, &m->to);
+	t->where = intern(pc, m->where);
 	t->req_hash = bytes_hash(m->buf, m->len);
 	t->req_len = m->len;
 	t->ts_last = m->ts;
 
-	hash_append(pc->txns, hash_joaat_pl(&msg->branch), &t->he, t);
+	hash_append(pc->txns, (uint32_t)t->key, &t->he, t);
 	list_append(&pc->txnl, &t->le, t);
 
 	return t;
 }
 
 
-static int ok_key(char **keyp, const struct pc_info *msg)
+static uint64_t ok_key(const struct pc_info *msg)
 {
-	return re_sdprintf(keyp, "%r|%u|%r|%r", &msg->callid, msg->cseq,
-			   &msg->from_tag, &msg->to_tag);
+	char cseq[12];
+	struct pl cs;
+	const struct pl *v[4] = {&msg->callid, &cs, &msg->from_tag,
+				 &msg->to_tag};
+
+	cs.p = cseq;
+	cs.l = (size_t)re_snprintf(cseq, sizeof(cseq), "%u", msg->cseq);
+
+	return key_of(v, 4, 0);
 }
 
 
-static struct ok2xx *ok_find(const struct protocheck *pc, const char *key)
+static struct ok2xx *ok_find(const struct protocheck *pc, uint64_t key)
 {
 	struct le *le;
 
-	le = list_head(hash_list(pc->oks, hash_joaat_str(key)));
+	le = list_head(hash_list(pc->oks, (uint32_t)key));
 	for (; le; le = le->next) {
 		struct ok2xx *o = le->data;
 
-		if (!strcmp(o->key, key))
+		if (o->key == key)
 			return o;
 	}
 
@@ -333,30 +400,24 @@ static struct ok2xx *ok_find(const struct protocheck *pc, const char *key)
 
 static struct dlg *dlg_get(struct protocheck *pc, const struct pc_info *msg)
 {
+	const struct pl *v[2] = {&msg->callid, &msg->from_tag};
+	uint64_t key = key_of(v, 2, 0);
 	struct dlg *d;
 	struct le *le;
-	char *key = NULL;
 
-	if (re_sdprintf(&key, "%r|%r", &msg->callid, &msg->from_tag))
-		return NULL;
-
-	le = list_head(hash_list(pc->dlgs, hash_joaat_str(key)));
+	le = list_head(hash_list(pc->dlgs, (uint32_t)key));
 	for (; le; le = le->next) {
 		d = le->data;
-		if (!strcmp(d->key, key)) {
-			mem_deref(key);
+		if (d->key == key)
 			return d;
-		}
 	}
 
 	d = mem_zalloc(sizeof(*d), dlg_destructor);
-	if (!d) {
-		mem_deref(key);
+	if (!d)
 		return NULL;
-	}
 
 	d->key = key;
-	hash_append(pc->dlgs, hash_joaat_str(key), &d->he, d);
+	hash_append(pc->dlgs, (uint32_t)key, &d->he, d);
 	list_append(&pc->dlgl, &d->le, d);
 
 	return d;
@@ -428,7 +489,6 @@ static void request_ack(struct protocheck *pc, const struct pc_info *msg)
 {
 	struct txn *inv = txn_find(pc, msg, "INVITE");
 	struct ok2xx *o;
-	char *key = NULL;
 
 	if (inv && inv->final >= 300) {
 		inv->acked = true;
@@ -436,11 +496,7 @@ static void request_ack(struct protocheck *pc, const struct pc_info *msg)
 		return;
 	}
 
-	if (ok_key(&key, msg))
-		return;
-
-	o = ok_find(pc, key);
-	mem_deref(key);
+	o = ok_find(pc, ok_key(msg));
 	if (o) {
 		o->acked = true;
 		o->ts_last = pc->now;
@@ -457,7 +513,7 @@ static void request_ack(struct protocheck *pc, const struct pc_info *msg)
 
 			if (!strcmp(t->method, "INVITE") &&
 			    t->cseq == msg->cseq &&
-			    !pl_strcmp(&msg->callid, t->callid))
+			    hash_joaat_pl(&msg->callid) == t->callid)
 				t->stray_ack = true;
 		}
 	}
@@ -541,15 +597,12 @@ static void response_2xx_invite(struct protocheck *pc,
 				const struct pc_msg *m, struct txn *t)
 {
 	struct ok2xx *o;
-	char *key = NULL;
+	uint64_t key = ok_key(msg);
 
 	if (!msg->has_contact)
 		reportf(pc, "T-CONTACT-01", &m->from, m->where,
 			"a Contact in the 2xx to INVITE",
 			"%u %r without Contact", msg->scode, &msg->reason);
-
-	if (ok_key(&key, msg))
-		return;
 
 	o = ok_find(pc, key);
 	if (o) {
@@ -561,25 +614,22 @@ static void response_2xx_invite(struct protocheck *pc,
 				"%u response resent with other bytes",
 				msg->scode);
 		o->ts_last = m->ts;
-		mem_deref(key);
 		return;
 	}
 
 	o = mem_zalloc(sizeof(*o), ok_destructor);
-	if (!o) {
-		mem_deref(key);
+	if (!o)
 		return;
-	}
 
 	o->key = key;
 	o->client.role = t->client.role;
 	o->client.misbehaves = t->client.misbehaves;
-	(void)str_dup(&o->client.name, t->client.name);
-	(void)str_dup(&o->where, t->where);
+	o->client.name = t->client.name;
+	o->where = t->where;
 	o->ts_last = m->ts;
 	o->hash = bytes_hash(m->buf, m->len);
 	o->len = m->len;
-	hash_append(pc->oks, hash_joaat_str(key), &o->he, o);
+	hash_append(pc->oks, (uint32_t)key, &o->he, o);
 	list_append(&pc->okl, &o->le, o);
 }
 
@@ -604,14 +654,20 @@ static void on_response(struct protocheck *pc, const struct pc_info *msg,
 				"a To-tag on every response but 100",
 				"%u %r to %s without a To-tag", msg->scode,
 				&msg->reason, method);
-		else if (!t->to_tag)
-			(void)pl_strdup(&t->to_tag, &msg->to_tag);
-		else if (pl_strcmp(&msg->to_tag, t->to_tag))
+		else if (!t->has_to_tag) {
+			t->has_to_tag = true;
+			t->to_tag_h = hash_joaat_pl(&msg->to_tag);
+			(void)pl_strcpy(&msg->to_tag, t->to_tag,
+					sizeof(t->to_tag));
+		}
+		else if (hash_joaat_pl(&msg->to_tag) != t->to_tag_h)
 			reportf(pc, "T-TAG-01", &m->from, m->where,
 				"the same To-tag on every response to one "
 				"request",
-				"%u with To-tag \"%r\" after \"%s\"",
-				msg->scode, &msg->to_tag, t->to_tag);
+				"%u with To-tag \"%r\" after \"%s%s\"",
+				msg->scode, &msg->to_tag, t->to_tag,
+				strlen(t->to_tag) == sizeof(t->to_tag) - 1 ?
+				"..." : "");
 	}
 
 	if (msg->scode < 200) {

@@ -292,14 +292,25 @@ START_TEST(test_parse)
 END_TEST
 
 
+static void last_actual_h(const struct pc_finding *f, void *arg)
+{
+	(void)re_snprintf(arg, 128, "%s", f->actual);
+}
+
+
 START_TEST(test_to_tag)
 {
+	char actual[128] = "";
+
 	req(&svc, &phone, "INVITE", b1, 1, "INVITE", "", NULL, NULL);
 	resp(&phone, &svc, 180, b1, 1, "INVITE", "", true);
 	ck_assert_ptr_nonnull(protocheck_find(pc, "T-TAG-01"));
 	resp(&phone, &svc, 183, b1, 1, "INVITE", "tt1", true);
 	resp(&phone, &svc, 486, b1, 1, "INVITE", "tt2", false);
 	ck_assert_uint_eq(protocheck_count(pc), 2);
+	/* the finding names both tags (the first is kept for it) */
+	protocheck_apply(pc, last_actual_h, actual);
+	ck_assert_str_eq(actual, "486 with To-tag \"tt2\" after \"tt1\"");
 	/* 100 without a tag is fine */
 	req(&svc, &phone, "INVITE", "z9hG4bK-x", 2, "INVITE", "", NULL, NULL);
 	resp(&phone, &svc, 100, "z9hG4bK-x", 2, "INVITE", "", false);
