@@ -39,28 +39,40 @@ int msgkeep_alloc(struct msgkeep **kp, const struct sip_msg *msg)
 }
 
 
+int msgkeep_decode_bytes(struct sip_msg **msgp, const uint8_t *buf,
+			 size_t len)
+{
+	struct mbuf *mb;
+	int err;
+
+	if (!msgp || !buf)
+		return EINVAL;
+
+	mb = mbuf_alloc(len ? len : 1);
+	if (!mb)
+		return ENOMEM;
+
+	(void)mbuf_write_mem(mb, buf, len);
+	mb->pos = 0;
+
+	/* the message holds its own reference to mb */
+	err = sip_msg_decode(msgp, mb);
+	mem_deref(mb);
+
+	return err;
+}
+
+
 struct sip_msg *msgkeep_decode(const struct msgkeep *k)
 {
 	struct sip_msg *msg = NULL;
-	struct mbuf *mb;
 
-	if (!k)
+	if (!k || msgkeep_decode_bytes(&msg, k->bytes, k->len))
 		return NULL;
 
-	mb = mbuf_alloc(k->len);
-	if (!mb)
-		return NULL;
-
-	(void)mbuf_write_mem(mb, k->bytes, k->len);
-	mb->pos = 0;
-
-	if (!sip_msg_decode(&msg, mb)) {
-		msg->src = k->src;
-		msg->dst = k->dst;
-		msg->tp = k->tp;
-	}
-
-	mem_deref(mb);
+	msg->src = k->src;
+	msg->dst = k->dst;
+	msg->tp = k->tp;
 
 	return msg;
 }

@@ -11,6 +11,9 @@
 #ifndef SIPCONFORM_MSGKEEP_H
 #define SIPCONFORM_MSGKEEP_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct sip_msg;
 struct msgkeep;
 
@@ -19,5 +22,10 @@ int  msgkeep_alloc(struct msgkeep **kp, const struct sip_msg *msg);
 /* the message again (a new reference: mem_deref it), with the source,
  * destination and transport it came with; NULL if k is */
 struct sip_msg *msgkeep_decode(const struct msgkeep *k);
+
+/* libre's decode of a copy of buf (sip_msg_decode() moves and keeps the
+ * buffer it is given: the caller's bytes stay untouched) */
+int msgkeep_decode_bytes(struct sip_msg **msgp, const uint8_t *buf,
+			 size_t len);
 
 #endif

@@ -161,6 +161,9 @@ int  rn_run_expect(struct runner *r, const struct sc_step *st,
 		   char *const *phonev, size_t phonec);
 bool rn_header_matches(const struct sip_msg *msg, const char *name,
 		       const regex_t *re, bool *present);
+int  rn_check_headers(struct runner *r, unsigned line,
+		      const struct sc_expect *e, const struct sip_msg *m,
+		      const char *name, const char *got);
 /* the rule a failed check stands for */
 const char *rn_rule_for(const struct runner *r, const struct sc_expect *e);
 

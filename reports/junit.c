@@ -32,15 +32,7 @@ static int secs(struct re_printf *pf, uint64_t ms)
 /* the timestamp as the Ant schema has it: UTC, no zone, whole seconds */
 static int stamp(struct re_printf *pf, uint64_t wall_us)
 {
-	time_t t = (time_t)(wall_us / 1000000);
-	struct tm tm;
-	char buf[32];
-
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
-		return EINVAL;
-
-	return re_hprintf(pf, "%s", buf);
+	return report_iso_time_ex(pf, wall_us, false);
 }
 
 

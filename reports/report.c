@@ -937,7 +937,7 @@ int report_md_str(struct re_printf *pf, const char *s, bool cell)
 
 /* ------------------------------------------------------ small helpers */
 
-int report_iso_time(struct re_printf *pf, uint64_t wall_us)
+int report_iso_time_ex(struct re_printf *pf, uint64_t wall_us, bool ms_zone)
 {
 	time_t t = (time_t)(wall_us / 1000000);
 	struct tm tm;
@@ -947,8 +947,17 @@ int report_iso_time(struct re_printf *pf, uint64_t wall_us)
 	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
 		return EINVAL;
 
+	if (!ms_zone)
+		return re_hprintf(pf, "%s", buf);
+
 	return re_hprintf(pf, "%s.%03uZ", buf,
 			  (unsigned)(wall_us % 1000000 / 1000));
+}
+
+
+int report_iso_time(struct re_printf *pf, uint64_t wall_us)
+{
+	return report_iso_time_ex(pf, wall_us, true);
 }
 
 

@@ -266,6 +266,8 @@ uint16_t report_inet_csum(const uint8_t *p, size_t len, uint32_t sum);
 
 /* "2024-05-01T12:00:00.123Z" */
 int report_iso_time(struct re_printf *pf, uint64_t wall_us);
+/* the same; ms_zone false: whole seconds, no zone (JUnit's Ant schema) */
+int report_iso_time_ex(struct re_printf *pf, uint64_t wall_us, bool ms_zone);
 
 /* a re_printf sink on a stdio stream */
 void report_pf_file(struct re_printf *pf, FILE *f);

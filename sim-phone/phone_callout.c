@@ -150,23 +150,8 @@ static void invite_resp_handler(int err, const struct sip_msg *msg,
 
 static int auth_line(char **linep, struct phone_call *call)
 {
-	struct phone *phone = call->phone;
-	char *wrong = NULL;
-	int err;
-
-	if (phone->auth_pol == PHONE_AUTH_WRONG) {
-		err = re_sdprintf(&wrong, "%s-wrong",
-				  phone->password ? phone->password : "");
-		if (err)
-			return err;
-	}
-
-	err = phone_digest_header(linep, &call->dg, phone->auth_user,
-				  wrong ? wrong : phone->password, "INVITE",
-				  call->ruri);
-	mem_deref(wrong);
-
-	return err;
+	return phone_auth_line(linep, call->phone, &call->dg, "INVITE",
+			       call->ruri);
 }
 
 

@@ -152,9 +152,12 @@ static bool auth_wanted(const struct regtx *tx)
 }
 
 
-static int auth_header(char **hdrp, struct regtx *tx)
+/* the credentials line for a challenge dg (the phone's, or a call's),
+ * with the wrong password where the phone is told to use one */
+int phone_auth_line(char **linep, const struct phone *phone,
+		    struct phone_digest *dg, const char *method,
+		    const char *uri)
 {
-	struct phone *phone = tx->phone;
 	char *wrong = NULL;
 	int err;
 
@@ -165,13 +168,22 @@ static int auth_header(char **hdrp, struct regtx *tx)
 			return err;
 	}
 
-	err = phone_digest_header(hdrp, &phone->dg, phone->auth_user,
-				  wrong ? wrong : phone->password,
-				  tx->method ? tx->method : "REGISTER",
-				  tx->uri ? tx->uri : phone->ruri);
+	err = phone_digest_header(linep, dg, phone->auth_user,
+				  wrong ? wrong : phone->password, method,
+				  uri);
 	mem_deref(wrong);
 
 	return err;
+}
+
+
+static int auth_header(char **hdrp, struct regtx *tx)
+{
+	struct phone *phone = tx->phone;
+
+	return phone_auth_line(hdrp, phone, &phone->dg,
+			       tx->method ? tx->method : "REGISTER",
+			       tx->uri ? tx->uri : phone->ruri);
 }
 
 

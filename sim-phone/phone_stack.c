@@ -12,6 +12,7 @@
 
 #include <string.h>
 #include <re.h>
+#include "msgkeep.h"
 #include "vtimer.h"
 #include "phone.h"
 #include "phone_digest.h"
@@ -119,7 +120,6 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 	struct phone_stack *ps = arg;
 	struct sip_msg *msg = NULL;
 	struct regtx *rtx;
-	struct mbuf *mb;
 	bool resp;
 
 	if (!ps->watchc)
@@ -147,15 +147,8 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 		return;
 	}
 
-	mb = mbuf_alloc(len);
-	if (!mb)
-		return;
-
-	(void)mbuf_write_mem(mb, pkt, len);
-	mb->pos = 0;
-
 	/* a CRLF keep-alive does not decode: not a message */
-	if (sip_msg_decode(&msg, mb))
+	if (msgkeep_decode_bytes(&msg, pkt, len))
 		goto out;
 
 	msg->src = *src;
@@ -178,7 +171,6 @@ static void trace_handler(bool tx, enum sip_transp tp, const struct sa *src,
 
  out:
 	mem_deref(msg);
-	mem_deref(mb);
 }
 
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <re.h>
+#include "msgkeep.h"
 #include "sipcheck.h"
 
 
@@ -149,7 +150,6 @@ int sipcheck_raw(const uint8_t *p, size_t len, bool stream,
 {
 	struct pl met, ruri, ver, major, minor;
 	struct sip_msg *msg = NULL;
-	struct mbuf *mb;
 	size_t hlen;
 	int r;
 
@@ -191,14 +191,9 @@ int sipcheck_raw(const uint8_t *p, size_t len, bool stream,
 		return bad(res, "headers do not end with an empty line");
 
 	/* libre's decoder is the judge of header syntax */
-	mb = mbuf_alloc(len);
-	if (!mb)
+	r = msgkeep_decode_bytes(&msg, p, len);
+	if (r == ENOMEM)
 		return 0;
-	(void)mbuf_write_mem(mb, p, len);
-	mb->pos = 0;
-	r = sip_msg_decode(&msg, mb);
-	mem_deref(mb);
-
 	if (r)
 		return bad(res, "header syntax");
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <re.h>
+#include "msgkeep.h"
 #include "protocheck/protocheck.h"
 #include "protocheck/pc_parse.h"
 
@@ -846,7 +847,6 @@ int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 {
 	struct sip_msg *msg = NULL;
 	struct pc_info mi;
-	struct mbuf *mb;
 	int err;
 
 	if (!pc || !m || !m->buf)
@@ -862,13 +862,9 @@ int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 	}
 
 	/* beyond the quick reader: libre's decoder judges the grammar */
-	mb = mbuf_alloc(m->len);
-	if (!mb)
-		return ENOMEM;
-	(void)mbuf_write_mem(mb, m->buf, m->len);
-	mb->pos = 0;
-
-	err = sip_msg_decode(&msg, mb);
+	err = msgkeep_decode_bytes(&msg, m->buf, m->len);
+	if (err == ENOMEM)
+		return err;
 	if (err) {
 		feed_undecodable(pc, m, err);
 	}
@@ -878,7 +874,6 @@ int protocheck_feed(struct protocheck *pc, const struct pc_msg *m)
 	}
 
 	mem_deref(msg);
-	mem_deref(mb);
 
 	return 0;
 }

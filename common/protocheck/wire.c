@@ -6,6 +6,7 @@
 #include <string.h>
 #include <re.h>
 #include "reshim/wiretap.h"
+#include "msgkeep.h"
 #include "protocheck/protocheck.h"
 #include "protocheck/pc_parse.h"
 #include "protocheck/wire.h"
@@ -277,25 +278,14 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 	struct pc_party from, to;
 	const void *from_tag, *to_tag;
 	struct sip_msg *msg = NULL;
-	struct mbuf *mb;
 	struct pc_msg pm;
 	struct wire_sip ws;
 	size_t before;
 
 	/* libre's full decode only for a user that reads the message; the
 	 * checker reads its few fields itself (pc_parse.c) */
-	if (w->decode) {
-		mb = mbuf_alloc(len);
-		if (!mb)
-			return;
-		(void)mbuf_write_mem(mb, buf, len);
-		mb->pos = 0;
-		if (sip_msg_decode(&msg, mb))
-			msg = NULL;
-	}
-	else {
-		mb = NULL;
-	}
+	if (w->decode && msgkeep_decode_bytes(&msg, buf, len))
+		msg = NULL;
 
 	if (tcp)
 		learn_from_via(w, buf, len, msg, src, dst);
@@ -334,7 +324,6 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 	}
 
 	mem_deref(msg);
-	mem_deref(mb);
 }
 
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <re.h>
+#include "msgkeep.h"
 #include "phone/capture.h"
 #include "phone/codecs.h"
 
@@ -681,7 +682,6 @@ void capture_trace(struct capture *j, bool tx, int tp,
 		   const uint8_t *pkt, size_t len)
 {
 	struct sip_msg *msg = NULL;
-	struct mbuf *mb;
 	uint64_t now = tmr_jiffies();
 
 	if (!j || !pkt || !len)
@@ -690,16 +690,8 @@ void capture_trace(struct capture *j, bool tx, int tp,
 	if (capture_ignored(j, tx ? dst : src))
 		return;
 
-	mb = mbuf_alloc(len);
-	if (!mb)
+	if (msgkeep_decode_bytes(&msg, pkt, len))
 		return;
-	(void)mbuf_write_mem(mb, pkt, len);
-	mb->pos = 0;
-
-	if (sip_msg_decode(&msg, mb)) {
-		mem_deref(mb);
-		return;
-	}
 
 	if (msg->req) {
 		bool reg = !pl_strcmp(&msg->met, "REGISTER");
@@ -725,7 +717,6 @@ void capture_trace(struct capture *j, bool tx, int tp,
 	}
 
 	mem_deref(msg);
-	mem_deref(mb);
 }
 
 

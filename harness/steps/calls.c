@@ -154,41 +154,7 @@ static int check_call_msg(struct runner *r, const struct sc_step *st,
 				   "%s: expected %u to %s, got %s", name,
 				   e->status, what, got);
 
-	for (size_t i = 0; i < e->hdrc; i++) {
-		const struct sc_header_check *hc = &e->hdrv[i];
-		bool present = false, hit = false;
-		regex_t re;
-
-		if (!m)
-			return rn_set_verdict(r, VERDICT_FAIL, line,
-					   rn_rule_for(r, e), "%s: expected %s, "
-					   "got %s", name, what, got);
-		if (!hc->regex) {
-			(void)rn_header_matches(m, hc->name, NULL, &present);
-			if (present)
-				return rn_set_verdict(r, VERDICT_FAIL, line,
-						   rn_rule_for(r, e), "%s: "
-						   "expected no %s header in "
-						   "%s", name, hc->name, got);
-			continue;
-		}
-		if (regcomp(&re, hc->regex, REG_EXTENDED | REG_NOSUB))
-			return rn_set_verdict(r, VERDICT_FAIL, line, NULL,
-					   "bad header regex");
-		hit = rn_header_matches(m, hc->name, &re, &present);
-		regfree(&re);
-		if (!hit) {
-			const struct sip_hdr *h = sip_msg_xhdr(m, hc->name);
-			return rn_set_verdict(r, VERDICT_FAIL, line,
-					   rn_rule_for(r, e), "%s: expected %s "
-					   "matching /%s/ in %s, got %s%r%s",
-					   name, hc->name, hc->regex, got,
-					   h ? "'" : "", h ? &h->val : NULL,
-					   h ? "'" : "no such header");
-		}
-	}
-
-	return 0;
+	return rn_check_headers(r, line, e, m, name, got);
 }
 
 

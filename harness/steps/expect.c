@@ -164,6 +164,55 @@ static int check_link(struct runner *r, const struct sc_step *st,
 }
 
 
+/* an expect's headers: each present and matching its regex, or absent
+ * (no regex); got says what m is, for the failure's text */
+int rn_check_headers(struct runner *r, unsigned line,
+		     const struct sc_expect *e, const struct sip_msg *m,
+		     const char *name, const char *got)
+{
+	for (size_t i = 0; i < e->hdrc; i++) {
+		const struct sc_header_check *hc = &e->hdrv[i];
+		bool present = false, hit = false;
+		regex_t re;
+
+		if (!m)
+			return rn_set_verdict(r, VERDICT_FAIL, line,
+					   rn_rule_for(r, e), "%s: expected "
+					   "header %s, got %s", name,
+					   hc->name, got);
+
+		if (hc->regex) {
+			if (regcomp(&re, hc->regex, REG_EXTENDED | REG_NOSUB))
+				return rn_set_verdict(r, VERDICT_FAIL, line,
+						   NULL, "bad header regex");
+			hit = rn_header_matches(m, hc->name, &re, &present);
+			regfree(&re);
+			if (!hit) {
+				const struct sip_hdr *h =
+					sip_msg_xhdr(m, hc->name);
+				return rn_set_verdict(r, VERDICT_FAIL, line,
+					rn_rule_for(r, e), "%s: expected %s "
+					"matching /%s/, got %s%r%s in %s",
+					name, hc->name, hc->regex,
+					h ? "'" : "", h ? &h->val : NULL,
+					h ? "'" : "no such header", got);
+			}
+		}
+		else {
+			(void)rn_header_matches(m, hc->name, NULL, &present);
+			if (present)
+				return rn_set_verdict(r, VERDICT_FAIL, line,
+						   rn_rule_for(r, e),
+						   "%s: expected no %s "
+						   "header in %s", name,
+						   hc->name, got);
+		}
+	}
+
+	return 0;
+}
+
+
 static int check_final(struct runner *r, const struct sc_step *st,
 		       const struct sc_expect *e, struct rphone *rp,
 		       const struct sip_msg *m);
@@ -251,44 +300,9 @@ static int check_final(struct runner *r, const struct sc_step *st,
 		regfree(&re);
 	}
 
-	for (size_t i = 0; i < e->hdrc; i++) {
-		const struct sc_header_check *hc = &e->hdrv[i];
-		bool present = false, hit = false;
-		regex_t re;
-
-		if (!m)
-			return rn_set_verdict(r, VERDICT_FAIL, line,
-					   rn_rule_for(r, e), "%s: expected "
-					   "header %s, got %s", name,
-					   hc->name, got);
-
-		if (hc->regex) {
-			if (regcomp(&re, hc->regex, REG_EXTENDED | REG_NOSUB))
-				return rn_set_verdict(r, VERDICT_FAIL, line,
-						   NULL, "bad header regex");
-			hit = rn_header_matches(m, hc->name, &re, &present);
-			regfree(&re);
-			if (!hit) {
-				const struct sip_hdr *h =
-					sip_msg_xhdr(m, hc->name);
-				return rn_set_verdict(r, VERDICT_FAIL, line,
-					rn_rule_for(r, e), "%s: expected %s "
-					"matching /%s/, got %s%r%s in %s",
-					name, hc->name, hc->regex,
-					h ? "'" : "", h ? &h->val : NULL,
-					h ? "'" : "no such header", got);
-			}
-		}
-		else {
-			(void)rn_header_matches(m, hc->name, NULL, &present);
-			if (present)
-				return rn_set_verdict(r, VERDICT_FAIL, line,
-						   rn_rule_for(r, e),
-						   "%s: expected no %s "
-						   "header in %s", name,
-						   hc->name, got);
-		}
-	}
+	err = rn_check_headers(r, line, e, m, name, got);
+	if (err)
+		return err;
 
 	if (e->granted >= 0 &&
 	    (!m || m->scode >= 300 ||
