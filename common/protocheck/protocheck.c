@@ -21,6 +21,10 @@
 enum {
 	HASH_SIZE  = 16384,     /* 20,000 phones: chains of one or two */
 	LINGER_MS  = 64000,    /* 64*T1: no retransmission after this   */
+	TXN_END_MS = 32000,    /* 64*T1 after its final response, a server
+				  transaction has ended (Timer J; H for an
+				  INVITE): what answers the request later
+				  answers it anew (RFC 3261 17.2)         */
 	DIALOG_MS  = 3600000,  /* a dialog's CSeq kept an hour idle      */
 	PRUNE_EVERY_MS = 1000,  /* message time between two prunings */
 };
@@ -58,6 +62,7 @@ struct txn {
 	char to_tag[24];       /* and its start, for the finding's text     */
 	uint32_t final_hash;
 	size_t final_len;
+	uint64_t final_ts;     /* when the first final response was seen  */
 	bool acked;            /* non-2xx: ACK with this branch            */
 	bool cancelled;        /* a CANCEL came while no final was sent    */
 	bool stray_ack;        /* an ACK of this call with another branch  */
@@ -649,6 +654,15 @@ static void on_response(struct protocheck *pc, const struct pc_info *msg,
 
 	t->ts_last = m->ts;
 
+	/* the server's transaction ended long ago: this request, which
+	 * came again late (a slow link, a loaded element), is answered as a
+	 * new one, with a new To-tag and other bytes, and rightly so */
+	if (t->final && t->final_ts && msg->scode >= 200 &&
+	    m->ts > t->final_ts + TXN_END_MS) {
+		t->final = 0;
+		t->has_to_tag = false;
+	}
+
 	if (msg->scode > 100) {
 		if (!pl_isset(&msg->to_tag))
 			reportf(pc, "T-TAG-01", &m->from, m->where,
@@ -700,6 +714,7 @@ static void on_response(struct protocheck *pc, const struct pc_info *msg,
 	t->final = msg->scode;
 	t->final_hash = bytes_hash(m->buf, m->len);
 	t->final_len = m->len;
+	t->final_ts = m->ts;
 }
 
 

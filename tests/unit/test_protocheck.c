@@ -385,6 +385,30 @@ START_TEST(test_retransmission_identical)
 END_TEST
 
 
+/* a request that comes again after its server transaction ended (64*T1
+ * after the final response: a slow link, a loaded element) is answered
+ * anew: another To-tag, other bytes, no finding; within it, both rows */
+START_TEST(test_answer_after_transaction_end)
+{
+	req(&phone, &svc, "REGISTER", "z9hG4bK-late", 1, "REGISTER", "",
+	    NULL, NULL);
+	resp(&svc, &phone, 407, "z9hG4bK-late", 1, "REGISTER", "t1", false);
+
+	now += 33000;
+	req(&phone, &svc, "REGISTER", "z9hG4bK-late", 1, "REGISTER", "",
+	    NULL, NULL);
+	resp(&svc, &phone, 407, "z9hG4bK-late", 1, "REGISTER", "t2", true);
+	ck_assert_uint_eq(protocheck_count(pc), 0);
+
+	/* the new answer is the one its retransmissions must repeat */
+	now += 1000;
+	resp(&svc, &phone, 407, "z9hG4bK-late", 1, "REGISTER", "t3", true);
+	ck_assert_ptr_nonnull(protocheck_find(pc, "T-TAG-01"));
+	ck_assert_ptr_nonnull(protocheck_find(pc, "T-RTX-01"));
+}
+END_TEST
+
+
 /* finished transactions go: a long run holds what is live, not what
  * was answered */
 START_TEST(test_prune_bounded)
@@ -430,6 +454,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cseq_in_dialog);
 	tcase_add_test(tc, test_content_length);
 	tcase_add_test(tc, test_retransmission_identical);
+	tcase_add_test(tc, test_answer_after_transaction_end);
 	tcase_add_test(tc, test_prune_bounded);
 	suite_add_tcase(s, tc);
 
