@@ -22,10 +22,7 @@ OUT=${OUT:-$BUILD/tests/phone/protocol}
 HERE=tests/phone
 DOMAIN=example.sip.us1.twilio.com
 
-pass=0
-fail=0
-ok()  { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. "$HERE/lib.sh"    # pass, fail, ok, bad
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -80,32 +77,29 @@ assert t["protocol_messages"] >= 4 and t["protocol_findings"] == 0, t
 PY
 }
 
-# 1: UDP, two Max-Forwards
-run mf udp T-MF-01
-grep -q '^FAIL T-MF-01 (RFC 3261 8.1.1.6, 20.22): element under test phone' "$OUT/mf.log" &&
-grep -q '0 against the reference service' "$OUT/mf.log" &&
-	ok "UDP: T-MF-01 FAIL against the phone in the run's output" ||
-	bad "UDP: no T-MF-01 FAIL in the output ($OUT/mf.log)"
-reported mf T-MF-01 &&
-	ok "UDP: T-MF-01 in results.json, report.md, report.html, junit.xml" ||
-	bad "UDP: T-MF-01 missing from a report ($OUT/mf-report)"
-[ "$status" -eq 1 ] && ok "UDP: exit 1 (a MUST broken)" ||
-	bad "UDP: exit $status, expected 1"
+# a broken row's run: the finding in the output and every report, exit 1
+broken() {    # NAME TRANSPORT ROW REF
+	local name=$1 tp=$2 row=$3 ref=$4 TP=${2^^}
+	run "$name" "$tp" "$row"
+	grep -q "^FAIL $row ($ref): element under test phone" "$OUT/$name.log" &&
+	grep -q '0 against the reference service' "$OUT/$name.log" &&
+		ok "$TP: $row FAIL against the phone in the run's output" ||
+		bad "$TP: no $row FAIL in the output ($OUT/$name.log)"
+	reported "$name" "$row" &&
+		ok "$TP: $row in results.json, report.md, report.html, junit.xml" ||
+		bad "$TP: $row missing from a report ($OUT/$name-report)"
+	[ "$status" -eq 1 ] && ok "$TP: exit 1 (a MUST broken)" ||
+		bad "$TP: exit $status, expected 1"
+}
 
-# 2: TLS, a branch without the cookie
-run via tls T-VIA-01
-grep -q '^FAIL T-VIA-01 (RFC 3261 8.1.1.7): element under test phone' "$OUT/via.log" &&
-grep -q '0 against the reference service' "$OUT/via.log" &&
-	ok "TLS: T-VIA-01 FAIL against the phone in the run's output" ||
-	bad "TLS: no T-VIA-01 FAIL in the output ($OUT/via.log)"
-reported via T-VIA-01 &&
-	ok "TLS: T-VIA-01 in results.json, report.md, report.html, junit.xml" ||
-	bad "TLS: T-VIA-01 missing from a report ($OUT/via-report)"
+# 1: UDP, two Max-Forwards
+broken mf udp T-MF-01 "RFC 3261 8.1.1.6, 20.22"
+
+# 2: TLS, a branch without the cookie; the ladder says decrypted
+broken via tls T-VIA-01 "RFC 3261 8.1.1.7"
 grep -q 'REGISTER TLS (decrypted)' "$OUT/via-report/report.md" &&
 	ok "TLS: the ladder shows the messages decrypted, saying so" ||
 	bad "TLS: the ladder does not say TLS (decrypted)"
-[ "$status" -eq 1 ] && ok "TLS: exit 1 (a MUST broken)" ||
-	bad "TLS: exit $status, expected 1"
 
 # 3: a clean phone, both transports
 for tp in udp tls; do
