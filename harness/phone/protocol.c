@@ -4,9 +4,9 @@
  * One wire (common/protocheck/wire.h) for the whole run: the registrar's
  * sockets named the reference service, the second phone a simulated
  * phone, and every other end (the phone under test, whatever ports it
- * uses) the element under test.  Steps are told apart by time: a finding
- * belongs to the step that was running when its message crossed the wire
- * (the first registration, before any step, to the first).
+ * uses) the element under test.  A finding belongs to the step that was
+ * running when its message crossed the wire (the first registration,
+ * before any step, to the first).
  */
 
 #include <stdio.h>
@@ -22,7 +22,6 @@
 struct pm_proto {
 	struct wire *wire;
 	size_t *msgv;          /* SIP messages seen when step i began     */
-	uint64_t *msv;         /* wall ms when step i began               */
 	size_t stepc;
 	size_t total;          /* SIP messages, at the end                */
 	bool finished;
@@ -35,7 +34,6 @@ static void proto_destructor(void *data)
 
 	mem_deref(p->wire);
 	mem_deref(p->msgv);
-	mem_deref(p->msv);
 }
 
 
@@ -115,12 +113,10 @@ void pm_protocol_step(struct pm *pm, size_t i)
 	if (!p || i != p->stepc)
 		return;
 
-	if (grow(&p->msgv, i + 1, sizeof(*p->msgv)) ||
-	    grow(&p->msv, i + 1, sizeof(*p->msv)))
+	if (grow(&p->msgv, i + 1, sizeof(*p->msgv)))
 		return;
 
 	p->msgv[i] = wire_sip_count(p->wire);
-	p->msv[i] = pm_wall_us() / 1000;
 	p->stepc = i + 1;
 
 	/* a finding names the pack file of the step it happened in */
@@ -185,20 +181,21 @@ void pm_protocol_finish(struct pm *pm, struct pm_protocol_counts *c)
 }
 
 
-/* the step a finding's message belongs to */
-static size_t step_of(const struct pm_proto *p, uint64_t ms)
+/* the step a finding's message belongs to: the one whose file the wire
+ * named when the message crossed it (before any: the first) */
+static size_t step_of(const struct pm *pm, const char *where)
 {
-	size_t i = p->stepc;
+	for (size_t i = 0; where && i < pm->proto->stepc; i++) {
+		if (!strcmp(pm->resv[i].st->file, where))
+			return i;
+	}
 
-	while (i > 1 && p->msv[i - 1] > ms)
-		--i;
-
-	return i ? i - 1 : 0;
+	return 0;
 }
 
 
 struct result_arg {
-	const struct pm_proto *p;
+	const struct pm *pm;
 	size_t step;
 	struct run_result *res;
 	const struct pc_finding *service;    /* the first against us     */
@@ -211,7 +208,7 @@ static void result_h(const struct pc_finding *f, void *arg)
 	struct result_arg *a = arg;
 	const struct run_finding *rf;
 
-	if (step_of(a->p, f->ts) != a->step)
+	if (step_of(a->pm, f->where) != a->step)
 		return;
 
 	rf = run_finding_add(a->res, f);
@@ -257,7 +254,7 @@ int pm_protocol_result(struct pm *pm, size_t i, struct run_result *res)
 		return 0;
 
 	memset(&a, 0, sizeof(a));
-	a.p = p;
+	a.pm = pm;
 	a.step = i;
 	a.res = res;
 
