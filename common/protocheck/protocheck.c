@@ -491,7 +491,7 @@ static void on_request(struct protocheck *pc, const struct pc_info *msg,
 	(void)pl_strcpy(&msg->cseq_met, method, sizeof(method));
 
 	t = txn_find(pc, msg, method);
-	if (t && (t->cseq != msg->cseq || pl_strcmp(&msg->callid, t->callid))) {
+	if (t && t->cseq != msg->cseq) {
 		/* another request on an old branch: the sender's fault; its
 		 * answers belong to the new one, so it replaces the old */
 		reportf(pc, "T-VIA-02", &m->from, m->where,
