@@ -84,8 +84,13 @@ static const char usage[] =
 	"                          the one made for --aor\n"
 	"  -v                      every SIP message and decision\n"
 	"\n"
-	"exit status: 0 no rule failed, 1 some rule failed, 2 bad usage or\n"
-	"             pack, 3 the infrastructure failed or no phone came\n";
+	"  every SIP message is protocol-checked (the T-* rows of\n"
+	"  docs/rules/rfc-checklist.md; TLS ones as decrypted): a MUST the\n"
+	"  phone breaks fails its step, a finding against the service is ours\n"
+	"\n"
+	"exit status: 0 no rule failed, 1 some rule (or a MUST of the protocol\n"
+	"             checker) failed, 2 bad usage or pack, 3 the infrastructure\n"
+	"             failed, no phone came, or the service broke a T-* row\n";
 
 /* ------------------------------------------------------------ a step */
 
