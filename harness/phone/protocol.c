@@ -91,30 +91,20 @@ void pm_protocol_name_simphone(struct pm *pm, const struct sa *addr,
 }
 
 
-static int grow(void *vp, size_t n, size_t sz)
-{
-	void **pp = vp;
-	/* libre 1.1.0's mem_realloc(NULL, n) returns NULL */
-	void *v = *pp ? mem_realloc(*pp, n * sz) : mem_zalloc(n * sz, NULL);
-
-	if (!v)
-		return ENOMEM;
-
-	*pp = v;
-
-	return 0;
-}
-
-
 void pm_protocol_step(struct pm *pm, size_t i)
 {
 	struct pm_proto *p = pm->proto;
+	void *v;
 
 	if (!p || i != p->stepc)
 		return;
 
-	if (grow(&p->msgv, i + 1, sizeof(*p->msgv)))
+	/* libre 1.1.0's mem_realloc(NULL, n) returns NULL */
+	v = p->msgv ? mem_realloc(p->msgv, (i + 1) * sizeof(*p->msgv)) :
+		mem_zalloc(sizeof(*p->msgv), NULL);
+	if (!v)
 		return;
+	p->msgv = v;
 
 	p->msgv[i] = wire_sip_count(p->wire);
 	p->stepc = i + 1;
