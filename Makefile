@@ -154,6 +154,7 @@ integration: all test-deps
 	BUILD=$(BUILD) bash tests/kamailio/compare.sh
 	BUILD=$(BUILD) bash tests/media/run.sh
 	BUILD=$(BUILD) bash tests/phone/simphone.sh
+	BUILD=$(BUILD) bash tests/phone/protocol.sh
 	BUILD=$(BUILD) bash tests/phone/all.sh
 
 # every softphone of tests/phone/ on each transport (about 25 minutes),

@@ -30,6 +30,7 @@
 #include "phone/judges.h"
 #include "phone/pack.h"
 #include "phone/session.h"
+#include "phone/protocol.h"
 #include "phone/ua_advice.h"
 #include "phone_mode.h"
 #include "datadir.h"
@@ -83,8 +84,13 @@ static const char usage[] =
 	"                          the one made for --aor\n"
 	"  -v                      every SIP message and decision\n"
 	"\n"
-	"exit status: 0 no rule failed, 1 some rule failed, 2 bad usage or\n"
-	"             pack, 3 the infrastructure failed or no phone came\n";
+	"  every SIP message is protocol-checked (the T-* rows of\n"
+	"  docs/rules/rfc-checklist.md; TLS ones as decrypted): a MUST the\n"
+	"  phone breaks fails its step, a finding against the service is ours\n"
+	"\n"
+	"exit status: 0 no rule failed, 1 some rule (or a MUST of the protocol\n"
+	"             checker) failed, 2 bad usage or pack, 3 the infrastructure\n"
+	"             failed, no phone came, or the service broke a T-* row\n";
 
 /* ------------------------------------------------------------ a step */
 
@@ -419,6 +425,7 @@ int phone_main(int argc, char *argv[])
 	struct pm pm;
 	uint64_t started_us = pm_wall_us();
 	unsigned counts[JV_SKIP + 1] = {0};
+	struct pm_protocol_counts pc;
 	size_t reg_msgs, next_from;
 	int err, status = 0;
 
@@ -492,6 +499,14 @@ int phone_main(int argc, char *argv[])
 	so.callh = NULL;
 	so.arg = &pm;
 	so.traceh = pm_trace_h;
+	/* the checker's tap on first: it hooks sockets as they open */
+	err = pm_protocol_start(&pm);
+	if (err) {
+		fprintf(stderr, "harness: phone: cannot start the protocol "
+			"checker: %s\n", strerror(err));
+		status = EXIT_INFRA;
+		goto close;
+	}
 	err = sim_registrar_alloc(&pm.sr, cfg, &so);
 	if (err) {
 		(void)re_fprintf(stderr, "harness: phone: cannot listen on "
@@ -500,6 +515,7 @@ int phone_main(int argc, char *argv[])
 		goto close;
 	}
 	pm.ra = sim_registrar_actions(pm.sr);
+	pm_protocol_name_service(&pm);
 	(void)sim_registrar_laddr(pm.sr, SIP_TRANSP_UDP, &pm.udp_laddr);
 	(void)sim_registrar_laddr(pm.sr, SIP_TRANSP_TLS, &pm.tls_laddr);
 	if (pm_tls_start(&pm)) {
@@ -561,6 +577,7 @@ int phone_main(int argc, char *argv[])
 
 		pr->st = st;
 		pr->wall_start_us = pm_wall_us();
+		pm_protocol_step(&pm, i);
 		pm.next = i + 1 < stc ? stv[i + 1] : NULL;
 
 		/* grant_cap: from this step on */
@@ -617,9 +634,13 @@ int phone_main(int argc, char *argv[])
 	    counts[JV_PASS] + counts[JV_WARN] + counts[JV_INFO],
 	    counts[JV_FAIL], counts[JV_SKIP]);
 
-	if (counts[JV_FAIL])
+	/* a MUST the phone broke fails the run; a finding against the
+	 * reference service is a bug of ours */
+	pm_protocol_finish(&pm, &pc);
+
+	if (counts[JV_FAIL] || pc.phone_fails)
 		status = EXIT_FAILED;
-	else if (!capture_first_ok(pm.capture))
+	else if (!capture_first_ok(pm.capture) || pc.service)
 		status = EXIT_INFRA;
 
 	if (pm.o.report_dir) {
@@ -643,6 +664,7 @@ int phone_main(int argc, char *argv[])
 	pm_second_stop(&pm);
 	tmr_cancel(&pm.wake);
 	pm.sr = mem_deref(pm.sr);
+	pm_protocol_stop(&pm);
 	mem_deref(cfg);
 	mem_deref(pm.capture);
 	mem_deref(pm.cert_pem);

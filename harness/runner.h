@@ -136,6 +136,16 @@ enum { RUN_MSG_MAX = 200000, RUN_STEP_MAX = 100000, RUN_PKT_MAX = 50000,
 /* an empty result (a mem object: its messages and steps freed with it) */
 struct run_result *run_result_alloc(void);
 
+struct pc_finding;
+/* whether a protocol checker finding fails its scenario: against the
+ * reference service always (a bug of ours), against a simulated phone
+ * unless it was told to misbehave, against the element under test when
+ * the row is a MUST */
+bool run_finding_fails(const struct pc_finding *f);
+/* the finding appended to res->findingv (NULL: full, or no memory) */
+struct run_finding *run_finding_add(struct run_result *res,
+				    const struct pc_finding *f);
+
 int runner_run(struct run_result **resp, const struct scenario *sc,
 	       const struct run_opts *opts);
 const char *verdict_name(enum verdict v);

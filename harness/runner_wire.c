@@ -200,7 +200,7 @@ void rn_wire_where(struct runner *r)
 }
 
 
-static bool finding_fails(const struct pc_finding *f)
+bool run_finding_fails(const struct pc_finding *f)
 {
 	switch (f->role) {
 
@@ -212,31 +212,29 @@ static bool finding_fails(const struct pc_finding *f)
 }
 
 
-static void finding_handler(const struct pc_finding *f, void *arg)
+struct run_finding *run_finding_add(struct run_result *res,
+				    const struct pc_finding *f)
 {
-	struct runner *r = arg;
-	struct run_result *res = r->res;
 	struct run_finding *rf;
 	const char *colon;
 	void *v;
 
-	if (res->findingc >= RUN_FINDING_MAX)
-		return;
+	if (!res || !f || res->findingc >= RUN_FINDING_MAX)
+		return NULL;
 
-	v = mem_realloc(res->findingv, (res->findingc + 1) * sizeof(*rf));
-	if (!v && res->findingv)
-		return;
+	/* libre 1.1.0's mem_realloc(NULL, n) returns NULL */
+	v = res->findingv ?
+		mem_realloc(res->findingv, (res->findingc + 1) * sizeof(*rf)) :
+		mem_zalloc(sizeof(*rf), NULL);
 	if (!v)
-		v = mem_zalloc(sizeof(*rf), NULL);
-	if (!v)
-		return;
+		return NULL;
 	res->findingv = v;
 
 	rf = &res->findingv[res->findingc++];
 	memset(rf, 0, sizeof(*rf));
 	rf->row = f->row;
 	rf->role = f->role;
-	rf->fails = finding_fails(f);
+	rf->fails = run_finding_fails(f);
 	(void)str_dup(&rf->element, f->element);
 	(void)str_dup(&rf->where, f->where);
 	(void)str_dup(&rf->expected, f->expected);
@@ -244,7 +242,16 @@ static void finding_handler(const struct pc_finding *f, void *arg)
 	colon = f->where ? strrchr(f->where, ':') : NULL;
 	rf->line = colon ? (unsigned)atoi(colon + 1) : 0;
 
-	if (rf->fails)
+	return rf;
+}
+
+
+static void finding_handler(const struct pc_finding *f, void *arg)
+{
+	struct runner *r = arg;
+	const struct run_finding *rf = run_finding_add(r->res, f);
+
+	if (rf && rf->fails)
 		(void)rn_set_verdict(r, VERDICT_FAIL, rf->line,
 				     f->row ? f->row->id : NULL,
 				     "protocol check %s (%s): %s %s: expected "

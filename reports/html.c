@@ -503,7 +503,7 @@ static int message(struct re_printf *pf, const struct report_entry *e,
 	err |= re_hprintf(pf, " %J &rarr; ", &m->src);
 	err |= h(pf, m->from_phone ? "registrar" : phone);
 	err |= re_hprintf(pf, " %J &middot; %s &middot; step line %u "
-			  "&middot; ", &m->dst, report_tp_name(m->tp),
+			  "&middot; ", &m->dst, report_tp_ladder(m->tp),
 			  m->line);
 	err |= report_iso_time(pf, m->wall_us);
 	err |= re_hprintf(pf, " &middot; virtual +%llu ms",

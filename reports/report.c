@@ -655,7 +655,7 @@ int ladder_text(struct re_printf *pf, const struct ladder *l,
 			err |= re_hprintf(pf, "]");
 		}
 		err |= re_hprintf(pf, " %s%s (line %u)\n",
-				  report_tp_name(m->tp),
+				  report_tp_ladder(m->tp),
 				  m->retrans ? " retransmission" : "",
 				  m->line);
 	}
@@ -972,6 +972,12 @@ const char *report_tp_name(int tp)
 	case SIP_TRANSP_WSS: return "WSS";
 	default:             return "?";
 	}
+}
+
+
+const char *report_tp_ladder(int tp)
+{
+	return tp == SIP_TRANSP_TLS ? "TLS (decrypted)" : report_tp_name(tp);
 }
 
 

@@ -274,6 +274,9 @@ void report_pf_file(struct re_printf *pf, FILE *f);
 
 /* "SIP/UDP"-style transport name of enum sip_transp */
 const char *report_tp_name(int tp);
+/* the same for a ladder: a TLS message is shown as decrypted (phone mode
+ * reads it above TLS, through the registrar's SIP trace) */
+const char *report_tp_ladder(int tp);
 
 /* the profile a scenario ran against: an external target's (the run's),
  * else the scenario's own config's, else "default" */

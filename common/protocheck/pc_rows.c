@@ -16,6 +16,9 @@ static const struct pc_row rows[] = {
 	{"T-VIA-01", "RFC 3261 8.1.1.7", PC_MUST,
 	 "a request's top Via has a branch that begins with the magic "
 	 "cookie z9hG4bK"},
+	{"T-VIA-02", "RFC 3261 8.1.1.7, 17.2.3", PC_MUST,
+	 "a new request (not a retransmission: another CSeq) never "
+	 "reuses the branch of an earlier one"},
 	{"T-MF-01", "RFC 3261 8.1.1.6, 20.22", PC_MUST,
 	 "a request carries exactly one Max-Forwards, a number from 0 to "
 	 "255"},

@@ -553,6 +553,16 @@ static void on_request(struct protocheck *pc, const struct pc_info *msg,
 	(void)pl_strcpy(&msg->cseq_met, method, sizeof(method));
 
 	t = txn_find(pc, msg, method);
+	if (t && t->cseq != msg->cseq) {
+		/* another request on an old branch: the sender's fault; its
+		 * answers belong to the new one, so it replaces the old */
+		reportf(pc, "T-VIA-02", &m->from, m->where,
+			"a branch of its own for a new request",
+			"%s request (CSeq %u) on the branch of CSeq %u",
+			method, msg->cseq, t->cseq);
+		mem_deref(t);
+		t = NULL;
+	}
 	if (t) {
 		/* the same request again: a retransmission */
 		++pc->nrtx;

@@ -4,6 +4,7 @@
  */
 
 #include <string.h>
+#include <sys/time.h>
 #include <re.h>
 #include "vclock.h"
 #include "reshim/wiretap.h"
@@ -47,6 +48,8 @@ struct wire {
 	char where[WHERE_MAX];
 	size_t nsip;
 	bool decode;             /* hand decoded messages to sh          */
+	struct pc_party others;  /* ends not named and not of this process */
+	char *others_name;
 };
 
 struct local {
@@ -113,6 +116,7 @@ static void wire_destructor(void *data)
 	mem_deref(w->locals);
 	list_flush(&w->streams);
 	mem_deref(w->pc);
+	mem_deref(w->others_name);
 }
 
 
@@ -215,6 +219,11 @@ static const void *party_of(struct wire *w, const struct sa *sa, char *buf,
 		return e->tag;
 	}
 
+	if (w->others_name && !is_local(w, sa)) {
+		*p = w->others;
+		return NULL;
+	}
+
 	(void)re_snprintf(buf, sz, "%J", sa);
 	p->role = PC_ROLE_PEER;
 	p->name = buf;
@@ -273,7 +282,7 @@ static bool looks_like_sip(const uint8_t *p, size_t n)
 
 static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 			bool tcp, const struct sa *src, const struct sa *dst,
-			uint64_t real_us)
+			uint64_t real_us, bool decrypted)
 {
 	char fbuf[64], tbuf[64];
 	struct pc_party from, to;
@@ -324,6 +333,7 @@ static void sip_message(struct wire *w, const uint8_t *buf, size_t len,
 		ws.from_tag = from_tag;
 		ws.to_tag = to_tag;
 		ws.retrans = protocheck_retransmissions(w->pc) > before;
+		ws.decrypted = decrypted;
 		w->sh(&ws, w->arg);
 	}
 
@@ -439,7 +449,7 @@ static void stream_data(struct wire *w, const struct wiretap_pkt *p,
 		if (!n)
 			break;
 
-		sip_message(w, b, n, true, src, dst, p->real_us);
+		sip_message(w, b, n, true, src, dst, p->real_us, false);
 		s->mb->pos += n;
 	}
 
@@ -469,7 +479,8 @@ static void tap_handler(const struct wiretap_pkt *p, void *arg)
 	}
 
 	if (looks_like_sip(p->buf, p->len)) {
-		sip_message(w, p->buf, p->len, false, src, dst, p->real_us);
+		sip_message(w, p->buf, p->len, false, src, dst, p->real_us,
+			    false);
 		return;
 	}
 
@@ -516,6 +527,39 @@ int wire_alloc(struct wire **wp, wire_sip_h *sh, wire_pkt_h *ph, void *arg)
 
 	*wp = w;
 	return 0;
+}
+
+
+int wire_others(struct wire *w, const char *name, enum pc_role role)
+{
+	if (!w || !name)
+		return EINVAL;
+
+	w->others_name = mem_deref(w->others_name);
+	if (str_dup(&w->others_name, name))
+		return ENOMEM;
+
+	w->others.role = role;
+	w->others.name = w->others_name;
+	w->others.misbehaves = false;
+
+	return 0;
+}
+
+
+void wire_feed_sip(struct wire *w, const uint8_t *buf, size_t len,
+		   const struct sa *src, const struct sa *dst)
+{
+	struct timeval tv;
+
+	if (!w || !buf || !len || !src || !dst)
+		return;
+
+	/* its connection's ends were seen by the tap (ciphertext) */
+	(void)gettimeofday(&tv, NULL);
+	sip_message(w, buf, len, true, src, dst,
+		    (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec,
+		    true);
 }
 
 

@@ -37,6 +37,7 @@ struct wire_sip {
 	const void *from_tag;          /* what wire_name() was given       */
 	const void *to_tag;
 	bool retrans;                  /* the same request or final again  */
+	bool decrypted;                /* read above TLS (wire_feed_sip)   */
 };
 
 /* one other packet (RTP, RTCP, anything not SIP) */
@@ -59,6 +60,15 @@ int  wire_alloc(struct wire **wp, wire_sip_h *sh, wire_pkt_h *ph,
  * messages (struct wire_sip) */
 int  wire_name(struct wire *w, const struct sa *addr, const char *name,
 	       enum pc_role role, bool misbehaves, const void *tag);
+/* the party of every end neither named nor a socket of this process
+ * (phone mode: the phone under test, whatever ports it uses) */
+int  wire_others(struct wire *w, const char *name, enum pc_role role);
+/* one whole SIP message read above a layer the tap cannot see through:
+ * TLS, whose records the tap sees as ciphertext (libre's SIP trace handler
+ * gives every transport's plaintext); checked like the rest, handed on
+ * with wire_sip.decrypted set */
+void wire_feed_sip(struct wire *w, const uint8_t *buf, size_t len,
+		   const struct sa *src, const struct sa *dst);
 /* whether each SIP message handed to sh is decoded (wire_sip.msg; on by
  * default): off, the checker's own quick reader is all that runs */
 void wire_set_decode(struct wire *w, bool decode);

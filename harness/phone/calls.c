@@ -12,6 +12,7 @@
 #include "phone/pack.h"
 #include "phone/probes.h"
 #include "phone/session.h"
+#include "phone/protocol.h"
 
 
 static bool call_settled(struct pm *pm, void *arg)
@@ -92,6 +93,7 @@ static int second_start(struct pm *pm)
 
 	pm->second_addr = *phone_laddr(pm->second);
 	capture_ignore(pm->capture, &pm->second_addr);
+	pm_protocol_name_simphone(pm, &pm->second_addr, "second-phone");
 
 	pm->second_done = false;
 	err = phone_register(pm->second);

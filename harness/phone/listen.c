@@ -15,6 +15,7 @@
 #include "decision.h"
 #include "phone/capture.h"
 #include "phone/session.h"
+#include "phone/protocol.h"
 
 /* ------------------------------------------------------------ the loop */
 
@@ -168,6 +169,7 @@ void pm_trace_h(bool tx, int tp, const struct sa *src,
 
 	capture_trace(pm->capture, tx, tp, src, dst, pkt, len);
 	record(pm, tx, tp, src, dst, pkt, len);
+	pm_protocol_trace(pm, tp, src, dst, pkt, len);
 
 	if (pm->o.verbose)
 		(void)re_fprintf(stderr, "---- %s %J -> %J\n%b\n", tx ?

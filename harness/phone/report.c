@@ -14,6 +14,7 @@
 #include "phone/capture.h"
 #include "phone/pack.h"
 #include "phone/session.h"
+#include "phone/protocol.h"
 
 struct report_bits {
 	struct scenario *scv;
@@ -279,6 +280,8 @@ int pm_write_report(struct pm *pm, uint64_t started_us)
 		}
 
 		err = result_for(pm, pr, &b.resv[i]);
+		if (!err)
+			err = pm_protocol_result(pm, i, b.resv[i]);
 		if (err)
 			goto out;
 

@@ -22,6 +22,7 @@ struct pstep;
 struct phone;
 struct capture;
 struct decision;
+struct pm_proto;
 
 enum {
 	QUICK_MS           = 10000,   /* an immediate retry may take this   */
@@ -70,6 +71,7 @@ struct pm {
 	char tls_fp[96];            /* its SHA-256 fingerprint, hex        */
 	struct reg_actions *ra;
 	struct capture *capture;
+	struct pm_proto *proto;     /* the protocol checker (protocol.h)   */
 	struct tmr wake;
 	bool interrupted;
 	bool enter;                 /* the operator pressed Enter         */

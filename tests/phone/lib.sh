@@ -207,4 +207,31 @@ PY
 	then ok "junit.xml: a testsuite and a verdict property per rule"
 	else bad "junit.xml: verdict properties"
 	fi
+
+	protocol_checks "$R"
+}
+
+# the protocol checker read the run's messages (harness/phone/protocol.c)
+# and found nothing against the reference service (that would be a bug of
+# ours); what it found against the phone is listed
+protocol_checks() {    # REPORT
+	local said
+	if said=$(python3 - "$1/results.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["totals"]
+f = [x for s in d["scenarios"] for x in s["protocol"]["findings"]]
+ours = [x for x in f if x["against"] == "reference service"]
+for x in ours:
+    print("  against the service: %(row)s %(where)s: expected %(expected)s,"
+          " got %(actual)s" % x, file=sys.stderr)
+assert t["protocol_messages"] > 0 and not ours, t
+print("%d messages checked, %d finding(s) against the phone (%s)" % (
+    t["protocol_messages"], len(f),
+    ", ".join(sorted({"%(row)s %(level)s" % x for x in f})) or "none"))
+PY
+	)
+	then ok "protocol checker: 0 findings against the reference service; $said"
+	else bad "protocol checker: findings against the reference service (or no messages checked)"
+	fi
 }

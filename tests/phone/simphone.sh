@@ -25,6 +25,7 @@ pass=0
 fail=0
 ok()  { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+. "$HERE/lib.sh"    # protocol_checks
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -70,6 +71,7 @@ while read -r rule verdict _; do
 		grep -A2 "^[A-Z]* $rule:" "$OUT/good.log" | sed 's/^/       /'
 	fi
 done < "$HERE/simphone-expected.txt"
+protocol_checks "$OUT/good-report"
 [ "$status" -eq 0 ] && ok "sim-phone: exit 0 (no FAIL)" ||
 	bad "sim-phone: exit $status, expected 0"
 grep -q 'P-REG-EXPIRY.*set it to 600 s or less' "$OUT/good-report/report.md" &&
@@ -101,6 +103,7 @@ assert g["person"] == [], g["person"]
 PY
 	ok "auto-answer, no person: nothing left for a person" ||
 	bad "auto-answer, no person: rules left for a person"
+protocol_checks "$OUT/cancel-report"
 
 # 2: the wrong auth ID: never registered, but judged
 run authid --user alice --auth-user bob --password Conform-Pass-1 -- \

@@ -3,7 +3,7 @@
 # as a phone by two scenarios of tests/phone/sipp/: register.xml (the call:
 # REGISTER, the digest answer to the 407, a refresh every 18 s) and
 # answer.xml (out of call, -oocsf: an INVITE gets 180 and 200 with SDP at
-# once; the far end's BYE gets 200), on one port.  A script, not a
+# once; the far end's BYE gets 200; an OPTIONS gets 200), on one port.  A script, not a
 # softphone: it cannot follow a 423, a stale nonce, a 503 or a 403, so it
 # runs the steps it can (registration, refresh, Call-ID, calls, methods,
 # TLS) rather than the whole pack; over UDP only (SIPp's TLS needs a
@@ -32,7 +32,7 @@ done
 phone="sipp -sf $HERE/sipp/register.xml -oocsf $HERE/sipp/answer.xml"
 phone="$phone -inf $CONF/account.csv -au $AOR_USER -ap $PASSWORD"
 phone="$phone -auth_uri $DOMAIN -i 127.0.0.1 -p $SIP_PORT -mp $MEDIA_PORT"
-phone="$phone -m 1 -l 1 -nostdin -aa 127.0.0.1:$REG_PORT"
+phone="$phone -m 1 -l 1 -nostdin 127.0.0.1:$REG_PORT"
 echo "$phone" | sed "s|$CONF|\$CONF|g" > "$OUT/settings/command"
 cp "$HERE/sipp/register.xml" "$HERE/sipp/answer.xml" "$OUT/settings/"
 

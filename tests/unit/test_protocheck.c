@@ -265,6 +265,30 @@ START_TEST(test_via_cookie)
 END_TEST
 
 
+/* a refresh on the previous REGISTER's branch is a new request, not a
+ * retransmission: the sender is at fault, and the answers to it are
+ * judged as answers to it (not a changed To-tag of the old one's) */
+START_TEST(test_via_branch_reused)
+{
+	req(&phone, &svc, "REGISTER", "z9hG4bK-same", 1, "REGISTER", "", NULL,
+	    NULL);
+	resp(&svc, &phone, 200, "z9hG4bK-same", 1, "REGISTER", "t1", false);
+	ck_assert_uint_eq(protocheck_count(pc), 0);
+
+	req(&phone, &svc, "REGISTER", "z9hG4bK-same", 2, "REGISTER", "", NULL,
+	    NULL);
+	ck_assert_ptr_nonnull(protocheck_find(pc, "T-VIA-02"));
+	ck_assert_int_eq(protocheck_find(pc, "T-VIA-02")->role,
+			 PC_ROLE_SIMPHONE);
+	ck_assert_ptr_null(protocheck_find(pc, "T-RTX-01"));
+
+	resp(&svc, &phone, 200, "z9hG4bK-same", 2, "REGISTER", "t2", false);
+	ck_assert_uint_eq(protocheck_count(pc), 1);
+	ck_assert_uint_eq(protocheck_count_role(pc, PC_ROLE_SERVICE), 0);
+}
+END_TEST
+
+
 START_TEST(test_via_no_branch)
 {
 	feed_raw(&phone, &svc, false,
@@ -447,6 +471,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cancel_answered);
 	tcase_add_test(tc, test_max_forwards);
 	tcase_add_test(tc, test_via_cookie);
+	tcase_add_test(tc, test_via_branch_reused);
 	tcase_add_test(tc, test_via_no_branch);
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_to_tag);
