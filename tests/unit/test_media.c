@@ -375,6 +375,20 @@ static void rx(struct media_stream *ms, struct media_rx_figs *f)
 }
 
 
+/* stopped senders: what is in flight arrives, then each side's figures */
+static void pair_figs(struct pair *p, struct media_tx_figs *ta,
+		      struct media_tx_figs *tb, struct media_rx_figs *fa,
+		      struct media_rx_figs *fb)
+{
+	settle(p->a, p->b);
+	settle(p->b, p->a);
+	media_stream_tx_figs(p->a, ta);
+	media_stream_tx_figs(p->b, tb);
+	rx(p->a, fa);
+	rx(p->b, fb);
+}
+
+
 static struct tmr slow_tmr;
 
 
@@ -411,13 +425,7 @@ START_TEST(test_advance_slower_than_real)
 	tmr_cancel(&slow_tmr);
 	media_stream_stop(p.a);
 	media_stream_stop(p.b);
-	settle(p.a, p.b);
-	settle(p.b, p.a);
-
-	media_stream_tx_figs(p.a, &ta);
-	media_stream_tx_figs(p.b, &tb);
-	rx(p.a, &fa);
-	rx(p.b, &fb);
+	pair_figs(&p, &ta, &tb, &fa, &fb);
 	ck_assert_uint_ge(ta.frames, 100);
 	ck_assert_uint_le(ta.frames, 101);
 	ck_assert_uint_ge(tb.frames, 100);
@@ -455,13 +463,7 @@ START_TEST(test_call_60s)
 	media_stream_stop(p.a);
 	media_stream_stop(p.b);
 	wall = vclock_now() - w0 - 60000 + 20;
-	settle(p.a, p.b);
-	settle(p.b, p.a);
-
-	media_stream_tx_figs(p.a, &ta);
-	media_stream_tx_figs(p.b, &tb);
-	rx(p.a, &fa);
-	rx(p.b, &fb);
+	pair_figs(&p, &ta, &tb, &fa, &fb);
 
 	/* one packet per 20 ms of the clock: 60 s (the real milliseconds
 	 * between the start and the advance may add one) */
