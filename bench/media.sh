@@ -212,11 +212,12 @@ PY
 
 section() {
 	local mm h_pps p_pps ratio
-	# media-minutes from the packets carried: the virtual clock never
-	# runs slower than real time, so calls answered early carry media
-	# while the later ones are dialled, and a loaded step lasts longer
-	# than its span: HOLD_S is a lower bound.  A call-minute is two
-	# directions of 50 packets/s: 6,000 datagrams (SIP and RTCP: < 1 %)
+	# media-minutes from the packets carried: the advances are exact
+	# (the clock is held while media advances, so a loaded step takes
+	# longer, not more frames), but calls answered early carry media in
+	# real time while the later ones are dialled: HOLD_S is a lower
+	# bound.  A call-minute is two directions of 50 packets/s: 6,000
+	# datagrams (SIP and RTCP: < 1 %)
 	mm=$(calc "$H_PKTS / 6000" 1)
 	h_pps=$(calc "$H_PKTS / $H_CPU" 0)
 	p_pps=$(calc "$P_PKTS / $P_CPU" 0)
@@ -226,7 +227,7 @@ section() {
 	echo
 	echo "Written by \`bench/media.sh$([[ $SMOKE = 1 ]] && echo ' --smoke')\` on $(date -u '+%Y-%m-%d %H:%M UTC'), in a network namespace of its own (UDP counters from its \`/proc/net/snmp\`); load average at the end $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs."
 	echo
-	echo "**Harness**: $CALLS phones register with the in-process registrar; the outside network dials $CALLS numbers, each ringing one phone, which answers; each call then carries G.711 both ways (phone's tone to the service, the number's tone back, 20 ms frames) for ${HOLD_S} s of **virtual** time, in 1 s \`advance\` steps, all calls at once (the virtual clock never runs slower than real time: calls answered first carry media while the others are dialled, so media-minutes are counted from the datagrams); every phone must have sent $((HOLD_S * 50)) packets and received at least $((HOLD_S * 50 - 10)) (a few may be in flight when the expect looks). One process, \`/usr/bin/time -v\`."
+	echo "**Harness**: $CALLS phones register with the in-process registrar; the outside network dials $CALLS numbers, each ringing one phone, which answers; each call then carries G.711 both ways (phone's tone to the service, the number's tone back, 20 ms frames) for ${HOLD_S} s of **virtual** time, in 1 s \`advance\` steps, all calls at once (the clock is held while media advances, so each advance makes exactly its frames however long it takes; calls answered first carry media in real time while the others are dialled, so media-minutes are counted from the datagrams); every phone must have sent $((HOLD_S * 50)) packets and received at least $((HOLD_S * 50 - 10)) (a few may be in flight when the expect looks). One process, \`/usr/bin/time -v\`."
 	echo
 	echo "**Loopback reference**: SIPp \`bench/rtp_stream.xml\`, $CALLS calls streaming G.711 (\`rtp_stream\`, paced at 20 ms) to a SIPp UAS with \`-rtp_echo\`, which returns every packet, for ${PAIR_S} s of real time. Its rate is paced, not a ceiling; the comparable figure is UDP packets per CPU second of the two SIPps (kernel time included), i.e. the cost of a packet through the loopback."
 	echo

@@ -1,12 +1,17 @@
 /**
- * @file vclock.c  Virtual clock (monotonic time + advanced offset)
+ * @file vclock.c  Virtual clock (monotonic time + advanced offset - the
+ * real time that passed while it was held)
  */
 
+#include <stdbool.h>
 #include <time.h>
 #include "vclock.h"
 
 
-static uint64_t offset_ms;
+static uint64_t offset_ms;    /* advanced so far                          */
+static uint64_t lag_ms;       /* real time that passed while held         */
+static uint64_t held_mono;    /* monotonic ms when the hold began         */
+static bool held;
 
 
 static uint64_t mono_ms(void)
@@ -21,7 +26,7 @@ static uint64_t mono_ms(void)
 
 uint64_t vclock_now(void)
 {
-	return mono_ms() + offset_ms;
+	return (held ? held_mono : mono_ms()) + offset_ms - lag_ms;
 }
 
 
@@ -31,15 +36,38 @@ uint64_t vclock_offset(void)
 }
 
 
+uint64_t vclock_lag(void)
+{
+	return lag_ms + (held ? mono_ms() - held_mono : 0);
+}
+
+
 void vclock_advance(uint64_t ms)
 {
 	offset_ms += ms;
 }
 
 
+void vclock_hold(bool hold)
+{
+	if (hold == held)
+		return;
+
+	if (hold)
+		held_mono = mono_ms();
+	else
+		lag_ms += mono_ms() - held_mono;
+
+	held = hold;
+}
+
+
 void vclock_reset(void)
 {
 	offset_ms = 0;
+	lag_ms = 0;
+	if (held)
+		held_mono = mono_ms();
 }
 
 

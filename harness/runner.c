@@ -412,7 +412,7 @@ int runner_run(struct run_result **resp, const struct scenario *sc,
  out:
 	rn_close(&r);
 	res->real_ms = tmr_jiffies() - t0;
-	res->virtual_ms = vclock_offset() + res->real_ms;
+	res->virtual_ms = vclock_offset() + res->real_ms - vclock_lag();
 	*resp = res;
 
 	return 0;

@@ -21,7 +21,7 @@ static const char *const dtmf_modes[] = {"rfc4733", "inband", "info", NULL};
 static const char *const phone_media_keys[] = {
 	"tone", "no_rtp", "nat", "nat_addr", "no_codec", "wrong_pt",
 	"send_on_hold", "no_rtcp", "dtmf", "dtmf_answer", "dtmf_delay",
-	"off", NULL
+	"delayed_offer", "ack_no_answer", "off", NULL
 };
 
 /* the bool keys and where they go */
@@ -32,6 +32,8 @@ static bool *bool_slot(struct phone_media_conf *c, const char *key)
 	if (!strcmp(key, "no_codec"))      return &c->no_codec;
 	if (!strcmp(key, "send_on_hold"))  return &c->send_on_hold;
 	if (!strcmp(key, "no_rtcp"))       return &c->no_rtcp;
+	if (!strcmp(key, "delayed_offer")) return &c->delayed_offer;
+	if (!strcmp(key, "ack_no_answer")) return &c->ack_no_answer;
 	if (!strcmp(key, "off"))           return &c->off;
 	return NULL;
 }

@@ -7,7 +7,9 @@
  * the clock moves one ptime per loop turn, so each frame is sent and
  * received at its own virtual time and the figures (first packet, jitter)
  * stay those of a real cadence.  libre's timers move along (tmrheap).
- * The clock ends ms after the call, real time spent included.
+ * The clock is held meanwhile (vclock_hold): real time does not move it,
+ * so it ends exactly ms after the call with exactly the frames ms holds,
+ * however long a loaded machine takes (it may run slower than real time).
  */
 
 #include <re.h>
@@ -39,13 +41,14 @@ static void step(void *arg)
 			return;
 		}
 		adv.busy = false;
+		vclock_hold(false);
 		if (adv.doneh)
 			adv.doneh(adv.arg);
 		return;
 	}
 
-	/* steps of exactly one ptime on the clock: the real milliseconds
-	 * that passed meanwhile are part of the step, not added to it */
+	/* steps of exactly one ptime on the held clock (real time does not
+	 * move it; something else may have) */
 	next = adv.at + MEDIA_PTIME < adv.end ? adv.at + MEDIA_PTIME : adv.end;
 	now = vclock_now();
 	if (next > now) {
@@ -65,6 +68,7 @@ int media_advance(uint64_t ms, media_done_h *doneh, void *arg)
 		return EBUSY;
 
 	adv.busy = true;
+	vclock_hold(true);
 	adv.at = vclock_now();
 	adv.end = adv.at + ms;
 	adv.doneh = doneh;

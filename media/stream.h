@@ -113,8 +113,9 @@ uint64_t media_backlog(void);
 unsigned media_running(void);
 
 /* step the virtual clock to ms from now, 20 ms per loop turn (mclock.c;
- * the real time spent is part of the span); done is called once the clock
- * is there and media_backlog() is 0 */
+ * the clock is held meanwhile: the real time spent is not part of the
+ * span, however long it takes); done is called once the clock is there
+ * and media_backlog() is 0 */
 int  media_advance(uint64_t ms, media_done_h *doneh, void *arg);
 
 #endif

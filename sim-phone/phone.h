@@ -172,6 +172,11 @@ struct phone_media_conf {
 				       started; NULL: none                */
 	uint32_t dtmf_delay;      /**< 0: 2000 (the prompt has played)     */
 	uint32_t capture_ms;      /**< received audio kept for reports     */
+	bool delayed_offer;       /**< its INVITEs carry no SDP: the 2xx
+				       offers, its ACK answers (MEDIA-SDP-3) */
+	bool ack_no_answer;       /**< delayed_offer (implied) with an ACK
+				       that carries no answer (misbehaves:
+				       the other side must BYE)           */
 	bool off;                 /**< no media at all: SDP as before
 				       (PCMU on a made-up port), no RTP   */
 };

@@ -1,8 +1,9 @@
 /**
  * @file phone_callout.c  Outgoing calls of the simulated phone: INVITE
- * with an SDP offer to the registrar, digest answers to 401/407, the ACK
- * of the 2xx (kept by the stack and sent again for each retransmission
- * of the 2xx), the answer taken and media started (phone_media.c).  The
+ * with an SDP offer to the registrar (or none: delayed offer, answered in
+ * the ACK), digest answers to 401/407, the ACK of the 2xx (kept by the
+ * stack and sent again for each retransmission of the 2xx), the answer
+ * taken and media started (phone_media.c).  The
  * call object, the dialog and the other directions are phone_call.c's.
  */
 
@@ -68,10 +69,13 @@ static int ack_send_handler(enum sip_transp tp, const struct sa *src,
 }
 
 
-/* ACK of the 2xx to our INVITE; the stack keeps it 64*T1 for the 2xx's
- * retransmissions (they come after the transaction is gone) */
-int phone_call_send_ack(struct phone_call *call, uint32_t cseq)
+/* ACK of the 2xx to our INVITE, with the answer to its offer when our
+ * INVITE had none (sdp; NULL: no body); the stack keeps it 64*T1 for the
+ * 2xx's retransmissions (they come after the transaction is gone) */
+static int ack_send(struct phone_call *call, uint32_t cseq,
+		    const struct mbuf *sdp)
 {
+	const size_t len = mbuf_get_left(sdp);
 	struct phone_stack *ps = call->phone->stack;
 	struct phone_call *prev;
 	struct ack_ent *ack;
@@ -97,10 +101,14 @@ int phone_call_send_ack(struct phone_call *call, uint32_t cseq)
 			   "CSeq: %u ACK\r\n"
 			   "%s"
 			   "User-Agent: " PHONE_UA "\r\n"
-			   "Content-Length: 0\r\n"
-			   "\r\n",
+			   "%s"
+			   "Content-Length: %zu\r\n"
+			   "\r\n"
+			   "%b",
 			   call->remote_hdr, call->local_hdr, call->callid,
-			   cseq, call->routes ? call->routes : "");
+			   cseq, call->routes ? call->routes : "",
+			   sdp ? "Content-Type: application/sdp\r\n" : "",
+			   len, sdp ? (const char *)mbuf_buf(sdp) : "", len);
 	phone_call_send_end(call, prev);
 	if (err)
 		goto out;
@@ -115,6 +123,12 @@ int phone_call_send_ack(struct phone_call *call, uint32_t cseq)
 	mem_deref(ack);
 
 	return err;
+}
+
+
+int phone_call_send_ack(struct phone_call *call, uint32_t cseq)
+{
+	return ack_send(call, cseq, NULL);
 }
 
 
@@ -169,9 +183,12 @@ static int invite_send(struct phone_call *call)
 			return err;
 	}
 
-	err = phone_media_sdp(call, NULL, &sdp, NULL, NULL);
-	if (err)
-		goto out;
+	/* delayed offer (MEDIA-SDP-3): no body, the 2xx offers */
+	if (!phone->media.delayed_offer && !phone->media.ack_no_answer) {
+		err = phone_media_sdp(call, NULL, &sdp, NULL, NULL);
+		if (err)
+			goto out;
+	}
 
 	prev = phone_call_send_begin(call);
 	err = sip_requestf(&call->req, phone->stack->sip, true, "INVITE",
@@ -185,8 +202,7 @@ static int invite_send(struct phone_call *call)
 			   "%s"
 			   "User-Agent: " PHONE_UA "\r\n"
 			   "Allow: " PHONE_ALLOW "\r\n"
-			   "%s%s"
-			   "Content-Type: application/sdp\r\n"
+			   "%s%s%s"
 			   "Content-Length: %zu\r\n"
 			   "\r\n"
 			   "%b",
@@ -195,7 +211,9 @@ static int invite_send(struct phone_call *call)
 			   auth ? auth : "",
 			   phone->extra ? phone->extra : "",
 			   call->extra ? call->extra : "",
-			   mbuf_get_left(sdp), mbuf_buf(sdp),
+			   sdp ? "Content-Type: application/sdp\r\n" : "",
+			   mbuf_get_left(sdp),
+			   sdp ? (const char *)mbuf_buf(sdp) : "",
 			   mbuf_get_left(sdp));
 	phone_call_send_end(call, prev);
 
@@ -236,7 +254,10 @@ static int invite_challenge(struct phone_call *call, const struct sip_msg *msg)
 /* the 2xx to our INVITE: the dialog is confirmed, the ACK goes */
 static void invite_2xx(struct phone_call *call, const struct sip_msg *msg)
 {
-	int err;
+	const bool delayed = call->phone->media.delayed_offer ||
+		call->phone->media.ack_no_answer;
+	struct mbuf *sdp = NULL;
+	int err, merr = 0;
 
 	call->rtag = mem_deref(call->rtag);
 	call->remote_hdr = mem_deref(call->remote_hdr);
@@ -262,7 +283,17 @@ static void invite_2xx(struct phone_call *call, const struct sip_msg *msg)
 
 	call->lseq = call->cseq + 1;
 
-	err = phone_call_send_ack(call, call->cseq);
+	/* our INVITE had no offer: the 2xx's is answered in the ACK (or, the
+	 * misbehaviour, taken but not answered); one we cannot take: an ACK
+	 * without body, then BYE */
+	if (delayed) {
+		merr = phone_media_answer_2xx(call, msg, &sdp);
+		if (call->phone->media.ack_no_answer)
+			sdp = mem_deref(sdp);
+	}
+
+	err = ack_send(call, call->cseq, sdp);
+	mem_deref(sdp);
 	if (err)
 		goto out;
 
@@ -275,7 +306,7 @@ static void invite_2xx(struct phone_call *call, const struct sip_msg *msg)
 
 	/* the answer to our offer; media starts (an answer we cannot take:
 	 * BYE once established) */
-	err = phone_media_accept(call, msg);
+	err = delayed ? merr : phone_media_accept(call, msg);
 
 	call->state = PHONE_CALL_ESTABLISHED;
 	phone_call_emit(call, PHONE_EV_CALL_ESTABLISHED, msg, 0, 0);

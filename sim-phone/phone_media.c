@@ -406,6 +406,29 @@ int phone_media_accept(struct phone_call *call, const struct sip_msg *msg)
 
 
 /**
+ * The 2xx to our INVITE without SDP (delayed offer): its offer answered
+ * for the ACK (MEDIA-SDP-3), media starts
+ *
+ * @return 0, or the error of a missing offer or one we cannot take
+ */
+int phone_media_answer_2xx(struct phone_call *call,
+			   const struct sip_msg *msg, struct mbuf **sdpp)
+{
+	int err;
+
+	/* a 2xx without an offer: nothing to answer (the call is ended) */
+	if (!has_body(msg))
+		return EPROTO;
+
+	err = phone_media_sdp(call, msg, sdpp, NULL, NULL);
+	if (!err)
+		start(call);
+
+	return err;
+}
+
+
+/**
  * The ACK of our 2xx: the answer to an offer of ours in it; media starts
  * with the first
  *

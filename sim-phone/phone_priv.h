@@ -266,6 +266,8 @@ int  phone_media_alloc(struct phone_media **pmp, struct phone *phone);
 int  phone_media_sdp(struct phone_call *call, const struct sip_msg *req,
 		     struct mbuf **sdpp, uint16_t *scodep, const char **whyp);
 int  phone_media_accept(struct phone_call *call, const struct sip_msg *msg);
+int  phone_media_answer_2xx(struct phone_call *call,
+			    const struct sip_msg *msg, struct mbuf **sdpp);
 int  phone_media_ack(struct phone_call *call, const struct sip_msg *ack,
 		     bool first);
 void phone_media_info(struct phone_call *call, const struct sip_msg *msg);

@@ -375,6 +375,76 @@ static void rx(struct media_stream *ms, struct media_rx_figs *f)
 }
 
 
+/* stopped senders: what is in flight arrives, then each side's figures */
+static void pair_figs(struct pair *p, struct media_tx_figs *ta,
+		      struct media_tx_figs *tb, struct media_rx_figs *fa,
+		      struct media_rx_figs *fb)
+{
+	settle(p->a, p->b);
+	settle(p->b, p->a);
+	media_stream_tx_figs(p->a, ta);
+	media_stream_tx_figs(p->b, tb);
+	rx(p->a, fa);
+	rx(p->b, fb);
+}
+
+
+static struct tmr slow_tmr;
+
+
+/* a loaded machine: every loop turn takes 25 ms of real time */
+static void slow_h(void *arg)
+{
+	(void)arg;
+	(void)usleep(25000);
+	tmr_start(&slow_tmr, 0, slow_h, NULL);
+}
+
+
+/* the clock runs slower than real time while media advances: 2 s of it
+ * are 100 frames each way however long the 100 steps take (2.5 s here;
+ * a clock that followed real time would give 125) */
+START_TEST(test_advance_slower_than_real)
+{
+	struct media_tx_figs ta, tb;
+	struct media_rx_figs fa, fb;
+	uint64_t t0, r0, el;
+	struct pair p;
+
+	pair_alloc(&p, NULL);
+	ck_assert_int_eq(media_stream_tone(p.a, 440, 0, NULL, NULL), 0);
+	ck_assert_int_eq(media_stream_tone(p.b, 1000, 0, NULL, NULL), 0);
+	ck_assert_int_eq(media_stream_start(p.a), 0);
+	ck_assert_int_eq(media_stream_start(p.b), 0);
+
+	t0 = vclock_now();
+	r0 = vclock_lag();
+	tmr_start(&slow_tmr, 0, slow_h, NULL);
+	advance(2000);
+	el = vclock_now() - t0;
+	tmr_cancel(&slow_tmr);
+	media_stream_stop(p.a);
+	media_stream_stop(p.b);
+	pair_figs(&p, &ta, &tb, &fa, &fb);
+	ck_assert_uint_ge(ta.frames, 100);
+	ck_assert_uint_le(ta.frames, 101);
+	ck_assert_uint_ge(tb.frames, 100);
+	ck_assert_uint_le(tb.frames, 101);
+	ck_assert_uint_eq(ta.packets, ta.frames);
+	ck_assert_uint_eq(fb.packets, ta.packets);
+	ck_assert_uint_eq(fa.packets, tb.packets);
+	ck_assert_uint_eq(fb.lost, 0);
+
+	/* the steps took longer than the span: the clock lagged */
+	ck_assert_uint_ge(vclock_lag() - r0, 400);
+	ck_assert_uint_ge(el, 2000);
+	ck_assert_uint_le(el, 2002);
+
+	pair_free(&p);
+}
+END_TEST
+
+
 START_TEST(test_call_60s)
 {
 	struct media_rx_figs fa, fb;
@@ -393,13 +463,7 @@ START_TEST(test_call_60s)
 	media_stream_stop(p.a);
 	media_stream_stop(p.b);
 	wall = vclock_now() - w0 - 60000 + 20;
-	settle(p.a, p.b);
-	settle(p.b, p.a);
-
-	media_stream_tx_figs(p.a, &ta);
-	media_stream_tx_figs(p.b, &tb);
-	rx(p.a, &fa);
-	rx(p.b, &fb);
+	pair_figs(&p, &ta, &tb, &fa, &fb);
 
 	/* one packet per 20 ms of the clock: 60 s (the real milliseconds
 	 * between the start and the advance may add one) */
@@ -1112,6 +1176,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sdp_remote);
 	tcase_add_test(tc, test_sdp_accept);
 	tcase_add_test(tc, test_call_60s);
+	tcase_add_test(tc, test_advance_slower_than_real);
 	tcase_add_test(tc, test_jump);
 	tcase_add_test(tc, test_dtmf_4733);
 	tcase_add_test(tc, test_dtmf_inband);

@@ -474,6 +474,49 @@ START_TEST(test_no_codec)
 END_TEST
 
 
+/* MEDIA-SDP-3 phone to phone: a's INVITE carries no SDP (delayed_offer),
+ * b offers in its 2xx and takes a's answer from the ACK: audio both ways */
+START_TEST(test_delayed_offer)
+{
+	const struct phone_media_conf ma = {.tone_hz = 440,
+					    .delayed_offer = true};
+	const struct phone_media_conf mb = {.tone_hz = 1000};
+
+	pair_run(&ma, &mb, 3000);
+
+	ck_assert_str_eq(last_ev(pb, PHONE_EV_CALL_INCOMING)->body, "");
+	ck_assert_ptr_nonnull(strstr(last_ev(pa, PHONE_EV_CALL_ESTABLISHED)
+				     ->body, "m=audio "));
+	ck_assert_ptr_nonnull(strstr(last_ev(pb, PHONE_EV_CALL_ESTABLISHED)
+				     ->body, "m=audio "));
+	ASSERT_SPAN(fa.tx.packets, 3000);
+	ASSERT_SPAN(fb.tx.packets, 3000);
+	ASSERT_GOT(fa.rx.packets, fb.tx.packets);
+	ASSERT_GOT(fb.rx.packets, fa.tx.packets);
+	ck_assert_uint_eq(fa.rx.tone_hz, 1000);
+	ck_assert_uint_eq(fb.rx.tone_hz, 440);
+	pair_free();
+}
+END_TEST
+
+
+/* the same, but a's ACK carries no answer (ack_no_answer): b, whose 2xx
+ * offered, hangs up */
+START_TEST(test_ack_no_answer)
+{
+	const struct phone_media_conf ma = {.ack_no_answer = true};
+
+	pair_call(&ma, NULL);
+	ck_assert(run_until(a_closed, 2000));
+	ck_assert_str_eq(last_ev(pb, PHONE_EV_CALL_INCOMING)->body, "");
+	ck_assert_str_eq(last_ev(pb, PHONE_EV_CALL_ESTABLISHED)->body, "");
+	ck_assert_int_eq(last_ev(pa, PHONE_EV_CALL_CLOSED)->end,
+			 PHONE_END_REMOTE_BYE);
+	pair_free();
+}
+END_TEST
+
+
 /* a wrong payload type: counted as unexpected by the receiver */
 START_TEST(test_wrong_pt)
 {
@@ -927,6 +970,8 @@ FIXTURE_MAIN("phone_media",
 		     test_no_rtp,
 		     test_nat,
 		     test_no_codec,
+		     test_delayed_offer,
+		     test_ack_no_answer,
 		     test_wrong_pt,
 		     test_hold,
 		     test_hold_send_on_hold,
