@@ -436,17 +436,7 @@ int phone_call_request(struct phone_call *call, struct sip_request **reqp,
 	prev = phone_call_send_begin(call);
 	err = sip_requestf(reqp, phone_call_sip(call), true, met, call->target,
 			   &call->nexthop, NULL, NULL, resph,
-			   resph ? call : NULL,
-			   "To: %s\r\n"
-			   "From: %s\r\n"
-			   "Call-ID: %s\r\n"
-			   "CSeq: %u %s\r\n"
-			   "%s"
-			   "User-Agent: " PHONE_UA "\r\n"
-			   "%s"
-			   "Content-Length: %zu\r\n"
-			   "\r\n"
-			   "%b",
+			   resph ? call : NULL, PHONE_DIALOG_REQ_FMT,
 			   call->remote_hdr, call->local_hdr, call->callid,
 			   call->lseq++, met,
 			   call->routes ? call->routes : "",

@@ -95,18 +95,9 @@ static int ack_send(struct phone_call *call, uint32_t cseq,
 	prev = phone_call_send_begin(call);
 	err = sip_requestf(NULL, ps->sip, false, "ACK", call->target,
 			   &call->nexthop, NULL, ack_send_handler, NULL, ack,
-			   "To: %s\r\n"
-			   "From: %s\r\n"
-			   "Call-ID: %s\r\n"
-			   "CSeq: %u ACK\r\n"
-			   "%s"
-			   "User-Agent: " PHONE_UA "\r\n"
-			   "%s"
-			   "Content-Length: %zu\r\n"
-			   "\r\n"
-			   "%b",
+			   PHONE_DIALOG_REQ_FMT,
 			   call->remote_hdr, call->local_hdr, call->callid,
-			   cseq, call->routes ? call->routes : "",
+			   cseq, "ACK", call->routes ? call->routes : "",
 			   sdp ? "Content-Type: application/sdp\r\n" : "",
 			   len, sdp ? (const char *)mbuf_buf(sdp) : "", len);
 	phone_call_send_end(call, prev);

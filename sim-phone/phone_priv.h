@@ -6,6 +6,21 @@
 
 #define PHONE_UA "sipconform-sim-phone/0.1"
 
+/* a request in a call's dialog, sent with sip_requestf(): To, From,
+ * Call-ID, CSeq number and method, the route lines, extra lines (a
+ * Content-Type with a body), Content-Length and the body (%b) */
+#define PHONE_DIALOG_REQ_FMT \
+	"To: %s\r\n" \
+	"From: %s\r\n" \
+	"Call-ID: %s\r\n" \
+	"CSeq: %u %s\r\n" \
+	"%s" \
+	"User-Agent: " PHONE_UA "\r\n" \
+	"%s" \
+	"Content-Length: %zu\r\n" \
+	"\r\n" \
+	"%b"
+
 enum {
 	PHONE_DEFAULT_EXPIRES = 600,
 	PHONE_DEFAULT_RETRY   = 60,
