@@ -11,7 +11,6 @@
  */
 
 #include <check.h>
-#include "check_run.h"
 #include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
@@ -1811,40 +1810,12 @@ START_TEST(test_REFER_1_profile)
 END_TEST
 
 
-static Suite *calls_suite(void)
-{
-	Suite *s = suite_create("calls");
-	TCase *tc = tcase_create("calls");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_RING_1);
-	tcase_add_test(tc, test_RING_2);
-	tcase_add_test(tc, test_RING_2_487_acked_after_hangup);
-	tcase_add_test(tc, test_RING_2_b2bua_legs);
-	tcase_add_test(tc, test_RING_2_tcp);
-	tcase_add_test(tc, test_RING_3);
-	tcase_add_test(tc, test_RING_4);
-	tcase_add_test(tc, test_RING_5);
-	tcase_add_test(tc, test_RING_6);
-	tcase_add_test(tc, test_RING_7);
-	tcase_add_test(tc, test_invite_checks);
-	tcase_add_test(tc, test_CALL_OUT_1);
-	tcase_add_test(tc, test_CALL_OUT_2);
-	tcase_add_test(tc, test_REG_LIM_RATE_failed_invites);
-	tcase_add_test(tc, test_CALL_OUT_3);
-	tcase_add_test(tc, test_CALL_OUT_4);
-	tcase_add_test(tc, test_CALL_OUT_5);
-	tcase_add_test(tc, test_CALL_OUT_6);
-	tcase_add_test(tc, test_REFER_1);
-	tcase_add_test(tc, test_REFER_1_profile);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(calls_suite());
-}
+FIXTURE_MAIN("calls",
+	FIXTURE_CASE("calls", setup, teardown, 30, 0,
+		test_RING_1, test_RING_2, test_RING_2_487_acked_after_hangup,
+		test_RING_2_b2bua_legs, test_RING_2_tcp, test_RING_3,
+		test_RING_4, test_RING_5, test_RING_6, test_RING_7,
+		test_invite_checks, test_CALL_OUT_1, test_CALL_OUT_2,
+		test_REG_LIM_RATE_failed_invites, test_CALL_OUT_3,
+		test_CALL_OUT_4, test_CALL_OUT_5, test_CALL_OUT_6,
+		test_REFER_1, test_REFER_1_profile))
