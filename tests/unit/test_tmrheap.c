@@ -276,9 +276,7 @@ START_TEST(test_cancel_positions)
 
 	fixture_settle(120);
 
-	ck_assert_uint_eq(rec.n, 2);
-	ck_assert_int_eq(rec.v[0], 1);
-	ck_assert_int_eq(rec.v[1], 3);
+	FIXTURE_INTS(rec.v, rec.n, 1, 3);
 	ck_assert_uint_eq(tmrheap_count(), 0);
 }
 END_TEST
@@ -436,8 +434,7 @@ START_TEST(test_handler_changes_others)
 	poll_once();
 
 	/* only the canceller fired; 1 and 3 were cancelled while due */
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 0);
+	FIXTURE_INTS(rec.v, rec.n, 0);
 	ck_assert(!tmr_isrunning(&ho[1]));
 	ck_assert(!tmr_isrunning(&ho[3]));
 	ck_assert(tmr_isrunning(&ho[2]));
@@ -484,11 +481,8 @@ START_TEST(test_start_from_handler)
 	poll_once();
 	fixture_settle(30);
 
-	ck_assert_uint_eq(rec.n, 4);
-	ck_assert_int_eq(rec.v[0], 0);
-	ck_assert_int_eq(rec.v[1], 10);   /* due before chain[1] was started */
-	ck_assert_int_eq(rec.v[2], 1);
-	ck_assert_int_eq(rec.v[3], 2);
+	/* 10: due before chain[1] was started */
+	FIXTURE_INTS(rec.v, rec.n, 0, 10, 1, 2);
 }
 END_TEST
 
@@ -776,10 +770,7 @@ START_TEST(test_advance)
 	ck_assert(tmrheap_verify());
 	poll_once();
 
-	ck_assert_uint_eq(rec.n, 3);
-	ck_assert_int_eq(rec.v[0], 1);
-	ck_assert_int_eq(rec.v[1], 3);
-	ck_assert_int_eq(rec.v[2], 0);
+	FIXTURE_INTS(rec.v, rec.n, 1, 3, 0);
 
 	left = tmr_get_expire(&t[2]);
 	ck_assert_msg(left > 49000 && left <= 50000, "left %llu",

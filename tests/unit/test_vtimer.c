@@ -41,6 +41,15 @@ static void record_h(void *arg)
 }
 
 
+/* the clock moved on by ms, the due vtimers polled, their handlers run */
+static void advance(uint64_t ms)
+{
+	vclock_advance(ms);
+	vtimer_poll();
+	fixture_settle(30);
+}
+
+
 START_TEST(test_order)
 {
 	struct vtimer t[5];
@@ -56,15 +65,9 @@ START_TEST(test_order)
 	vtimer_start(&t[4], 5000, record_h, (void *)5);
 	ck_assert_uint_eq(vtimer_count(), 5);
 
-	vclock_advance(4000);
-	vtimer_poll();
-	fixture_settle(30);
+	advance(4000);
 
-	ck_assert_uint_eq(rec.n, 4);
-	ck_assert_int_eq(rec.v[0], 2);
-	ck_assert_int_eq(rec.v[1], 4);
-	ck_assert_int_eq(rec.v[2], 3);
-	ck_assert_int_eq(rec.v[3], 1);
+	FIXTURE_INTS(rec.v, rec.n, 2, 4, 3, 1);
 	ck_assert(!vtimer_isrunning(&t[1]));
 	ck_assert(vtimer_isrunning(&t[4]));
 	ck_assert_uint_ge(vtimer_left(&t[4]), 900);
@@ -87,8 +90,7 @@ START_TEST(test_real_time)
 	fixture_settle(5);
 	ck_assert_uint_eq(rec.n, 0);
 	fixture_settle(60);
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 7);
+	FIXTURE_INTS(rec.v, rec.n, 7);
 }
 END_TEST
 
@@ -116,13 +118,9 @@ START_TEST(test_cancel)
 	ck_assert(vtimer_isrunning(&t[1]));
 	ck_assert_uint_eq(vtimer_count(), 2);
 
-	vclock_advance(10000);
-	vtimer_poll();
-	fixture_settle(30);
+	advance(10000);
 
-	ck_assert_uint_eq(rec.n, 2);
-	ck_assert_int_eq(rec.v[0], 2);
-	ck_assert_int_eq(rec.v[1], 4);
+	FIXTURE_INTS(rec.v, rec.n, 2, 4);
 }
 END_TEST
 
@@ -139,17 +137,11 @@ START_TEST(test_restart_running)
 	vtimer_start(&a, 3000, record_h, (void *)3);
 	ck_assert_uint_eq(vtimer_count(), 2);
 
-	vclock_advance(2500);
-	vtimer_poll();
-	fixture_settle(30);
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 2);
+	advance(2500);
+	FIXTURE_INTS(rec.v, rec.n, 2);
 
-	vclock_advance(1000);
-	vtimer_poll();
-	fixture_settle(30);
-	ck_assert_uint_eq(rec.n, 2);
-	ck_assert_int_eq(rec.v[1], 3);
+	advance(1000);
+	FIXTURE_INTS(rec.v, rec.n, 2, 3);
 }
 END_TEST
 
@@ -301,8 +293,7 @@ START_TEST(test_advance_partial)
 
 	vtimer_poll();
 	fixture_settle(20);
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 1);
+	FIXTURE_INTS(rec.v, rec.n, 1);
 	ck_assert(vtimer_isrunning(&t[1]));
 	ck_assert_uint_le(vtimer_left(&t[1]), 5000);
 	ck_assert_uint_ge(vtimer_left(&t[1]), 4900);
