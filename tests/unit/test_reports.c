@@ -461,6 +461,31 @@ static void fake_sc(size_t i, const char *file, char **rulev, size_t rulec,
 }
 
 
+/* the made-up run's messages: desk's REGISTER and its 401, then the
+ * TCP phone's REGISTER and the 200 to mobile */
+static const struct fake_msg {
+	const char *src, *dst;
+	enum sip_transp tp;
+	const char *text;
+	uint64_t us;
+	bool from_phone;
+	char *summary;                  /* run_msg.summary is not const */
+	size_t phone;                   /* in names[] */
+} fake_msgs[4] = {
+	{"127.0.0.1:40001", "127.0.0.1:5060", SIP_TRANSP_UDP,
+	 "REGISTER sip:x SIP/2.0\r\n\r\n", 1700000000000000ULL, true,
+	 "REGISTER", 0},
+	{"127.0.0.1:5060", "127.0.0.1:40001", SIP_TRANSP_UDP,
+	 "SIP/2.0 401 <Nope> & \"x\"\x01\xff\r\n\r\n", 1700000000000100ULL,
+	 false, "401 <Nope> & \"x\"\x01\xff", 0},
+	{"127.0.0.1:40002", "127.0.0.1:5060", SIP_TRANSP_TCP,
+	 "REGISTER sip:x SIP/2.0\r\n\r\n", 1700000000000200ULL, true,
+	 "REGISTER", 1},
+	{"127.0.0.1:5060", "127.0.0.1:40003", SIP_TRANSP_UDP,
+	 "SIP/2.0 200 OK\r\n\r\n", 1700000000000300ULL, false, "200 OK", 2},
+};
+
+
 static void fake_run(void)
 {
 	static const char *names[] = {"desk", "lobby", "mobile"};
@@ -491,31 +516,17 @@ static void fake_run(void)
 	fk.scv[0].phonev = fk.phonev;
 	fk.scv[0].phonec = 3;
 
-	fk.msgv[0] = mkmsg("127.0.0.1:40001", "127.0.0.1:5060",
-			   SIP_TRANSP_UDP, "REGISTER sip:x SIP/2.0\r\n\r\n",
-			   1700000000000000ULL);
-	fk.msgv[0].from_phone = true;
-	fk.msgv[0].summary = "REGISTER";
-	fk.msgv[1] = mkmsg("127.0.0.1:5060", "127.0.0.1:40001",
-			   SIP_TRANSP_UDP, "SIP/2.0 401 <Nope> & \"x\"\x01\xff"
-			   "\r\n\r\n", 1700000000000100ULL);
-	fk.msgv[1].summary = "401 <Nope> & \"x\"\x01\xff";
+	for (size_t i = 0; i < ARRAY_SIZE(fake_msgs); i++) {
+		const struct fake_msg *f = &fake_msgs[i];
+
+		fk.msgv[i] = mkmsg(f->src, f->dst, f->tp, f->text, f->us);
+		fk.msgv[i].from_phone = f->from_phone;
+		fk.msgv[i].summary = f->summary;
+		fk.msgv[i].phone = names[f->phone];
+		fk.msgv[i].line = 5;
+	}
 	(void)re_snprintf(fk.msgv[1].rule, sizeof(fk.msgv[1].rule),
 			  "REG-AUTH-1");
-	fk.msgv[2] = mkmsg("127.0.0.1:40002", "127.0.0.1:5060",
-			   SIP_TRANSP_TCP, "REGISTER sip:x SIP/2.0\r\n\r\n",
-			   1700000000000200ULL);
-	fk.msgv[2].from_phone = true;
-	fk.msgv[2].summary = "REGISTER";
-	fk.msgv[3] = mkmsg("127.0.0.1:5060", "127.0.0.1:40003",
-			   SIP_TRANSP_UDP, "SIP/2.0 200 OK\r\n\r\n",
-			   1700000000000300ULL);
-	fk.msgv[3].summary = "200 OK";
-	fk.msgv[0].phone = fk.msgv[1].phone = names[0];
-	fk.msgv[2].phone = names[1];
-	fk.msgv[3].phone = names[2];
-	for (size_t i = 0; i < 4; i++)
-		fk.msgv[i].line = 5;
 
 	fk.resv[0].msgv = fk.msgv;
 	fk.resv[0].msgc = 4;

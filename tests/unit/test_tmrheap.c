@@ -371,16 +371,9 @@ static void self_h(void *arg)
 
 START_TEST(test_restart_self)
 {
-	struct self a, z;
+	struct self a = {.left = 3, .delay = 30}, z = {.left = 4, .delay = 0};
 	uint64_t t0;
 	int i;
-
-	memset(&a, 0, sizeof(a));
-	memset(&z, 0, sizeof(z));
-	a.left  = 3;
-	a.delay = 30;
-	z.left  = 4;
-	z.delay = 0;
 
 	t0 = tmr_jiffies();
 	tmr_start(&a.tmr, 30, self_h, &a);

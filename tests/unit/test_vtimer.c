@@ -41,12 +41,13 @@ static void record_h(void *arg)
 }
 
 
-/* the clock moved on by ms, the due vtimers polled, their handlers run */
-static void advance(uint64_t ms)
+/* the clock moved on by ms, the due vtimers polled, their handlers run
+ * (within settle_ms of real time) */
+static void advance(uint64_t ms, uint64_t settle_ms)
 {
 	vclock_advance(ms);
 	vtimer_poll();
-	fixture_settle(30);
+	fixture_settle(settle_ms);
 }
 
 
@@ -65,7 +66,7 @@ START_TEST(test_order)
 	vtimer_start(&t[4], 5000, record_h, (void *)5);
 	ck_assert_uint_eq(vtimer_count(), 5);
 
-	advance(4000);
+	advance(4000, 30);
 
 	FIXTURE_INTS(rec.v, rec.n, 2, 4, 3, 1);
 	ck_assert(!vtimer_isrunning(&t[1]));
@@ -118,7 +119,7 @@ START_TEST(test_cancel)
 	ck_assert(vtimer_isrunning(&t[1]));
 	ck_assert_uint_eq(vtimer_count(), 2);
 
-	advance(10000);
+	advance(10000, 30);
 
 	FIXTURE_INTS(rec.v, rec.n, 2, 4);
 }
@@ -137,10 +138,10 @@ START_TEST(test_restart_running)
 	vtimer_start(&a, 3000, record_h, (void *)3);
 	ck_assert_uint_eq(vtimer_count(), 2);
 
-	advance(2500);
+	advance(2500, 30);
 	FIXTURE_INTS(rec.v, rec.n, 2);
 
-	advance(1000);
+	advance(1000, 30);
 	FIXTURE_INTS(rec.v, rec.n, 2, 3);
 }
 END_TEST
@@ -222,22 +223,16 @@ START_TEST(test_restart_self_jump)
 
 	vtimer_start(&s.t, 60000, self_h, &s);
 
-	vclock_advance(59000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(59000, 20);
 	ck_assert_uint_eq(s.fires, 0);
 
-	vclock_advance(1000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(1000, 20);
 	ck_assert_uint_eq(s.fires, 1);
 	ck_assert(vtimer_isrunning(&s.t));
 
 	/* one jump past two periods still fires it once: the restart
 	 * counts from the moment it fired */
-	vclock_advance(130000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(130000, 20);
 	ck_assert_uint_eq(s.fires, 2);
 
 	vtimer_cancel(&s.t);
@@ -261,9 +256,7 @@ START_TEST(test_cancel_from_handler)
 	vtimer_start(&s.t, 1000, self_h, &s);
 	vtimer_start(&other, 2000, record_h, (void *)99);
 
-	vclock_advance(5000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(5000, 20);
 
 	ck_assert_uint_eq(s.fires, 1);
 	ck_assert_uint_eq(rec.n, 1);
@@ -360,17 +353,13 @@ START_TEST(test_many)
 	ck_assert_uint_eq(vtimer_count(), running);
 
 	/* half way: only the timers due by then fire, in due order */
-	vclock_advance(1800000);
-	vtimer_poll();
-	fixture_settle(200);
+	advance(1800000, 200);
 	ck_assert(many_ordered);
 	ck_assert_uint_gt(many_fired, 0);
 	ck_assert_uint_lt(many_fired, running);
 	ck_assert_uint_eq(vtimer_count(), running - many_fired);
 
-	vclock_advance(1900000);
-	vtimer_poll();
-	fixture_settle(200);
+	advance(1900000, 200);
 	ck_assert(many_ordered);
 	ck_assert_uint_eq(many_fired, running);
 	ck_assert_uint_eq(vtimer_count(), 0);
