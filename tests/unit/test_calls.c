@@ -1495,20 +1495,30 @@ START_TEST(test_CALL_OUT_3)
 END_TEST
 
 
+/* a method request from alice to ruri (To: ruri, with to_tag when set),
+ * a Call-ID of its own, Max-Forwards max_fwd, extra headers: the answer */
+static struct sip_msg *raw_request(const char *method, unsigned max_fwd,
+				   const char *ruri, const char *extra,
+				   const char *to_tag)
+{
+	return regclient_send(rc, false,
+		"%s %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP $L;branch=z9hG4bK%08x\r\n"
+		"Max-Forwards: %u\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=f%08x\r\n"
+		"To: <%s>%s%s\r\n"
+		"Call-ID: raw-%08x\r\nCSeq: 1 %s\r\n"
+		"%s"
+		"Content-Length: 0\r\n\r\n", method, ruri, rand_u32(),
+		max_fwd, rand_u32(), ruri, to_tag ? ";tag=" : "",
+		to_tag ? to_tag : "", rand_u32(), method, extra);
+}
+
+
 static struct sip_msg *raw_invite(const char *ruri, const char *extra,
 				  const char *to_tag)
 {
-	return regclient_send(rc, false,
-		"INVITE %s SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bK%08x\r\n"
-		"Max-Forwards: 70\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=f%08x\r\n"
-		"To: <%s>%s%s\r\n"
-		"Call-ID: raw-%08x\r\nCSeq: 1 INVITE\r\n"
-		"%s"
-		"Content-Length: 0\r\n\r\n", ruri, rand_u32(), rand_u32(),
-		ruri, to_tag ? ";tag=" : "", to_tag ? to_tag : "", rand_u32(),
-		extra);
+	return raw_request("INVITE", 70, ruri, extra, to_tag);
 }
 
 
@@ -1537,15 +1547,8 @@ START_TEST(test_invite_checks)
 	m = raw_invite("sip:bob@" DOMAIN, "", NULL);
 	ASSERT_REPLY(m, 400, "REG-MSG-2");
 
-	m = regclient_send(rc, false,
-		"INVITE sip:bob@" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKmf0\r\n"
-		"Max-Forwards: 0\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:bob@" DOMAIN ">\r\n"
-		"Call-ID: mf0\r\nCSeq: 1 INVITE\r\n"
-		"Contact: <sip:a@$L>\r\n"
-		"Content-Length: 0\r\n\r\n");
+	m = raw_request("INVITE", 0, "sip:bob@" DOMAIN,
+			"Contact: <sip:a@$L>\r\n", NULL);
 	ASSERT_REPLY(m, 483, "RFC3261");
 
 	/* a re-INVITE, a BYE, a REFER naming no call */
@@ -1553,14 +1556,7 @@ START_TEST(test_invite_checks)
 		       "nosuchcall");
 	ASSERT_REPLY(m, 481, "RFC3261");
 
-	m = regclient_send(rc, false,
-		"BYE sip:bob@" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKbye0\r\n"
-		"Max-Forwards: 70\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:bob@" DOMAIN ">;tag=2\r\n"
-		"Call-ID: bye0\r\nCSeq: 2 BYE\r\n"
-		"Content-Length: 0\r\n\r\n");
+	m = raw_request("BYE", 70, "sip:bob@" DOMAIN, "", "2");
 	ASSERT_REPLY(m, 481, "RFC3261");
 
 	/* the challenge for a well-formed one */
