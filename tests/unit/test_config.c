@@ -47,6 +47,25 @@ static struct reg_config *load_ok(const char *yaml)
 
 
 /* HA1 computed here, independently of the loader's own hex encoding */
+/* d's credential named the first len bytes of user: found, and named
+ * exactly that */
+static const struct credential *expect_user(const struct reg_config *cfg,
+					    const struct domain_conf *d,
+					    bool calls, const char *user,
+					    size_t len)
+{
+	const struct credential *c = reg_config_credential(cfg, d, calls,
+							   user, len);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(strlen(c->username) == len &&
+		      !strncmp(c->username, user, len), "found %s, not %.*s",
+		      c->username, (int)len, user);
+
+	return c;
+}
+
+
 static void expect_ha1(const char *ha1, const char *user, const char *realm,
 		       const char *password)
 {
@@ -232,23 +251,15 @@ START_TEST(test_credential_lookup)
 	static const char user_at[] = "alice@example.sip.us1.twilio.com";
 	struct reg_config *cfg = NULL;
 	const struct domain_conf *d;
-	const struct credential *c;
 
 	ck_assert_int_eq(reg_config_default(&cfg), 0);
 	d = &cfg->domainv[0];
 
-	c = reg_config_credential(cfg, d, false, "bob", 3);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "bob");
-
-	c = reg_config_credential(cfg, d, true, "carol", 5);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "carol");
+	(void)expect_user(cfg, d, false, "bob", 3);
+	(void)expect_user(cfg, d, true, "carol", 5);
 
 	/* not NUL-terminated: the user part of a URI */
-	c = reg_config_credential(cfg, d, false, user_at, 5);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "alice");
+	(void)expect_user(cfg, d, false, user_at, 5);
 
 	/* usernames are case-sensitive; prefixes are not matches */
 	ck_assert_ptr_null(reg_config_credential(cfg, d, false, "Alice", 5));
@@ -363,9 +374,7 @@ START_TEST(test_range_expansion)
 	ck_assert_str_eq(l->credv[1].username, "u-1");
 	ck_assert_str_eq(l->credv[2001].username, "u-2001");
 
-	c = reg_config_credential(cfg, d, false, "u-1000", 6);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "u-1000");
+	c = expect_user(cfg, d, false, "u-1000", 6);
 	expect_ha1(c->ha1, "u-1000", "sip.twilio.com", "Conform-Pass-1");
 
 	ck_assert_ptr_nonnull(reg_config_credential(cfg, d, false, "alice",
@@ -403,9 +412,7 @@ START_TEST(test_range_zero_padded)
 	ck_assert_str_eq(l->credv[20000].username, "x7y");
 	ck_assert_str_eq(l->credv[20002].username, "x9y");
 
-	c = reg_config_credential(cfg, d, false, "user00042", 9);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "user00042");
+	c = expect_user(cfg, d, false, "user00042", 9);
 	expect_ha1(c->ha1, "user00042", "sip.twilio.com", "Conform-Pass-1");
 
 	ck_assert_ptr_nonnull(reg_config_credential(cfg, d, false, "x8y", 3));
