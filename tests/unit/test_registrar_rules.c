@@ -71,19 +71,23 @@ static const char *hdr(const struct sip_msg *m, const char *name)
 	} while (0)
 
 
+/* m (an expression; the reply is freed) answered code by rule */
+#define EXPECT_REPLY(m, code, rule) do {				\
+		struct sip_msg *m_ = (m);				\
+									\
+		ASSERT_REPLY(m_, code, rule);				\
+		mem_deref(m_);						\
+	} while (0)
+
+
 START_TEST(test_REG_DOMAIN_1)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice",
+			     .domain = "example.sip.ie1.twilio.com",
+			     .password = PW, .expires = 60};
 
 	/* another region's host of the same domain is not served */
-	o.user = "alice";
-	o.domain = "example.sip.ie1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 404, "REG-DOMAIN-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 404, "REG-DOMAIN-1");
 	ck_assert_uint_eq(location_count_account(
 			  sim_registrar_location(regclient_registrar(rc))), 0);
 }
@@ -108,15 +112,13 @@ static const char cfg_domains[] =
 
 START_TEST(test_REG_DOMAIN_2)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice",
+			     .domain = "off.sip.us1.twilio.com", .password = PW,
+			     .expires = 60};
 	struct sip_msg *m;
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	o.user = "alice";
-	o.domain = "off.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 403, "REG-DOMAIN-2");
 	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32210") != NULL);
@@ -127,15 +129,13 @@ END_TEST
 
 START_TEST(test_REG_DOMAIN_3)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice",
+			     .domain = "nolist.sip.us1.twilio.com",
+			     .password = PW, .expires = 60};
 	struct sip_msg *m;
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	o.user = "alice";
-	o.domain = "nolist.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 403, "REG-DOMAIN-3");
 	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32212") != NULL);
@@ -146,11 +146,10 @@ END_TEST
 
 START_TEST(test_REG_AUTH_1)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice"};
 	struct sip_msg *m;
 	const char *pa;
 
-	o.user = "alice";
 	o.expires = 60;          /* no password: the challenge is returned */
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 407, "REG-AUTH-1");
@@ -184,12 +183,10 @@ END_TEST
 
 START_TEST(test_REG_AUTH_2)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = "Wrong-Pass-99",
+			     .expires = 60};
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.password = "Wrong-Pass-99";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 403, "REG-AUTH-2");
 	ck_assert_str_eq(hdr(m, "X-Twilio-Error"),
@@ -213,14 +210,11 @@ END_TEST
 
 START_TEST(test_REG_AUTH_3)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .auth_user = "bob",
+			     .password = PW, .expires = 60};
 	struct sip_msg *m;
 
 	/* bob's right password, for alice's AOR */
-	o.user = "alice";
-	o.auth_user = "bob";
-	o.password = PW;
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 403, "REG-AUTH-3");
 	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32106") != NULL);
@@ -268,22 +262,16 @@ END_TEST
 
 START_TEST(test_REG_AUTH_4)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice", .expires = 60};
 
 	/* an expired nonce: take a challenge, let it age, then answer it */
-	o.user = "alice";
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 
 	vclock_advance(301 * 1000);
 
 	o.password = PW;
-	m = regclient_register(rc, &o);       /* fresh challenge: 200 */
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	/* fresh challenge: 200 */
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-EXP-1");
 }
 END_TEST
 
@@ -344,12 +332,10 @@ static struct sip_msg *reg_with_nonce(const char *nonce, const char *opaque,
 
 START_TEST(test_REG_AUTH_4_stale_flag)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	char nonce[128], opaque[64];
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	nonce_of(m, nonce, sizeof(nonce));
 	opaque_of(m, opaque, sizeof(opaque));
@@ -369,19 +355,16 @@ END_TEST
 /* alice is challenged and registers with the nonce, nc 1 (CSeq 2) */
 static void first_use(char *nonce, size_t nsz, char *opaque, size_t osz)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	nonce_of(m, nonce, nsz);
 	opaque_of(m, opaque, osz);
 	mem_deref(m);
 
-	m = reg_with_nonce(nonce, opaque, 2, "00000001");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg_with_nonce(nonce, opaque, 2, "00000001"),
+		     200, "REG-EXP-1");
 }
 
 
@@ -400,7 +383,7 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 		"      - {username: alice, password: " PW "}\n"
 		"      - {username: bob, password: " PW "}\n"
 		"limits: {nonce_pool: 16}\n";
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "bob", .expires = 60};
 	char nonce[128], opaque[64], body[2048];
 	struct sip_msg *m;
 
@@ -410,8 +393,6 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 	first_use(nonce, sizeof(nonce), opaque, sizeof(opaque));
 
 	/* 16 challenges to bob, 4 a second (REG-LIM-RATE is 5) */
-	o.user = "bob";
-	o.expires = 60;
 	for (uint32_t i = 0; i < 16; i++) {
 		vclock_advance(250);
 		o.cseq = i + 1;
@@ -433,9 +414,8 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 	mem_deref(m);
 
 	/* the new nonce is good */
-	m = reg_with_nonce(nonce, opaque, 5, "00000001");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg_with_nonce(nonce, opaque, 5, "00000001"),
+		     200, "REG-EXP-1");
 
 	ck_assert_int_eq(regclient_http(rc, "GET", "/health", body,
 					sizeof(body)), 200);
@@ -460,23 +440,20 @@ START_TEST(test_REG_AUTH_5)
 	mem_deref(m);
 
 	/* a higher nc is fine */
-	m = reg_with_nonce(nonce, opaque, 4, "00000002");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg_with_nonce(nonce, opaque, 4, "00000002"),
+		     200, "REG-EXP-1");
 }
 END_TEST
 
 
 START_TEST(test_REG_AUTH_6)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	struct sip_msg *m;
 	char nonce[128], opaque[64];
 	uint8_t ha1[16], ha2[16], d[16];
 	char ha1hex[33], ha2hex[33];
 
-	o.user = "alice";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	nonce_of(m, nonce, sizeof(nonce));
 	opaque_of(m, opaque, sizeof(opaque));
@@ -509,8 +486,7 @@ END_TEST
 
 START_TEST(test_REG_AUTH_6_strict)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice", .expires = 60};
 
 	fixture_registrar_reload(&rc,
 		"domains:\n"
@@ -521,14 +497,10 @@ START_TEST(test_REG_AUTH_6_strict)
 		"    credentials: [{username: alice, password: " PW "}]\n"
 		"profile: {accept_authorization: false}\n");
 
-	o.user = "alice";
-	o.expires = 60;
 	o.extra = "Authorization: Digest username=\"alice\","
 		"realm=\"sip.twilio.com\",nonce=\"n\",uri=\"sip:" DOMAIN "\","
 		"response=\"00000000000000000000000000000000\"\r\n";
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 }
 END_TEST
 
@@ -601,15 +573,12 @@ END_TEST
 
 START_TEST(test_REG_EXP_3)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .domain = "ok.sip.us1.twilio.com",
+			     .password = PW, .expires = 30};
 	struct sip_msg *m;
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	o.user = "alice";
-	o.domain = "ok.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 30;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 423, "REG-EXP-3");
 	ck_assert_str_eq(hdr(m, "Min-Expires"), "60");
@@ -617,9 +586,7 @@ START_TEST(test_REG_EXP_3)
 
 	/* expiry 0 never gets 423 */
 	o.expires = 0;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-DEL-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-DEL-1");
 }
 END_TEST
 
@@ -647,9 +614,8 @@ START_TEST(test_REG_DEL_1)
 {
 	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@10.0.0.1:5060>", 600),
+		     200, "REG-EXP-1");
 	m = reg("alice", "<sip:alice@10.0.0.2:5060>", 600);
 	ck_assert_uint_eq(regclient_contact_count(m), 2);
 	mem_deref(m);
@@ -667,10 +633,8 @@ START_TEST(test_REG_DEL_2)
 {
 	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	mem_deref(m);
-	m = reg("alice", "<sip:alice@10.0.0.2:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
+	mem_deref(reg("alice", "<sip:alice@10.0.0.2:5060>", 600));
 
 	m = reg("alice", "*", 0);
 	ASSERT_REPLY(m, 200, "REG-DEL-2");
@@ -684,22 +648,15 @@ START_TEST(test_REG_DEL_3)
 {
 	struct location *loc =
 		sim_registrar_location(regclient_registrar(rc));
-	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
 
-	m = reg("alice", "*", 60);
-	ASSERT_REPLY(m, 400, "REG-DEL-3");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "*", 60), 400, "REG-DEL-3");
 
-	m = reg("alice", "*", -1);
-	ASSERT_REPLY(m, 400, "REG-DEL-3");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "*", -1), 400, "REG-DEL-3");
 
-	m = reg("alice", "*, <sip:alice@10.0.0.3>", 0);
-	ASSERT_REPLY(m, 400, "REG-DEL-3");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "*, <sip:alice@10.0.0.3>", 0),
+		     400, "REG-DEL-3");
 
 	ck_assert_uint_eq(location_count_aor(loc, "alice@" DOMAIN), 1);
 }
@@ -708,25 +665,18 @@ END_TEST
 
 START_TEST(test_REG_ORD_1)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = PW, .expires = 300,
+			     .callid = "ord-1",
+			     .contact = "<sip:alice@10.0.0.9:5060>",
+			     .cseq = 10};
 	const struct binding *b;
-	struct sip_msg *m;
 
-	o.user = "alice";
-	o.password = PW;
-	o.expires = 300;
-	o.callid = "ord-1";
-	o.contact = "<sip:alice@10.0.0.9:5060>";
-	o.cseq = 10;
-	m = regclient_register(rc, &o);    /* stored with CSeq 11 */
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	/* stored with CSeq 11 */
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-EXP-1");
 
 	o.cseq = 4;                        /* 4, then 5 with credentials */
 	o.expires = 100;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 500, "REG-ORD-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 500, "REG-ORD-1");
 
 	/* unchanged: still the first grant */
 	b = location_find(sim_registrar_location(regclient_registrar(rc)),
@@ -738,9 +688,7 @@ START_TEST(test_REG_ORD_1)
 	/* a higher CSeq on the same Call-ID is fine */
 	vclock_advance(1000);
 	o.cseq = 12;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-EXP-1");
 }
 END_TEST
 
@@ -749,8 +697,7 @@ START_TEST(test_REG_OK_1)
 {
 	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
 	vclock_advance(100 * 1000);
 	m = reg("alice", "<sip:alice@10.0.0.2:5060>", 300);
 	ASSERT_REPLY(m, 200, "REG-EXP-1");
@@ -769,23 +716,18 @@ START_TEST(test_REG_FETCH_1)
 {
 	struct location *loc =
 		sim_registrar_location(regclient_registrar(rc));
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = PW, .expires = -1,
+			     .no_contact = true, .callid = "fetch"};
 	const struct binding *b;
 	struct sip_msg *m;
 	uint64_t before;
 
-	m = reg("alice", "<sip:alice@10.0.0.9:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.9:5060>", 600));
 	b = location_find(loc, "alice@" DOMAIN, "sip:alice@10.0.0.9:5060");
 	ck_assert_ptr_nonnull(b);
 	before = b->expires_at;
 
 	vclock_advance(10 * 1000);
-	o.user = "alice";
-	o.password = PW;
-	o.expires = -1;
-	o.no_contact = true;
-	o.callid = "fetch";
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 200, "REG-FETCH-1");
 	ck_assert_uint_eq(regclient_contact_count(m), 1);
@@ -833,15 +775,13 @@ START_TEST(test_REG_LIM_AOR)
 
 	/* refreshing at 10 is fine */
 	vclock_advance(1000);
-	m = reg("alice", "<sip:alice@10.0.0.3:5060>", 300);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@10.0.0.3:5060>", 300),
+		     200, "REG-EXP-1");
 
 	/* once one unregisters, the 11th phone fits */
 	vclock_advance(1000);
-	m = reg("alice", "<sip:alice@10.0.0.4:5060>", 0);
-	ASSERT_REPLY(m, 200, "REG-DEL-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@10.0.0.4:5060>", 0),
+		     200, "REG-DEL-1");
 	vclock_advance(1000);
 	m = reg("alice", "<sip:alice@10.0.0.11:5060>", 600);
 	ASSERT_REPLY(m, 200, "REG-EXP-1");
@@ -853,13 +793,11 @@ END_TEST
 
 START_TEST(test_REG_LIM_RATE)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	struct sip_msg *m;
 	int i;
 
 	/* challenged and unchallenged requests count alike: 5 in all */
-	o.user = "alice";
-	o.expires = 60;
 	for (i = 0; i < 5; i++) {
 		m = regclient_register(rc, &o);
 		ASSERT_REPLY(m, 407, "REG-AUTH-1");
@@ -874,17 +812,13 @@ START_TEST(test_REG_LIM_RATE)
 
 	/* another AOR is not affected */
 	o.user = "bob";
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 
 	/* a second later it is fine again */
 	vclock_advance(1001);
 	o.user = "alice";
 	o.password = PW;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-EXP-1");
 }
 END_TEST
 
@@ -950,14 +884,12 @@ START_TEST(test_REG_LIM_DOMAIN)
 	mem_deref(m);
 
 	/* refreshing an existing one never counts */
-	m = reg_in("a.sip.us1.twilio.com", "u2", 300);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg_in("a.sip.us1.twilio.com", "u2", 300),
+		     200, "REG-EXP-1");
 
 	/* the other domain has room */
-	m = reg_in("b.sip.us1.twilio.com", "u4", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg_in("b.sip.us1.twilio.com", "u4", 600),
+		     200, "REG-EXP-1");
 }
 END_TEST
 
@@ -986,9 +918,8 @@ START_TEST(test_REG_LIM_ACCOUNT)
 
 	/* when one lapses, there is room again */
 	vclock_advance(601 * 1000);
-	m = reg_in("b.sip.us1.twilio.com", "u5", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg_in("b.sip.us1.twilio.com", "u5", 600),
+		     200, "REG-EXP-1");
 }
 END_TEST
 
@@ -998,9 +929,7 @@ START_TEST(test_REG_CONTACT_1)
 	struct sip_msg *m;
 
 	/* default profile: loopback phones are welcome */
-	m = reg("alice", NULL, 60);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", NULL, 60), 200, "REG-EXP-1");
 
 	fixture_registrar_reload(&rc,
 		"domains:\n"
@@ -1016,26 +945,21 @@ START_TEST(test_REG_CONTACT_1)
 	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32105") != NULL);
 	mem_deref(m);
 
-	m = reg("alice", "<sip:alice@localhost:5070>", 60);
-	ASSERT_REPLY(m, 403, "REG-CONTACT-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@localhost:5070>", 60),
+		     403, "REG-CONTACT-1");
 
-	m = reg("alice", "<sip:alice@192.0.2.7:5070>", 60);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@192.0.2.7:5070>", 60),
+		     200, "REG-EXP-1");
 }
 END_TEST
 
 
 START_TEST(test_REG_MSG_1)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = PW, .expires = 60,
+			     .extra = "Require: foo, bar\r\n"};
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.password = PW;
-	o.expires = 60;
-	o.extra = "Require: foo, bar\r\n";
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 420, "REG-MSG-1");
 	ck_assert(sip_msg_hdr_has_value(m, SIP_HDR_UNSUPPORTED, "foo"));
@@ -1060,9 +984,8 @@ START_TEST(test_REG_MSG_2)
 	struct sip_msg *m;
 
 	/* decodable but wrong: answered by the registrar */
-	m = regclient_send(rc, false, bad_cseq, "m2u", "m2u");
-	ASSERT_REPLY(m, 400, "REG-MSG-2");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_send(rc, false, bad_cseq, "m2u", "m2u"),
+		     400, "REG-MSG-2");
 
 	/* not decodable by libre: answered by the guard, over UDP ... */
 	m = regclient_send(rc, false,
@@ -1086,9 +1009,8 @@ START_TEST(test_REG_MSG_2)
 	mem_deref(m);
 
 	/* ... and over TCP, where the connection goes on afterwards */
-	m = regclient_send(rc, true, bad_cseq, "m2t", "m2t");
-	ASSERT_REPLY(m, 400, "REG-MSG-2");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_send(rc, true, bad_cseq, "m2t", "m2t"),
+		     400, "REG-MSG-2");
 
 	m = regclient_send(rc, true,
 		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
@@ -1102,9 +1024,7 @@ START_TEST(test_REG_MSG_2)
 	mem_deref(m);
 
 	/* and the registrar still serves a normal REGISTER */
-	m = reg("alice", NULL, 60);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", NULL, 60), 200, "REG-EXP-1");
 }
 END_TEST
 
@@ -1219,17 +1139,11 @@ START_TEST(test_aor_canonical)
 {
 	struct location *loc =
 		sim_registrar_location(regclient_registrar(rc));
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "%61lice", .auth_user = "alice",
+			     .domain = "EXAMPLE.sip.us1.twilio.com",
+			     .password = PW, .expires = 60};
 
-	o.user = "%61lice";
-	o.auth_user = "alice";
-	o.domain = "EXAMPLE.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-EXP-1");
 
 	ck_assert_uint_eq(location_count_aor(loc, "alice@" DOMAIN), 1);
 }
