@@ -71,11 +71,20 @@ static const char *hdr(const struct sip_msg *m, const char *name)
 	} while (0)
 
 
-/* m (an expression; the reply is freed) answered code by rule */
+/* m (an expression; the reply is freed) answered code by rule (and
+ * with an X-Twilio-Error naming err) */
 #define EXPECT_REPLY(m, code, rule) do {				\
 		struct sip_msg *m_ = (m);				\
 									\
 		ASSERT_REPLY(m_, code, rule);				\
+		mem_deref(m_);						\
+	} while (0)
+
+#define EXPECT_TWILIO(m, code, rule, err) do {				\
+		struct sip_msg *m_ = (m);				\
+									\
+		ASSERT_REPLY(m_, code, rule);				\
+		ck_assert(strstr(hdr(m_, "X-Twilio-Error"), err) != NULL); \
 		mem_deref(m_);						\
 	} while (0)
 
@@ -115,14 +124,10 @@ START_TEST(test_REG_DOMAIN_2)
 	struct reg_opts o = {.user = "alice",
 			     .domain = "off.sip.us1.twilio.com", .password = PW,
 			     .expires = 60};
-	struct sip_msg *m;
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 403, "REG-DOMAIN-2");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32210") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(regclient_register(rc, &o), 403, "REG-DOMAIN-2", "32210");
 }
 END_TEST
 
@@ -132,14 +137,10 @@ START_TEST(test_REG_DOMAIN_3)
 	struct reg_opts o = {.user = "alice",
 			     .domain = "nolist.sip.us1.twilio.com",
 			     .password = PW, .expires = 60};
-	struct sip_msg *m;
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 403, "REG-DOMAIN-3");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32212") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(regclient_register(rc, &o), 403, "REG-DOMAIN-3", "32212");
 }
 END_TEST
 
@@ -212,13 +213,9 @@ START_TEST(test_REG_AUTH_3)
 {
 	struct reg_opts o = {.user = "alice", .auth_user = "bob",
 			     .password = PW, .expires = 60};
-	struct sip_msg *m;
 
 	/* bob's right password, for alice's AOR */
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 403, "REG-AUTH-3");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32106") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(regclient_register(rc, &o), 403, "REG-AUTH-3", "32106");
 }
 END_TEST
 
@@ -396,9 +393,7 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 	for (uint32_t i = 0; i < 16; i++) {
 		vclock_advance(250);
 		o.cseq = i + 1;
-		m = regclient_register(rc, &o);
-		ASSERT_REPLY(m, 407, "REG-AUTH-1");
-		mem_deref(m);
+		EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 	}
 
 	m = reg_with_nonce(nonce, opaque, 3, "00000002");
@@ -758,10 +753,8 @@ START_TEST(test_REG_LIM_AOR)
 		vclock_advance(1000);      /* stay under the rate limit */
 	}
 
-	m = reg("alice", "<sip:alice@10.0.0.11:5060>", 600);
-	ASSERT_REPLY(m, 403, "REG-LIM-AOR");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32007") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(reg("alice", "<sip:alice@10.0.0.11:5060>", 600),
+		      403, "REG-LIM-AOR", "32007");
 	ck_assert_uint_eq(location_count_aor(loc, "alice@" DOMAIN), 10);
 
 	/* all-or-nothing: a refresh plus a new one fails whole */
@@ -799,9 +792,7 @@ START_TEST(test_REG_LIM_RATE)
 
 	/* challenged and unchallenged requests count alike: 5 in all */
 	for (i = 0; i < 5; i++) {
-		m = regclient_register(rc, &o);
-		ASSERT_REPLY(m, 407, "REG-AUTH-1");
-		mem_deref(m);
+		EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 	}
 
 	m = regclient_register(rc, &o);
@@ -873,9 +864,8 @@ START_TEST(test_REG_LIM_DOMAIN)
 	for (int i = 1; i <= 3; i++) {
 		char u[8];
 		re_snprintf(u, sizeof(u), "u%d", i);
-		m = reg_in("a.sip.us1.twilio.com", u, 600);
-		ASSERT_REPLY(m, 200, "REG-EXP-1");
-		mem_deref(m);
+		EXPECT_REPLY(reg_in("a.sip.us1.twilio.com", u, 600),
+			     200, "REG-EXP-1");
 	}
 
 	m = reg_in("a.sip.us1.twilio.com", "u4", 600);
@@ -926,7 +916,6 @@ END_TEST
 
 START_TEST(test_REG_CONTACT_1)
 {
-	struct sip_msg *m;
 
 	/* default profile: loopback phones are welcome */
 	EXPECT_REPLY(reg("alice", NULL, 60), 200, "REG-EXP-1");
@@ -940,10 +929,7 @@ START_TEST(test_REG_CONTACT_1)
 		"    credentials: [{username: alice, password: " PW "}]\n"
 		"profile: {loopback_contacts: reject}\n");
 
-	m = reg("alice", NULL, 60);
-	ASSERT_REPLY(m, 403, "REG-CONTACT-1");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32105") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(reg("alice", NULL, 60), 403, "REG-CONTACT-1", "32105");
 
 	EXPECT_REPLY(reg("alice", "<sip:alice@localhost:5070>", 60),
 		     403, "REG-CONTACT-1");
