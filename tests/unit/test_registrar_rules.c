@@ -853,25 +853,45 @@ static struct sip_msg *reg_in(const char *domain, const char *user,
 }
 
 
-START_TEST(test_REG_LIM_DOMAIN)
+/* the registrar reloaded with users_config(users, per_domain,
+ * per_account), and u1..un registered in domain a (alternate: every other
+ * one in b) */
+static void fill(unsigned users, unsigned per_domain, unsigned per_account,
+		 int n, bool alternate)
 {
-	char *yaml = users_config(10, 3, 100);
-	struct sip_msg *m;
+	char *yaml = users_config(users, per_domain, per_account);
 
 	fixture_registrar_reload(&rc, yaml);
 	mem_deref(yaml);
 
-	for (int i = 1; i <= 3; i++) {
+	for (int i = 1; i <= n; i++) {
 		char u[8];
+
 		re_snprintf(u, sizeof(u), "u%d", i);
-		EXPECT_REPLY(reg_in("a.sip.us1.twilio.com", u, 600),
+		EXPECT_REPLY(reg_in(alternate && !(i % 2) ?
+				    "b.sip.us1.twilio.com" :
+				    "a.sip.us1.twilio.com", u, 600),
 			     200, "REG-EXP-1");
 	}
+}
 
-	m = reg_in("a.sip.us1.twilio.com", "u4", 600);
-	ASSERT_REPLY(m, 403, "REG-LIM-DOMAIN");
-	ck_assert(strstr(m->reason.p, "domain") != NULL);
+
+/* m (freed) refused 403 by rule, its reason phrase naming word */
+static void expect_full(struct sip_msg *m, const char *rule,
+			const char *word)
+{
+	ASSERT_REPLY(m, 403, rule);
+	ck_assert(strstr(m->reason.p, word) != NULL);
 	mem_deref(m);
+}
+
+
+START_TEST(test_REG_LIM_DOMAIN)
+{
+	fill(10, 3, 100, 3, false);
+
+	expect_full(reg_in("a.sip.us1.twilio.com", "u4", 600),
+		    "REG-LIM-DOMAIN", "domain");
 
 	/* refreshing an existing one never counts */
 	EXPECT_REPLY(reg_in("a.sip.us1.twilio.com", "u2", 300),
@@ -886,25 +906,10 @@ END_TEST
 
 START_TEST(test_REG_LIM_ACCOUNT)
 {
-	char *yaml = users_config(10, 100, 4);
-	struct sip_msg *m;
+	fill(10, 100, 4, 4, true);
 
-	fixture_registrar_reload(&rc, yaml);
-	mem_deref(yaml);
-
-	for (int i = 1; i <= 4; i++) {
-		char u[8];
-		re_snprintf(u, sizeof(u), "u%d", i);
-		m = reg_in(i % 2 ? "a.sip.us1.twilio.com" :
-			   "b.sip.us1.twilio.com", u, 600);
-		ASSERT_REPLY(m, 200, "REG-EXP-1");
-		mem_deref(m);
-	}
-
-	m = reg_in("b.sip.us1.twilio.com", "u5", 600);
-	ASSERT_REPLY(m, 403, "REG-LIM-ACCOUNT");
-	ck_assert(strstr(m->reason.p, "account") != NULL);
-	mem_deref(m);
+	expect_full(reg_in("b.sip.us1.twilio.com", "u5", 600),
+		    "REG-LIM-ACCOUNT", "account");
 
 	/* when one lapses, there is room again */
 	vclock_advance(601 * 1000);
