@@ -17,6 +17,16 @@
 
 #define DOMAIN "example.sip.us1.twilio.com"
 #define PW "Conform-Pass-1"
+/* the end of a message without a body */
+#define EMPTY "Content-Length: 0\r\n\r\n"
+/* a configuration with alice alone, for a test to add its line to */
+#define ALICE_ONLY							\
+	"domains:\n"							\
+	"  - name: " DOMAIN "\n"						\
+	"    credential_lists: {registration: [l]}\n"			\
+	"credential_lists:\n"						\
+	"  - name: l\n"							\
+	"    credentials: [{username: alice, password: " PW "}]\n"
 
 static struct regclient *rc;
 static char hbuf[1024];
@@ -483,14 +493,7 @@ START_TEST(test_REG_AUTH_6_strict)
 {
 	struct reg_opts o = {.user = "alice", .expires = 60};
 
-	fixture_registrar_reload(&rc,
-		"domains:\n"
-		"  - name: " DOMAIN "\n"
-		"    credential_lists: {registration: [l]}\n"
-		"credential_lists:\n"
-		"  - name: l\n"
-		"    credentials: [{username: alice, password: " PW "}]\n"
-		"profile: {accept_authorization: false}\n");
+	fixture_registrar_reload(&rc, ALICE_ONLY "profile: {accept_authorization: false}\n");
 
 	o.extra = "Authorization: Digest username=\"alice\","
 		"realm=\"sip.twilio.com\",nonce=\"n\",uri=\"sip:" DOMAIN "\","
@@ -921,18 +924,10 @@ END_TEST
 
 START_TEST(test_REG_CONTACT_1)
 {
-
 	/* default profile: loopback phones are welcome */
 	EXPECT_REPLY(reg("alice", NULL, 60), 200, "REG-EXP-1");
 
-	fixture_registrar_reload(&rc,
-		"domains:\n"
-		"  - name: " DOMAIN "\n"
-		"    credential_lists: {registration: [l]}\n"
-		"credential_lists:\n"
-		"  - name: l\n"
-		"    credentials: [{username: alice, password: " PW "}]\n"
-		"profile: {loopback_contacts: reject}\n");
+	fixture_registrar_reload(&rc, ALICE_ONLY "profile: {loopback_contacts: reject}\n");
 
 	EXPECT_TWILIO(reg("alice", NULL, 60), 403, "REG-CONTACT-1", "32105");
 
@@ -960,59 +955,44 @@ START_TEST(test_REG_MSG_1)
 END_TEST
 
 
-/* %s: a Call-ID of its own, or libre sees a merged request (482) */
-static const char bad_cseq[] =
-	"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP $L;branch=z9hG4bK%s\r\n"
-	"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-	"To: <sip:alice@" DOMAIN ">\r\n"
-	"Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
-	"Content-Length: 0\r\n\r\n";
+/* a REGISTER from alice written out: SIP/version, the Via's transport
+ * via_tp, id its branch and Call-ID (one of its own, or libre sees a
+ * merged request: 482), cseq_met the CSeq's method, then tail (the last
+ * headers, ending the message) */
+static struct sip_msg *raw_reg(bool tcp, const char *via_tp,
+			       const char *version, const char *id,
+			       const char *cseq_met, const char *tail)
+{
+	return regclient_send(rc, tcp,
+		"REGISTER sip:" DOMAIN " SIP/%s\r\n"
+		"Via: SIP/2.0/%s $L;branch=z9hG4bK%s\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
+		"To: <sip:alice@" DOMAIN ">\r\n"
+		"Call-ID: %s\r\nCSeq: 1 %s\r\n"
+		"%s", version, via_tp, id, id, cseq_met, tail);
+}
 
 
 START_TEST(test_REG_MSG_2)
 {
-	struct sip_msg *m;
-
 	/* decodable but wrong: answered by the registrar */
-	EXPECT_REPLY(regclient_send(rc, false, bad_cseq, "m2u", "m2u"),
+	EXPECT_REPLY(raw_reg(false, "UDP", "2.0", "m2u", "INVITE", EMPTY),
 		     400, "REG-MSG-2");
 
 	/* not decodable by libre: answered by the guard, over UDP ... */
-	m = regclient_send(rc, false,
-		"REGISTER sip:" DOMAIN " SIP/7.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKm3\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:alice@" DOMAIN ">\r\n"
-		"Call-ID: m3\r\nCSeq: 1 REGISTER\r\n"
-		"Content-Length: 0\r\n\r\n");
-	ASSERT_REPLY(m, 505, "REG-MSG-2");
-	mem_deref(m);
-
-	m = regclient_send(rc, false,
-		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKm4\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:alice@" DOMAIN ">\r\n"
-		"Call-ID: m4\r\nCSeq: 1 REGISTER\r\n"
-		"Content-Length: 5\r\n\r\n");
-	ASSERT_REPLY(m, 400, "REG-MSG-2");
-	mem_deref(m);
-
-	/* ... and over TCP, where the connection goes on afterwards */
-	EXPECT_REPLY(regclient_send(rc, true, bad_cseq, "m2t", "m2t"),
+	EXPECT_REPLY(raw_reg(false, "UDP", "7.0", "m3", "REGISTER", EMPTY),
+		     505, "REG-MSG-2");
+	EXPECT_REPLY(raw_reg(false, "UDP", "2.0", "m4", "REGISTER",
+			     "Content-Length: 5\r\n\r\n"),
 		     400, "REG-MSG-2");
 
-	m = regclient_send(rc, true,
-		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/TCP $L;branch=z9hG4bKm5\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:alice@" DOMAIN ">\r\n"
-		"Call-ID: m5\r\nCSeq: 1 REGISTER\r\n"
-		"Contact: <sip:alice@$L>\r\n"
-		"Content-Length: 0\r\n\r\n");
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	/* ... and over TCP, where the connection goes on afterwards */
+	EXPECT_REPLY(raw_reg(true, "UDP", "2.0", "m2t", "INVITE", EMPTY),
+		     400, "REG-MSG-2");
+
+	EXPECT_REPLY(raw_reg(true, "TCP", "2.0", "m5", "REGISTER",
+			     "Contact: <sip:alice@$L>\r\n" EMPTY),
+		     407, "REG-AUTH-1");
 
 	/* and the registrar still serves a normal REGISTER */
 	EXPECT_REPLY(reg("alice", NULL, 60), 200, "REG-EXP-1");
