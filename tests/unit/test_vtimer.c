@@ -41,6 +41,14 @@ static void record_h(void *arg)
 }
 
 
+/* the n vtimers of t initialised */
+static void init_all(struct vtimer *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vtimer_init(&t[i]);
+}
+
+
 /* the clock moved on by ms, the due vtimers polled, their handlers run
  * (within settle_ms of real time) */
 static void advance(uint64_t ms, uint64_t settle_ms)
@@ -54,10 +62,8 @@ static void advance(uint64_t ms, uint64_t settle_ms)
 START_TEST(test_order)
 {
 	struct vtimer t[5];
-	size_t i;
 
-	for (i = 0; i < 5; i++)
-		vtimer_init(&t[i]);
+	init_all(t, 5);
 
 	vtimer_start(&t[0], 3000, record_h, (void *)1);
 	vtimer_start(&t[1], 1000, record_h, (void *)2);
@@ -101,8 +107,7 @@ START_TEST(test_cancel)
 	struct vtimer t[4];
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		vtimer_init(&t[i]);
+	init_all(t, 4);
 
 	vtimer_cancel(&t[0]);          /* not running: no-op */
 	ck_assert(!vtimer_isrunning(&t[0]));
