@@ -341,23 +341,10 @@ void fuzz_tcp_stream(struct fuzz_reg *fr, const uint8_t *p, size_t len,
 }
 
 
-static int md5_hex(char out[33], const char *fmt, ...)
+/* an MD5 (md5_printf's) as 32 hex digits */
+static int hex_of(char out[33], const uint8_t md[16])
 {
-	uint8_t md[16];
-	char *s = NULL;
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	err = re_vsdprintf(&s, fmt, ap);
-	va_end(ap);
-	if (err)
-		return err;
-
-	md5((const uint8_t *)s, strlen(s), md);
-	mem_deref(s);
-
-	return re_snprintf(out, 33, "%w", md, sizeof(md)) < 0 ? ENOMEM : 0;
+	return re_snprintf(out, 33, "%w", md, (size_t)16) < 0 ? ENOMEM : 0;
 }
 
 
@@ -367,6 +354,7 @@ int fuzz_with_credentials(struct fuzz_reg *fr, const uint8_t *p, size_t len,
 	struct digest_auth *da;
 	struct pl nonce, opaque, method;
 	char ha1[33], ha2[33], resp[33];
+	uint8_t md[16];
 	struct mbuf *chall = NULL, *req = NULL;
 	const uint8_t *eol;
 	size_t head;
@@ -401,10 +389,10 @@ int fuzz_with_credentials(struct fuzz_reg *fr, const uint8_t *p, size_t len,
 		     "opaque=\"[^\"]*\"", &opaque))
 		goto out;
 
-	if (md5_hex(ha1, "%s:%s:%s", USER, REALM, PASS) ||
-	    md5_hex(ha2, "%r:%s", &method, URI) ||
-	    md5_hex(resp, "%s:%r:00000001:%s:auth:%s", ha1, &nonce, CNONCE,
-		    ha2))
+	if (md5_printf(md, "%s:%s:%s", USER, REALM, PASS) || hex_of(ha1, md) ||
+	    md5_printf(md, "%r:%s", &method, URI) || hex_of(ha2, md) ||
+	    md5_printf(md, "%s:%r:00000001:%s:auth:%s", ha1, &nonce, CNONCE,
+		       ha2) || hex_of(resp, md))
 		goto out;
 
 	(void)mbuf_write_mem(req, p, head);

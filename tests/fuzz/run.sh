@@ -24,10 +24,9 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+. "$HERE/../lib/common.sh"
 cd "$ROOT"
 
-BUILD=${BUILD:-build}
 OUT=${FUZZ_BUILD:-$BUILD/fuzz}
 CORPUS_TORTURE=${TORTURE_DIR:-$ROOT/tests/torture/messages}
 ALL=(request stream register session config scenario sdp rtp)
@@ -46,21 +45,8 @@ done
 
 # ---------------------------------------------------------------- isolation
 
-if [[ ${FUZZ_NETNS:-} != 1 ]]; then
-	if [[ $(id -u) = 0 ]]; then
-		unshare_args=(--net)
-	else
-		unshare_args=(--net --map-root-user)
-	fi
-	if ! err=$(unshare "${unshare_args[@]}" true 2>&1); then
-		echo "fuzz: cannot make a network namespace" \
-		     "(unshare ${unshare_args[*]}): $err"
-		exit 3
-	fi
-	exec env FUZZ_NETNS=1 unshare "${unshare_args[@]}" \
-		bash "${BASH_SOURCE[0]}" "$@"
-fi
-"${PYTHON:-python3}" "$ROOT/tests/torture/netns.py" ||
+own_netns fuzz FUZZ_NETNS "$@"
+"$PYTHON" "$ROOT/tests/torture/netns.py" ||
 	{ echo "fuzz: refusing to run"; exit 3; }
 
 mkdir -p "$OUT"

@@ -20,20 +20,14 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
+. "$HERE/../lib/common.sh"
 HARNESS=${HARNESS:-$BUILD/harness}
 SIMPHONE=${SIMPHONE:-$BUILD/sim-phone}
 TOP=$ROOT
 SIPP=${SIPP:-sipp}
-PYTHON=${PYTHON:-python3}
 PORT_BASE=${PORT_BASE:-15060}
-KEEP=${KEEP:-0}
 VERBOSE=${VERBOSE:-0}
 
-DOMAIN=example.sip.us1.twilio.com
 D_RE='example\.sip\.us1\.twilio\.com'
 SIPP_TIMEOUT=20         # SIPp's own -timeout, seconds
 HARD_TIMEOUT=30         # then it is killed
@@ -78,11 +72,7 @@ NEXT_PORT=$(( PORT_BASE + ($$ % 50) * 40 ))
 
 cleanup() {
 	stop_registrar >/dev/null 2>&1
-	if [[ $KEEP = 1 ]]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	work_done "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -90,15 +80,6 @@ trap 'exit 130' INT TERM
 fail() {
 	FAIL_MSG+="$*"$'\n'
 	return 1
-}
-
-# pick_port VAR: a port free for both UDP and TCP on 127.0.0.1, from
-# NEXT_PORT upward (never one handed out before in this run)
-pick_port() {
-	local p
-	p=$("$PYTHON" "$ROOT/tests/lib/free_port.py" "$NEXT_PORT") || return 1
-	NEXT_PORT=$((p + 1))
-	printf -v "$1" '%s' "$p"
 }
 
 # start_registrar [registrar options...]: on a free port, wait until it

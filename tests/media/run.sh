@@ -32,14 +32,9 @@
 
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
+. "$HERE/../lib/common.sh"
 WRONG=${WRONG:-}
-KEEP=${KEEP:-0}
 
-DOMAIN=example.sip.us1.twilio.com
 NUMBER=+14155550100          # the account's number: dials alice
 CALLER=+14155550199          # the outside caller
 REG_PORT=5060 CTL_PORT=8080  # a namespace of our own: fixed ports
@@ -85,7 +80,7 @@ cleanup() {    # the phones first (baresip un-REGISTERs), then the rest
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	if [[ $KEEP = 1 ]]; then echo "work folder kept: $W"; else rm -rf "$W"; fi
+	work_done "$W" "work folder"
 }
 trap cleanup EXIT
 cd "$W" || exit 1

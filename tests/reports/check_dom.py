@@ -17,6 +17,8 @@ usage: check_dom.py DOM.html results.json LADDER_SCENARIO "PHONE ..."
 
 import json
 import sys
+
+import checks
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
@@ -195,9 +197,7 @@ def main():
 
 
 def report():
-    for e in errors:
-        print("html:", e)
-    return 1 if errors else 0
+    return checks.report("html", errors)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
+import checks
+
 ROOT_ATTRS = {"name", "tests", "failures", "errors", "skipped", "time"}
 SUITE_REQ = {"name", "tests", "failures", "errors", "skipped", "time"}
 SUITE_OPT = {"timestamp", "hostname", "id", "package"}
@@ -119,12 +121,18 @@ def check_suite(ts, where):
         else:
             err(where, f"<testsuite> has an element outside the schema: "
                 f"<{c.tag}>")
+    counts_add_up(ts, where, n, "{a}={v} but {n} found")
+    return n
+
+
+def counts_add_up(el, where, n, say):
+    """el's count attributes against n, the children counted (say: the
+    error, with {a} the attribute, {v} its value, {n} the count)"""
     for a, k in (("tests", "tests"), ("failures", "failure"),
                  ("errors", "error"), ("skipped", "skipped")):
-        v = count(ts, where, a)
+        v = count(el, where, a)
         if v is not None and v != n[k]:
-            err(where, f"{a}={v} but {n[k]} found")
-    return n
+            err(where, say.format(a=a, v=v, n=n[k]))
 
 
 def main():
@@ -149,11 +157,7 @@ def main():
         if n["tests"] != 1:
             err(ts.get("name"), "one scenario file, one testcase: "
                 f"{n['tests']} found")
-    for a, k in (("tests", "tests"), ("failures", "failure"),
-                 ("errors", "error"), ("skipped", "skipped")):
-        v = count(root, path, a)
-        if v is not None and v != total[k]:
-            err(path, f"<testsuites {a}={v}> but {total[k]} found")
+    counts_add_up(root, path, total, "<testsuites {a}={v}> but {n} found")
 
     if suites != int(want_suites):
         err(path, f"{suites} testsuites, expected {want_suites}")
@@ -181,9 +185,7 @@ def main():
 
 
 def report():
-    for e in errors:
-        print("junit:", e)
-    return 1 if errors else 0
+    return checks.report("junit", errors)
 
 
 if __name__ == "__main__":

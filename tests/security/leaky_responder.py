@@ -13,14 +13,7 @@ import re
 import socket
 import sys
 
-
-def header(msg, names):
-    for line in msg.split("\r\n")[1:]:
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        if name.strip().lower() in names:
-            yield line
+from sipmsg import header_lines
 
 
 def user_of(uri):
@@ -42,7 +35,7 @@ def main():
             continue
         method, ruri = first[0], first[1]
         if method == "REGISTER":
-            to = next(header(msg, ("to", "t")), "")
+            to = next(header_lines(msg, ("to", "t")), "")
             user = user_of(to)
         else:
             user = user_of(ruri)
@@ -54,10 +47,10 @@ def main():
             status = "404 Not Found"
             extra = []
         lines = ["SIP/2.0 " + status]
-        lines += list(header(msg, ("via", "v")))
-        for h in header(msg, ("from", "f", "call-id", "i", "cseq")):
+        lines += list(header_lines(msg, ("via", "v")))
+        for h in header_lines(msg, ("from", "f", "call-id", "i", "cseq")):
             lines.append(h)
-        for h in header(msg, ("to", "t")):
+        for h in header_lines(msg, ("to", "t")):
             lines.append(h if ";tag=" in h else h + ";tag=leaky1")
         lines += extra
         lines += ["Content-Length: 0", "", ""]

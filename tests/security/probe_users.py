@@ -32,6 +32,8 @@ import re
 import socket
 import sys
 
+from sipmsg import header_lines
+
 VARIABLE = {"via", "from", "to", "call-id", "cseq", "date",
             "v", "f", "t", "i"}
 
@@ -137,13 +139,8 @@ def md5(s):
 
 
 def header_value(msg, names):
-    for line in msg.split("\r\n")[1:]:
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        if name.strip().lower() in names:
-            return value.strip()
-    return ""
+    line = next(header_lines(msg, names), ":")
+    return line.partition(":")[2].strip()
 
 
 def shape(reply):

@@ -27,17 +27,11 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
-PYTHON=${PYTHON:-python3}
+. "$HERE/../lib/common.sh"
 SV_PYTHON=${SV_PYTHON:-/usr/bin/python3}
 CRACK_SECONDS=${CRACK_SECONDS:-10}
 PORT_BASE=${PORT_BASE:-27060}
-KEEP=${KEEP:-0}
 
-DOMAIN=example.sip.us1.twilio.com
 REAL=(alice bob carol 1001 1002)                 # tests/security/users.yaml
 FAKE=(zed mallory admin test 100 1000 1003)
 METHODS=(REGISTER OPTIONS INVITE)
@@ -54,11 +48,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	if [[ $KEEP = 1 ]]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	work_done "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -66,13 +56,6 @@ trap 'exit 130' INT TERM
 pass() { echo "PASS $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 info() { echo "     $*"; }
-
-pick_port() {     # pick_port VAR: free for UDP and TCP on 127.0.0.1
-	local p
-	p=$("$PYTHON" "$ROOT/tests/lib/free_port.py" "$NEXT_PORT") || return 1
-	NEXT_PORT=$((p + 1))
-	printf -v "$1" '%s' "$p"
-}
 
 # start_registrar LOG CONFIG: sets REG_PORT and REG_PID
 start_registrar() {

@@ -580,6 +580,29 @@ static int name_cmp(const void *a, const void *b)
 }
 
 
+static const struct expect *in_table(const struct expect *ev, size_t evc,
+				     const char *name)
+{
+	for (size_t j = 0; j < evc; j++) {
+		if (!strcmp(name, ev[j].file))
+			return &ev[j];
+	}
+
+	return NULL;
+}
+
+
+/* 1 (a failure, said) when name was not found in the other list */
+static int missing(const char *name, const void *found, const char *why)
+{
+	if (found)
+		return 0;
+
+	printf("FAIL %s: %s\n", name, why);
+	return 1;
+}
+
+
 int main(int argc, char *argv[])
 {
 	static struct expect ev[MAX_CASES];
@@ -641,26 +664,16 @@ int main(int argc, char *argv[])
 	}
 
 	/* every response of the corpus must be in the table, and back */
-	for (size_t i = 0; i < filec; i++) {
-		bool found = false;
-		for (size_t j = 0; j < evc; j++)
-			found |= !strcmp(files[i], ev[j].file);
-		if (!found) {
-			printf("FAIL %s: a response in the corpus but not in "
-			       "phone-expected.txt\n", files[i]);
-			++failed;
-		}
-	}
-	for (size_t j = 0; j < evc; j++) {
-		bool found = false;
-		for (size_t i = 0; i < filec; i++)
-			found |= !strcmp(files[i], ev[j].file);
-		if (!found) {
-			printf("FAIL %s: in phone-expected.txt but not a "
-			       "response of the corpus\n", ev[j].file);
-			++failed;
-		}
-	}
+	for (size_t i = 0; i < filec; i++)
+		failed += missing(files[i], in_table(ev, evc, files[i]),
+				  "a response in the corpus but not in "
+				  "phone-expected.txt");
+	for (size_t j = 0; j < evc; j++)
+		failed += missing(ev[j].file,
+				  bsearch(&(const char *){ev[j].file}, files,
+					  filec, sizeof(files[0]), name_cmp),
+				  "in phone-expected.txt but not a response "
+				  "of the corpus");
 
 	for (size_t j = 0; j < evc; j++) {
 		static const enum sip_transp tps[] = {SIP_TRANSP_UDP,

@@ -26,12 +26,8 @@
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
+. "$HERE/../lib/common.sh"
 CORPUS=${TORTURE_DIR:-$HERE/messages}
-PYTHON=${PYTHON:-python3}
-KEEP=${KEEP:-0}
 VERBOSE=${VERBOSE:-0}
 
 if [[ ! -d $CORPUS ]] || ! ls "$CORPUS"/*.dat >/dev/null 2>&1; then
@@ -48,26 +44,12 @@ CORPUS=$(cd "$CORPUS" && pwd)
 
 # ---------------------------------------------------------------- isolation
 
-if [[ ${TORTURE_NETNS:-} != 1 ]]; then
-	if [[ $(id -u) = 0 ]]; then
-		unshare_args=(--net)
-	else
-		unshare_args=(--net --map-root-user)
-	fi
-	if ! err=$(unshare "${unshare_args[@]}" true 2>&1); then
-		echo "torture: cannot make a network namespace" \
-		     "(unshare ${unshare_args[*]}): $err"
-		exit 3
-	fi
-	exec env TORTURE_NETNS=1 unshare "${unshare_args[@]}" \
-		bash "${BASH_SOURCE[0]}" "$@"
-fi
+own_netns torture TORTURE_NETNS "$@"
 
 "$PYTHON" "$HERE/netns.py" || { echo "torture: refusing to run"; exit 3; }
 
 # ---------------------------------------------------------------- run
 
-REGISTRAR=${REGISTRAR:-$BUILD/sim-registrar}
 PHONE_TORTURE=$BUILD/tests/torture/phone_torture
 for f in "$REGISTRAR" "$PHONE_TORTURE"; do
 	if [[ ! -x $f ]]; then
@@ -79,11 +61,7 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipconform-torture.XXXXXX")
 cleanup() {
-	if [[ $KEEP = 1 ]]; then
-		echo "work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
+	work_done "$WORK"
 }
 trap cleanup EXIT
 

@@ -183,6 +183,16 @@ void fixture_phone_conf(struct phone_conf *conf, const struct sa *registrar)
 }
 
 
+void fixture_assert_ints(const int *got, size_t gotc, const int *want,
+			 size_t wantc)
+{
+	ck_assert_uint_eq(gotc, wantc);
+	for (size_t i = 0; i < wantc; i++)
+		ck_assert_msg(got[i] == want[i], "[%zu] is %d, not %d", i,
+			      got[i], want[i]);
+}
+
+
 int fixture_run_suite(const char *name, const struct fixture_case *casev,
 		      size_t casec)
 {

@@ -58,6 +58,15 @@ void fixture_sip_stack(struct sip **sipp, const char *software, uint32_t hsz,
  * registrar; the rest zero */
 void fixture_phone_conf(struct phone_conf *conf, const struct sa *registrar);
 
+/* got (gotc of them) is exactly want (wantc): the count, then each in
+ * turn (a timer test's firing order, say); FIXTURE_INTS(got, gotc, 2, 4,
+ * 3) spells want out */
+void fixture_assert_ints(const int *got, size_t gotc, const int *want,
+			 size_t wantc);
+#define FIXTURE_INTS(got, gotc, ...)					\
+	fixture_assert_ints(got, gotc, (const int[]){__VA_ARGS__},	\
+			    sizeof((int[]){__VA_ARGS__}) / sizeof(int))
+
 /* one test case of a suite: its fixture, timeout (s; 0: Check's), loop
  * count (>0: each test run for _i in 0..loops-1), NULL-terminated tests
  * and the signal they end with (0: none) */

@@ -11,7 +11,6 @@
  */
 
 #include <check.h>
-#include "check_run.h"
 #include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +224,16 @@ enum ph_mode {
 	PH_SILENT,                 /* nothing at all                        */
 };
 
+/* the answer to a REFER a phone or the caller sent: its status and
+ * what its Allow lists */
+struct refer_reply {
+	uint16_t scode;
+	bool allow_bye;
+	bool allow_invite;
+	bool allow_refer;
+};
+
+
 struct tphone {
 	struct sip *sip;
 	struct sip_lsnr *lsnr;
@@ -240,8 +249,7 @@ struct tphone {
 	struct sip_dialog *dlg;
 	struct tmr tmr;
 	struct rxlog rx;
-	uint16_t refer_scode;
-	bool refer_allow_bye;
+	struct refer_reply refer;
 	uint16_t rtp_port;         /* in its answer's m= line               */
 	const char *answer_pts;    /* the payload types it answers with     */
 };
@@ -421,16 +429,25 @@ static void phone_bye(struct tphone *ph)
 }
 
 
-static void phone_refer_resp(int err, const struct sip_msg *msg, void *arg)
+/* arg: the struct refer_reply to fill */
+static void refer_resp(int err, const struct sip_msg *msg, void *arg)
 {
-	struct tphone *ph = arg;
+	struct refer_reply *rr = arg;
 
 	if (err || !msg)
 		return;
 
-	ph->refer_scode = msg->scode;
-	ph->refer_allow_bye = sip_msg_hdr_has_value(msg, SIP_HDR_ALLOW,
-						    "BYE");
+	rr->scode = msg->scode;
+	rr->allow_bye = sip_msg_hdr_has_value(msg, SIP_HDR_ALLOW, "BYE");
+	rr->allow_invite = sip_msg_hdr_has_value(msg, SIP_HDR_ALLOW,
+						 "INVITE");
+	rr->allow_refer = sip_msg_hdr_has_value(msg, SIP_HDR_ALLOW, "REFER");
+}
+
+
+static bool refer_answered(void *arg)
+{
+	return ((struct refer_reply *)arg)->scode != 0;
 }
 
 
@@ -554,9 +571,7 @@ struct tcaller {
 	int close_err;
 	uint16_t close_scode;
 	char answer[512];          /* the SDP the caller got */
-	uint16_t refer_scode;
-	bool refer_allow_invite;
-	bool refer_allow_refer;
+	struct refer_reply refer;
 	unsigned answers;
 };
 
@@ -715,31 +730,44 @@ static bool caller_progress_seen(void *arg)
 }
 
 
-static void caller_refer_resp(int err, const struct sip_msg *msg,
-			      void *arg)
+/* tc's INVITE refused with scode, its X-Twilio-Error naming code */
+static void caller_refused(struct tcaller *tc, uint16_t scode,
+			   const char *code)
 {
-	struct tcaller *tc = arg;
+	const struct sip_msg *r;
+	char b[128];
 
-	if (err || !msg)
-		return;
-
-	tc->refer_scode = msg->scode;
-	tc->refer_allow_invite = sip_msg_hdr_has_value(msg, SIP_HDR_ALLOW,
-						       "INVITE");
-	tc->refer_allow_refer = sip_msg_hdr_has_value(msg, SIP_HDR_ALLOW,
-						      "REFER");
+	ck_assert(wait_for(caller_closed, tc, 3000));
+	ck_assert_uint_eq(tc->close_scode, scode);
+	r = rx_find(&tc->rx, "INVITE", scode, 0);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(strstr(hdr(r, "X-Twilio-Error", b, sizeof(b)),
+				     code));
 }
 
 
-static bool refer_answered(void *arg)
+
+
+/* tc's call up: the 180 seen, then (the phone answering after 2 s) the
+ * 200 */
+static void caller_up(struct tcaller *tc)
 {
-	return ((struct tcaller *)arg)->refer_scode != 0;
+	ck_assert(wait_for(caller_progress_seen, tc, 3000));
+	advance(2);
+	ck_assert(wait_for(caller_done, tc, 3000));
+	ck_assert(tc->established);
 }
 
 
-static bool phone_refer_answered(void *arg)
+/* a REFER to bob sent in tc's dialog, and answered */
+static void caller_refer(struct tcaller *tc)
 {
-	return ((struct tphone *)arg)->refer_scode != 0;
+	ck_assert_int_eq(sip_drequestf(NULL, tc->sip, true, "REFER",
+				       sipsess_dialog(tc->sess), 0, NULL,
+				       NULL, refer_resp, &tc->refer,
+				       "Refer-To: <sip:bob@" DOMAIN ">\r\n"
+				       "Content-Length: 0\r\n\r\n"), 0);
+	ck_assert(wait_for(refer_answered, &tc->refer, 3000));
 }
 
 
@@ -1315,10 +1343,7 @@ START_TEST(test_CALL_OUT_1)
 	const struct sip_msg *r0, *r1;
 	char b[512];
 
-	ck_assert(wait_for(caller_progress_seen, tc, 3000));
-	advance(2);
-	ck_assert(wait_for(caller_done, tc, 3000));
-	ck_assert(tc->established);
+	caller_up(tc);
 
 	r0 = rx_find(&tc->rx, "INVITE", 1, 0);
 	r1 = rx_find(&tc->rx, "INVITE", 1, 1);
@@ -1342,15 +1367,8 @@ START_TEST(test_CALL_OUT_2)
 {
 	struct tcaller *tc = caller_call("alice", "+14155551234", DOMAIN,
 					 "Wrong-Pass-123");
-	const struct sip_msg *r;
-	char b[128];
 
-	ck_assert(wait_for(caller_closed, tc, 3000));
-	ck_assert_uint_eq(tc->close_scode, 403);
-	r = rx_find(&tc->rx, "INVITE", 403, 0);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_nonnull(strstr(hdr(r, "X-Twilio-Error", b, sizeof(b)),
-				     "32202"));
+	caller_refused(tc, 403, "32202");
 	ASSERT_LOGGED("CALL-OUT-2 403 INVITE ");
 	mem_deref(tc);
 
@@ -1477,20 +1495,30 @@ START_TEST(test_CALL_OUT_3)
 END_TEST
 
 
+/* a method request from alice to ruri (To: ruri, with to_tag when set),
+ * a Call-ID of its own, Max-Forwards max_fwd, extra headers: the answer */
+static struct sip_msg *raw_request(const char *method, unsigned max_fwd,
+				   const char *ruri, const char *extra,
+				   const char *to_tag)
+{
+	return regclient_send(rc, false,
+		"%s %s SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP $L;branch=z9hG4bK%08x\r\n"
+		"Max-Forwards: %u\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=f%08x\r\n"
+		"To: <%s>%s%s\r\n"
+		"Call-ID: raw-%08x\r\nCSeq: 1 %s\r\n"
+		"%s"
+		"Content-Length: 0\r\n\r\n", method, ruri, rand_u32(),
+		max_fwd, rand_u32(), ruri, to_tag ? ";tag=" : "",
+		to_tag ? to_tag : "", rand_u32(), method, extra);
+}
+
+
 static struct sip_msg *raw_invite(const char *ruri, const char *extra,
 				  const char *to_tag)
 {
-	return regclient_send(rc, false,
-		"INVITE %s SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bK%08x\r\n"
-		"Max-Forwards: 70\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=f%08x\r\n"
-		"To: <%s>%s%s\r\n"
-		"Call-ID: raw-%08x\r\nCSeq: 1 INVITE\r\n"
-		"%s"
-		"Content-Length: 0\r\n\r\n", ruri, rand_u32(), rand_u32(),
-		ruri, to_tag ? ";tag=" : "", to_tag ? to_tag : "", rand_u32(),
-		extra);
+	return raw_request("INVITE", 70, ruri, extra, to_tag);
 }
 
 
@@ -1519,15 +1547,8 @@ START_TEST(test_invite_checks)
 	m = raw_invite("sip:bob@" DOMAIN, "", NULL);
 	ASSERT_REPLY(m, 400, "REG-MSG-2");
 
-	m = regclient_send(rc, false,
-		"INVITE sip:bob@" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKmf0\r\n"
-		"Max-Forwards: 0\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:bob@" DOMAIN ">\r\n"
-		"Call-ID: mf0\r\nCSeq: 1 INVITE\r\n"
-		"Contact: <sip:a@$L>\r\n"
-		"Content-Length: 0\r\n\r\n");
+	m = raw_request("INVITE", 0, "sip:bob@" DOMAIN,
+			"Contact: <sip:a@$L>\r\n", NULL);
 	ASSERT_REPLY(m, 483, "RFC3261");
 
 	/* a re-INVITE, a BYE, a REFER naming no call */
@@ -1535,14 +1556,7 @@ START_TEST(test_invite_checks)
 		       "nosuchcall");
 	ASSERT_REPLY(m, 481, "RFC3261");
 
-	m = regclient_send(rc, false,
-		"BYE sip:bob@" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKbye0\r\n"
-		"Max-Forwards: 70\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:bob@" DOMAIN ">;tag=2\r\n"
-		"Call-ID: bye0\r\nCSeq: 2 BYE\r\n"
-		"Content-Length: 0\r\n\r\n");
+	m = raw_request("BYE", 70, "sip:bob@" DOMAIN, "", "2");
 	ASSERT_REPLY(m, 481, "RFC3261");
 
 	/* the challenge for a well-formed one */
@@ -1587,8 +1601,6 @@ START_TEST(test_CALL_OUT_4)
 {
 	struct tcaller *tc = caller_call("alice", "4155551234", DOMAIN, PW);
 	const struct pstn_record *rec;
-	const struct sip_msg *r;
-	char b[128];
 
 	ck_assert(wait_for(caller_progress_seen, tc, 3000));
 	rec = pstn_got("+14155551234");
@@ -1602,12 +1614,7 @@ START_TEST(test_CALL_OUT_4)
 	mem_deref(tc);
 
 	tc = caller_call("alice", "abc", DOMAIN, PW);
-	ck_assert(wait_for(caller_closed, tc, 3000));
-	ck_assert_uint_eq(tc->close_scode, 484);
-	r = rx_find(&tc->rx, "INVITE", 484, 0);
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_nonnull(strstr(hdr(r, "X-Twilio-Error", b, sizeof(b)),
-				     "13223"));
+	caller_refused(tc, 484, "13223");
 	ASSERT_LOGGED("CALL-OUT-4 484 INVITE ");
 	ASSERT_LOGGED("'abc' is not a phone number");
 	mem_deref(tc);
@@ -1620,14 +1627,8 @@ START_TEST(test_CALL_OUT_5)
 {
 	struct tcaller *tc = caller_call("alice", "+14155551234",
 					 "badcid.sip.us1.twilio.com", PW);
-	const struct sip_msg *r;
-	char b[128];
 
-	ck_assert(wait_for(caller_closed, tc, 3000));
-	ck_assert_uint_eq(tc->close_scode, 403);
-	r = rx_find(&tc->rx, "INVITE", 403, 0);
-	ck_assert_ptr_nonnull(strstr(hdr(r, "X-Twilio-Error", b, sizeof(b)),
-				     "13214"));
+	caller_refused(tc, 403, "13214");
 	ASSERT_LOGGED("CALL-OUT-5 403 INVITE ");
 	ck_assert_ptr_null(pstn_got("+14155551234"));
 	mem_deref(tc);
@@ -1711,20 +1712,12 @@ START_TEST(test_REFER_1)
 	struct mbuf *sdp;
 	char sid[40];
 
-	ck_assert(wait_for(caller_progress_seen, tc, 3000));
-	advance(2);
-	ck_assert(wait_for(caller_done, tc, 3000));
-	ck_assert(tc->established);
+	caller_up(tc);
 
-	ck_assert_int_eq(sip_drequestf(NULL, tc->sip, true, "REFER",
-				       sipsess_dialog(tc->sess), 0, NULL,
-				       NULL, caller_refer_resp, tc,
-				       "Refer-To: <sip:bob@" DOMAIN ">\r\n"
-				       "Content-Length: 0\r\n\r\n"), 0);
-	ck_assert(wait_for(refer_answered, tc, 3000));
-	ck_assert_uint_eq(tc->refer_scode, 405);
-	ck_assert(tc->refer_allow_invite);
-	ck_assert(!tc->refer_allow_refer);
+	caller_refer(tc);
+	ck_assert_uint_eq(tc->refer.scode, 405);
+	ck_assert(tc->refer.allow_invite);
+	ck_assert(!tc->refer.allow_refer);
 	ASSERT_LOGGED("REFER-1 405 REFER ");
 
 	/* the call goes on */
@@ -1762,12 +1755,12 @@ START_TEST(test_REFER_1)
 	wait_state(sid, CALL_ANSWERED);
 	ck_assert_int_eq(sip_drequestf(NULL, win->sip, true, "REFER",
 				       win->dlg, 0, NULL, NULL,
-				       phone_refer_resp, win,
+				       refer_resp, &win->refer,
 				       "Refer-To: <sip:carol@" DOMAIN ">\r\n"
 				       "Content-Length: 0\r\n\r\n"), 0);
-	ck_assert(wait_for(phone_refer_answered, win, 3000));
-	ck_assert_uint_eq(win->refer_scode, 405);
-	ck_assert(win->refer_allow_bye);
+	ck_assert(wait_for(refer_answered, &win->refer, 3000));
+	ck_assert_uint_eq(win->refer.scode, 405);
+	ck_assert(win->refer.allow_bye);
 	settle(50);
 	ck_assert_int_eq(info(sid).state, CALL_ANSWERED);
 	ck_assert_uint_eq(rx_count(&win->rx, "BYE"), 0);
@@ -1790,18 +1783,10 @@ START_TEST(test_REFER_1_profile)
 	fixture_calls_registrar(&rc, yaml, &sr, &reg_port);
 
 	tc = caller_call("alice", "+14155551234", DOMAIN, PW);
-	ck_assert(wait_for(caller_progress_seen, tc, 3000));
-	advance(2);
-	ck_assert(wait_for(caller_done, tc, 3000));
-	ck_assert(tc->established);
+	caller_up(tc);
 
-	ck_assert_int_eq(sip_drequestf(NULL, tc->sip, true, "REFER",
-				       sipsess_dialog(tc->sess), 0, NULL,
-				       NULL, caller_refer_resp, tc,
-				       "Refer-To: <sip:bob@" DOMAIN ">\r\n"
-				       "Content-Length: 0\r\n\r\n"), 0);
-	ck_assert(wait_for(refer_answered, tc, 3000));
-	ck_assert_uint_eq(tc->refer_scode, 603);
+	caller_refer(tc);
+	ck_assert_uint_eq(tc->refer.scode, 603);
 	ASSERT_LOGGED("REFER-1 603 REFER ");
 	settle(50);
 	ck_assert(!tc->closed);
@@ -1811,40 +1796,12 @@ START_TEST(test_REFER_1_profile)
 END_TEST
 
 
-static Suite *calls_suite(void)
-{
-	Suite *s = suite_create("calls");
-	TCase *tc = tcase_create("calls");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_RING_1);
-	tcase_add_test(tc, test_RING_2);
-	tcase_add_test(tc, test_RING_2_487_acked_after_hangup);
-	tcase_add_test(tc, test_RING_2_b2bua_legs);
-	tcase_add_test(tc, test_RING_2_tcp);
-	tcase_add_test(tc, test_RING_3);
-	tcase_add_test(tc, test_RING_4);
-	tcase_add_test(tc, test_RING_5);
-	tcase_add_test(tc, test_RING_6);
-	tcase_add_test(tc, test_RING_7);
-	tcase_add_test(tc, test_invite_checks);
-	tcase_add_test(tc, test_CALL_OUT_1);
-	tcase_add_test(tc, test_CALL_OUT_2);
-	tcase_add_test(tc, test_REG_LIM_RATE_failed_invites);
-	tcase_add_test(tc, test_CALL_OUT_3);
-	tcase_add_test(tc, test_CALL_OUT_4);
-	tcase_add_test(tc, test_CALL_OUT_5);
-	tcase_add_test(tc, test_CALL_OUT_6);
-	tcase_add_test(tc, test_REFER_1);
-	tcase_add_test(tc, test_REFER_1_profile);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(calls_suite());
-}
+FIXTURE_MAIN("calls",
+	FIXTURE_CASE("calls", setup, teardown, 30, 0,
+		test_RING_1, test_RING_2, test_RING_2_487_acked_after_hangup,
+		test_RING_2_b2bua_legs, test_RING_2_tcp, test_RING_3,
+		test_RING_4, test_RING_5, test_RING_6, test_RING_7,
+		test_invite_checks, test_CALL_OUT_1, test_CALL_OUT_2,
+		test_REG_LIM_RATE_failed_invites, test_CALL_OUT_3,
+		test_CALL_OUT_4, test_CALL_OUT_5, test_CALL_OUT_6,
+		test_REFER_1, test_REFER_1_profile))

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <re.h>
 #include "config.h"
 #include "textfile.h"
@@ -47,6 +47,25 @@ static struct reg_config *load_ok(const char *yaml)
 
 
 /* HA1 computed here, independently of the loader's own hex encoding */
+/* d's credential named the first len bytes of user: found, and named
+ * exactly that */
+static const struct credential *expect_user(const struct reg_config *cfg,
+					    const struct domain_conf *d,
+					    bool calls, const char *user,
+					    size_t len)
+{
+	const struct credential *c = reg_config_credential(cfg, d, calls,
+							   user, len);
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(strlen(c->username) == len &&
+		      !strncmp(c->username, user, len), "found %s, not %.*s",
+		      c->username, (int)len, user);
+
+	return c;
+}
+
+
 static void expect_ha1(const char *ha1, const char *user, const char *realm,
 		       const char *password)
 {
@@ -232,23 +251,15 @@ START_TEST(test_credential_lookup)
 	static const char user_at[] = "alice@example.sip.us1.twilio.com";
 	struct reg_config *cfg = NULL;
 	const struct domain_conf *d;
-	const struct credential *c;
 
 	ck_assert_int_eq(reg_config_default(&cfg), 0);
 	d = &cfg->domainv[0];
 
-	c = reg_config_credential(cfg, d, false, "bob", 3);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "bob");
-
-	c = reg_config_credential(cfg, d, true, "carol", 5);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "carol");
+	(void)expect_user(cfg, d, false, "bob", 3);
+	(void)expect_user(cfg, d, true, "carol", 5);
 
 	/* not NUL-terminated: the user part of a URI */
-	c = reg_config_credential(cfg, d, false, user_at, 5);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "alice");
+	(void)expect_user(cfg, d, false, user_at, 5);
 
 	/* usernames are case-sensitive; prefixes are not matches */
 	ck_assert_ptr_null(reg_config_credential(cfg, d, false, "Alice", 5));
@@ -363,9 +374,7 @@ START_TEST(test_range_expansion)
 	ck_assert_str_eq(l->credv[1].username, "u-1");
 	ck_assert_str_eq(l->credv[2001].username, "u-2001");
 
-	c = reg_config_credential(cfg, d, false, "u-1000", 6);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "u-1000");
+	c = expect_user(cfg, d, false, "u-1000", 6);
 	expect_ha1(c->ha1, "u-1000", "sip.twilio.com", "Conform-Pass-1");
 
 	ck_assert_ptr_nonnull(reg_config_credential(cfg, d, false, "alice",
@@ -403,9 +412,7 @@ START_TEST(test_range_zero_padded)
 	ck_assert_str_eq(l->credv[20000].username, "x7y");
 	ck_assert_str_eq(l->credv[20002].username, "x9y");
 
-	c = reg_config_credential(cfg, d, false, "user00042", 9);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->username, "user00042");
+	c = expect_user(cfg, d, false, "user00042", 9);
 	expect_ha1(c->ha1, "user00042", "sip.twilio.com", "Conform-Pass-1");
 
 	ck_assert_ptr_nonnull(reg_config_credential(cfg, d, false, "x8y", 3));
@@ -1391,91 +1398,48 @@ START_TEST(test_error_too_many_credentials)
 END_TEST
 
 
-static Suite *config_suite(void)
-{
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("load");
-	TCase *te = tcase_create("errors");
-
-	tcase_add_test(tc, test_default_config);
-	tcase_add_test(tc, test_default_yaml_loads_as_text);
-	tcase_add_test(tc, test_defaults_without_limits_and_profile);
-	tcase_add_test(tc, test_domain_lookup_case_insensitive);
-	tcase_add_test(tc, test_domain_lookup_unknown);
-	tcase_add_test(tc, test_credential_lookup);
-	tcase_add_test(tc, test_credential_lookup_follows_mapping);
-	tcase_add_test(tc, test_ha1_credential_stored_lower_case);
-	tcase_add_test(tc, test_range_expansion);
-	tcase_add_test(tc, test_range_zero_padded);
-	tcase_add_test(tc, test_profile_settings);
-	tcase_add_test(tc, test_profile_reply_override);
-	tcase_add_test(tc, test_profile_reply_override_beats_settings);
-	tcase_add_test(tc, test_load_file);
-	tcase_add_test(tc, test_load_file_missing);
-	tcase_add_test(tc, test_print_config_round_trip_default);
-	tcase_add_test(tc, test_print_config_round_trip_everything);
-	tcase_add_test(tc, test_readme_lists_the_schema);
-	suite_add_tcase(s, tc);
-
-	tcase_add_test(te, test_error_unknown_key);
-	tcase_add_test(te, test_error_unknown_top_level_key);
-	tcase_add_test(te, test_error_unknown_key_in_credential);
-	tcase_add_test(te, test_error_unknown_key_in_reply);
-	tcase_add_test(te, test_error_wrong_type_number);
-	tcase_add_test(te, test_error_wrong_type_list);
-	tcase_add_test(te, test_error_wrong_type_bool);
-	tcase_add_test(te, test_error_wrong_type_quoted_number);
-	tcase_add_test(te, test_error_huge_number);
-	tcase_add_test(te, test_error_zero_limit);
-	tcase_add_test(te, test_error_bad_password);
-	tcase_add_test(te, test_error_password_without_digit);
-	tcase_add_test(te, test_error_never_prints_password);
-	tcase_add_test(te, test_error_username_too_long);
-	tcase_add_test(te, test_error_range_username_too_long);
-	tcase_add_test(te, test_error_range_backwards);
-	tcase_add_test(te, test_error_range_too_large);
-	tcase_add_test(te, test_error_two_ranges);
-	tcase_add_test(te, test_error_range_not_numbers);
-	tcase_add_test(te, test_error_range_duplicate_username);
-	tcase_add_test(te, test_error_duplicate_username);
-	tcase_add_test(te, test_error_too_many_credentials);
-	tcase_add_test(te, test_error_missing_domain_name);
-	tcase_add_test(te, test_error_missing_domains);
-	tcase_add_test(te, test_error_missing_username);
-	tcase_add_test(te, test_error_missing_password);
-	tcase_add_test(te, test_error_bad_domain_name_form);
-	tcase_add_test(te, test_error_bad_domain_name_chars);
-	tcase_add_test(te, test_error_duplicate_domain);
-	tcase_add_test(te, test_error_empty_domains);
-	tcase_add_test(te, test_error_too_many_domains);
-	tcase_add_test(te, test_error_region_mismatch);
-	tcase_add_test(te, test_error_unknown_credential_list);
-	tcase_add_test(te, test_error_unknown_credential_list_for_calls);
-	tcase_add_test(te, test_error_duplicate_credential_list);
-	tcase_add_test(te, test_error_unknown_rule_id);
-	tcase_add_test(te, test_error_reply_code_out_of_range);
-	tcase_add_test(te, test_error_bad_refer_reply);
-	tcase_add_test(te, test_error_bad_challenge);
-	tcase_add_test(te, test_error_bad_loopback_policy);
-	tcase_add_test(te, test_error_min_expires_above_max);
-	tcase_add_test(te, test_error_ha1_not_hex);
-	tcase_add_test(te, test_error_ha1_too_short);
-	tcase_add_test(te, test_error_ha1_with_range);
-	tcase_add_test(te, test_error_password_and_ha1);
-	tcase_add_test(te, test_error_duplicate_key);
-	tcase_add_test(te, test_error_yaml_syntax);
-	tcase_add_test(te, test_error_empty_document);
-	tcase_add_test(te, test_error_comment_only_document);
-	tcase_add_test(te, test_error_scalar_root);
-	tcase_add_test(te, test_error_list_root);
-	tcase_add_test(te, test_hostile_inputs_do_not_crash);
-	suite_add_tcase(s, te);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(config_suite());
-}
+FIXTURE_MAIN("config",
+	FIXTURE_CASE("load", NULL, NULL, 0, 0,
+		test_default_config, test_default_yaml_loads_as_text,
+		test_defaults_without_limits_and_profile,
+		test_domain_lookup_case_insensitive,
+		test_domain_lookup_unknown, test_credential_lookup,
+		test_credential_lookup_follows_mapping,
+		test_ha1_credential_stored_lower_case, test_range_expansion,
+		test_range_zero_padded, test_profile_settings,
+		test_profile_reply_override,
+		test_profile_reply_override_beats_settings, test_load_file,
+		test_load_file_missing, test_print_config_round_trip_default,
+		test_print_config_round_trip_everything,
+		test_readme_lists_the_schema),
+	FIXTURE_CASE("errors", NULL, NULL, 0, 0,
+		test_error_unknown_key, test_error_unknown_top_level_key,
+		test_error_unknown_key_in_credential,
+		test_error_unknown_key_in_reply, test_error_wrong_type_number,
+		test_error_wrong_type_list, test_error_wrong_type_bool,
+		test_error_wrong_type_quoted_number, test_error_huge_number,
+		test_error_zero_limit, test_error_bad_password,
+		test_error_password_without_digit,
+		test_error_never_prints_password, test_error_username_too_long,
+		test_error_range_username_too_long, test_error_range_backwards,
+		test_error_range_too_large, test_error_two_ranges,
+		test_error_range_not_numbers,
+		test_error_range_duplicate_username,
+		test_error_duplicate_username, test_error_too_many_credentials,
+		test_error_missing_domain_name, test_error_missing_domains,
+		test_error_missing_username, test_error_missing_password,
+		test_error_bad_domain_name_form,
+		test_error_bad_domain_name_chars, test_error_duplicate_domain,
+		test_error_empty_domains, test_error_too_many_domains,
+		test_error_region_mismatch, test_error_unknown_credential_list,
+		test_error_unknown_credential_list_for_calls,
+		test_error_duplicate_credential_list,
+		test_error_unknown_rule_id, test_error_reply_code_out_of_range,
+		test_error_bad_refer_reply, test_error_bad_challenge,
+		test_error_bad_loopback_policy,
+		test_error_min_expires_above_max, test_error_ha1_not_hex,
+		test_error_ha1_too_short, test_error_ha1_with_range,
+		test_error_password_and_ha1, test_error_duplicate_key,
+		test_error_yaml_syntax, test_error_empty_document,
+		test_error_comment_only_document, test_error_scalar_root,
+		test_error_list_root, test_hostile_inputs_do_not_crash))

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <re.h>
 #include "ytree.h"
 #include "vclock.h"
@@ -482,37 +482,24 @@ START_TEST(test_sockets_delay_virtual)
 END_TEST
 
 
-static Suite *faults_suite(void)
-{
-	Suite *s = suite_create("faults");
-	TCase *tk = tcase_create("keys");
-	TCase *td = tcase_create("dice");
-
-	tcase_add_test(tk, test_good);
-	tcase_add_test(tk, test_default_seed);
-	tcase_add_loop_test(tk, test_bad, 0,
-			    (int)(sizeof(badv) / sizeof(badv[0])));
-	suite_add_tcase(s, tk);
-
-	tcase_add_test(td, test_decide_deterministic);
-	tcase_add_test(td, test_decide_extremes);
-	tcase_add_test(td, test_sockets_reproducible);
-	tcase_add_test(td, test_sockets_delay_virtual);
-	tcase_set_timeout(td, 30);
-	suite_add_tcase(s, td);
-
-	return s;
-}
-
-
+/* libre once, in the parent: the tests' forks inherit it */
 int main(void)
 {
+	const struct fixture_case casev[] = {
+		FIXTURE_CASE("keys", NULL, NULL, 0, 0,
+			test_good, test_default_seed),
+		FIXTURE_CASE("keys", NULL, NULL, 0, (int)ARRAY_SIZE(badv),
+			test_bad),
+		FIXTURE_CASE("dice", NULL, NULL, 30, 0,
+			test_decide_deterministic, test_decide_extremes,
+			test_sockets_reproducible, test_sockets_delay_virtual),
+	};
 	int rc;
 
 	if (libre_init())
 		return EXIT_FAILURE;
 
-	rc = check_run(faults_suite());
+	rc = fixture_run_suite("faults", casev, ARRAY_SIZE(casev));
 	libre_close();
 
 	return rc;

@@ -333,6 +333,18 @@ static bool ph_settled(void)
 }
 
 
+/* a registration of ph asked for and done within 1.5 s; SETTLED: ended,
+ * whatever its outcome */
+#define REGISTERED() do {						\
+		ck_assert_int_eq(phone_register(ph), 0);		\
+		ck_assert(fixture_run_until(ph_registered, 1500));	\
+	} while (0)
+#define SETTLED() do {							\
+		ck_assert_int_eq(phone_register(ph), 0);		\
+		ck_assert(fixture_run_until(ph_settled, 1500));		\
+	} while (0)
+
+
 static size_t want_total;
 
 static bool uas_got(void)
@@ -524,8 +536,7 @@ START_TEST(test_register_lean)
 	conf.sent_lean = true;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_uint_eq(count_ev(PHONE_EV_SENT), 2);
@@ -554,8 +565,7 @@ START_TEST(test_register_tcp)
 	new_phone(&conf);
 	ck_assert_str_eq(phone_name(ph), "alice-tcp");
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_int_eq(req(0)->tp, SIP_TRANSP_TCP);
@@ -582,8 +592,7 @@ START_TEST(test_register_401)
 	conf.auth_user = "alice";
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert(has_hdr(req(1), SIP_HDR_AUTHORIZATION));
 	ck_assert(!has_hdr(req(1), SIP_HDR_PROXY_AUTHORIZATION));
@@ -601,8 +610,7 @@ START_TEST(test_wrong_password_403)
 	conf.auth = PHONE_AUTH_WRONG;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_settled, 1500));
+	SETTLED();
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_uint_eq(uas.auth_bad, 1);
@@ -636,8 +644,7 @@ START_TEST(test_wrong_password_rechallenge)
 	conf.refresh = PHONE_REFRESH_NONE;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_settled, 1500));
+	SETTLED();
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_FAILED);
@@ -661,8 +668,7 @@ START_TEST(test_no_password)
 	conf.password = NULL;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_settled, 1500));
+	SETTLED();
 	ck_assert_uint_eq(uas.reqc, 1);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_FAILED);
 	ck_assert_int_eq(last_ev(PHONE_EV_STATE)->err, EACCES);
@@ -679,10 +685,8 @@ START_TEST(test_callid_keep_refresh)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
+	REGISTERED();
 
 	/* the refresh carried credentials at once: nc counts up */
 	ck_assert_uint_eq(uas.reqc, 3);
@@ -707,10 +711,8 @@ START_TEST(test_auth_fresh)
 	conf.auth_fresh = true;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 4);
 	ck_assert(!has_hdr(req(2), SIP_HDR_PROXY_AUTHORIZATION));
@@ -729,12 +731,10 @@ START_TEST(test_stale_nonce)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	re_snprintf(uas.nonce, sizeof(uas.nonce), "%016llx", rand_u64());
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 4);
 	ck_assert_str_eq(uas.nc[2], "00000002");   /* old nonce, refused */
@@ -755,10 +755,8 @@ START_TEST(test_callid_per_reg)
 	conf.auth_fresh = true;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 4);
 	ck_assert(same_callid(req(0), req(1)));      /* auth retry keeps */
@@ -777,8 +775,7 @@ START_TEST(test_callid_per_req)
 	conf.callid = PHONE_CALLID_PER_REQ;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert(!same_callid(req(0), req(1)));
@@ -798,8 +795,7 @@ START_TEST(test_cseq_repeat)
 	conf.cseq_start = 7;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert_uint_eq(req(0)->cseq.num, 7);
@@ -817,8 +813,7 @@ START_TEST(test_cseq_repeat_udp_merged)
 	conf.cseq = PHONE_CSEQ_REPEAT;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_settled, 1500));
+	SETTLED();
 
 	ck_assert_uint_eq(count_ev(PHONE_EV_SENT), 2);
 	ck_assert_uint_eq(evv[3].cseq, 1);
@@ -836,10 +831,8 @@ START_TEST(test_cseq_decr)
 	conf.cseq = PHONE_CSEQ_DECR;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 3);
 	ck_assert_uint_eq(req(0)->cseq.num, 100);
@@ -861,8 +854,7 @@ START_TEST(test_expires_param)
 	conf.expires = 45;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_uint_eq(uas.reqc, 1);
 	ck_assert(!has_hdr(req(0), SIP_HDR_EXPIRES));
@@ -892,8 +884,7 @@ START_TEST(test_expires_both_none)
 	conf.exp_where = PHONE_EXP_BOTH;
 	conf.expires = 300;
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert(!pl_strcmp(&req(0)->expires, "300"));
 	ck_assert_int_eq(sip_addr_decode(&addr,
 			 &sip_msg_hdr(req(0), SIP_HDR_CONTACT)->val), 0);
@@ -903,8 +894,7 @@ START_TEST(test_expires_both_none)
 
 	conf.exp_where = PHONE_EXP_NONE;
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert(!has_hdr(req(1), SIP_HDR_EXPIRES));
 	ck_assert_int_eq(sip_addr_decode(&addr,
 			 &sip_msg_hdr(req(1), SIP_HDR_CONTACT)->val), 0);
@@ -925,8 +915,7 @@ START_TEST(test_refresh_virtual)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_uint_eq(uas.total, 2);
 
 	vclock_advance(29000);
@@ -964,8 +953,7 @@ START_TEST(test_expiry_lapse)
 	conf.refresh = PHONE_REFRESH_NONE;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_uint_eq(phone_refresh_left(ph), 0);
 
 	vclock_advance(59000);
@@ -992,8 +980,7 @@ START_TEST(test_refresh_point)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	conf.refresh_frac = 0.99;
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_uint_le(phone_refresh_left(ph), 568000);
 	ck_assert_uint_gt(phone_refresh_left(ph), 567000);
 	ph = mem_deref(ph);
@@ -1001,8 +988,7 @@ START_TEST(test_refresh_point)
 	conf.refresh = PHONE_REFRESH_EXACT;
 	conf.refresh_frac = 1.1;
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_uint_le(phone_refresh_left(ph), 660000);
 	ck_assert_uint_gt(phone_refresh_left(ph), 659000);
 }
@@ -1017,8 +1003,7 @@ START_TEST(test_unregister)
 
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_int_eq(phone_unregister(ph, false), 0);
 	ck_assert_int_eq(phone_state(ph), PHONE_ST_UNREGISTERING);
@@ -1057,8 +1042,7 @@ START_TEST(test_unregister_param)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	conf.exp_where = PHONE_EXP_PARAM;
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_int_eq(phone_unregister(ph, false), 0);
 	ck_assert(fixture_run_until(ph_settled, 1500));
 
@@ -1080,8 +1064,7 @@ START_TEST(test_unregister_wildcard)
 	conf_init(&conf, SIP_TRANSP_TCP);
 	conf.exp_where = PHONE_EXP_BOTH;
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_int_eq(phone_unregister(ph, true), 0);
 	ck_assert(fixture_run_until(ph_settled, 1500));
@@ -1125,8 +1108,7 @@ START_TEST(test_fetch)
 
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 
 	ck_assert_int_eq(phone_fetch(ph), 0);
 	ck_assert(fixture_run_until(ph_registered, 1500));
@@ -1193,8 +1175,7 @@ START_TEST(test_custom)
 	ck_assert_uint_le(phone_refresh_left(ph), 30000);
 
 	/* the next plain register goes back to the configured Call-ID */
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert(!pl_strcmp(&req(1)->callid, phone_callid(ph)));
 	ck_assert_uint_eq(req(1)->cseq.num, 78);
 	ck_assert(sip_msg_xhdr(req(1), "X-Once") == NULL);
@@ -1262,8 +1243,7 @@ START_TEST(test_423)
 	conf_init(&conf, SIP_TRANSP_UDP);
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_registered, 1500));
+	REGISTERED();
 	ck_assert_uint_eq(uas.reqc, 2);
 	ck_assert(!pl_strcmp(&req(0)->expires, "600"));
 	ck_assert(!pl_strcmp(&req(1)->expires, "900"));
@@ -1284,8 +1264,7 @@ START_TEST(test_tcp_refused)
 	conf.refresh = PHONE_REFRESH_NONE;
 	new_phone(&conf);
 
-	ck_assert_int_eq(phone_register(ph), 0);
-	ck_assert(fixture_run_until(ph_settled, 1500));
+	SETTLED();
 
 	e = last_ev(PHONE_EV_ERROR);
 	ck_assert_ptr_nonnull(e);

@@ -455,15 +455,16 @@ static void event_handler(struct phone *phone, const struct phone_event *ev,
 		return;
 
 	r = &evv[evc++];
-	memset(r, 0, sizeof(*r));
-	r->phone   = phone;
-	r->type    = ev->type;
-	r->call    = ev->call;
-	r->scode   = ev->scode;
-	r->err     = ev->err;
-	r->end     = ev->end;
-	r->retrans = ev->retrans;
-	r->cstate  = phone_call_state(ev->call);
+	*r = (struct evrec){
+		.phone   = phone,
+		.type    = ev->type,
+		.call    = ev->call,
+		.scode   = ev->scode,
+		.err     = ev->err,
+		.end     = ev->end,
+		.retrans = ev->retrans,
+		.cstate  = phone_call_state(ev->call),
+	};
 
 	if (ev->type >= PHONE_EV_RECEIVED) {
 		ck_assert_int_eq(ev->op, PHONE_OP_CALL);

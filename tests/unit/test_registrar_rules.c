@@ -17,6 +17,16 @@
 
 #define DOMAIN "example.sip.us1.twilio.com"
 #define PW "Conform-Pass-1"
+/* the end of a message without a body */
+#define EMPTY "Content-Length: 0\r\n\r\n"
+/* a configuration with alice alone, for a test to add its line to */
+#define ALICE_ONLY							\
+	"domains:\n"							\
+	"  - name: " DOMAIN "\n"					\
+	"    credential_lists: {registration: [l]}\n"			\
+	"credential_lists:\n"						\
+	"  - name: l\n"							\
+	"    credentials: [{username: alice, password: " PW "}]\n"
 
 static struct regclient *rc;
 static char hbuf[1024];
@@ -71,19 +81,54 @@ static const char *hdr(const struct sip_msg *m, const char *name)
 	} while (0)
 
 
+/* m (an expression; the reply is freed) answered code by rule (and
+ * with an X-Twilio-Error naming err) */
+#define EXPECT_REPLY(m, code, rule) do {				\
+		struct sip_msg *m_ = (m);				\
+									\
+		ASSERT_REPLY(m_, code, rule);				\
+		mem_deref(m_);						\
+	} while (0)
+
+/* the most common answer: registered, for the time asked */
+#define EXPECT_OK(m) EXPECT_REPLY(m, 200, "REG-EXP-1")
+
+/* the same with n Contacts in the reply */
+#define EXPECT_CONTACTS(m, code, rule, n) do {				\
+		struct sip_msg *m_ = (m);				\
+									\
+		ASSERT_REPLY(m_, code, rule);				\
+		ck_assert_uint_eq(regclient_contact_count(m_), n);	\
+		mem_deref(m_);						\
+	} while (0)
+
+#define EXPECT_TWILIO(m, code, rule, err) do {				\
+		struct sip_msg *m_ = (m);				\
+									\
+		ASSERT_REPLY(m_, code, rule);				\
+		ck_assert(strstr(hdr(m_, "X-Twilio-Error"), err) != NULL); \
+		mem_deref(m_);						\
+	} while (0)
+
+
+/* how many Contacts m (freed) lists */
+static unsigned contacts_of(struct sip_msg *m)
+{
+	unsigned n = regclient_contact_count(m);
+
+	mem_deref(m);
+	return n;
+}
+
+
 START_TEST(test_REG_DOMAIN_1)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice",
+			     .domain = "example.sip.ie1.twilio.com",
+			     .password = PW, .expires = 60};
 
 	/* another region's host of the same domain is not served */
-	o.user = "alice";
-	o.domain = "example.sip.ie1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 404, "REG-DOMAIN-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 404, "REG-DOMAIN-1");
 	ck_assert_uint_eq(location_count_account(
 			  sim_registrar_location(regclient_registrar(rc))), 0);
 }
@@ -108,49 +153,36 @@ static const char cfg_domains[] =
 
 START_TEST(test_REG_DOMAIN_2)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice",
+			     .domain = "off.sip.us1.twilio.com", .password = PW,
+			     .expires = 60};
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	o.user = "alice";
-	o.domain = "off.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 403, "REG-DOMAIN-2");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32210") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(regclient_register(rc, &o), 403, "REG-DOMAIN-2", "32210");
 }
 END_TEST
 
 
 START_TEST(test_REG_DOMAIN_3)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice",
+			     .domain = "nolist.sip.us1.twilio.com",
+			     .password = PW, .expires = 60};
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	o.user = "alice";
-	o.domain = "nolist.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 403, "REG-DOMAIN-3");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32212") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(regclient_register(rc, &o), 403, "REG-DOMAIN-3", "32212");
 }
 END_TEST
 
 
 START_TEST(test_REG_AUTH_1)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice"};
 	struct sip_msg *m;
 	const char *pa;
 
-	o.user = "alice";
 	o.expires = 60;          /* no password: the challenge is returned */
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 407, "REG-AUTH-1");
@@ -184,12 +216,10 @@ END_TEST
 
 START_TEST(test_REG_AUTH_2)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = "Wrong-Pass-99",
+			     .expires = 60};
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.password = "Wrong-Pass-99";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 403, "REG-AUTH-2");
 	ck_assert_str_eq(hdr(m, "X-Twilio-Error"),
@@ -213,18 +243,11 @@ END_TEST
 
 START_TEST(test_REG_AUTH_3)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice", .auth_user = "bob",
+			     .password = PW, .expires = 60};
 
 	/* bob's right password, for alice's AOR */
-	o.user = "alice";
-	o.auth_user = "bob";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 403, "REG-AUTH-3");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32106") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(regclient_register(rc, &o), 403, "REG-AUTH-3", "32106");
 }
 END_TEST
 
@@ -268,22 +291,16 @@ END_TEST
 
 START_TEST(test_REG_AUTH_4)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice", .expires = 60};
 
 	/* an expired nonce: take a challenge, let it age, then answer it */
-	o.user = "alice";
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 
 	vclock_advance(301 * 1000);
 
 	o.password = PW;
-	m = regclient_register(rc, &o);       /* fresh challenge: 200 */
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	/* fresh challenge: 200 */
+	EXPECT_OK(regclient_register(rc, &o));
 }
 END_TEST
 
@@ -344,12 +361,10 @@ static struct sip_msg *reg_with_nonce(const char *nonce, const char *opaque,
 
 START_TEST(test_REG_AUTH_4_stale_flag)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	char nonce[128], opaque[64];
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	nonce_of(m, nonce, sizeof(nonce));
 	opaque_of(m, opaque, sizeof(opaque));
@@ -369,19 +384,15 @@ END_TEST
 /* alice is challenged and registers with the nonce, nc 1 (CSeq 2) */
 static void first_use(char *nonce, size_t nsz, char *opaque, size_t osz)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	nonce_of(m, nonce, nsz);
 	opaque_of(m, opaque, osz);
 	mem_deref(m);
 
-	m = reg_with_nonce(nonce, opaque, 2, "00000001");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg_with_nonce(nonce, opaque, 2, "00000001"));
 }
 
 
@@ -400,7 +411,7 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 		"      - {username: alice, password: " PW "}\n"
 		"      - {username: bob, password: " PW "}\n"
 		"limits: {nonce_pool: 16}\n";
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "bob", .expires = 60};
 	char nonce[128], opaque[64], body[2048];
 	struct sip_msg *m;
 
@@ -410,14 +421,10 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 	first_use(nonce, sizeof(nonce), opaque, sizeof(opaque));
 
 	/* 16 challenges to bob, 4 a second (REG-LIM-RATE is 5) */
-	o.user = "bob";
-	o.expires = 60;
 	for (uint32_t i = 0; i < 16; i++) {
 		vclock_advance(250);
 		o.cseq = i + 1;
-		m = regclient_register(rc, &o);
-		ASSERT_REPLY(m, 407, "REG-AUTH-1");
-		mem_deref(m);
+		EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 	}
 
 	m = reg_with_nonce(nonce, opaque, 3, "00000002");
@@ -433,9 +440,7 @@ START_TEST(test_REG_AUTH_4_nonce_slot_taken_over)
 	mem_deref(m);
 
 	/* the new nonce is good */
-	m = reg_with_nonce(nonce, opaque, 5, "00000001");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg_with_nonce(nonce, opaque, 5, "00000001"));
 
 	ck_assert_int_eq(regclient_http(rc, "GET", "/health", body,
 					sizeof(body)), 200);
@@ -460,23 +465,19 @@ START_TEST(test_REG_AUTH_5)
 	mem_deref(m);
 
 	/* a higher nc is fine */
-	m = reg_with_nonce(nonce, opaque, 4, "00000002");
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg_with_nonce(nonce, opaque, 4, "00000002"));
 }
 END_TEST
 
 
 START_TEST(test_REG_AUTH_6)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	struct sip_msg *m;
 	char nonce[128], opaque[64];
 	uint8_t ha1[16], ha2[16], d[16];
 	char ha1hex[33], ha2hex[33];
 
-	o.user = "alice";
-	o.expires = 60;
 	m = regclient_register(rc, &o);
 	nonce_of(m, nonce, sizeof(nonce));
 	opaque_of(m, opaque, sizeof(opaque));
@@ -509,26 +510,15 @@ END_TEST
 
 START_TEST(test_REG_AUTH_6_strict)
 {
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "alice", .expires = 60};
 
-	fixture_registrar_reload(&rc,
-		"domains:\n"
-		"  - name: " DOMAIN "\n"
-		"    credential_lists: {registration: [l]}\n"
-		"credential_lists:\n"
-		"  - name: l\n"
-		"    credentials: [{username: alice, password: " PW "}]\n"
-		"profile: {accept_authorization: false}\n");
+	fixture_registrar_reload(&rc, ALICE_ONLY
+				 "profile: {accept_authorization: false}\n");
 
-	o.user = "alice";
-	o.expires = 60;
 	o.extra = "Authorization: Digest username=\"alice\","
 		"realm=\"sip.twilio.com\",nonce=\"n\",uri=\"sip:" DOMAIN "\","
 		"response=\"00000000000000000000000000000000\"\r\n";
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 }
 END_TEST
 
@@ -601,15 +591,12 @@ END_TEST
 
 START_TEST(test_REG_EXP_3)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .domain = "ok.sip.us1.twilio.com",
+			     .password = PW, .expires = 30};
 	struct sip_msg *m;
 
 	fixture_registrar_reload(&rc, cfg_domains);
 
-	o.user = "alice";
-	o.domain = "ok.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 30;
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 423, "REG-EXP-3");
 	ck_assert_str_eq(hdr(m, "Min-Expires"), "60");
@@ -617,9 +604,7 @@ START_TEST(test_REG_EXP_3)
 
 	/* expiry 0 never gets 423 */
 	o.expires = 0;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-DEL-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 200, "REG-DEL-1");
 }
 END_TEST
 
@@ -647,12 +632,10 @@ START_TEST(test_REG_DEL_1)
 {
 	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
-	m = reg("alice", "<sip:alice@10.0.0.2:5060>", 600);
-	ck_assert_uint_eq(regclient_contact_count(m), 2);
-	mem_deref(m);
+	EXPECT_OK(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
+	ck_assert_uint_eq(contacts_of(reg("alice",
+					  "<sip:alice@10.0.0.2:5060>", 600)),
+			  2);
 
 	m = reg("alice", "<sip:alice@10.0.0.1:5060>;expires=0", 600);
 	ASSERT_REPLY(m, 200, "REG-DEL-1");
@@ -665,17 +648,10 @@ END_TEST
 
 START_TEST(test_REG_DEL_2)
 {
-	struct sip_msg *m;
+	mem_deref(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
+	mem_deref(reg("alice", "<sip:alice@10.0.0.2:5060>", 600));
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	mem_deref(m);
-	m = reg("alice", "<sip:alice@10.0.0.2:5060>", 600);
-	mem_deref(m);
-
-	m = reg("alice", "*", 0);
-	ASSERT_REPLY(m, 200, "REG-DEL-2");
-	ck_assert_uint_eq(regclient_contact_count(m), 0);
-	mem_deref(m);
+	EXPECT_CONTACTS(reg("alice", "*", 0), 200, "REG-DEL-2", 0);
 }
 END_TEST
 
@@ -684,22 +660,15 @@ START_TEST(test_REG_DEL_3)
 {
 	struct location *loc =
 		sim_registrar_location(regclient_registrar(rc));
-	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
 
-	m = reg("alice", "*", 60);
-	ASSERT_REPLY(m, 400, "REG-DEL-3");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "*", 60), 400, "REG-DEL-3");
 
-	m = reg("alice", "*", -1);
-	ASSERT_REPLY(m, 400, "REG-DEL-3");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "*", -1), 400, "REG-DEL-3");
 
-	m = reg("alice", "*, <sip:alice@10.0.0.3>", 0);
-	ASSERT_REPLY(m, 400, "REG-DEL-3");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "*, <sip:alice@10.0.0.3>", 0),
+		     400, "REG-DEL-3");
 
 	ck_assert_uint_eq(location_count_aor(loc, "alice@" DOMAIN), 1);
 }
@@ -708,25 +677,18 @@ END_TEST
 
 START_TEST(test_REG_ORD_1)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = PW, .expires = 300,
+			     .callid = "ord-1",
+			     .contact = "<sip:alice@10.0.0.9:5060>",
+			     .cseq = 10};
 	const struct binding *b;
-	struct sip_msg *m;
 
-	o.user = "alice";
-	o.password = PW;
-	o.expires = 300;
-	o.callid = "ord-1";
-	o.contact = "<sip:alice@10.0.0.9:5060>";
-	o.cseq = 10;
-	m = regclient_register(rc, &o);    /* stored with CSeq 11 */
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	/* stored with CSeq 11 */
+	EXPECT_OK(regclient_register(rc, &o));
 
 	o.cseq = 4;                        /* 4, then 5 with credentials */
 	o.expires = 100;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 500, "REG-ORD-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 500, "REG-ORD-1");
 
 	/* unchanged: still the first grant */
 	b = location_find(sim_registrar_location(regclient_registrar(rc)),
@@ -738,9 +700,7 @@ START_TEST(test_REG_ORD_1)
 	/* a higher CSeq on the same Call-ID is fine */
 	vclock_advance(1000);
 	o.cseq = 12;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(regclient_register(rc, &o));
 }
 END_TEST
 
@@ -749,8 +709,7 @@ START_TEST(test_REG_OK_1)
 {
 	struct sip_msg *m;
 
-	m = reg("alice", "<sip:alice@10.0.0.1:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.1:5060>", 600));
 	vclock_advance(100 * 1000);
 	m = reg("alice", "<sip:alice@10.0.0.2:5060>", 300);
 	ASSERT_REPLY(m, 200, "REG-EXP-1");
@@ -769,23 +728,18 @@ START_TEST(test_REG_FETCH_1)
 {
 	struct location *loc =
 		sim_registrar_location(regclient_registrar(rc));
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = PW, .expires = -1,
+			     .no_contact = true, .callid = "fetch"};
 	const struct binding *b;
 	struct sip_msg *m;
 	uint64_t before;
 
-	m = reg("alice", "<sip:alice@10.0.0.9:5060>", 600);
-	mem_deref(m);
+	mem_deref(reg("alice", "<sip:alice@10.0.0.9:5060>", 600));
 	b = location_find(loc, "alice@" DOMAIN, "sip:alice@10.0.0.9:5060");
 	ck_assert_ptr_nonnull(b);
 	before = b->expires_at;
 
 	vclock_advance(10 * 1000);
-	o.user = "alice";
-	o.password = PW;
-	o.expires = -1;
-	o.no_contact = true;
-	o.callid = "fetch";
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 200, "REG-FETCH-1");
 	ck_assert_uint_eq(regclient_contact_count(m), 1);
@@ -816,10 +770,8 @@ START_TEST(test_REG_LIM_AOR)
 		vclock_advance(1000);      /* stay under the rate limit */
 	}
 
-	m = reg("alice", "<sip:alice@10.0.0.11:5060>", 600);
-	ASSERT_REPLY(m, 403, "REG-LIM-AOR");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32007") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(reg("alice", "<sip:alice@10.0.0.11:5060>", 600),
+		      403, "REG-LIM-AOR", "32007");
 	ck_assert_uint_eq(location_count_aor(loc, "alice@" DOMAIN), 10);
 
 	/* all-or-nothing: a refresh plus a new one fails whole */
@@ -833,37 +785,28 @@ START_TEST(test_REG_LIM_AOR)
 
 	/* refreshing at 10 is fine */
 	vclock_advance(1000);
-	m = reg("alice", "<sip:alice@10.0.0.3:5060>", 300);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg("alice", "<sip:alice@10.0.0.3:5060>", 300));
 
 	/* once one unregisters, the 11th phone fits */
 	vclock_advance(1000);
-	m = reg("alice", "<sip:alice@10.0.0.4:5060>", 0);
-	ASSERT_REPLY(m, 200, "REG-DEL-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@10.0.0.4:5060>", 0),
+		     200, "REG-DEL-1");
 	vclock_advance(1000);
-	m = reg("alice", "<sip:alice@10.0.0.11:5060>", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	ck_assert_uint_eq(regclient_contact_count(m), 10);
-	mem_deref(m);
+	EXPECT_CONTACTS(reg("alice", "<sip:alice@10.0.0.11:5060>", 600),
+			200, "REG-EXP-1", 10);
 }
 END_TEST
 
 
 START_TEST(test_REG_LIM_RATE)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .expires = 60};
 	struct sip_msg *m;
 	int i;
 
 	/* challenged and unchallenged requests count alike: 5 in all */
-	o.user = "alice";
-	o.expires = 60;
 	for (i = 0; i < 5; i++) {
-		m = regclient_register(rc, &o);
-		ASSERT_REPLY(m, 407, "REG-AUTH-1");
-		mem_deref(m);
+		EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 	}
 
 	m = regclient_register(rc, &o);
@@ -874,17 +817,13 @@ START_TEST(test_REG_LIM_RATE)
 
 	/* another AOR is not affected */
 	o.user = "bob";
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(regclient_register(rc, &o), 407, "REG-AUTH-1");
 
 	/* a second later it is fine again */
 	vclock_advance(1001);
 	o.user = "alice";
 	o.password = PW;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(regclient_register(rc, &o));
 }
 END_TEST
 
@@ -928,114 +867,93 @@ static struct sip_msg *reg_in(const char *domain, const char *user,
 }
 
 
-START_TEST(test_REG_LIM_DOMAIN)
+/* the registrar reloaded with users_config(users, per_domain,
+ * per_account), and u1..un registered in domain a (alternate: every other
+ * one in b) */
+static void fill(unsigned users, unsigned per_domain, unsigned per_account,
+		 int n, bool alternate)
 {
-	char *yaml = users_config(10, 3, 100);
-	struct sip_msg *m;
+	char *yaml = users_config(users, per_domain, per_account);
 
 	fixture_registrar_reload(&rc, yaml);
 	mem_deref(yaml);
 
-	for (int i = 1; i <= 3; i++) {
+	for (int i = 1; i <= n; i++) {
 		char u[8];
-		re_snprintf(u, sizeof(u), "u%d", i);
-		m = reg_in("a.sip.us1.twilio.com", u, 600);
-		ASSERT_REPLY(m, 200, "REG-EXP-1");
-		mem_deref(m);
-	}
 
-	m = reg_in("a.sip.us1.twilio.com", "u4", 600);
-	ASSERT_REPLY(m, 403, "REG-LIM-DOMAIN");
-	ck_assert(strstr(m->reason.p, "domain") != NULL);
+		re_snprintf(u, sizeof(u), "u%d", i);
+		EXPECT_REPLY(reg_in(alternate && !(i % 2) ?
+				    "b.sip.us1.twilio.com" :
+				    "a.sip.us1.twilio.com", u, 600),
+			     200, "REG-EXP-1");
+	}
+}
+
+
+/* m (freed) refused 403 by rule, its reason phrase naming word */
+static void expect_full(struct sip_msg *m, const char *rule,
+			const char *word)
+{
+	ASSERT_REPLY(m, 403, rule);
+	ck_assert(strstr(m->reason.p, word) != NULL);
 	mem_deref(m);
+}
+
+
+START_TEST(test_REG_LIM_DOMAIN)
+{
+	fill(10, 3, 100, 3, false);
+
+	expect_full(reg_in("a.sip.us1.twilio.com", "u4", 600),
+		    "REG-LIM-DOMAIN", "domain");
 
 	/* refreshing an existing one never counts */
-	m = reg_in("a.sip.us1.twilio.com", "u2", 300);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg_in("a.sip.us1.twilio.com", "u2", 300));
 
 	/* the other domain has room */
-	m = reg_in("b.sip.us1.twilio.com", "u4", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg_in("b.sip.us1.twilio.com", "u4", 600));
 }
 END_TEST
 
 
 START_TEST(test_REG_LIM_ACCOUNT)
 {
-	char *yaml = users_config(10, 100, 4);
-	struct sip_msg *m;
+	fill(10, 100, 4, 4, true);
 
-	fixture_registrar_reload(&rc, yaml);
-	mem_deref(yaml);
-
-	for (int i = 1; i <= 4; i++) {
-		char u[8];
-		re_snprintf(u, sizeof(u), "u%d", i);
-		m = reg_in(i % 2 ? "a.sip.us1.twilio.com" :
-			   "b.sip.us1.twilio.com", u, 600);
-		ASSERT_REPLY(m, 200, "REG-EXP-1");
-		mem_deref(m);
-	}
-
-	m = reg_in("b.sip.us1.twilio.com", "u5", 600);
-	ASSERT_REPLY(m, 403, "REG-LIM-ACCOUNT");
-	ck_assert(strstr(m->reason.p, "account") != NULL);
-	mem_deref(m);
+	expect_full(reg_in("b.sip.us1.twilio.com", "u5", 600),
+		    "REG-LIM-ACCOUNT", "account");
 
 	/* when one lapses, there is room again */
 	vclock_advance(601 * 1000);
-	m = reg_in("b.sip.us1.twilio.com", "u5", 600);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg_in("b.sip.us1.twilio.com", "u5", 600));
 }
 END_TEST
 
 
 START_TEST(test_REG_CONTACT_1)
 {
-	struct sip_msg *m;
-
 	/* default profile: loopback phones are welcome */
-	m = reg("alice", NULL, 60);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg("alice", NULL, 60));
 
-	fixture_registrar_reload(&rc,
-		"domains:\n"
-		"  - name: " DOMAIN "\n"
-		"    credential_lists: {registration: [l]}\n"
-		"credential_lists:\n"
-		"  - name: l\n"
-		"    credentials: [{username: alice, password: " PW "}]\n"
-		"profile: {loopback_contacts: reject}\n");
+	fixture_registrar_reload(&rc, ALICE_ONLY
+				 "profile: {loopback_contacts: reject}\n");
 
-	m = reg("alice", NULL, 60);
-	ASSERT_REPLY(m, 403, "REG-CONTACT-1");
-	ck_assert(strstr(hdr(m, "X-Twilio-Error"), "32105") != NULL);
-	mem_deref(m);
+	EXPECT_TWILIO(reg("alice", NULL, 60), 403, "REG-CONTACT-1", "32105");
 
-	m = reg("alice", "<sip:alice@localhost:5070>", 60);
-	ASSERT_REPLY(m, 403, "REG-CONTACT-1");
-	mem_deref(m);
+	EXPECT_REPLY(reg("alice", "<sip:alice@localhost:5070>", 60),
+		     403, "REG-CONTACT-1");
 
-	m = reg("alice", "<sip:alice@192.0.2.7:5070>", 60);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg("alice", "<sip:alice@192.0.2.7:5070>", 60));
 }
 END_TEST
 
 
 START_TEST(test_REG_MSG_1)
 {
-	struct reg_opts o = {0};
+	struct reg_opts o = {.user = "alice", .password = PW, .expires = 60,
+			     .extra = "Require: foo, bar\r\n"};
 	struct sip_msg *m;
 
-	o.user = "alice";
-	o.password = PW;
-	o.expires = 60;
-	o.extra = "Require: foo, bar\r\n";
 	m = regclient_register(rc, &o);
 	ASSERT_REPLY(m, 420, "REG-MSG-1");
 	ck_assert(sip_msg_hdr_has_value(m, SIP_HDR_UNSUPPORTED, "foo"));
@@ -1045,66 +963,47 @@ START_TEST(test_REG_MSG_1)
 END_TEST
 
 
-/* %s: a Call-ID of its own, or libre sees a merged request (482) */
-static const char bad_cseq[] =
-	"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP $L;branch=z9hG4bK%s\r\n"
-	"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-	"To: <sip:alice@" DOMAIN ">\r\n"
-	"Call-ID: %s\r\nCSeq: 1 INVITE\r\n"
-	"Content-Length: 0\r\n\r\n";
+/* a REGISTER from alice written out: SIP/version, the Via's transport
+ * via_tp, id its branch and Call-ID (one of its own, or libre sees a
+ * merged request: 482), cseq_met the CSeq's method, then tail (the last
+ * headers, ending the message) */
+static struct sip_msg *raw_reg(bool tcp, const char *via_tp,
+			       const char *version, const char *id,
+			       const char *cseq_met, const char *tail)
+{
+	return regclient_send(rc, tcp,
+		"REGISTER sip:" DOMAIN " SIP/%s\r\n"
+		"Via: SIP/2.0/%s $L;branch=z9hG4bK%s\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
+		"To: <sip:alice@" DOMAIN ">\r\n"
+		"Call-ID: %s\r\nCSeq: 1 %s\r\n"
+		"%s", version, via_tp, id, id, cseq_met, tail);
+}
 
 
 START_TEST(test_REG_MSG_2)
 {
-	struct sip_msg *m;
-
 	/* decodable but wrong: answered by the registrar */
-	m = regclient_send(rc, false, bad_cseq, "m2u", "m2u");
-	ASSERT_REPLY(m, 400, "REG-MSG-2");
-	mem_deref(m);
+	EXPECT_REPLY(raw_reg(false, "UDP", "2.0", "m2u", "INVITE", EMPTY),
+		     400, "REG-MSG-2");
 
 	/* not decodable by libre: answered by the guard, over UDP ... */
-	m = regclient_send(rc, false,
-		"REGISTER sip:" DOMAIN " SIP/7.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKm3\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:alice@" DOMAIN ">\r\n"
-		"Call-ID: m3\r\nCSeq: 1 REGISTER\r\n"
-		"Content-Length: 0\r\n\r\n");
-	ASSERT_REPLY(m, 505, "REG-MSG-2");
-	mem_deref(m);
-
-	m = regclient_send(rc, false,
-		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP $L;branch=z9hG4bKm4\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:alice@" DOMAIN ">\r\n"
-		"Call-ID: m4\r\nCSeq: 1 REGISTER\r\n"
-		"Content-Length: 5\r\n\r\n");
-	ASSERT_REPLY(m, 400, "REG-MSG-2");
-	mem_deref(m);
+	EXPECT_REPLY(raw_reg(false, "UDP", "7.0", "m3", "REGISTER", EMPTY),
+		     505, "REG-MSG-2");
+	EXPECT_REPLY(raw_reg(false, "UDP", "2.0", "m4", "REGISTER",
+			     "Content-Length: 5\r\n\r\n"),
+		     400, "REG-MSG-2");
 
 	/* ... and over TCP, where the connection goes on afterwards */
-	m = regclient_send(rc, true, bad_cseq, "m2t", "m2t");
-	ASSERT_REPLY(m, 400, "REG-MSG-2");
-	mem_deref(m);
+	EXPECT_REPLY(raw_reg(true, "UDP", "2.0", "m2t", "INVITE", EMPTY),
+		     400, "REG-MSG-2");
 
-	m = regclient_send(rc, true,
-		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
-		"Via: SIP/2.0/TCP $L;branch=z9hG4bKm5\r\n"
-		"From: <sip:alice@" DOMAIN ">;tag=1\r\n"
-		"To: <sip:alice@" DOMAIN ">\r\n"
-		"Call-ID: m5\r\nCSeq: 1 REGISTER\r\n"
-		"Contact: <sip:alice@$L>\r\n"
-		"Content-Length: 0\r\n\r\n");
-	ASSERT_REPLY(m, 407, "REG-AUTH-1");
-	mem_deref(m);
+	EXPECT_REPLY(raw_reg(true, "TCP", "2.0", "m5", "REGISTER",
+			     "Contact: <sip:alice@$L>\r\n" EMPTY),
+		     407, "REG-AUTH-1");
 
 	/* and the registrar still serves a normal REGISTER */
-	m = reg("alice", NULL, 60);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(reg("alice", NULL, 60));
 }
 END_TEST
 
@@ -1219,17 +1118,11 @@ START_TEST(test_aor_canonical)
 {
 	struct location *loc =
 		sim_registrar_location(regclient_registrar(rc));
-	struct reg_opts o = {0};
-	struct sip_msg *m;
+	struct reg_opts o = {.user = "%61lice", .auth_user = "alice",
+			     .domain = "EXAMPLE.sip.us1.twilio.com",
+			     .password = PW, .expires = 60};
 
-	o.user = "%61lice";
-	o.auth_user = "alice";
-	o.domain = "EXAMPLE.sip.us1.twilio.com";
-	o.password = PW;
-	o.expires = 60;
-	m = regclient_register(rc, &o);
-	ASSERT_REPLY(m, 200, "REG-EXP-1");
-	mem_deref(m);
+	EXPECT_OK(regclient_register(rc, &o));
 
 	ck_assert_uint_eq(location_count_aor(loc, "alice@" DOMAIN), 1);
 }

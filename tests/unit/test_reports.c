@@ -6,7 +6,7 @@
  */
 
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -237,20 +237,54 @@ START_TEST(test_pcap_header)
 END_TEST
 
 
+/* m written as one record of PCAP_REC_LEN + iplen + 8 + len bytes */
+static void pcap_one(const struct run_msg *m, size_t iplen, size_t len)
+{
+	struct pcap_state st;
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(report_pcap_msg(sink(), &st, m), 0);
+	ck_assert_uint_eq(out->end, PCAP_REC_LEN + iplen + 8 + len);
+}
+
+
+/* udp's checksum (8 + len bytes) checks out with the pseudo-header of
+ * the addresses at addr: IPv4's (alen 4) or IPv6's (alen 16) */
+static void assert_udp_csum(const uint8_t *addr, size_t alen,
+			    const uint8_t *udp, size_t len)
+{
+	uint8_t pseudo[40];
+	size_t n = 2 * alen;
+	uint32_t sum;
+
+	memset(pseudo, 0, sizeof(pseudo));
+	memcpy(pseudo, addr, n);
+	if (alen == 4) {
+		pseudo[9] = 17;
+		pseudo[10] = (uint8_t)((8 + len) >> 8);
+		pseudo[11] = (uint8_t)(8 + len);
+		n += 4;
+	}
+	else {
+		pseudo[34] = (uint8_t)((8 + len) >> 8);
+		pseudo[35] = (uint8_t)(8 + len);
+		pseudo[39] = 17;
+		n += 8;
+	}
+	sum = (uint16_t)~report_inet_csum(pseudo, n, 0);
+	ck_assert_uint_eq(report_inet_csum(udp, 8 + len, sum), 0);
+}
+
+
 START_TEST(test_pcap_udp)
 {
 	static const char text[] = "OPTIONS sip:x SIP/2.0\r\n\r\n";
 	struct run_msg m = mkmsg("10.0.0.1:5060", "10.0.0.2:40000",
 				 SIP_TRANSP_UDP, text, 1700000000123456ULL);
-	struct pcap_state st;
 	const uint8_t *rec, *ip, *udp;
 	size_t len = strlen(text);
-	uint8_t pseudo[12];
-	uint32_t sum;
 
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(report_pcap_msg(sink(), &st, &m), 0);
-	ck_assert_uint_eq(out->end, PCAP_REC_LEN + 20 + 8 + len);
+	pcap_one(&m, 20, len);
 
 	rec = out->buf;
 	ck_assert_uint_eq(get32le(rec), 1700000000);
@@ -273,13 +307,7 @@ START_TEST(test_pcap_udp)
 	ck_assert_uint_eq(get16(udp + 2), 40000);
 	ck_assert_uint_eq(get16(udp + 4), 8 + len);
 	ck_assert_uint_ne(get16(udp + 6), 0);
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	pseudo[10] = (uint8_t)((8 + len) >> 8);
-	pseudo[11] = (uint8_t)(8 + len);
-	sum = (uint16_t)~report_inet_csum(pseudo, 12, 0);
-	ck_assert_uint_eq(report_inet_csum(udp, 8 + len, sum), 0);
+	assert_udp_csum(ip + 12, 4, udp, len);
 
 	ck_assert_mem_eq(udp + 8, text, len);
 }
@@ -371,15 +399,10 @@ START_TEST(test_pcap_ipv6)
 	static const char text[] = "SIP/2.0 100 Trying\r\n\r\n";
 	struct run_msg m = mkmsg("[::1]:5060", "[::1]:40000", SIP_TRANSP_UDP,
 				 text, 5);
-	struct pcap_state st;
 	const uint8_t *ip, *udp;
 	size_t len = strlen(text);
-	uint8_t pseudo[40];
-	uint32_t sum;
 
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(report_pcap_msg(sink(), &st, &m), 0);
-	ck_assert_uint_eq(out->end, PCAP_REC_LEN + 40 + 8 + len);
+	pcap_one(&m, 40, len);
 
 	ip = out->buf + PCAP_REC_LEN;
 	ck_assert_uint_eq(ip[0] >> 4, 6);
@@ -390,13 +413,7 @@ START_TEST(test_pcap_ipv6)
 	ck_assert_uint_eq(ip[39], 1);
 
 	udp = ip + 40;
-	memset(pseudo, 0, sizeof(pseudo));
-	memcpy(pseudo, ip + 8, 32);
-	pseudo[34] = (uint8_t)((8 + len) >> 8);
-	pseudo[35] = (uint8_t)(8 + len);
-	pseudo[39] = 17;
-	sum = (uint16_t)~report_inet_csum(pseudo, 40, 0);
-	ck_assert_uint_eq(report_inet_csum(udp, 8 + len, sum), 0);
+	assert_udp_csum(ip + 8, 16, udp, len);
 }
 END_TEST
 
@@ -444,6 +461,31 @@ static void fake_sc(size_t i, const char *file, char **rulev, size_t rulec,
 }
 
 
+/* the made-up run's messages: desk's REGISTER and its 401, then the
+ * TCP phone's REGISTER and the 200 to mobile */
+static const struct fake_msg {
+	const char *src, *dst;
+	enum sip_transp tp;
+	const char *text;
+	uint64_t us;
+	bool from_phone;
+	char *summary;                  /* run_msg.summary is not const */
+	size_t phone;                   /* in names[] */
+} fake_msgs[4] = {
+	{"127.0.0.1:40001", "127.0.0.1:5060", SIP_TRANSP_UDP,
+	 "REGISTER sip:x SIP/2.0\r\n\r\n", 1700000000000000ULL, true,
+	 "REGISTER", 0},
+	{"127.0.0.1:5060", "127.0.0.1:40001", SIP_TRANSP_UDP,
+	 "SIP/2.0 401 <Nope> & \"x\"\x01\xff\r\n\r\n", 1700000000000100ULL,
+	 false, "401 <Nope> & \"x\"\x01\xff", 0},
+	{"127.0.0.1:40002", "127.0.0.1:5060", SIP_TRANSP_TCP,
+	 "REGISTER sip:x SIP/2.0\r\n\r\n", 1700000000000200ULL, true,
+	 "REGISTER", 1},
+	{"127.0.0.1:5060", "127.0.0.1:40003", SIP_TRANSP_UDP,
+	 "SIP/2.0 200 OK\r\n\r\n", 1700000000000300ULL, false, "200 OK", 2},
+};
+
+
 static void fake_run(void)
 {
 	static const char *names[] = {"desk", "lobby", "mobile"};
@@ -474,31 +516,17 @@ static void fake_run(void)
 	fk.scv[0].phonev = fk.phonev;
 	fk.scv[0].phonec = 3;
 
-	fk.msgv[0] = mkmsg("127.0.0.1:40001", "127.0.0.1:5060",
-			   SIP_TRANSP_UDP, "REGISTER sip:x SIP/2.0\r\n\r\n",
-			   1700000000000000ULL);
-	fk.msgv[0].from_phone = true;
-	fk.msgv[0].summary = "REGISTER";
-	fk.msgv[1] = mkmsg("127.0.0.1:5060", "127.0.0.1:40001",
-			   SIP_TRANSP_UDP, "SIP/2.0 401 <Nope> & \"x\"\x01\xff"
-			   "\r\n\r\n", 1700000000000100ULL);
-	fk.msgv[1].summary = "401 <Nope> & \"x\"\x01\xff";
+	for (size_t i = 0; i < ARRAY_SIZE(fake_msgs); i++) {
+		const struct fake_msg *f = &fake_msgs[i];
+
+		fk.msgv[i] = mkmsg(f->src, f->dst, f->tp, f->text, f->us);
+		fk.msgv[i].from_phone = f->from_phone;
+		fk.msgv[i].summary = f->summary;
+		fk.msgv[i].phone = names[f->phone];
+		fk.msgv[i].line = 5;
+	}
 	(void)re_snprintf(fk.msgv[1].rule, sizeof(fk.msgv[1].rule),
 			  "REG-AUTH-1");
-	fk.msgv[2] = mkmsg("127.0.0.1:40002", "127.0.0.1:5060",
-			   SIP_TRANSP_TCP, "REGISTER sip:x SIP/2.0\r\n\r\n",
-			   1700000000000200ULL);
-	fk.msgv[2].from_phone = true;
-	fk.msgv[2].summary = "REGISTER";
-	fk.msgv[3] = mkmsg("127.0.0.1:5060", "127.0.0.1:40003",
-			   SIP_TRANSP_UDP, "SIP/2.0 200 OK\r\n\r\n",
-			   1700000000000300ULL);
-	fk.msgv[3].summary = "200 OK";
-	fk.msgv[0].phone = fk.msgv[1].phone = names[0];
-	fk.msgv[2].phone = names[1];
-	fk.msgv[3].phone = names[2];
-	for (size_t i = 0; i < 4; i++)
-		fk.msgv[i].line = 5;
 
 	fk.resv[0].msgv = fk.msgv;
 	fk.resv[0].msgc = 4;
@@ -597,42 +625,42 @@ START_TEST(test_rule_summary)
 END_TEST
 
 
+/* a failure's why split into subject, expected and actual (NULL: not
+ * looked at) */
+static const struct {
+	const char *why;
+	bool ok;
+	const char *s, *e, *a;
+} whyv[] = {
+	{"desk-11: expected status 200 REG-OK-1, got 403 Forbidden "
+	 "(registrar: REG-LIM-AOR)", true,
+	 "desk-11", "status 200 REG-OK-1",
+	 "403 Forbidden (registrar: REG-LIM-AOR)"},
+	{"bindings of alice@x: expected 10, the registrar has 11", true,
+	 "bindings of alice@x", "10", "the registrar has 11"},
+	{"desk: expected a refresh to end within 5000 ms; none did", true,
+	 NULL, "a refresh to end within 5000 ms", "none did"},
+	{"expected 500, got 200 OK", true, "", "500", "200 OK"},
+	{"no configuration", false, NULL, "", NULL},
+	{NULL, false, NULL, NULL, NULL},
+};
+
+
 START_TEST(test_why_split)
 {
 	char s[64], e[64], a[64];
 
-	ck_assert(report_why_split("desk-11: expected status 200 REG-OK-1, "
-				   "got 403 Forbidden (registrar: "
-				   "REG-LIM-AOR)", s, sizeof(s), e,
-				   sizeof(e), a, sizeof(a)));
-	ck_assert_str_eq(s, "desk-11");
-	ck_assert_str_eq(e, "status 200 REG-OK-1");
-	ck_assert_str_eq(a, "403 Forbidden (registrar: REG-LIM-AOR)");
-
-	ck_assert(report_why_split("bindings of alice@x: expected 10, the "
-				   "registrar has 11", s, sizeof(s), e,
-				   sizeof(e), a, sizeof(a)));
-	ck_assert_str_eq(s, "bindings of alice@x");
-	ck_assert_str_eq(e, "10");
-	ck_assert_str_eq(a, "the registrar has 11");
-
-	ck_assert(report_why_split("desk: expected a refresh to end within "
-				   "5000 ms; none did", s, sizeof(s), e,
-				   sizeof(e), a, sizeof(a)));
-	ck_assert_str_eq(e, "a refresh to end within 5000 ms");
-	ck_assert_str_eq(a, "none did");
-
-	ck_assert(report_why_split("expected 500, got 200 OK", s, sizeof(s),
-				   e, sizeof(e), a, sizeof(a)));
-	ck_assert_str_eq(s, "");
-	ck_assert_str_eq(e, "500");
-	ck_assert_str_eq(a, "200 OK");
-
-	ck_assert(!report_why_split("no configuration", s, sizeof(s), e,
-				    sizeof(e), a, sizeof(a)));
-	ck_assert_str_eq(e, "");
-	ck_assert(!report_why_split(NULL, s, sizeof(s), e, sizeof(e), a,
-				    sizeof(a)));
+	for (size_t i = 0; i < ARRAY_SIZE(whyv); i++) {
+		ck_assert(report_why_split(whyv[i].why, s, sizeof(s), e,
+					   sizeof(e), a, sizeof(a)) ==
+			  whyv[i].ok);
+		if (whyv[i].s)
+			ck_assert_str_eq(s, whyv[i].s);
+		if (whyv[i].e)
+			ck_assert_str_eq(e, whyv[i].e);
+		if (whyv[i].a)
+			ck_assert_str_eq(a, whyv[i].a);
+	}
 
 	/* truncated, not overrun */
 	ck_assert(report_why_split("x: expected 0123456789, got y", s, 4, e,
@@ -876,36 +904,10 @@ START_TEST(test_write_bad_dir)
 END_TEST
 
 
-static Suite *reports_suite(void)
-{
-	Suite *s = suite_create("reports");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_utf8);
-	tcase_add_test(tc, test_json_escape);
-	tcase_add_test(tc, test_xml_escape);
-	tcase_add_test(tc, test_html_escape);
-	tcase_add_test(tc, test_md_escape);
-	tcase_add_test(tc, test_pcap_header);
-	tcase_add_test(tc, test_pcap_udp);
-	tcase_add_test(tc, test_pcap_tcp);
-	tcase_add_test(tc, test_pcap_tcp_long);
-	tcase_add_test(tc, test_pcap_ipv6);
-	tcase_add_test(tc, test_rule_summary);
-	tcase_add_test(tc, test_why_split);
-	tcase_add_test(tc, test_ladder_small);
-	tcase_add_test(tc, test_ladder_capped);
-	tcase_add_test(tc, test_step_kind);
-	tcase_add_test(tc, test_write_all);
-	tcase_add_test(tc, test_write_bad_dir);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(reports_suite());
-}
+FIXTURE_MAIN("reports",
+	FIXTURE_CASE("core", setup, teardown, 0, 0,
+		test_utf8, test_json_escape, test_xml_escape, test_html_escape,
+		test_md_escape, test_pcap_header, test_pcap_udp, test_pcap_tcp,
+		test_pcap_tcp_long, test_pcap_ipv6, test_rule_summary,
+		test_why_split, test_ladder_small, test_ladder_capped,
+		test_step_kind, test_write_all, test_write_bad_dir))

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <check.h>
-#include "check_run.h"
+#include "fixture.h"
 #include <re.h>
 #include "ytree.h"
 #include "config.h"
@@ -1396,49 +1396,18 @@ START_TEST(test_request_step)
 END_TEST
 
 
-static Suite *scenario_suite(void)
-{
-	Suite *s = suite_create("scenario");
-	TCase *tg = tcase_create("good");
-	TCase *te = tcase_create("errors");
-	TCase *tl = tcase_create("lint");
-
-	tcase_add_checked_fixture(tg, setup, teardown);
-	tcase_set_timeout(tg, 60);
-	tcase_add_test(tg, test_full_phones);
-	tcase_add_test(tg, test_full_steps);
-	tcase_add_test(tg, test_minimal_needs_nothing);
-	tcase_add_test(tg, test_ranges_and_all);
-	tcase_add_test(tg, test_big_count);
-	tcase_add_test(tg, test_inline_config_block);
-	tcase_add_test(tg, test_inline_config_flow);
-	tcase_add_test(tg, test_config_file_relative);
-	tcase_add_test(tg, test_request_step);
-	suite_add_tcase(s, tg);
-
-	tcase_add_checked_fixture(te, setup, teardown);
-	tcase_add_loop_test(te, test_bad, 0,
-			    (int)(sizeof(badv) / sizeof(badv[0])));
-	tcase_add_test(te, test_config_file_bad);
-	tcase_add_test(te, test_all_errors_reported);
-	tcase_add_test(te, test_no_cascade);
-	tcase_add_test(te, test_hostile_inputs);
-	tcase_add_test(te, test_unreadable);
-	suite_add_tcase(s, te);
-
-	tcase_add_checked_fixture(tl, setup, teardown);
-	tcase_add_test(tl, test_lint_folder);
-	tcase_add_test(tl, test_collect_sorted);
-	tcase_add_test(tl, test_repo_scenarios_lint);
-	tcase_add_test(tl, test_readme_lists_every_step);
-	tcase_add_test(tl, test_schema_every_step);
-	suite_add_tcase(s, tl);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(scenario_suite());
-}
+FIXTURE_MAIN("scenario",
+	FIXTURE_CASE("good", setup, teardown, 60, 0,
+		test_full_phones, test_full_steps, test_minimal_needs_nothing,
+		test_ranges_and_all, test_big_count, test_inline_config_block,
+		test_inline_config_flow, test_config_file_relative,
+		test_request_step),
+	FIXTURE_CASE("errors", setup, teardown, 0, (int)ARRAY_SIZE(badv),
+		test_bad),
+	FIXTURE_CASE("errors", setup, teardown, 0, 0,
+		test_config_file_bad, test_all_errors_reported,
+		test_no_cascade, test_hostile_inputs, test_unreadable),
+	FIXTURE_CASE("lint", setup, teardown, 0, 0,
+		test_lint_folder, test_collect_sorted,
+		test_repo_scenarios_lint, test_readme_lists_every_step,
+		test_schema_every_step))

@@ -189,21 +189,26 @@ START_TEST(test_interposed)
 END_TEST
 
 
+/* the many-timer tests' timers (BULK: the most one starts) and their due
+ * times; each test runs in a process of its own, so they start zeroed */
+enum { BULK = 20000 };
+static struct tmr bulk_t[BULK];
+static uint64_t bulk_jfs[BULK];
+
+
 START_TEST(test_order_many)
 {
 	enum { N = 3000 };
-	static struct tmr t[N];
-	static uint64_t jfs[N];
 	uint64_t seed = 42, max = 0;
 	size_t i;
 
 	for (i = 0; i < N; i++) {
-		tmr_init(&t[i]);
-		tmr_start(&t[i], lcg(&seed) % 300, record_h,
+		tmr_init(&bulk_t[i]);
+		tmr_start(&bulk_t[i], lcg(&seed) % 300, record_h,
 			  (void *)(intptr_t)i);
-		jfs[i] = t[i].jfs;
-		if (jfs[i] > max)
-			max = jfs[i];
+		bulk_jfs[i] = bulk_t[i].jfs;
+		if (bulk_jfs[i] > max)
+			max = bulk_jfs[i];
 	}
 	ck_assert_uint_eq(tmrheap_count(), N);
 	ck_assert(tmrheap_verify());
@@ -211,7 +216,7 @@ START_TEST(test_order_many)
 	wait_past(max);
 	poll_once();
 
-	check_fired(t, jfs, N, NULL, NULL);
+	check_fired(bulk_t, bulk_jfs, N, NULL, NULL);
 	ck_assert_uint_eq(tmrheap_count(), 0);
 }
 END_TEST
@@ -220,22 +225,20 @@ END_TEST
 START_TEST(test_ties)
 {
 	enum { N = 1000 };
-	static struct tmr t[N];
-	static uint64_t jfs[N];
 	size_t i, ties;
 
 	/* same delay, started within a few ms: many equal due times */
 	for (i = 0; i < N; i++) {
-		tmr_init(&t[i]);
-		tmr_start(&t[i], i % 2 ? 20 : 21, record_h,
+		tmr_init(&bulk_t[i]);
+		tmr_start(&bulk_t[i], i % 2 ? 20 : 21, record_h,
 			  (void *)(intptr_t)i);
-		jfs[i] = t[i].jfs;
+		bulk_jfs[i] = bulk_t[i].jfs;
 	}
 
-	wait_past(jfs[N - 1] + 2);
+	wait_past(bulk_jfs[N - 1] + 2);
 	poll_once();
 
-	ties = check_fired(t, jfs, N, NULL, NULL);
+	ties = check_fired(bulk_t, bulk_jfs, N, NULL, NULL);
 	ck_assert_uint_gt(ties, N / 2);
 }
 END_TEST
@@ -276,9 +279,7 @@ START_TEST(test_cancel_positions)
 
 	fixture_settle(120);
 
-	ck_assert_uint_eq(rec.n, 2);
-	ck_assert_int_eq(rec.v[0], 1);
-	ck_assert_int_eq(rec.v[1], 3);
+	FIXTURE_INTS(rec.v, rec.n, 1, 3);
 	ck_assert_uint_eq(tmrheap_count(), 0);
 }
 END_TEST
@@ -287,16 +288,14 @@ END_TEST
 START_TEST(test_cancel_random)
 {
 	enum { N = 20000 };
-	static struct tmr t[N];
-	static uint64_t jfs[N];
 	static bool skip[N];
 	static uint64_t ord[N];
 	uint64_t seed = 7, max = 0, starts = 0;
 	size_t i;
 
 	for (i = 0; i < N; i++) {
-		tmr_init(&t[i]);
-		tmr_start(&t[i], lcg(&seed) % 100, record_h,
+		tmr_init(&bulk_t[i]);
+		tmr_start(&bulk_t[i], lcg(&seed) % 100, record_h,
 			  (void *)(intptr_t)i);
 		ord[i] = starts++;
 	}
@@ -308,7 +307,7 @@ START_TEST(test_cancel_random)
 		switch (lcg(&seed) % 4) {
 
 		case 0:
-			tmr_start(&t[k], lcg(&seed) % 100, record_h,
+			tmr_start(&bulk_t[k], lcg(&seed) % 100, record_h,
 				  (void *)(intptr_t)k);
 			ord[k] = starts++;
 			skip[k] = false;
@@ -316,7 +315,7 @@ START_TEST(test_cancel_random)
 
 		case 1:
 		case 2:
-			tmr_cancel(&t[k]);
+			tmr_cancel(&bulk_t[k]);
 			skip[k] = true;
 			break;
 
@@ -330,16 +329,16 @@ START_TEST(test_cancel_random)
 	ck_assert(tmrheap_verify());
 
 	for (i = 0; i < N; i++) {
-		ck_assert(tmr_isrunning(&t[i]) == !skip[i]);
-		jfs[i] = t[i].jfs;
-		if (!skip[i] && jfs[i] > max)
-			max = jfs[i];
+		ck_assert(tmr_isrunning(&bulk_t[i]) == !skip[i]);
+		bulk_jfs[i] = bulk_t[i].jfs;
+		if (!skip[i] && bulk_jfs[i] > max)
+			max = bulk_jfs[i];
 	}
 
 	wait_past(max);
 	poll_once();
 
-	check_fired(t, jfs, N, skip, ord);
+	check_fired(bulk_t, bulk_jfs, N, skip, ord);
 	ck_assert_uint_eq(tmrheap_count(), 0);
 }
 END_TEST
@@ -373,16 +372,9 @@ static void self_h(void *arg)
 
 START_TEST(test_restart_self)
 {
-	struct self a, z;
+	struct self a = {.left = 3, .delay = 30}, z = {.left = 4, .delay = 0};
 	uint64_t t0;
 	int i;
-
-	memset(&a, 0, sizeof(a));
-	memset(&z, 0, sizeof(z));
-	a.left  = 3;
-	a.delay = 30;
-	z.left  = 4;
-	z.delay = 0;
 
 	t0 = tmr_jiffies();
 	tmr_start(&a.tmr, 30, self_h, &a);
@@ -436,8 +428,7 @@ START_TEST(test_handler_changes_others)
 	poll_once();
 
 	/* only the canceller fired; 1 and 3 were cancelled while due */
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 0);
+	FIXTURE_INTS(rec.v, rec.n, 0);
 	ck_assert(!tmr_isrunning(&ho[1]));
 	ck_assert(!tmr_isrunning(&ho[3]));
 	ck_assert(tmr_isrunning(&ho[2]));
@@ -484,11 +475,8 @@ START_TEST(test_start_from_handler)
 	poll_once();
 	fixture_settle(30);
 
-	ck_assert_uint_eq(rec.n, 4);
-	ck_assert_int_eq(rec.v[0], 0);
-	ck_assert_int_eq(rec.v[1], 10);   /* due before chain[1] was started */
-	ck_assert_int_eq(rec.v[2], 1);
-	ck_assert_int_eq(rec.v[3], 2);
+	/* 10: due before chain[1] was started */
+	FIXTURE_INTS(rec.v, rec.n, 0, 10, 1, 2);
 }
 END_TEST
 
@@ -776,10 +764,7 @@ START_TEST(test_advance)
 	ck_assert(tmrheap_verify());
 	poll_once();
 
-	ck_assert_uint_eq(rec.n, 3);
-	ck_assert_int_eq(rec.v[0], 1);
-	ck_assert_int_eq(rec.v[1], 3);
-	ck_assert_int_eq(rec.v[2], 0);
+	FIXTURE_INTS(rec.v, rec.n, 1, 3, 0);
 
 	left = tmr_get_expire(&t[2]);
 	ck_assert_msg(left > 49000 && left <= 50000, "left %llu",

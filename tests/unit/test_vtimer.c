@@ -41,13 +41,29 @@ static void record_h(void *arg)
 }
 
 
+/* the n vtimers of t initialised */
+static void init_all(struct vtimer *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vtimer_init(&t[i]);
+}
+
+
+/* the clock moved on by ms, the due vtimers polled, their handlers run
+ * (within settle_ms of real time) */
+static void advance(uint64_t ms, uint64_t settle_ms)
+{
+	vclock_advance(ms);
+	vtimer_poll();
+	fixture_settle(settle_ms);
+}
+
+
 START_TEST(test_order)
 {
 	struct vtimer t[5];
-	size_t i;
 
-	for (i = 0; i < 5; i++)
-		vtimer_init(&t[i]);
+	init_all(t, 5);
 
 	vtimer_start(&t[0], 3000, record_h, (void *)1);
 	vtimer_start(&t[1], 1000, record_h, (void *)2);
@@ -56,15 +72,9 @@ START_TEST(test_order)
 	vtimer_start(&t[4], 5000, record_h, (void *)5);
 	ck_assert_uint_eq(vtimer_count(), 5);
 
-	vclock_advance(4000);
-	vtimer_poll();
-	fixture_settle(30);
+	advance(4000, 30);
 
-	ck_assert_uint_eq(rec.n, 4);
-	ck_assert_int_eq(rec.v[0], 2);
-	ck_assert_int_eq(rec.v[1], 4);
-	ck_assert_int_eq(rec.v[2], 3);
-	ck_assert_int_eq(rec.v[3], 1);
+	FIXTURE_INTS(rec.v, rec.n, 2, 4, 3, 1);
 	ck_assert(!vtimer_isrunning(&t[1]));
 	ck_assert(vtimer_isrunning(&t[4]));
 	ck_assert_uint_ge(vtimer_left(&t[4]), 900);
@@ -87,8 +97,7 @@ START_TEST(test_real_time)
 	fixture_settle(5);
 	ck_assert_uint_eq(rec.n, 0);
 	fixture_settle(60);
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 7);
+	FIXTURE_INTS(rec.v, rec.n, 7);
 }
 END_TEST
 
@@ -98,8 +107,7 @@ START_TEST(test_cancel)
 	struct vtimer t[4];
 	size_t i;
 
-	for (i = 0; i < 4; i++)
-		vtimer_init(&t[i]);
+	init_all(t, 4);
 
 	vtimer_cancel(&t[0]);          /* not running: no-op */
 	ck_assert(!vtimer_isrunning(&t[0]));
@@ -116,13 +124,9 @@ START_TEST(test_cancel)
 	ck_assert(vtimer_isrunning(&t[1]));
 	ck_assert_uint_eq(vtimer_count(), 2);
 
-	vclock_advance(10000);
-	vtimer_poll();
-	fixture_settle(30);
+	advance(10000, 30);
 
-	ck_assert_uint_eq(rec.n, 2);
-	ck_assert_int_eq(rec.v[0], 2);
-	ck_assert_int_eq(rec.v[1], 4);
+	FIXTURE_INTS(rec.v, rec.n, 2, 4);
 }
 END_TEST
 
@@ -139,17 +143,11 @@ START_TEST(test_restart_running)
 	vtimer_start(&a, 3000, record_h, (void *)3);
 	ck_assert_uint_eq(vtimer_count(), 2);
 
-	vclock_advance(2500);
-	vtimer_poll();
-	fixture_settle(30);
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 2);
+	advance(2500, 30);
+	FIXTURE_INTS(rec.v, rec.n, 2);
 
-	vclock_advance(1000);
-	vtimer_poll();
-	fixture_settle(30);
-	ck_assert_uint_eq(rec.n, 2);
-	ck_assert_int_eq(rec.v[1], 3);
+	advance(1000, 30);
+	FIXTURE_INTS(rec.v, rec.n, 2, 3);
 }
 END_TEST
 
@@ -230,22 +228,16 @@ START_TEST(test_restart_self_jump)
 
 	vtimer_start(&s.t, 60000, self_h, &s);
 
-	vclock_advance(59000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(59000, 20);
 	ck_assert_uint_eq(s.fires, 0);
 
-	vclock_advance(1000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(1000, 20);
 	ck_assert_uint_eq(s.fires, 1);
 	ck_assert(vtimer_isrunning(&s.t));
 
 	/* one jump past two periods still fires it once: the restart
 	 * counts from the moment it fired */
-	vclock_advance(130000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(130000, 20);
 	ck_assert_uint_eq(s.fires, 2);
 
 	vtimer_cancel(&s.t);
@@ -269,9 +261,7 @@ START_TEST(test_cancel_from_handler)
 	vtimer_start(&s.t, 1000, self_h, &s);
 	vtimer_start(&other, 2000, record_h, (void *)99);
 
-	vclock_advance(5000);
-	vtimer_poll();
-	fixture_settle(20);
+	advance(5000, 20);
 
 	ck_assert_uint_eq(s.fires, 1);
 	ck_assert_uint_eq(rec.n, 1);
@@ -301,8 +291,7 @@ START_TEST(test_advance_partial)
 
 	vtimer_poll();
 	fixture_settle(20);
-	ck_assert_uint_eq(rec.n, 1);
-	ck_assert_int_eq(rec.v[0], 1);
+	FIXTURE_INTS(rec.v, rec.n, 1);
 	ck_assert(vtimer_isrunning(&t[1]));
 	ck_assert_uint_le(vtimer_left(&t[1]), 5000);
 	ck_assert_uint_ge(vtimer_left(&t[1]), 4900);
@@ -369,17 +358,13 @@ START_TEST(test_many)
 	ck_assert_uint_eq(vtimer_count(), running);
 
 	/* half way: only the timers due by then fire, in due order */
-	vclock_advance(1800000);
-	vtimer_poll();
-	fixture_settle(200);
+	advance(1800000, 200);
 	ck_assert(many_ordered);
 	ck_assert_uint_gt(many_fired, 0);
 	ck_assert_uint_lt(many_fired, running);
 	ck_assert_uint_eq(vtimer_count(), running - many_fired);
 
-	vclock_advance(1900000);
-	vtimer_poll();
-	fixture_settle(200);
+	advance(1900000, 200);
 	ck_assert(many_ordered);
 	ck_assert_uint_eq(many_fired, running);
 	ck_assert_uint_eq(vtimer_count(), 0);
