@@ -412,9 +412,61 @@ START_TEST(test_udp_ring_byte_identical)
 END_TEST
 
 
+/* REG-LIM-RATE's ring past the part kept in the AOR's record
+ * (location.c RATE_INLINE, 5): 8 a second allowed, the ninth not, and
+ * again after the window; then back to 3, in the record again */
+START_TEST(test_rate_ring_allocated)
+{
+	const char *p, *dflt = reg_config_default_yaml();
+	char branch[32], cseq[16];
+	struct sip_msg *m;
+	int seq = 1;
+
+	static const unsigned limits[] = {8, 3};
+
+	for (size_t li = 0; li < 2; li++) {
+		unsigned limit = limits[li];
+		static const char key[] = "  registers_per_second: 5\n";
+		char *cfg = malloc(strlen(dflt) + 64);
+
+		/* the default configuration with the limit replaced */
+		ck_assert_ptr_nonnull(cfg);
+		p = strstr(dflt, key);
+		ck_assert_ptr_nonnull(p);
+		sprintf(cfg, "%.*s  registers_per_second: %u\n%s",
+			(int)(p - dflt), dflt, limit, p + strlen(key));
+		rc = mem_deref(rc);
+		ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+		free(cfg);
+
+		for (int round = 0; round < 2; round++) {
+			vclock_advance(1001);
+			for (unsigned i = 0; i <= limit; i++, seq++) {
+				re_snprintf(branch, sizeof(branch), "rate%d",
+					    seq);
+				re_snprintf(cseq, sizeof(cseq), "%d", seq);
+				m = send_reg(false, branch, cseq);
+				ck_assert_ptr_nonnull(m);
+				if (i < limit)
+					ck_assert_msg(m->scode == 407,
+						      "%u of %u: %u (%s)", i,
+						      limit, m->scode,
+						      regclient_last_rule(rc));
+				else
+					ck_assert_str_eq(
+						regclient_last_rule(rc),
+						"REG-LIM-RATE");
+				mem_deref(m);
+			}
+		}
+	}
+}
+END_TEST
+
+
 FIXTURE_MAIN("reply cache",
 	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
 		test_udp_retransmission_same_answer,
 		test_udp_merged_request_482, test_udp_no_from_tag,
 		test_tcp_keeps_nothing, test_udp_bounded,
-		test_udp_ring_byte_identical))
+		test_udp_ring_byte_identical, test_rate_ring_allocated))
