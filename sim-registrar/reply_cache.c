@@ -29,6 +29,7 @@ enum {
 	TMPL_LEN_MAX = 4096,      /* a longer tail is no template          */
 	GRAMS = 512,              /* a template's 4-byte sequence index    */
 	NO_TMPL = 0xff,
+	REASON_MAX = 256,         /* a longer reason phrase: not kept      */
 	MIN_COPY = 4,
 	PAD = 0,                  /* scode 0: the rest of the ring unused  */
 };
@@ -38,7 +39,7 @@ struct rec {
 	uint32_t size;            /* header and code                       */
 	uint16_t scode;           /* PAD: nothing here up to the ring end  */
 	uint8_t tmpl;             /* NO_TMPL: reason, NUL, all literal     */
-	uint32_t next;            /* same bucket, older: (pos >> 0) + 1    */
+	uint32_t next;            /* same bucket, older: a link (link_pos) */
 	uint32_t bkey;            /* Via branch and sent-by, method        */
 	uint64_t mkey;            /* Call-ID, From-tag, CSeq               */
 	uint32_t expires;         /* vclock_now(), low 32 bits            */
@@ -173,9 +174,11 @@ static void rec_put(uint8_t *p, const struct rec *r)
 }
 
 
-/* bucket links: the position's low 32 bits; a link is to a live record
- * when its position, completed from head, is not behind tail (the ring
- * is far smaller than 4 GB, so the completion is unambiguous) */
+/* bucket links: the position's low 32 bits + 1, 0 none; a link is to a
+ * live record when its position, completed from head, is not behind tail
+ * (the ring is far smaller than 4 GB, so the completion is unambiguous).
+ * A record at a position whose low 32 bits are all ones (one in 4 GB of
+ * answers) gets link 0: its retransmission is decided anew */
 static bool link_pos(const struct reply_cache *rc, uint32_t link,
 		     uint64_t *pos)
 {
@@ -632,7 +635,7 @@ static int replay(struct reply_cache *rc, const struct sip_msg *msg,
 	const struct tmpl *t = r->tmpl == NO_TMPL ? NULL : rc->tmpl[r->tmpl];
 	uint64_t code = pos + REC_HDR;
 	size_t n = r->size - REC_HDR;
-	char reason[128];
+	char reason[REASON_MAX];
 	struct mbuf *mb;
 	size_t rl = 0;
 	int err;
@@ -799,7 +802,8 @@ int reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 		return sip_treplyf(NULL, NULL, rc->sip, msg, false, scode,
 				   reason, "%b", tb, tl);
 
-	if (msg->tp != SIP_TRANSP_UDP || scode < 200)
+	if (msg->tp != SIP_TRANSP_UDP || scode < 200 ||
+	    strlen(reason) >= REASON_MAX)
 		return sip_replyf(rc->sip, msg, scode, reason, "%b", tb, tl);
 
 	now = vclock_now();

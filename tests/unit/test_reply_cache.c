@@ -74,6 +74,23 @@ static void copy_pl(char *buf, size_t sz, const struct pl *pl)
 }
 
 
+/* a registrar anew, with the default configuration's text `find`
+ * replaced by `put` */
+static void restart(const char *find, const char *put)
+{
+	const char *p, *dflt = reg_config_default_yaml();
+	char *cfg = malloc(strlen(dflt) + strlen(put) + 1);
+
+	ck_assert_ptr_nonnull(cfg);
+	p = strstr(dflt, find);
+	ck_assert_ptr_nonnull(p);
+	sprintf(cfg, "%.*s%s%s", (int)(p - dflt), dflt, put, p + strlen(find));
+	rc = mem_deref(rc);
+	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+	free(cfg);
+}
+
+
 START_TEST(test_udp_retransmission_same_answer)
 {
 	char tag0[64], www0[512], tag[64], www[512];
@@ -225,20 +242,12 @@ END_TEST
 START_TEST(test_udp_bounded)
 {
 	char tag0[64], tag[64], branch[32], cseq[16], body[2048];
-	const char *p, *dflt = reg_config_default_yaml();
-	char *cfg = malloc(strlen(dflt) + 64);
+	const char *p;
 	struct sip_msg *m;
 	unsigned long bytes;
 
 	/* the default configuration with a cache of 16 answers */
-	ck_assert_ptr_nonnull(cfg);
-	p = strstr(dflt, "limits:\n");
-	ck_assert_ptr_nonnull(p);
-	sprintf(cfg, "%.*slimits:\n  reply_cache_max: 16\n%s",
-		(int)(p - dflt), dflt, p + strlen("limits:\n"));
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
-	free(cfg);
+	restart("limits:\n", "limits:\n  reply_cache_max: 16\n");
 	regclient_log_clear(rc);
 
 	for (int i = 0; i < 40; i++) {
@@ -323,8 +332,7 @@ START_TEST(test_udp_ring_byte_identical)
 		"Call-ID: reply-cache-opt-%s\r\n"
 		"CSeq: 1 OPTIONS\r\n"
 		"Content-Length: 0\r\n\r\n";
-	const char *p, *dflt = reg_config_default_yaml();
-	char *cfg = malloc(strlen(dflt) + 64);
+	const char *p;
 	char branch[32], cseq[16], body[2048], req[1024], fmt[1024];
 	char addr[64];
 	struct protocheck *pc = NULL;
@@ -332,14 +340,7 @@ START_TEST(test_udp_ring_byte_identical)
 	uint64_t ts = 1;
 	unsigned n407 = 0, n200 = 0;
 
-	ck_assert_ptr_nonnull(cfg);
-	p = strstr(dflt, "limits:\n");
-	ck_assert_ptr_nonnull(p);
-	sprintf(cfg, "%.*slimits:\n  reply_cache_max: 16\n%s",
-		(int)(p - dflt), dflt, p + strlen("limits:\n"));
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
-	free(cfg);
+	restart("limits:\n", "limits:\n  reply_cache_max: 16\n");
 	ck_assert_int_eq(protocheck_alloc(&pc), 0);
 
 	for (int i = 0; i < 240; i++) {
@@ -417,7 +418,6 @@ END_TEST
  * again after the window; then back to 3, in the record again */
 START_TEST(test_rate_ring_allocated)
 {
-	const char *p, *dflt = reg_config_default_yaml();
 	char branch[32], cseq[16];
 	struct sip_msg *m;
 	int seq = 1;
@@ -426,18 +426,11 @@ START_TEST(test_rate_ring_allocated)
 
 	for (size_t li = 0; li < 2; li++) {
 		unsigned limit = limits[li];
-		static const char key[] = "  registers_per_second: 5\n";
-		char *cfg = malloc(strlen(dflt) + 64);
+		char put[64];
 
-		/* the default configuration with the limit replaced */
-		ck_assert_ptr_nonnull(cfg);
-		p = strstr(dflt, key);
-		ck_assert_ptr_nonnull(p);
-		sprintf(cfg, "%.*s  registers_per_second: %u\n%s",
-			(int)(p - dflt), dflt, limit, p + strlen(key));
-		rc = mem_deref(rc);
-		ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
-		free(cfg);
+		re_snprintf(put, sizeof(put), "  registers_per_second: %u\n",
+			    limit);
+		restart("  registers_per_second: 5\n", put);
 
 		for (int round = 0; round < 2; round++) {
 			vclock_advance(1001);
@@ -464,9 +457,54 @@ START_TEST(test_rate_ring_allocated)
 END_TEST
 
 
+/* an answer too long for a template (reply_cache.c TMPL_LEN_MAX, 4 KB:
+ * a 420 naming 450 unsupported extensions) is kept whole, its reason
+ * phrase with it: the retransmission still gets the same bytes */
+START_TEST(test_udp_no_template)
+{
+	static const char text[] =
+		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP $L;branch=z9hG4bKbig;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=big1\r\n"
+		"To: <sip:alice@" DOMAIN ">\r\n"
+		"Call-ID: reply-cache-big\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Require: %s\r\n"
+		"Contact: <sip:alice@$L>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	char tags[450 * 16] = "";
+	struct sip_msg *m[2];
+	const uint8_t *b[2];
+	size_t n[2];
+
+	for (int i = 0; i < 450; i++)
+		re_snprintf(tags + strlen(tags), sizeof(tags) - strlen(tags),
+			    "%sext-%05d", i ? "," : "", i * 7919 % 100000);
+	regclient_log_clear(rc);
+
+	for (int k = 0; k < 2; k++) {
+		m[k] = regclient_send(rc, false, text, tags);
+		ck_assert_ptr_nonnull(m[k]);
+		ck_assert_uint_eq(m[k]->scode, 420);
+		ck_assert(!pl_strcmp(&m[k]->reason, "Bad Extension"));
+		raw(m[k], &b[k], &n[k]);
+	}
+	ck_assert_uint_gt(n[0], 4096 + 200);
+	ck_assert_msg(n[0] == n[1] && !memcmp(b[0], b[1], n[0]),
+		      "resent with other bytes:\n%.*s\n---\n%.*s",
+		      (int)n[0], b[0], (int)n[1], b[1]);
+	ck_assert_uint_eq(log_lines(), 1);
+	mem_deref(m[0]);
+	mem_deref(m[1]);
+}
+END_TEST
+
+
 FIXTURE_MAIN("reply cache",
 	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
 		test_udp_retransmission_same_answer,
 		test_udp_merged_request_482, test_udp_no_from_tag,
 		test_tcp_keeps_nothing, test_udp_bounded,
-		test_udp_ring_byte_identical, test_rate_ring_allocated))
+		test_udp_ring_byte_identical, test_udp_no_template,
+		test_rate_ring_allocated))
