@@ -67,6 +67,7 @@ struct reply_cache {
 	uint32_t ntmpl;
 	uint64_t tmpl_bytes;
 	uint64_t secret;          /* for the To-tags                       */
+	uint64_t last_put;        /* vclock_now() of the newest record     */
 	struct tmr tmr;
 	uint32_t count;
 	uint32_t max;             /* entries at most (the oldest go first) */
@@ -247,10 +248,20 @@ static bool expired(uint32_t expires, uint64_t now)
 }
 
 
-/* every entry has the same lifetime: the oldest expire first */
+/* every entry has the same lifetime: the oldest expire first.  Expiry
+ * times are kept in 32 bits (ms): after a virtual clock jump of Timer J
+ * or more since the newest record all have expired, which is decided
+ * here on 64 bits (a jump of 2^31 ms would fool the 32-bit test) */
 static void expire(struct reply_cache *rc, uint64_t now)
 {
 	struct rec r;
+
+	if (rc->count && now - rc->last_put >= TIMER_J_MS) {
+		rc->tail = rc->head;
+		rc->count = 0;
+		rc->bytes = 0;
+		return;
+	}
 
 	skip_pads(rc);
 	while (rc->count) {
@@ -843,6 +854,7 @@ int reply_cache_reply(struct reply_cache *rc, const struct sip_msg *msg,
 	mem_deref(code);
 
 	*bucket = (uint32_t)rc->head + 1;
+	rc->last_put = now;
 	rc->head = skip_end(rc, rc->head + r.size);
 	rc->count++;
 	rc->bytes += r.size;

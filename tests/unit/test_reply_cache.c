@@ -501,10 +501,52 @@ START_TEST(test_udp_no_template)
 END_TEST
 
 
+/* Timer J (32 s on the virtual clock): a retransmission within it gets
+ * the answer again, after it is decided anew; so after a jump of the
+ * clock past 2^31 ms, which the ring's 32-bit expiry times alone would
+ * take for the future */
+START_TEST(test_udp_timer_j)
+{
+	char tag0[64], tag[64];
+	struct sip_msg *m;
+
+	regclient_log_clear(rc);
+	m = send_reg(false, "rcj1", "1");
+	ck_assert_ptr_nonnull(m);
+	copy_pl(tag0, sizeof(tag0), &m->to.tag);
+	mem_deref(m);
+
+	vclock_advance(31000);
+	m = send_reg(false, "rcj1", "1");
+	ck_assert_ptr_nonnull(m);
+	copy_pl(tag, sizeof(tag), &m->to.tag);
+	ck_assert_str_eq(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 1);
+	mem_deref(m);
+
+	vclock_advance(1001);
+	m = send_reg(false, "rcj1", "1");
+	ck_assert_ptr_nonnull(m);
+	copy_pl(tag0, sizeof(tag0), &m->to.tag);
+	ck_assert_str_ne(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 2);
+	mem_deref(m);
+
+	vclock_advance(25ULL * 24 * 3600 * 1000);
+	m = send_reg(false, "rcj1", "1");
+	ck_assert_ptr_nonnull(m);
+	copy_pl(tag, sizeof(tag), &m->to.tag);
+	ck_assert_str_ne(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 3);
+	mem_deref(m);
+}
+END_TEST
+
+
 FIXTURE_MAIN("reply cache",
 	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
 		test_udp_retransmission_same_answer,
 		test_udp_merged_request_482, test_udp_no_from_tag,
 		test_tcp_keeps_nothing, test_udp_bounded,
-		test_udp_ring_byte_identical, test_udp_no_template,
+		test_udp_ring_byte_identical, test_udp_no_template, test_udp_timer_j,
 		test_rate_ring_allocated))
