@@ -195,6 +195,10 @@ static bool link_pos(const struct reply_cache *rc, uint32_t link,
 		p -= (uint64_t)1 << 32;
 	}
 
+	/* a record fits before the ring's end: its header at least */
+	if (rc->ringsz - (uint32_t)(p % rc->ringsz) < REC_HDR)
+		return false;
+
 	*pos = p;
 	return p >= rc->tail;
 }
@@ -692,8 +696,11 @@ bool reply_cache_replay(struct reply_cache *rc, const struct sip_msg *msg)
 	mkey = merge_key(msg);
 	bkey = branch_key(msg);
 
+	/* older and older: a link that does not go back (one the 32-bit
+	 * completion misread) ends the walk */
 	link = rc->bucket[mkey & (rc->nbucket - 1)];
-	while (link_pos(rc, link, &pos)) {
+	for (uint64_t prev = rc->head; link_pos(rc, link, &pos) && pos < prev;
+	     prev = pos) {
 		struct rec r;
 
 		rec_get(&r, at(rc, pos));
