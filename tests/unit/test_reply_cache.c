@@ -501,6 +501,18 @@ START_TEST(test_udp_no_template)
 END_TEST
 
 
+/* a REGISTER over UDP; its answer's To-tag into tag */
+static void reg_tag(const char *branch, const char *cseq, char *tag,
+		    size_t sz)
+{
+	struct sip_msg *m = send_reg(false, branch, cseq);
+
+	ck_assert_ptr_nonnull(m);
+	copy_pl(tag, sz, &m->to.tag);
+	mem_deref(m);
+}
+
+
 /* Timer J (32 s on the virtual clock): a retransmission within it gets
  * the answer again, after it is decided anew; so after a jump of the
  * clock past 2^31 ms, which the ring's 32-bit expiry times alone would
@@ -508,37 +520,24 @@ END_TEST
 START_TEST(test_udp_timer_j)
 {
 	char tag0[64], tag[64];
-	struct sip_msg *m;
 
 	regclient_log_clear(rc);
-	m = send_reg(false, "rcj1", "1");
-	ck_assert_ptr_nonnull(m);
-	copy_pl(tag0, sizeof(tag0), &m->to.tag);
-	mem_deref(m);
+	reg_tag("rcj1", "1", tag0, sizeof(tag0));
 
 	vclock_advance(31000);
-	m = send_reg(false, "rcj1", "1");
-	ck_assert_ptr_nonnull(m);
-	copy_pl(tag, sizeof(tag), &m->to.tag);
+	reg_tag("rcj1", "1", tag, sizeof(tag));
 	ck_assert_str_eq(tag, tag0);
 	ck_assert_uint_eq(log_lines(), 1);
-	mem_deref(m);
 
 	vclock_advance(1001);
-	m = send_reg(false, "rcj1", "1");
-	ck_assert_ptr_nonnull(m);
-	copy_pl(tag0, sizeof(tag0), &m->to.tag);
+	reg_tag("rcj1", "1", tag0, sizeof(tag0));
 	ck_assert_str_ne(tag, tag0);
 	ck_assert_uint_eq(log_lines(), 2);
-	mem_deref(m);
 
 	vclock_advance(25ULL * 24 * 3600 * 1000);
-	m = send_reg(false, "rcj1", "1");
-	ck_assert_ptr_nonnull(m);
-	copy_pl(tag, sizeof(tag), &m->to.tag);
+	reg_tag("rcj1", "1", tag, sizeof(tag));
 	ck_assert_str_ne(tag, tag0);
 	ck_assert_uint_eq(log_lines(), 3);
-	mem_deref(m);
 }
 END_TEST
 
