@@ -338,8 +338,9 @@ def svg(path, a, series):
 def split_plateau(a, sim):
     """(reply cache bytes per binding, the rest per binding, reply cache
     bytes per registration/s) from GET /health; None without it.  The
-    cache's bytes are its entries' (no allocator overhead): the rest is
-    rather over- than understated"""
+    cache's bytes are what it holds: its ring (fixed by
+    limits.reply_cache_max, touched once the load has gone round it), its
+    index and its templates"""
     rc = sim.get("health", {}).get("reply_cache", {}).get("bytes")
     if rc is None or not sim["rate"]:
         return None
@@ -396,8 +397,8 @@ def markdown(a, sim, kam, svgrel):
     split = split_plateau(a, sim)
     if split:
         rc_b, rest_b, rc_rate = split
-        row("of it: the reply cache (per binding; bounded, grows with "
-            "the rate)", lambda r: f"{rc_b:.0f}" if r is sim else "-")
+        row("of it: the reply cache (per binding; its ring, fixed by "
+            "its bound)", lambda r: f"{rc_b:.0f}" if r is sim else "-")
         row("of it: the reply cache, per registration/s (bytes)",
             lambda r: f"{rc_rate:.0f}" if r is sim else "-")
         row("**of it: the rest (bindings, allocator overhead), per binding**",
@@ -413,8 +414,11 @@ def markdown(a, sim, kam, svgrel):
               f"{np_.get('bytes')} bytes, {np_.get('taken_over')} nonces "
               f"stale because their slot was taken over; reply cache "
               f"{rc.get('entries')} of {rc.get('max')} entries, "
-              f"{rc.get('bytes')} bytes, {rc.get('evicted')} evicted "
-              "before Timer J.", ""]
+              f"{rc.get('bytes')} bytes held"
+              + (f" ({rc['used']} of the ring used, "
+                 f"{rc['used'] / rc['entries']:.1f} bytes an answer)"
+                 if rc.get("used") and rc.get("entries") else "")
+              + f", {rc.get('evicted')} evicted before Timer J.", ""]
     m += ["Targets (issue 17):", "",
           f"- growth under 10 % from round {a.r0} to the last: "
           + verdict(sim["growth"] < 10, f"{sim['growth']:+.1f} %"),

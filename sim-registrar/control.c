@@ -206,7 +206,7 @@ static void get_health(struct control *ctl, struct http_conn *conn)
 			  "\"nonce_pool\":{\"entries\":%u,\"max\":%u,"
 			  "\"bytes\":%llu,\"taken_over\":%llu},"
 			  "\"reply_cache\":{\"entries\":%u,\"max\":%u,"
-			  "\"bytes\":%llu,\"evicted\":%llu},"
+			  "\"bytes\":%llu,\"used\":%llu,\"evicted\":%llu},"
 			  "\"config_md5\":\"%w\"}\n",
 			  jsonw_str, SIPCONFORM_VERSION,
 			  jsonw_str, cfg->profile.name,
@@ -218,6 +218,7 @@ static void get_health(struct control *ctl, struct http_conn *conn)
 			  (unsigned long long)m.nonces.taken_over,
 			  m.replies.entries, m.replies.max,
 			  (unsigned long long)m.replies.bytes,
+			  (unsigned long long)m.replies.used,
 			  (unsigned long long)m.replies.evicted,
 			  md, sizeof(md));
 }

@@ -7,21 +7,26 @@
 #include "vclock.h"
 #include "location.h"
 
-enum { AOR_HASH_SIZE = 16384, IDLE_KEEP_MS = 2000 };
+/* RATE_INLINE: a REGISTER rate ring of up to that many times lives in
+ * the AOR's record, not in an allocation of its own (~24 bytes of
+ * headers an AOR, bench/soak-notes.md) */
+enum { AOR_HASH_SIZE = 16384, IDLE_KEEP_MS = 2000, RATE_INLINE = 5 };
 
 struct aor_rec {
 	struct le he;
 	struct le idle_le;
 	struct location *loc;
-	char *key;
 	uint32_t domain;
 	struct list bindl;        /* struct bnode                        */
 	uint32_t bindc;
-	uint64_t *ratev;          /* ring of the last REGISTER times     */
+	uint64_t *ratev;          /* ring of the last REGISTER times:
+				     rate_inline, or its own allocation */
+	uint64_t rate_inline[RATE_INLINE];
 	uint32_t ratecap;
 	uint32_t raten;
 	uint32_t ratepos;
 	uint64_t last_activity;
+	char key[];               /* the AOR, in the record's allocation  */
 };
 
 struct bnode {
@@ -29,14 +34,9 @@ struct bnode {
 	struct le le;
 	struct aor_rec *rec;
 	size_t hidx;              /* place in the expiry heap             */
-	char *strs;               /* the five strings, one allocation:
-				     each its own cost ~40 bytes of
-				     headers (bench/soak-notes.md)       */
-	const char *uri;
-	const char *key;
-	const char *callid;
-	const char *source;
-	const char *user_agent;   /* NULL: none                          */
+	char *strs;               /* the five strings of b, one
+				     allocation: each its own cost ~40
+				     bytes of headers (bench/soak-notes.md) */
 };
 
 struct location {
@@ -154,8 +154,8 @@ static void rec_destructor(void *data)
 	hash_unlink(&rec->he);
 	list_unlink(&rec->idle_le);
 	list_flush(&rec->bindl);
-	mem_deref(rec->ratev);
-	mem_deref(rec->key);
+	if (rec->ratev != rec->rate_inline)
+		mem_deref(rec->ratev);
 }
 
 
@@ -272,7 +272,6 @@ static int rec_get(struct aor_rec **recp, struct location *loc,
 		   const char *aor, uint32_t domain)
 {
 	struct aor_rec *rec = rec_find(loc, aor);
-	int err;
 
 	if (rec) {
 		*recp = rec;
@@ -282,15 +281,12 @@ static int rec_get(struct aor_rec **recp, struct location *loc,
 	if (domain >= loc->domainc)
 		return EINVAL;
 
-	rec = mem_zalloc(sizeof(*rec), rec_destructor);
+	/* the key in the record: one allocation an AOR, not two */
+	rec = mem_zalloc(sizeof(*rec) + strlen(aor) + 1, rec_destructor);
 	if (!rec)
 		return ENOMEM;
 
-	err = str_dup(&rec->key, aor);
-	if (err) {
-		mem_deref(rec);
-		return err;
-	}
+	memcpy(rec->key, aor, strlen(aor) + 1);
 
 	rec->loc = loc;
 	rec->domain = domain;
@@ -429,7 +425,7 @@ static struct bnode *bnode_find(const struct aor_rec *rec, const char *key)
 	for (struct le *le = rec->bindl.head; le; le = le->next) {
 		struct bnode *bn = le->data;
 
-		if (!strcmp(bn->key, key))
+		if (!strcmp(bn->b.key, key))
 			return bn;
 	}
 
@@ -467,10 +463,12 @@ bool location_rate_exceeded(struct location *loc, const char *aor,
 		return false;
 
 	if (rec->ratecap != limit) {
-		uint64_t *v = mem_zalloc(limit * sizeof(*v), NULL);
+		uint64_t *v = limit <= RATE_INLINE ? rec->rate_inline :
+			mem_zalloc(limit * sizeof(*v), NULL);
 		if (!v)
 			return false;
-		mem_deref(rec->ratev);
+		if (rec->ratev != rec->rate_inline)
+			mem_deref(rec->ratev);
 		rec->ratev = v;
 		rec->ratecap = limit;
 		rec->raten = rec->ratepos = 0;
@@ -512,7 +510,7 @@ bool location_rate_full(struct location *loc, const char *aor,
 static bool is_out_of_order(const struct bnode *bn,
 			    const struct binding_update *upd)
 {
-	return upd->callid && !strcmp(bn->callid, upd->callid) &&
+	return upd->callid && !strcmp(bn->b.callid, upd->callid) &&
 		upd->cseq <= bn->b.cseq;
 }
 
@@ -537,7 +535,7 @@ int location_plan(struct location *loc, const struct binding_update *upd,
 
 			if (is_out_of_order(bn, upd)) {
 				eff->out_of_order = true;
-				eff->ooo_uri = bn->uri;
+				eff->ooo_uri = bn->b.uri;
 			}
 		}
 		eff->removed = rec ? rec->bindc : 0;
@@ -562,7 +560,7 @@ int location_plan(struct location *loc, const struct binding_update *upd,
 		if (bn) {
 			if (is_out_of_order(bn, upd)) {
 				eff->out_of_order = true;
-				eff->ooo_uri = bn->uri;
+				eff->ooo_uri = bn->b.uri;
 			}
 			if (!ch->expires) {
 				eff->removed++;
@@ -582,7 +580,7 @@ int location_plan(struct location *loc, const struct binding_update *upd,
 static int bnode_set(struct bnode *bn, const struct binding_update *upd,
 		     const struct binding_change *ch, uint64_t now)
 {
-	const char *key = bn->key ? bn->key : ch->key;
+	const char *key = bn->b.key ? bn->b.key : ch->key;
 	const char *callid = upd->callid ? upd->callid : "";
 	const char *source = upd->source ? upd->source : "";
 	size_t lk = strlen(key) + 1, lc = strlen(callid) + 1;
@@ -597,31 +595,26 @@ static int bnode_set(struct bnode *bn, const struct binding_update *upd,
 
 	p = s;
 	memcpy(p, key, lk);
-	bn->key = p;
+	bn->b.key = p;
 	p += lk;
 	memcpy(p, callid, lc);
-	bn->callid = p;
+	bn->b.callid = p;
 	p += lc;
 	memcpy(p, source, ls);
-	bn->source = p;
+	bn->b.source = p;
 	p += ls;
 	memcpy(p, ch->uri, lr);
-	bn->uri = p;
+	bn->b.uri = p;
 	p += lr;
-	bn->user_agent = NULL;
+	bn->b.user_agent = NULL;
 	if (lu) {
 		memcpy(p, upd->user_agent, lu);
-		bn->user_agent = p;
+		bn->b.user_agent = p;
 	}
 
 	mem_deref(bn->strs);
 	bn->strs = s;
 
-	bn->b.uri = bn->uri;
-	bn->b.key = bn->key;
-	bn->b.callid = bn->callid;
-	bn->b.source = bn->source;
-	bn->b.user_agent = bn->user_agent;
 	bn->b.aor = bn->rec->key;
 	bn->b.transport = upd->transport;
 	bn->b.cseq = upd->cseq;

@@ -8,7 +8,9 @@
  * recognise a retransmission and to send the same answer again: the
  * transaction's keys, the To-tag, the status line and the header lines
  * the registrar added.  The request's own Via/From/To/Call-ID/CSeq come
- * back with the retransmission itself.
+ * back with the retransmission itself.  The answers are kept in one ring
+ * of bytes, each as its difference from an earlier answer with the same
+ * status (reply_cache.c), and the To-tag is made again from the keys.
  *
  * A request with the From-tag, Call-ID and CSeq of a cached one but
  * another branch, and no To-tag, is a merged request: 482 (RFC 3261
@@ -17,10 +19,11 @@
  * INVITE keeps libre's transaction (its ACK and retransmitted non-2xx
  * need one); reliable transports keep nothing (Timer J is 0 there).
  *
- * Bounded: at most `max` answers (config limits.reply_cache_max); when
- * full, the oldest goes before its Timer J ends and a retransmission of
- * its request is decided anew.  Under a steady load the cache holds
- * min(max, answers/s x 32 s) entries.
+ * Bounded: at most `max` answers (config limits.reply_cache_max) in a
+ * ring of max x 64 bytes, allocated when the bound is set; when either
+ * is full, the oldest goes before its Timer J ends and a retransmission
+ * of its request is decided anew.  Under a steady load the cache holds
+ * min(max, ring / answer size, answers/s x 32 s) entries.
  */
 
 #ifndef SIPCONFORM_REPLY_CACHE_H
@@ -35,12 +38,13 @@ struct mbuf;
 
 struct reply_cache;
 
-enum { REPLY_CACHE_DEFAULT = 65536 };
+enum { REPLY_CACHE_DEFAULT = 65536, REPLY_CACHE_LIMIT = 16777216 };
 
 struct reply_cache_stats {
 	uint32_t entries;
 	uint32_t max;
-	uint64_t bytes;           /* the entries' allocations              */
+	uint64_t bytes;           /* held: the ring, its index, templates  */
+	uint64_t used;            /* of the ring, by the entries kept      */
 	uint64_t evicted;         /* dropped before Timer J: cache full    */
 };
 

@@ -136,8 +136,8 @@ static const struct cfg_row rows[] = {
 		"stale challenge"},
 	{"limits.reply_cache_max", CFG_U32, .min = 16, .max = 16777216,
 	 .dflt = "65536", AT(REG, limits.reply_cache_max),
-	 .doc = "answers kept for retransmissions (Timer J); the oldest "
-		"dropped first when full"},
+	 .doc = "answers kept for retransmissions (Timer J), in a ring of "
+		"64 bytes an answer; the oldest dropped first when full"},
 
 	{"profile", CFG_MAP, .what = "profile",
 	 .doc = "the choices the rules table marks C"},

@@ -14,6 +14,7 @@
 #include "vclock.h"
 #include "regclient.h"
 #include "config.h"
+#include "protocheck/protocheck.h"
 
 #define DOMAIN "example.sip.us1.twilio.com"
 
@@ -70,6 +71,23 @@ static void copy_pl(char *buf, size_t sz, const struct pl *pl)
 {
 	ck_assert(pl_isset(pl));
 	ck_assert_int_eq(pl_strcpy(pl, buf, sz), 0);
+}
+
+
+/* a registrar anew, with the default configuration's text `find`
+ * replaced by `put` */
+static void restart(const char *find, const char *put)
+{
+	const char *p, *dflt = reg_config_default_yaml();
+	char *cfg = malloc(strlen(dflt) + strlen(put) + 1);
+
+	ck_assert_ptr_nonnull(cfg);
+	p = strstr(dflt, find);
+	ck_assert_ptr_nonnull(p);
+	sprintf(cfg, "%.*s%s%s", (int)(p - dflt), dflt, put, p + strlen(find));
+	rc = mem_deref(rc);
+	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
+	free(cfg);
 }
 
 
@@ -224,20 +242,12 @@ END_TEST
 START_TEST(test_udp_bounded)
 {
 	char tag0[64], tag[64], branch[32], cseq[16], body[2048];
-	const char *p, *dflt = reg_config_default_yaml();
-	char *cfg = malloc(strlen(dflt) + 64);
+	const char *p;
 	struct sip_msg *m;
 	unsigned long bytes;
 
 	/* the default configuration with a cache of 16 answers */
-	ck_assert_ptr_nonnull(cfg);
-	p = strstr(dflt, "limits:\n");
-	ck_assert_ptr_nonnull(p);
-	sprintf(cfg, "%.*slimits:\n  reply_cache_max: 16\n%s",
-		(int)(p - dflt), dflt, p + strlen("limits:\n"));
-	rc = mem_deref(rc);
-	ck_assert_int_eq(regclient_alloc(&rc, cfg), 0);
-	free(cfg);
+	restart("limits:\n", "limits:\n  reply_cache_max: 16\n");
 	regclient_log_clear(rc);
 
 	for (int i = 0; i < 40; i++) {
@@ -282,8 +292,260 @@ START_TEST(test_udp_bounded)
 END_TEST
 
 
+/* the answer's bytes as they came (the status line on) */
+static void raw(const struct sip_msg *m, const uint8_t **p, size_t *n)
+{
+	*p = (const uint8_t *)m->ver.p;
+	*n = (size_t)(m->mb->buf + m->mb->end - *p);
+}
+
+
+static void pc_feed_text(struct protocheck *pc, const uint8_t *buf,
+			 size_t len, bool from_service, uint64_t ts)
+{
+	static const struct pc_party svc = {PC_ROLE_SERVICE, "service",
+					    false};
+	static const struct pc_party ph = {PC_ROLE_PEER, "client", false};
+	struct pc_msg pm = {
+		.buf = buf, .len = len, .ts = ts,
+		.from = from_service ? svc : ph, .to = from_service ? ph : svc,
+		.where = "test_reply_cache.c",
+	};
+
+	ck_assert_int_eq(protocheck_feed(pc, &pm), 0);
+}
+
+
+/* The ring (reply_cache.c): answers kept as differences from templates,
+ * a small ring (16 answers, 8 KB) wrapped many times, two kinds of
+ * answer (407 to REGISTER, 200 to OPTIONS): every retransmission gets
+ * the very same bytes (the protocol checker's T-RTX-01 finds nothing),
+ * the To-tag included, and GET /health shows the ring held */
+START_TEST(test_udp_ring_byte_identical)
+{
+	static const char opt_text[] =
+		"OPTIONS sip:" DOMAIN " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP $L;branch=z9hG4bK%s;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:bob@" DOMAIN ">;tag=ro%s\r\n"
+		"To: <sip:" DOMAIN ">\r\n"
+		"Call-ID: reply-cache-opt-%s\r\n"
+		"CSeq: 1 OPTIONS\r\n"
+		"Content-Length: 0\r\n\r\n";
+	const char *p;
+	char branch[32], cseq[16], body[2048], req[1024], fmt[1024];
+	char addr[64];
+	struct protocheck *pc = NULL;
+	unsigned long evicted;
+	uint64_t ts = 1;
+	unsigned n407 = 0, n200 = 0;
+
+	restart("limits:\n", "limits:\n  reply_cache_max: 16\n");
+	ck_assert_int_eq(protocheck_alloc(&pc), 0);
+
+	for (int i = 0; i < 240; i++) {
+		struct sip_msg *m[2];
+		const uint8_t *b[2];
+		size_t n[2];
+		bool opt = i % 2;
+
+		vclock_advance(250);
+		re_snprintf(branch, sizeof(branch), "ring%d", i);
+		re_snprintf(cseq, sizeof(cseq), "%d", i + 1);
+		for (int k = 0; k < 2; k++) {
+			m[k] = opt ? regclient_send(rc, false, opt_text,
+						    branch, branch, branch) :
+				send_reg(false, branch, cseq);
+			ck_assert_ptr_nonnull(m[k]);
+			raw(m[k], &b[k], &n[k]);
+		}
+
+		/* the checker's copy of the request, from the address the
+		 * answer's Via names (the client's) */
+		pl_strcpy(&m[0]->via.sentby, addr, sizeof(addr));
+		if (opt)
+			re_snprintf(fmt, sizeof(fmt), opt_text, branch, branch,
+				    branch);
+		else
+			re_snprintf(fmt, sizeof(fmt), reg_text, "UDP", branch,
+				    cseq);
+		p = strstr(fmt, "$L");
+		ck_assert_ptr_nonnull(p);
+		re_snprintf(req, sizeof(req), "%b%s%s", fmt, (size_t)(p - fmt),
+			    addr, p + 2);
+		p = strstr(req, "$L");
+		if (p) {          /* the Contact's, any address will do */
+			ck_assert_ptr_null(strstr(p + 2, "$L"));
+			memcpy((char *)p, "ab", 2);
+		}
+		for (int k = 0; k < 2; k++) {
+			pc_feed_text(pc, (const uint8_t *)req, strlen(req),
+				     false, ts++);
+			pc_feed_text(pc, b[k], n[k], true, ts++);
+		}
+		ck_assert_uint_eq(m[0]->scode, opt ? 200 : 407);
+		n407 += m[0]->scode == 407;
+		n200 += m[0]->scode == 200;
+		ck_assert_msg(n[0] == n[1] && !memcmp(b[0], b[1], n[0]),
+			      "answer %d resent with other bytes:\n%.*s\n---\n%.*s",
+			      i, (int)n[0], b[0], (int)n[1], b[1]);
+		mem_deref(m[0]);
+		mem_deref(m[1]);
+	}
+	ck_assert_uint_eq(n407, 120);
+	ck_assert_uint_eq(n200, 120);
+
+	protocheck_finish(pc);
+	ck_assert_ptr_null(protocheck_find(pc, "T-RTX-01"));
+	ck_assert_uint_eq(protocheck_retransmissions(pc), 2 * 240);
+	mem_deref(pc);
+
+	/* held: the ring, 16 answers at most, the older ones evicted */
+	ck_assert_int_eq(regclient_http(rc, "GET", "/health", body,
+					sizeof(body)), 200);
+	p = strstr(body, "\"evicted\":");
+	ck_assert_ptr_nonnull(p);
+	evicted = strtoul(p + strlen("\"evicted\":"), NULL, 10);
+	ck_assert_msg(evicted >= 240 - 16 - 128, "%s", body);
+	ck_assert_msg(strstr(body, "\"reply_cache\":{\"entries\":16,"
+			     "\"max\":16,\"bytes\":"), "%s", body);
+}
+END_TEST
+
+
+/* REG-LIM-RATE's ring past the part kept in the AOR's record
+ * (location.c RATE_INLINE, 5): 8 a second allowed, the ninth not, and
+ * again after the window; then back to 3, in the record again */
+START_TEST(test_rate_ring_allocated)
+{
+	char branch[32], cseq[16];
+	struct sip_msg *m;
+	int seq = 1;
+
+	static const unsigned limits[] = {8, 3};
+
+	for (size_t li = 0; li < 2; li++) {
+		unsigned limit = limits[li];
+		char put[64];
+
+		re_snprintf(put, sizeof(put), "  registers_per_second: %u\n",
+			    limit);
+		restart("  registers_per_second: 5\n", put);
+
+		for (int round = 0; round < 2; round++) {
+			vclock_advance(1001);
+			for (unsigned i = 0; i <= limit; i++, seq++) {
+				re_snprintf(branch, sizeof(branch), "rate%d",
+					    seq);
+				re_snprintf(cseq, sizeof(cseq), "%d", seq);
+				m = send_reg(false, branch, cseq);
+				ck_assert_ptr_nonnull(m);
+				if (i < limit)
+					ck_assert_msg(m->scode == 407,
+						      "%u of %u: %u (%s)", i,
+						      limit, m->scode,
+						      regclient_last_rule(rc));
+				else
+					ck_assert_str_eq(
+						regclient_last_rule(rc),
+						"REG-LIM-RATE");
+				mem_deref(m);
+			}
+		}
+	}
+}
+END_TEST
+
+
+/* an answer too long for a template (reply_cache.c TMPL_LEN_MAX, 4 KB:
+ * a 420 naming 450 unsupported extensions) is kept whole, its reason
+ * phrase with it: the retransmission still gets the same bytes */
+START_TEST(test_udp_no_template)
+{
+	static const char text[] =
+		"REGISTER sip:" DOMAIN " SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP $L;branch=z9hG4bKbig;rport\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@" DOMAIN ">;tag=big1\r\n"
+		"To: <sip:alice@" DOMAIN ">\r\n"
+		"Call-ID: reply-cache-big\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Require: %s\r\n"
+		"Contact: <sip:alice@$L>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	char tags[450 * 16] = "";
+	struct sip_msg *m[2];
+	const uint8_t *b[2];
+	size_t n[2];
+
+	for (int i = 0; i < 450; i++)
+		re_snprintf(tags + strlen(tags), sizeof(tags) - strlen(tags),
+			    "%sext-%05d", i ? "," : "", i * 7919 % 100000);
+	regclient_log_clear(rc);
+
+	for (int k = 0; k < 2; k++) {
+		m[k] = regclient_send(rc, false, text, tags);
+		ck_assert_ptr_nonnull(m[k]);
+		ck_assert_uint_eq(m[k]->scode, 420);
+		ck_assert(!pl_strcmp(&m[k]->reason, "Bad Extension"));
+		raw(m[k], &b[k], &n[k]);
+	}
+	ck_assert_uint_gt(n[0], 4096 + 200);
+	ck_assert_msg(n[0] == n[1] && !memcmp(b[0], b[1], n[0]),
+		      "resent with other bytes:\n%.*s\n---\n%.*s",
+		      (int)n[0], b[0], (int)n[1], b[1]);
+	ck_assert_uint_eq(log_lines(), 1);
+	mem_deref(m[0]);
+	mem_deref(m[1]);
+}
+END_TEST
+
+
+/* a REGISTER over UDP; its answer's To-tag into tag */
+static void reg_tag(const char *branch, const char *cseq, char *tag,
+		    size_t sz)
+{
+	struct sip_msg *m = send_reg(false, branch, cseq);
+
+	ck_assert_ptr_nonnull(m);
+	copy_pl(tag, sz, &m->to.tag);
+	mem_deref(m);
+}
+
+
+/* Timer J (32 s on the virtual clock): a retransmission within it gets
+ * the answer again, after it is decided anew; so after a jump of the
+ * clock past 2^31 ms, which the ring's 32-bit expiry times alone would
+ * take for the future */
+START_TEST(test_udp_timer_j)
+{
+	char tag0[64], tag[64];
+
+	regclient_log_clear(rc);
+	reg_tag("rcj1", "1", tag0, sizeof(tag0));
+
+	vclock_advance(31000);
+	reg_tag("rcj1", "1", tag, sizeof(tag));
+	ck_assert_str_eq(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 1);
+
+	vclock_advance(1001);
+	reg_tag("rcj1", "1", tag0, sizeof(tag0));
+	ck_assert_str_ne(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 2);
+
+	vclock_advance(25ULL * 24 * 3600 * 1000);
+	reg_tag("rcj1", "1", tag, sizeof(tag));
+	ck_assert_str_ne(tag, tag0);
+	ck_assert_uint_eq(log_lines(), 3);
+}
+END_TEST
+
+
 FIXTURE_MAIN("reply cache",
 	FIXTURE_CASE("transactions", setup, teardown, 20, 0,
 		test_udp_retransmission_same_answer,
 		test_udp_merged_request_482, test_udp_no_from_tag,
-		test_tcp_keeps_nothing, test_udp_bounded))
+		test_tcp_keeps_nothing, test_udp_bounded,
+		test_udp_ring_byte_identical, test_udp_no_template, test_udp_timer_j,
+		test_rate_ring_allocated))
