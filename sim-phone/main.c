@@ -94,7 +94,8 @@ static void usage(FILE *f)
 		"                        no-codec, wrong-pt=N, send-on-hold,"
 		" no-rtcp,\n"
 		"                        dtmf=rfc4733|inband|info,"
-		" dtmf-answer=DIGITS, off\n"
+		" dtmf-answer=DIGITS, off,\n"
+		"                        srtp (RTP/SAVP with SDES keys)\n"
 		"  --once                register, unregister, exit"
 		" (1 if any failed)\n"
 		"  -v, --verbose         print every request and response\n"
@@ -296,7 +297,7 @@ static const struct media_opt {
 	{"no-rtp", false}, {"nat", false}, {"nat-addr", true},
 	{"no-codec", false}, {"wrong-pt", true}, {"send-on-hold", false},
 	{"no-rtcp", false}, {"dtmf", true}, {"dtmf-answer", true},
-	{"off", false}, {NULL, false},
+	{"off", false}, {"srtp", false}, {NULL, false},
 };
 
 
@@ -316,6 +317,7 @@ static int media_set(struct phone_media_conf *m, const char *key,
 	else if (!strcmp(key, "send-on-hold")) m->send_on_hold = true;
 	else if (!strcmp(key, "no-rtcp"))      m->no_rtcp = true;
 	else if (!strcmp(key, "off"))          m->off = true;
+	else if (!strcmp(key, "srtp"))         m->srtp = true;
 	else if (!strcmp(key, "dtmf-answer"))  m->dtmf_answer = val;
 	else if (!strcmp(key, "wrong-pt")) {
 		if (!parse_uint(val, 127, &v) || !v)
@@ -716,7 +718,7 @@ int main(int argc, char *argv[])
 						 "wrong-pt=N, send-on-hold, "
 						 "no-rtcp, dtmf=rfc4733|inband|"
 						 "info, dtmf-answer=DIGITS, "
-						 "off)", optarg);
+						 "off, srtp)", optarg);
 			break;
 
 		case 'o':
