@@ -364,6 +364,54 @@ START_TEST(test_srtp_call)
 END_TEST
 
 
+/* a re-INVITE (hold, then resume) keeps the keys and the contexts: the
+ * audio goes on without a failure, and the keys are the first ones */
+START_TEST(test_srtp_reinvite)
+{
+	struct mbuf *offer = NULL, *ans = NULL;
+	uint8_t key_a[SDES_KEY_LEN];
+	struct media_rx_figs fb, fa;
+	struct pair p;
+	int k;
+
+	secure_pair(&p);
+	memcpy(key_a, sdp_oa_lkey(p.oa), SDES_KEY_LEN);
+	advance(1000);
+
+	for (k = 0; k < 2; k++) {
+		sdp_oa_set_ldir(p.oa, k ? SDP_SENDRECV : SDP_SENDONLY);
+		ck_assert_int_eq(sdp_oa_offer(p.oa, &offer), 0);
+		ck_assert_int_eq(sdp_oa_answer(p.ob, &ans, offer), 0);
+		ck_assert_int_eq(sdp_oa_accept(p.oa, ans), 0);
+		ck_assert_int_eq(media_stream_apply(p.a, p.oa), 0);
+		ck_assert_int_eq(media_stream_apply(p.b, p.ob), 0);
+		offer = mem_deref(offer);
+		ans = mem_deref(ans);
+		advance(1000);
+	}
+	ck_assert_int_eq(memcmp(key_a, sdp_oa_lkey(p.oa), SDES_KEY_LEN), 0);
+	ck_assert_int_eq(memcmp(key_a, sdp_oa_remote(p.ob)->key,
+				SDES_KEY_LEN), 0);
+	media_stream_stop(p.a);
+	media_stream_stop(p.b);
+	linger(50);
+
+	figs(p.b, &fb);
+	figs(p.a, &fa);
+	ck_assert_uint_eq(fb.srtp_fail, 0);
+	ck_assert_uint_eq(fa.srtp_fail, 0);
+	/* a holds (sendonly) for the middle second: a sent all 3 s, b 2 */
+	ck_assert_uint_ge(fb.packets, 145);
+	ck_assert_uint_ge(fa.packets, 95);
+	ck_assert_uint_le(fa.packets, 105);
+	ck_assert_uint_eq(fb.tone_hz, 440);
+	ck_assert_uint_eq(fa.tone_hz, 1000);
+
+	pair_free(&p);
+}
+END_TEST
+
+
 /* b unprotects with a key that is not a's: nothing gets through */
 START_TEST(test_srtp_wrong_key)
 {
@@ -547,6 +595,7 @@ static Suite *suite(void)
 			    (int)(sizeof(savp_cases) / sizeof(savp_cases[0])));
 	tcase_add_test(tc, test_sdp_savp_offer);
 	tcase_add_test(tc, test_srtp_call);
+	tcase_add_test(tc, test_srtp_reinvite);
 	tcase_add_test(tc, test_srtp_wrong_key);
 	tcase_add_test(tc, test_srtp_plain_peer);
 	tcase_add_test(tc, test_srtp_tamper);
