@@ -393,16 +393,21 @@ run_baresip() {
 	heard callee baresip "$BARESIP_TONE"
 }
 
-run_baresip_say() {
-	local port n
-	start_baresip
-	baresip_ctrl dial "sip:+14155550123@$DOMAIN" ||
-		{ bad "ctrl_tcp dial failed"; return; }
-	sleep 7       # 4 s of <Say>, then the application hangs up
+# say_call URI: baresip dials the domain, whose <Say> plays 4 s and hangs
+# up; the figures land in calls.json, the capture stops
+say_call() {
+	baresip_ctrl dial "$1" || { bad "ctrl_tcp dial failed"; return 1; }
+	sleep 7
 	api GET /calls >"$W/calls.json"
 	stop_capture
 	check "baresip's call ran the domain's <Say>: rule $(fig rule), answered by $(fig answered_by)" \
 		test "$(fig answered_by)" = application
+}
+
+run_baresip_say() {
+	local port n
+	start_baresip
+	say_call "sip:+14155550123@$DOMAIN" || return
 	port=$(want_port "$(offer_port)")
 	n=$(rtp_to "$port")
 	check "the <Say>'s RTP reached baresip's SDP port ${port:-?} on the wire: $n packets (>= 100)" \
@@ -424,13 +429,7 @@ srtp_to() {
 run_baresip_srtp() {
 	local port n
 	start_baresip srtp
-	baresip_ctrl dial "sip:+14155550123@$DOMAIN;transport=tls" ||
-		{ bad "ctrl_tcp dial failed"; return; }
-	sleep 7       # 4 s of <Say>, then the application hangs up
-	api GET /calls >"$W/calls.json"
-	stop_capture
-	check "baresip's call over TLS ran the domain's <Say>: answered by $(fig answered_by)" \
-		test "$(fig answered_by)" = application
+	say_call "sip:+14155550123@$DOMAIN;transport=tls" || return
 	check "the leg is SRTP (/calls media.caller.srtp: $(fig media.caller.srtp))" \
 		test "$(fig media.caller.srtp)" = true
 	# its offer travelled in TLS: its RTP port is the one the registrar's
