@@ -21,7 +21,7 @@ static const char *const dtmf_modes[] = {"rfc4733", "inband", "info", NULL};
 static const char *const phone_media_keys[] = {
 	"tone", "no_rtp", "nat", "nat_addr", "no_codec", "wrong_pt",
 	"send_on_hold", "no_rtcp", "dtmf", "dtmf_answer", "dtmf_delay",
-	"delayed_offer", "ack_no_answer", "off", NULL
+	"delayed_offer", "ack_no_answer", "off", "srtp", NULL
 };
 
 /* the bool keys and where they go */
@@ -35,6 +35,7 @@ static bool *bool_slot(struct phone_media_conf *c, const char *key)
 	if (!strcmp(key, "delayed_offer")) return &c->delayed_offer;
 	if (!strcmp(key, "ack_no_answer")) return &c->ack_no_answer;
 	if (!strcmp(key, "off"))           return &c->off;
+	if (!strcmp(key, "srtp"))          return &c->srtp;
 	return NULL;
 }
 
@@ -168,6 +169,7 @@ static struct sc_count *count_slot(struct sc_media_dir *d, const char *key)
 	if (!strcmp(key, "jitter_ms"))     return &d->jitter_ms;
 	if (!strcmp(key, "pt_unexpected")) return &d->pt_unexpected;
 	if (!strcmp(key, "rtcp"))          return &d->rtcp;
+	if (!strcmp(key, "srtp_fail"))     return &d->srtp_fail;
 	return NULL;
 }
 
@@ -227,7 +229,7 @@ int sc_media_check(struct loader *ld, const struct ynode *map,
 	memset(chk, 0, sizeof(*chk));
 	chk->rx.tone = chk->tx.tone = -1;
 	chk->rx.src_mismatch = chk->tx.src_mismatch = -1;
-	chk->one_way = chk->hold = -1;
+	chk->one_way = chk->hold = chk->srtp = -1;
 
 	if (ld_expect_map(ld, map, "media"))
 		return EINVAL;
@@ -280,6 +282,12 @@ int sc_media_check(struct loader *ld, const struct ynode *map,
 	else if (v)
 		chk->hold = b;
 
+	v = ld_arg(ld, map, "srtp");
+	if (v && ld_get_bool(ld, v, &b))
+		err = EINVAL;
+	else if (v)
+		chk->srtp = b;
+
 	return ld->nomem ? ENOMEM : err;
 }
 
@@ -306,6 +314,7 @@ void sc_media_check_free(struct sc_media_check *chk)
 /* one direction's figures, as the check reads them */
 struct dir_figs {
 	uint32_t packets, lost, first_ms, jitter_ms, pt_unexpected, rtcp;
+	uint32_t srtp_fail;
 	uint32_t tone;
 	const char *digits, *digits_4733, *digits_inband, *digits_info;
 	bool src_mismatch;
@@ -324,6 +333,7 @@ static void rx_figs(const struct phone_media_figs *f, struct dir_figs *d)
 	d->jitter_ms     = (uint32_t)x->jitter_ms;
 	d->pt_unexpected = x->pt_unexpected;
 	d->rtcp          = x->rtcp_sr + x->rtcp_rr;
+	d->srtp_fail     = x->srtp_fail;
 	d->tone          = x->tone_hz;
 	d->digits        = x->digits;
 	d->digits_4733   = x->digits_4733;
@@ -367,6 +377,8 @@ static int judge_dir(const char *dn, const struct sc_media_dir *c,
 		 offsetof(struct dir_figs, pt_unexpected)},
 		{"rtcp", offsetof(struct sc_media_dir, rtcp),
 		 offsetof(struct dir_figs, rtcp)},
+		{"srtp_fail", offsetof(struct sc_media_dir, srtp_fail),
+		 offsetof(struct dir_figs, srtp_fail)},
 	};
 	const struct {
 		const char *name;
@@ -448,6 +460,13 @@ int sc_media_judge(const struct sc_media_check *chk,
 			       chk->one_way ? "one-way audio" :
 			       "audio both ways", f->rx.one_way ?
 			       "no RTP within 2 s" : "RTP");
+		return EPROTO;
+	}
+
+	if (chk->srtp >= 0 && (bool)chk->srtp != f->srtp) {
+		(void)snprintf(buf, sz, "expected %s, got %s (MEDIA-SRTP-1)",
+			       chk->srtp ? "SRTP" : "plain RTP",
+			       f->srtp ? "SRTP" : "plain RTP");
 		return EPROTO;
 	}
 

@@ -26,6 +26,7 @@ struct sc_media_dir {
 	struct sc_count jitter_ms;
 	struct sc_count pt_unexpected; /* rx: another payload type         */
 	struct sc_count rtcp;          /* reports received / sent          */
+	struct sc_count srtp_fail;     /* rx: dropped, SRTP auth failed    */
 	int64_t tone;                  /* Hz heard (rx) / sent (tx); -1: not
 					  checked; 0: none                 */
 	char *digits;                  /* DTMF, any way; NULL: not checked */
@@ -39,6 +40,7 @@ struct sc_media_check {
 	char *phone;                   /* NULL: the expect's phones        */
 	struct sc_media_dir rx, tx;
 	int one_way;                   /* -1: not checked                  */
+	int srtp;                      /* -1: not checked; 0/1: SRTP       */
 	int hold;
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <re.h>
 #include "sdp_oa.h"
+#include "sdes.h"
 
 
 enum { TEV_PT = 101, PTIME = 20, REASON_SZ = 128, MAX_FMTS = 64 };
@@ -37,6 +38,8 @@ struct sdp_oa {
 	enum sdp_dir adir;       /* what the last exchange settled on  */
 	struct sdp_oa_remote rem;
 	char reason[REASON_SZ];
+	bool secure;             /* RTP/SAVP + a=crypto (MEDIA-SRTP-1) */
+	struct sdes_crypto lcrypto;   /* our key, the tag we answer with */
 };
 
 
@@ -223,6 +226,14 @@ static int chk_attr(struct chk *c, const struct pl *v)
 		if (!pl_isnum(&rate, 1000000))
 			return bad(c, "a=rtpmap: bad clock rate");
 	}
+	else if (!pl_strcmp(&name, "crypto")) {
+		/* the form only: the key is judged when secure media uses it
+		 * (remote_decode) */
+		if (re_regex(val.p, val.l, "[0-9]+[ ]+[^ ]+[ ]+inline:[^]+",
+			     NULL, NULL, NULL, NULL, NULL))
+			return bad(c, "a=crypto: expected 'tag suite "
+				   "inline:key'");
+	}
 	else if (!pl_strcmp(&name, "ptime") || !pl_strcmp(&name, "maxptime")) {
 		if (!pl_isnum(&val, 10000))
 			return bad(c, "a=%r: bad value '%r'", &name, &val);
@@ -346,6 +357,22 @@ int sdp_oa_check(const uint8_t *p, size_t n, char *reason, size_t sz)
 
 /* ------------------------------------------------------- offer/answer */
 
+/* our m=audio line: RTP/AVP, or RTP/SAVP with secure media */
+static int media_make(struct sdp_oa *oa)
+{
+	int err;
+
+	err = sdp_media_add(&oa->m, oa->sess, sdp_media_audio,
+			    sa_port(&oa->laddr), oa->secure ?
+			    sdp_proto_rtpsavp : sdp_proto_rtpavp);
+	if (err)
+		return err;
+
+	return sdp_media_set_lattr(oa->m, true, sdp_attr_ptime, "%u",
+				   PTIME);
+}
+
+
 int sdp_oa_alloc(struct sdp_oa **oap, const struct sa *laddr)
 {
 	struct sdp_oa *oa;
@@ -368,12 +395,7 @@ int sdp_oa_alloc(struct sdp_oa **oap, const struct sa *laddr)
 	if (err)
 		goto out;
 
-	err = sdp_media_add(&oa->m, oa->sess, sdp_media_audio,
-			    sa_port(laddr), sdp_proto_rtpavp);
-	if (err)
-		goto out;
-
-	err = sdp_media_set_lattr(oa->m, true, sdp_attr_ptime, "%u", PTIME);
+	err = media_make(oa);
 
  out:
 	if (err)
@@ -382,6 +404,48 @@ int sdp_oa_alloc(struct sdp_oa **oap, const struct sa *laddr)
 		*oap = oa;
 
 	return err;
+}
+
+
+int sdp_oa_set_secure(struct sdp_oa *oa, bool on)
+{
+	if (!oa)
+		return EINVAL;
+
+	if (on && !oa->secure) {
+		sdes_keygen(oa->lcrypto.key);
+		oa->lcrypto.tag = 1;
+	}
+	if (on == oa->secure)
+		return 0;
+
+	oa->secure = on;
+	oa->m = mem_deref(oa->m);     /* libre unlinks it from the session */
+
+	return media_make(oa);
+}
+
+
+bool sdp_oa_secure(const struct sdp_oa *oa)
+{
+	return oa && oa->secure;
+}
+
+
+const uint8_t *sdp_oa_lkey(const struct sdp_oa *oa)
+{
+	return oa && oa->secure && oa->rem.srtp ? oa->lcrypto.key : NULL;
+}
+
+
+/* our a=crypto line (secure media), with the tag of the offer we answer */
+static int crypto_set(struct sdp_oa *oa)
+{
+	if (!oa->secure)
+		return 0;
+
+	return sdp_media_set_lattr(oa->m, true, "crypto", "%H",
+				   sdes_crypto_print, &oa->lcrypto);
 }
 
 
@@ -440,6 +504,12 @@ int sdp_oa_offer(struct sdp_oa *oa, struct mbuf **mbp)
 
 	oa->reason[0] = '\0';
 	err = formats_set(oa, -1, true);
+	if (err)
+		return err;
+
+	/* a fresh offer carries our tag 1 (an answer may have changed it) */
+	oa->lcrypto.tag = 1;
+	err = crypto_set(oa);
 	if (err)
 		return err;
 
@@ -531,6 +601,27 @@ static enum sdp_dir mirror(int rdir)
 }
 
 
+struct pick {
+	struct sdes_crypto cr;
+	bool bad;          /* our suite with a broken key */
+};
+
+
+static bool crypto_pick(const char *name, const char *value, void *arg)
+{
+	struct pick *pk = arg;
+	struct pl v;
+	int err;
+
+	(void)name;
+	pl_set_str(&v, value);
+	err = sdes_crypto_decode(&pk->cr, &v);
+	pk->bad |= err == EBADMSG;
+
+	return !err;
+}
+
+
 /* decode the peer's SDP (an offer or an answer) into oa->rem */
 static int remote_decode(struct sdp_oa *oa, const struct mbuf *mb,
 			 bool offer)
@@ -551,8 +642,14 @@ static int remote_decode(struct sdp_oa *oa, const struct mbuf *mb,
 		return err;
 
 	scan_audio(r, mb);
-	if (r->savp)
+	if (r->savp && !oa->secure)
 		return failed(oa, ENOTSUP, "RTP/SAVP: secure media is off");
+	if (oa->secure && !r->savp)
+		return failed(oa, ENOTSUP, "secure media: RTP/SAVP with "
+			      "a=crypto required (MEDIA-SRTP-1)");
+	if (oa->secure && !r->crypto)
+		return failed(oa, ENOTSUP, "secure media: RTP/SAVP without "
+			      "a=crypto (MEDIA-SRTP-1)");
 
 	m = *mb;
 	err = sdp_decode(oa->sess, &m, offer);
@@ -583,6 +680,32 @@ static int remote_decode(struct sdp_oa *oa, const struct mbuf *mb,
 	pt = sdp_media_rattr(oa->m, sdp_attr_ptime);
 	r->ptime = pt ? (uint32_t)atoi(pt) : 0;
 
+	r->srtp = false;
+	if (oa->secure) {
+		struct pick pk;
+		struct sdes_crypto cr;
+
+		/* the first a=crypto with our suite; an answer must name
+		 * the tag we offered */
+		memset(&pk, 0, sizeof(pk));
+		if (!sdp_media_rattr_apply(oa->m, "crypto", crypto_pick, &pk))
+			return pk.bad ?
+				failed(oa, EBADMSG, "a=crypto: %s needs a "
+				       "30-byte key (base64, 40 characters)",
+				       sdes_suite) :
+				failed(oa, ENOTSUP, "secure media: no a=crypto "
+				       "with %s", sdes_suite);
+		cr = pk.cr;
+		if (!offer && cr.tag != oa->lcrypto.tag)
+			return failed(oa, ENOTSUP, "secure media: the answer's "
+				      "a=crypto tag %u is not the offer's %u",
+				      cr.tag, oa->lcrypto.tag);
+		memcpy(r->key, cr.key, sizeof(r->key));
+		r->srtp = true;
+		if (offer)
+			oa->lcrypto.tag = cr.tag;
+	}
+
 	return 0;
 }
 
@@ -608,6 +731,8 @@ int sdp_oa_answer(struct sdp_oa *oa, struct mbuf **mbp,
 
 	/* the answer names the chosen codec alone */
 	err = formats_set(oa, oa->rem.pt, oa->rem.tev_pt >= 0);
+	if (!err)
+		err = crypto_set(oa);
 	if (err)
 		return err;
 	{

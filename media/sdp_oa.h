@@ -11,7 +11,9 @@
  * Error codes and the SIP status they stand for (sdp_oa_status()):
  *   EBADMSG          malformed SDP                         400
  *   EPROTONOSUPPORT  no PCMU/PCMA in the offer or answer   488 (MEDIA-SDP-2)
- *   ENOTSUP          no audio stream, or RTP/SAVP only     488 (MEDIA-SRTP-1)
+ *   ENOTSUP          no audio stream; RTP/SAVP with secure 488 (MEDIA-SRTP-1)
+ *                    media off; with it on, no RTP/SAVP,
+ *                    no a=crypto or none with our suite
  * sdp_oa_reason() then says why, e.g. "line 5: c=: bad address 'x'".
  */
 
@@ -35,6 +37,8 @@ struct sdp_oa_remote {
 	bool hold;           /* sendonly, inactive or c=0.0.0.0          */
 	bool savp;           /* m= proto RTP/SAVP                        */
 	bool crypto;         /* a=crypto present                         */
+	bool srtp;           /* secure media: key is the peer's SDES key  */
+	uint8_t key[30];     /* (SDES_KEY_LEN: master key || salt)        */
 	uint32_t ptime;      /* a=ptime; 0 when absent                   */
 };
 
@@ -42,6 +46,15 @@ struct sdp_oa;
 
 /* laddr: the RTP address and port this leg's stream listens on */
 int  sdp_oa_alloc(struct sdp_oa **oap, const struct sa *laddr);
+
+/* secure media (MEDIA-SRTP-1): RTP/SAVP with a=crypto (sdes.h) in our
+ * offers and answers, and required of the peer's; a fresh key is drawn
+ * when it is turned on.  Call before the first exchange. */
+int  sdp_oa_set_secure(struct sdp_oa *oa, bool on);
+bool sdp_oa_secure(const struct sdp_oa *oa);
+/* our SDES key once an exchange with secure media succeeded; else NULL
+ * (media_stream_apply() keys the stream with it and rem.key) */
+const uint8_t *sdp_oa_lkey(const struct sdp_oa *oa);
 
 /* our own direction (enum sdp_dir) for the next offer: hold is sendonly */
 void sdp_oa_set_ldir(struct sdp_oa *oa, int dir);

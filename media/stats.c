@@ -75,7 +75,7 @@ struct media_rx {
 	int16_t *cap;
 	size_t capc, capmax;
 
-	uint32_t malformed, huge;
+	uint32_t malformed, huge, srtp_fail;
 	uint32_t rtcp_sr, rtcp_rr, rtcp_bad;
 	int32_t peer_lost;
 	uint32_t peer_jitter;
@@ -427,6 +427,13 @@ static int take(struct media_rx *rx, const struct mbuf *mb, struct mbuf *m)
 }
 
 
+void media_rx_srtp_fail(struct media_rx *rx)
+{
+	if (rx)
+		rx->srtp_fail++;
+}
+
+
 int media_rx_packet(struct media_rx *rx, const struct sa *src,
 		    const struct mbuf *mb, uint64_t now_ms)
 {
@@ -639,6 +646,7 @@ void media_rx_figs(const struct media_rx *rx, uint64_t now_ms,
 	f->malformed = rx->malformed;
 	f->huge = rx->huge;
 	f->wrong_ssrc = rx->wrong_ssrc;
+	f->srtp_fail = rx->srtp_fail;
 	f->rtcp_sr = rx->rtcp_sr;
 	f->rtcp_rr = rx->rtcp_rr;
 	f->rtcp_bad = rx->rtcp_bad;
@@ -714,11 +722,13 @@ int media_rx_figs_json(struct re_printf *pf, const struct media_rx_figs *f)
 	else
 		err |= re_hprintf(pf, ",\"src\":null");
 	err |= re_hprintf(pf, ",\"src_mismatch\":%s,\"malformed\":%u,"
-			  "\"huge\":%u,\"wrong_ssrc\":%u,\"rtcp_sr\":%u,"
+			  "\"huge\":%u,\"wrong_ssrc\":%u,\"srtp_fail\":%u,"
+			  "\"rtcp_sr\":%u,"
 			  "\"rtcp_rr\":%u,\"rtcp_bad\":%u,\"peer_lost\":%d,"
 			  "\"peer_jitter\":%u,\"one_way\":%s}",
 			  f->src_mismatch ? "true" : "false", f->malformed,
-			  f->huge, f->wrong_ssrc, f->rtcp_sr, f->rtcp_rr,
+			  f->huge, f->wrong_ssrc, f->srtp_fail, f->rtcp_sr,
+			  f->rtcp_rr,
 			  f->rtcp_bad, f->peer_lost, f->peer_jitter,
 			  f->one_way ? "true" : "false");
 

@@ -64,6 +64,7 @@ struct media_rx_figs {
 	uint32_t malformed;      /* dropped: not RTP / not RTCP             */
 	uint32_t huge;           /* dropped: over MEDIA_PKT_MAX             */
 	uint32_t wrong_ssrc;     /* dropped: another SSRC while one is live */
+	uint32_t srtp_fail;      /* dropped: SRTP/SRTCP auth or replay failed */
 	uint32_t rtcp_sr;
 	uint32_t rtcp_rr;
 	uint32_t rtcp_bad;
@@ -99,6 +100,8 @@ void media_rx_set_pcmh(struct media_rx *rx, media_pcm_h *h, void *arg);
  */
 int  media_rx_packet(struct media_rx *rx, const struct sa *src,
 		     const struct mbuf *mb, uint64_t now_ms);
+/* an SRTP or SRTCP datagram failed authentication: counted, dropped */
+void media_rx_srtp_fail(struct media_rx *rx);
 /* one RTCP datagram; 0 or EBADMSG / EMSGSIZE (counted) */
 int  media_rx_rtcp(struct media_rx *rx, const struct mbuf *mb);
 

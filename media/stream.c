@@ -11,6 +11,7 @@
 #include "vtimer.h"
 #include "jsonw.h"
 #include "sdp_oa.h"
+#include "sdes.h"
 #include "stream.h"
 
 
@@ -36,6 +37,7 @@ struct media_stream {
 	struct udp_helper *uh_rtp, *uh_rtcp;
 	struct udp_sock *nat;        /* quirk: the port we send from    */
 	struct media_rx *rx;
+	struct media_srtp *srtp;     /* SDES keys: NULL for plain RTP    */
 	struct media_quirks q;
 
 	struct sa laddr;
@@ -118,6 +120,7 @@ static void destructor(void *data)
 	mem_deref(ms->nat);
 	mem_deref(ms->rs);
 	mem_deref(ms->rx);
+	mem_deref(ms->srtp);
 	mem_deref(ms->tone);
 	mem_deref(ms->af);
 	mem_deref(ms->telev);
@@ -142,9 +145,27 @@ static void latch(struct media_stream *ms, const struct sa *src, bool rtcp)
 }
 
 
+/* SRTP/SRTCP in: decrypted in place, or counted and dropped (false); a
+ * huge datagram goes on as it is, for the analysis to count */
+static bool unprotect(struct media_stream *ms, struct mbuf *mb, bool rtcp)
+{
+	if (!ms->srtp || mbuf_get_left(mb) > MEDIA_PKT_MAX)
+		return true;
+
+	if (media_srtp_unprotect(ms->srtp, mb, rtcp)) {
+		media_rx_srtp_fail(ms->rx);
+		return false;
+	}
+
+	return true;
+}
+
+
 static void rtp_datagram(struct media_stream *ms, const struct sa *src,
 			 struct mbuf *mb)
 {
+	if (!unprotect(ms, mb, false))
+		return;
 	if (!media_rx_packet(ms->rx, src, mb, vclock_now()))
 		latch(ms, src, false);
 }
@@ -153,6 +174,8 @@ static void rtp_datagram(struct media_stream *ms, const struct sa *src,
 static void rtcp_datagram(struct media_stream *ms, const struct sa *src,
 			  struct mbuf *mb)
 {
+	if (!unprotect(ms, mb, true))
+		return;
 	if (!media_rx_rtcp(ms->rx, mb))
 		latch(ms, src, true);
 }
@@ -272,18 +295,25 @@ static int send_rtp(struct media_stream *ms, bool marker, uint8_t pt,
 	size_t pos;
 	int err;
 
-	if (!ms->nat)
+	if (!ms->nat && !ms->srtp)
 		return rtp_send(ms->rs, dst_rtp(ms), false, marker, pt, ts, mb);
 
-	/* NAT: the same RTP session, sent from another port */
+	/* NAT: the same RTP session, sent from another port; SRTP: the
+	 * packet encrypted and tagged between encoding and sending */
 	mb->pos -= HEADROOM;
 	pos = mb->pos;
 	err = rtp_encode(ms->rs, false, marker, pt, ts, mb);
 	if (err)
 		return err;
 	mb->pos = pos;
+	if (ms->srtp) {
+		err = media_srtp_protect(ms->srtp, mb, false);
+		if (err)
+			return err;
+	}
 
-	return udp_send(ms->nat, dst_rtp(ms), mb);
+	return udp_send(ms->nat ? ms->nat : rtp_sock(ms->rs), dst_rtp(ms),
+			mb);
 }
 
 
@@ -425,7 +455,7 @@ static void frame_send(struct media_stream *ms)
 {
 	const uint32_t ts = ms->ts0 + (uint32_t)(ms->frames * MEDIA_FRAME);
 	int16_t s[MEDIA_FRAME];
-	uint8_t buf[HEADROOM + MEDIA_FRAME];
+	uint8_t buf[HEADROOM + MEDIA_FRAME + SDES_OVERHEAD];
 	struct mbuf mb;
 	bool marker = false, tev;
 	size_t i;
@@ -566,6 +596,8 @@ static void rtcp_tick(void *arg)
 	err |= rtcp_encode(mb, RTCP_SDES, 1, sdes_h, ms);
 
 	mb->pos = 0;
+	if (!err && ms->srtp)
+		err = media_srtp_protect(ms->srtp, mb, true);
 	if (!err && !udp_send(rtcp_sock(ms->rs), dst_rtcp(ms), mb))
 		ms->rtcp_sent++;
 
@@ -687,12 +719,46 @@ void media_stream_set_remote(struct media_stream *ms, const struct sa *rtp,
 }
 
 
+int media_stream_set_srtp(struct media_stream *ms, const uint8_t *tx_key,
+			  const uint8_t *rx_key)
+{
+	if (!ms)
+		return EINVAL;
+
+	if (!tx_key && !rx_key) {
+		ms->srtp = mem_deref(ms->srtp);
+		return 0;
+	}
+
+	/* a re-INVITE with the same keys keeps the contexts (and so the
+	 * replay windows and rollover counters) */
+	if (media_srtp_same(ms->srtp, tx_key, rx_key))
+		return 0;
+
+	ms->srtp = mem_deref(ms->srtp);
+
+	return media_srtp_alloc(&ms->srtp, tx_key, rx_key);
+}
+
+
+bool media_stream_secure(const struct media_stream *ms)
+{
+	return ms && ms->srtp;
+}
+
+
 int media_stream_apply(struct media_stream *ms, const struct sdp_oa *oa)
 {
 	const struct sdp_oa_remote *r = sdp_oa_remote(oa);
+	int err;
 
 	if (!ms || !r || r->pt < 0)
 		return EINVAL;
+
+	err = media_stream_set_srtp(ms, sdp_oa_lkey(oa),
+				    r->srtp ? r->key : NULL);
+	if (err)
+		return err;
 
 	media_stream_set_remote(ms, &r->addr, &r->rtcp, r->pt, r->tev_pt);
 	media_stream_set_dir(ms, sdp_oa_sending(oa), sdp_oa_receiving(oa));
@@ -961,9 +1027,11 @@ int media_stream_json(struct re_printf *pf, const struct media_stream *ms)
 	media_rx_figs(ms->rx, vclock_now(), &rf);
 
 	err |= re_hprintf(pf, "{\"local\":\"%J\",\"remote\":\"%J\","
-			  "\"dst\":\"%J\",\"latched\":%s,\"codec\":",
+			  "\"dst\":\"%J\",\"latched\":%s,\"srtp\":%s,"
+			  "\"codec\":",
 			  &ms->laddr, &ms->raddr, dst_rtp(ms),
-			  media_stream_latched(ms) ? "true" : "false");
+			  media_stream_latched(ms) ? "true" : "false",
+			  ms->srtp ? "true" : "false");
 	err |= jsonw_str(pf, ms->pt == 8 ? "PCMA" : "PCMU");
 	err |= re_hprintf(pf, ",\"tx\":");
 	err |= media_tx_figs_json(pf, &tf);

@@ -73,6 +73,13 @@ void media_stream_set_remote(struct media_stream *ms, const struct sa *rtp,
 			     const struct sa *rtcp, int pt, int tev_pt);
 /* the same from a completed offer/answer, with its direction */
 int  media_stream_apply(struct media_stream *ms, const struct sdp_oa *oa);
+/* SDES SRTP (sdes.h): what we send is protected with tx_key, what we
+ * receive unprotected with rx_key (both NULL: plain RTP); a packet that
+ * fails authentication is counted (media_rx_figs.srtp_fail) and dropped.
+ * media_stream_apply() sets them from the offer/answer. */
+int  media_stream_set_srtp(struct media_stream *ms, const uint8_t *tx_key,
+			   const uint8_t *rx_key);
+bool media_stream_secure(const struct media_stream *ms);
 /* hold and resume: whether we send and expect RTP now; a resume restarts
  * the one-way clock (MEDIA-RTP-3) */
 void media_stream_set_dir(struct media_stream *ms, bool send, bool recv);

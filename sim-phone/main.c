@@ -95,7 +95,8 @@ static void usage(FILE *f)
 		" no-rtcp,\n"
 		"                        dtmf=rfc4733|inband|info,"
 		" dtmf-answer=DIGITS,\n"
-		"                        delayed-offer, ack-no-answer, off\n"
+		"                        delayed-offer, ack-no-answer, off,\n"
+		"                        srtp (RTP/SAVP with SDES keys)\n"
 		"  --once                register, unregister, exit"
 		" (1 if any failed)\n"
 		"  -v, --verbose         print every request and response\n"
@@ -298,7 +299,7 @@ static const struct media_opt {
 	{"no-codec", false}, {"wrong-pt", true}, {"send-on-hold", false},
 	{"no-rtcp", false}, {"dtmf", true}, {"dtmf-answer", true},
 	{"delayed-offer", false}, {"ack-no-answer", false},
-	{"off", false}, {NULL, false},
+	{"off", false}, {"srtp", false}, {NULL, false},
 };
 
 
@@ -320,6 +321,7 @@ static int media_set(struct phone_media_conf *m, const char *key,
 	else if (!strcmp(key, "off"))          m->off = true;
 	else if (!strcmp(key, "delayed-offer")) m->delayed_offer = true;
 	else if (!strcmp(key, "ack-no-answer")) m->ack_no_answer = true;
+	else if (!strcmp(key, "srtp"))         m->srtp = true;
 	else if (!strcmp(key, "dtmf-answer"))  m->dtmf_answer = val;
 	else if (!strcmp(key, "wrong-pt")) {
 		if (!parse_uint(val, 127, &v) || !v)
@@ -721,7 +723,7 @@ int main(int argc, char *argv[])
 						 "no-rtcp, dtmf=rfc4733|inband|"
 						 "info, dtmf-answer=DIGITS, "
 						 "delayed-offer, ack-no-answer, "
-						 "off)", optarg);
+						 "off, srtp)", optarg);
 			break;
 
 		case 'o':

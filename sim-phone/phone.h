@@ -179,6 +179,9 @@ struct phone_media_conf {
 				       the other side must BYE)           */
 	bool off;                 /**< no media at all: SDP as before
 				       (PCMU on a made-up port), no RTP   */
+	bool srtp;                /**< SDES SRTP: offers and accepts only
+				       RTP/SAVP with a=crypto, protects its
+				       RTP and RTCP (MEDIA-SRTP-1)        */
 };
 
 struct phone_stack;
@@ -572,6 +575,7 @@ struct phone_media_figs {
 	bool     hold;           /**< on hold, ours or the peer's          */
 	int      pt;             /**< negotiated: 0 PCMU, 8 PCMA; -1 none  */
 	uint32_t tone_hz;        /**< the tone the phone sends             */
+	bool     srtp;           /**< its RTP is SRTP (SDES keys agreed)   */
 	struct media_rx_figs rx; /**< what it received (rx.one_way: nothing
 				      within 2 s of start or resume)      */
 	struct media_tx_figs tx; /**< what it sent                         */

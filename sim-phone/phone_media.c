@@ -217,6 +217,8 @@ int phone_media_alloc(struct phone_media **pmp, struct phone *phone)
 	}
 
 	err  = sdp_oa_alloc(&pm->oa, &pm->sdp_addr);
+	if (!err && c->srtp)
+		err = sdp_oa_set_secure(pm->oa, true);
 	err |= media_stream_tone(pm->ms, pm->tone_hz, 0, NULL, NULL);
 
  out:
@@ -474,6 +476,7 @@ static void figs_get(const struct phone_media *pm, struct phone_media_figs *f)
 	if (!pm->ms)
 		return;
 
+	f->srtp = media_stream_secure(pm->ms);
 	media_rx_figs(media_stream_rx(pm->ms), vclock_now(), &f->rx);
 	media_stream_tx_figs(pm->ms, &f->tx);
 }

@@ -69,8 +69,8 @@ int phone_global_init(unsigned max_sockets)
 
 
 /**
- * Get the TLS client context all TLS phones share (peers not verified:
- * a conformance lab uses self-signed certificates)
+ * Get the TLS context all TLS phones share, as clients and as servers
+ * (peers not verified: a conformance lab uses self-signed certificates)
  *
  * @param tlsp New reference to the context
  *
@@ -85,8 +85,16 @@ int phone_tls_get(struct tls **tlsp)
 
 	if (!tls_client) {
 		err = tls_alloc(&tls_client, TLS_METHOD_SSLV23, NULL, NULL);
-		if (err)
+		/* a certificate of its own: a phone's TLS listener accepts
+		 * what the service sends to its Contact (the ACK and BYE of
+		 * a call it answered) */
+		if (!err)
+			err = tls_set_selfsigned_rsa(tls_client,
+						     "sim-phone.invalid", 2048);
+		if (err) {
+			tls_client = mem_deref(tls_client);
 			return err;
+		}
 
 		*tlsp = tls_client;
 		return 0;

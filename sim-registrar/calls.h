@@ -47,6 +47,7 @@ enum call_state {
 struct call_leg_media {
 	bool set;                 /* the leg had a stream                  */
 	bool latched;             /* MEDIA-RTP-2: sent where RTP came from */
+	bool srtp;                /* MEDIA-SRTP-1: SDES SRTP on the leg    */
 	struct media_tx_figs tx;  /* what the service sent to that phone   */
 	struct media_rx_figs rx;  /* what it received from it              */
 };

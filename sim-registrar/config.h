@@ -76,6 +76,7 @@ struct domain_conf {
 	char *region;             /* "us1"                                     */
 	char *suffix;             /* "twilio.com"                              */
 	bool registration;        /* SIP registration switched on              */
+	bool secure_media;        /* SDES SRTP over TLS only (MEDIA-SRTP-1)    */
 	uint32_t reg_listc;       /* credential lists mapped for registration  */
 	uint32_t reg_listv[CONFIG_MAX_LISTS_PER_DOMAIN];   /* indexes         */
 	uint32_t call_listc;      /* credential lists mapped for calls         */

@@ -182,7 +182,8 @@ ROW(RULE_MEDIA_DTMF_1, "MEDIA-DTMF-1",
     "RFC 4733 events (and in-band tones) are digits for <Gather>",
     0, NULL, 0, NULL, "R/C", false),
 ROW(RULE_MEDIA_SRTP_1, "MEDIA-SRTP-1",
-    "secure media off: an RTP/SAVP-only offer gets 488",
+    "SDES SRTP over TLS only: secure media on needs RTP/SAVP + a=crypto "
+    "(else 488); off: an RTP/SAVP-only offer gets 488",
     488, "Not Acceptable Here", 0, NULL, "S/C", true),
 };
 

@@ -197,6 +197,8 @@ static const struct step_key rx_keys[] = {
 	COUNT("pt_unexpected", "packets with another payload type than "
 	      "negotiated"),
 	COUNT("rtcp", "RTCP reports received"),
+	COUNT("srtp_fail", "SRTP/SRTCP packets dropped: authentication or "
+	      "replay check failed"),
 	{"tone", SK_UINT, 0, NULL, NULL, "the dominant tone heard, Hz (0: "
 	 "none)"},
 	{"digits", SK_TEXT, 0, NULL, NULL, "DTMF heard, RFC 4733 and in-band"},
@@ -228,6 +230,8 @@ const struct step_key steps_media_expect_keys[] = {
 	{"one_way", SK_BOOL, 0, NULL, NULL, "no RTP within 2 s of the start "
 	 "or a resume (MEDIA-RTP-3)"},
 	{"hold", SK_BOOL, 0, NULL, NULL, "the call is on hold (either side)"},
+	{"srtp", SK_BOOL, 0, NULL, NULL, "its RTP is SRTP with SDES keys "
+	 "(MEDIA-SRTP-1)"},
 	END,
 };
 

@@ -552,6 +552,9 @@ int branch_sip_start(struct dial *d, const char *contact,
 
 	/* the branch's own stream and our offer (MEDIA-SDP-1) */
 	err = leg_media_alloc(&b->leg, cs);
+	if (!err && host)
+		err = call_srtp_leg(&b->leg, reg_config_domain(cs->base.cfg,
+				    host + 1, strlen(host + 1)));
 	if (!err)
 		err = leg_media_offer(&b->leg, &sdp);
 	if (err)

@@ -245,6 +245,13 @@ enum rule_id call_sdp_rule(int err, const struct sdp_oa *oa);
 void call_sdp_refuse(struct calls *cs, const struct sip_msg *msg,
 		     struct sip_strans **stp, int err,
 		     const struct sdp_oa *oa);
+/* MEDIA-SRTP-1: a domain's secure_media (SDES SRTP over TLS only) */
+bool call_srtp_secure(const struct domain_conf *dom);
+int  call_srtp_leg(struct leg *l, const struct domain_conf *dom);
+bool call_srtp_transport_ok(const struct domain_conf *dom,
+			    enum sip_transp tp);
+void call_srtp_refuse(struct calls *cs, const struct sip_msg *msg,
+		      struct sip_strans **stp);
 
 /* media.c: a leg's media stream (MEDIA-*) */
 int  leg_media_alloc(struct leg *l, struct calls *cs);

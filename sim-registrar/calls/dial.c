@@ -279,7 +279,16 @@ static bool binding_handler(const struct binding *bd, uint32_t domain,
 			    void *arg)
 {
 	struct ring_ctx *rc = arg;
-	(void)domain;
+	const struct reg_config *cfg = rc->d->call->cs->base.cfg;
+	const struct domain_conf *dom = domain < cfg->domainc ?
+		&cfg->domainv[domain] : NULL;
+	enum sip_transp tp = SIP_TRANSP_UDP;
+
+	/* MEDIA-SRTP-1: a secure domain's phones are rung over TLS only */
+	if (bd->transport && !strcmp(bd->transport, "TLS"))
+		tp = SIP_TRANSP_TLS;
+	if (!call_srtp_transport_ok(dom, tp))
+		return false;
 
 	for (uint32_t i = 0; i < rc->seenc; i++) {
 		if (!strcmp(rc->seen[i], bd->key))

@@ -248,7 +248,11 @@ void inbound_invite(struct calls *cs, const struct sip_msg *msg)
 
 	/* the caller's leg has a stream of its own; its offer is answered
 	 * now (MEDIA-SDP-1/2), or we offer in the 2xx (MEDIA-SDP-3) */
-	if (leg_media_alloc(&c->a, cs))
+	if (!call_srtp_transport_ok(dom, msg->tp)) {
+		call_srtp_refuse(cs, msg, &st);
+		goto out;
+	}
+	if (leg_media_alloc(&c->a, cs) || call_srtp_leg(&c->a, dom))
 		goto oom;
 	if (call_sdp_is(msg)) {
 		int err = leg_media_answer(&c->a, &c->answer, msg);

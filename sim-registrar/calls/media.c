@@ -201,6 +201,7 @@ void leg_media_figs(const struct leg *l, struct call_leg_media *m)
 
 	m->set = true;
 	m->latched = media_stream_latched(l->ms);
+	m->srtp = media_stream_secure(l->ms);
 	media_stream_tx_figs(l->ms, &m->tx);
 	media_rx_figs(media_stream_rx(l->ms), vclock_now(), &m->rx);
 }
@@ -267,8 +268,9 @@ static int leg_json(struct re_printf *pf, const struct call_leg_media *m)
 	if (!m->set)
 		return re_hprintf(pf, "null");
 
-	err  = re_hprintf(pf, "{\"latched\":%s,\"tx\":",
-			  m->latched ? "true" : "false");
+	err  = re_hprintf(pf, "{\"latched\":%s,\"srtp\":%s,\"tx\":",
+			  m->latched ? "true" : "false",
+			  m->srtp ? "true" : "false");
 	err |= media_tx_figs_json(pf, &m->tx);
 	err |= re_hprintf(pf, ",\"rx\":");
 	err |= media_rx_figs_json(pf, &m->rx);

@@ -64,6 +64,11 @@ static const struct cfg_row rows[] = {
 	{"domains[].registration", CFG_BOOL, .dflt = "true",
 	 AT(DOM, registration),
 	 .doc = "SIP registration switched on"},
+	{"domains[].secure_media", CFG_BOOL, .dflt = "false",
+	 AT(DOM, secure_media),
+	 .doc = "SDES SRTP over TLS only (MEDIA-SRTP-1): an INVITE needs "
+		"RTP/SAVP with a=crypto AES_CM_128_HMAC_SHA1_80 and TLS, "
+		"else 488; off: an RTP/SAVP-only offer gets 488"},
 	{"domains[].credential_lists", CFG_MAP, CFG_LATER,
 	 .what = "credential_lists of a domain",
 	 .print = cfg_print_domain_lists,

@@ -1,7 +1,9 @@
 /**
  * @file fuzz_sdp.c  libFuzzer target: bytes as the SDP of a peer, to
  * media/sdp_oa.c as an offer (our answer) and as an answer (to our
- * offer).  Whatever we answer must pass our own syntax check.
+ * offer), with secure media off and on (RTP/SAVP + a=crypto, sdes.c).
+ * Whatever we answer must pass our own syntax check; a secure exchange
+ * that succeeds has the peer's key.
  */
 
 #include <stdlib.h>
@@ -11,7 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sdp_oa *oa = NULL, *ob = NULL;
+	struct sdp_oa *oa = NULL, *ob = NULL, *sa_ = NULL, *sb = NULL;
+	struct mbuf *sans = NULL, *soffer = NULL;
 	struct mbuf *in, *ans = NULL, *offer = NULL;
 	char reason[128];
 	struct sa la;
@@ -25,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in->pos = 0;
 
 	(void)sa_set_str(&la, "127.0.0.1", 20000);
-	if (sdp_oa_alloc(&oa, &la) || sdp_oa_alloc(&ob, &la))
+	if (sdp_oa_alloc(&oa, &la) || sdp_oa_alloc(&ob, &la) ||
+	    sdp_oa_alloc(&sa_, &la) || sdp_oa_alloc(&sb, &la) ||
+	    sdp_oa_set_secure(sa_, true) || sdp_oa_set_secure(sb, true))
 		goto out;
 
 	/* as an offer: an answer of ours is well-formed, or none at all */
@@ -39,6 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 
+	/* the same with secure media */
+	in->pos = 0;
+	if (!sdp_oa_answer(sa_, &sans, in)) {
+		if (!sans || sdp_oa_check(sans->buf, sans->end, reason,
+					  sizeof(reason)) ||
+		    !sdp_oa_remote(sa_)->srtp || !sdp_oa_lkey(sa_))
+			abort();
+	}
+	if (!sdp_oa_offer(sb, &soffer)) {
+		in->pos = 0;
+		if (!sdp_oa_accept(sb, in) && !sdp_oa_remote(sb)->srtp)
+			abort();
+	}
+
 	/* as the answer to our offer */
 	if (!sdp_oa_offer(ob, &offer)) {
 		in->pos = 0;
@@ -47,6 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
  out:
+	mem_deref(soffer);
+	mem_deref(sans);
+	mem_deref(sa_);
+	mem_deref(sb);
 	mem_deref(offer);
 	mem_deref(ans);
 	mem_deref(in);

@@ -21,12 +21,22 @@
 #                 <Say> (4 s of 2000 Hz): the Say's RTP reaches baresip's
 #                 SDP port on the wire; the registrar measures baresip's
 #                 700 Hz on the caller's leg.
+#   baresip_srtp  MEDIA-SRTP-1 with a peer nobody here wrote: the domain
+#                 has secure_media on, the registrar listens on TLS too,
+#                 baresip registers over TLS with mediaenc=srtp-mand and
+#                 calls the domain: its offer is RTP/SAVP with a=crypto
+#                 (TLS, so read in the registrar's log), the <Say>'s
+#                 packets reach it as SRTP (not RTP/AVP G.711 on the wire),
+#                 and the registrar authenticates and decrypts baresip's
+#                 SRTP: its 700 Hz heard, nothing failed.
 #
-#   tests/media/run.sh [TEST...]     (default: all four)
+#   tests/media/run.sh [TEST...]     (default: all five)
 #
 # Environment: BUILD (build), KEEP=1 keeps the work folders,
 # WRONG=port|tone points the assertions at a wrong port / frequency,
-# WRONG=stream makes the silent SIPp stream (to see the checks fail).
+# WRONG=stream makes the silent SIPp stream, WRONG=plain gives
+# baresip_srtp a domain without secure_media (its RTP/SAVP offer gets 488)
+# (to see the checks fail).
 # Needs unshare (root, or user namespaces), dumpcap, tshark, sipp,
 # baresip.  Prints `N passed, M failed`; exit 1 on failure.
 
@@ -40,7 +50,8 @@ CALLER=+14155550199          # the outside caller
 REG_PORT=5060 CTL_PORT=8080  # a namespace of our own: fixed ports
 PHONE_PORT=5070 BARESIP_CTRL=4444
 SIPP_TONE=440 BARESIP_TONE=700
-TESTS_ALL=(sipp_tone sipp_silent baresip_tone baresip_say)
+TLS_PORT=5061 BARESIP_RTP=10000
+TESTS_ALL=(sipp_tone sipp_silent baresip_tone baresip_say baresip_srtp)
 
 # ------------------------------------------------ outside: one netns a test
 if [[ ${1:-} != --inner ]]; then
@@ -110,8 +121,10 @@ stop_capture() {
 	wait "$CAP_PID" 2>/dev/null
 }
 
-start_registrar() {
-	"$REGISTRAR" --config "$HERE/registrar.yaml" \
+start_registrar() {  # [CONFIG [ARGS...]]
+	local conf=${1:-$HERE/registrar.yaml}
+	(($#)) && shift
+	"$REGISTRAR" --config "$conf" "$@" \
 		--listen "127.0.0.1:$REG_PORT" \
 		--control "127.0.0.1:$CTL_PORT" 2>"$W/registrar.log" &
 	PIDS+=($!)
@@ -303,12 +316,22 @@ run_sipp() {      # run_sipp tone|silent
 	fi
 }
 
-start_baresip() {
-	local sip_port=5080
+start_baresip() {  # [srtp]: over TLS, mediaenc=srtp-mand, secure domain
+	local sip_port=5080 tp="" out=$REG_PORT enc="" mods="" conf=""
+	local args=()
+	if [[ ${1:-} = srtp ]]; then
+		tp=";transport=tls" out=$TLS_PORT enc=";mediaenc=srtp-mand"
+		mods="module			srtp.so"
+		conf=$W/registrar-secure.yaml
+		[[ $WRONG = plain ]] || sed 's/^    credential_lists:/    secure_media: true\n&/' \
+			"$HERE/registrar.yaml" >"$conf"
+		[[ $WRONG = plain ]] && cp "$HERE/registrar.yaml" "$conf"
+		args=(--tls "127.0.0.1:$TLS_PORT")
+	fi
 	write_wav "$W/tone.wav" "$BARESIP_TONE"
 	mkdir -p "$W/baresip"
 	cat >"$W/baresip/accounts" <<EOT
-<sip:alice@$DOMAIN>;auth_pass=Conform-Pass-1;outbound="sip:127.0.0.1:$REG_PORT";regint=300;answermode=auto;audio_codecs=PCMU
+<sip:alice@$DOMAIN$tp>;auth_pass=Conform-Pass-1;outbound="sip:127.0.0.1:$out$tp";regint=300;answermode=auto;audio_codecs=PCMU$enc
 EOT
 	# aufile is the source (an 8 kHz WAV: ausine runs at 48 kHz only);
 	# aubridge plays, so no sound device is needed
@@ -316,6 +339,7 @@ EOT
 poll_method		epoll
 sip_listen		127.0.0.1:$sip_port
 net_interface		127.0.0.1
+rtp_ports		$BARESIP_RTP-$((BARESIP_RTP + 99))
 audio_player		aubridge,nil
 audio_source		aufile,$W/tone.wav
 audio_alert		aubridge,nil
@@ -327,13 +351,14 @@ module_path		/usr/lib/baresip/modules
 module			g711.so
 module			aufile.so
 module			aubridge.so
+$mods
 module_tmp		account.so
 module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$BARESIP_CTRL
 EOT
 	start_capture
-	start_registrar
+	start_registrar $conf "${args[@]}"
 	baresip -f "$W/baresip" </dev/null >"$W/baresip.log" 2>&1 &
 	PIDS+=($!)
 	check "baresip registered alice with digest" registered alice
@@ -363,16 +388,21 @@ run_baresip() {
 	heard callee baresip "$BARESIP_TONE"
 }
 
-run_baresip_say() {
-	local port n
-	start_baresip
-	baresip_ctrl dial "sip:+14155550123@$DOMAIN" ||
-		{ bad "ctrl_tcp dial failed"; return; }
-	sleep 7       # 4 s of <Say>, then the application hangs up
+# say_call URI: baresip dials the domain, whose <Say> plays 4 s and hangs
+# up; the figures land in calls.json, the capture stops
+say_call() {
+	baresip_ctrl dial "$1" || { bad "ctrl_tcp dial failed"; return 1; }
+	sleep 7
 	api GET /calls >"$W/calls.json"
 	stop_capture
 	check "baresip's call ran the domain's <Say>: rule $(fig rule), answered by $(fig answered_by)" \
 		test "$(fig answered_by)" = application
+}
+
+run_baresip_say() {
+	local port n
+	start_baresip
+	say_call "sip:+14155550123@$DOMAIN" || return
 	port=$(want_port "$(offer_port)")
 	n=$(rtp_to "$port")
 	check "the <Say>'s RTP reached baresip's SDP port ${port:-?} on the wire: $n packets (>= 100)" \
@@ -383,11 +413,44 @@ run_baresip_say() {
 	heard caller baresip "$BARESIP_TONE"
 }
 
+# srtp_to PORT: SRTP packets sent to PORT on the wire: RTP headers of
+# PCMU whose payloads carry the 10-byte tag (170 bytes, not 160)
+srtp_to() {
+	tshark -r "$W/wire.pcapng" -d "udp.port==$1,rtp" \
+		-Y "udp.dstport == $1 && rtp.version == 2 && rtp.p_type == 0 && udp.length == 190" \
+		-T fields -e frame.number 2>/dev/null | wc -l
+}
+
+run_baresip_srtp() {
+	local port n
+	start_baresip srtp
+	say_call "sip:+14155550123@$DOMAIN;transport=tls" || return
+	check "the leg is SRTP (/calls media.caller.srtp: $(fig media.caller.srtp))" \
+		test "$(fig media.caller.srtp)" = true
+	# its offer travelled in TLS: its RTP port is the one the registrar's
+	# RTP goes to, in baresip's rtp_ports (the registrar's are 20000-39999)
+	port=$(tshark -r "$W/wire.pcapng" \
+		-Y "udp.dstport >= $BARESIP_RTP && udp.dstport < $((BARESIP_RTP + 100))" \
+		-T fields -e udp.dstport 2>/dev/null | sort | uniq -c | sort -rn |
+		awk 'NR == 1 { print $2 }')
+	port=$(want_port "$port")
+	n=$(srtp_to "${port:-0}")
+	check "the <Say> reached baresip's port ${port:-?} as SRTP (RTP header, payload + tag): $n packets (>= 100)" \
+		test "$n" -ge 100
+	n=$(rtp_to "${port:-0}")
+	n=$((n - $(srtp_to "${port:-0}")))
+	check "no plain 160-byte G.711 to baresip on the wire: $n packets" test "$n" = 0
+	n=$(fig media.caller.rx.srtp_fail)
+	check "every SRTP packet from baresip authenticated: srtp_fail $n" test "$n" = 0
+	heard caller baresip "$BARESIP_TONE"
+}
+
 case $T in
 sipp_tone)    run_sipp tone ;;
 sipp_silent)  run_sipp silent ;;
 baresip_tone) run_baresip ;;
 baresip_say)  run_baresip_say ;;
+baresip_srtp) run_baresip_srtp ;;
 *) echo "FAIL $T: no such test (${TESTS_ALL[*]})"; exit 1 ;;
 esac
 exit 0

@@ -14,10 +14,10 @@
 #include <rem.h>
 #include "vclock.h"
 #include "vtimer.h"
-#include "reshim/tmrheap.h"
 #include "sdp_oa.h"
 #include "stats.h"
 #include "stream.h"
+#include "media_fixture.h"
 
 
 static struct tmr guard;
@@ -25,9 +25,7 @@ static struct tmr guard;
 
 static void setup(void)
 {
-	ck_assert_int_eq(libre_init(), 0);
-	ck_assert_int_eq(tmrheap_check(), 0);
-	vclock_reset();
+	mfix_begin();
 	tmr_init(&guard);
 }
 
@@ -35,25 +33,14 @@ static void setup(void)
 static void teardown(void)
 {
 	tmr_cancel(&guard);
-	libre_close();
-}
-
-
-static void stop_h(void *arg)
-{
-	(void)arg;
-	re_cancel();
+	mfix_end();
 }
 
 
 /* the clock moved by ms, 20 ms a loop turn, every frame sent and read */
 static void advance(uint64_t ms)
 {
-	ck_assert_int_eq(media_advance(ms, stop_h, NULL), 0);
-	/* libre's timers move with the clock (tmrheap): beyond the span */
-	tmr_start(&guard, ms + 30000, stop_h, NULL);
-	ck_assert_int_eq(re_main(NULL), 0);
-	tmr_cancel(&guard);
+	mfix_advance(ms);
 }
 
 
