@@ -17,6 +17,9 @@ netstrings) or with a signal:
     ... turn auto-answer off -> {"command": "answermode", "params": "manual"}
     shut the phone down ... -> SIGTERM to baresip (an orderly shutdown);
                                once it has exited, baresip starts again
+    ... press the keys 123 ... -> dial, 3 s later {"command": "sndcode"},
+                               3 s later "hangup"
+    press hold / resume ...  -> {"command": "hold"} / {"command": "resume"}
 
 linphonec and twinkle-console read commands on stdin (and quit when it
 closes): with --ui linphone or twinkle the phone's stdin is a pipe kept
@@ -56,10 +59,12 @@ def ctrl(port, command, params=""):
 UI = {
     "linphone": {"manual": "autoanswer disable", "transfer": "transfer %s",
                  "dial": "call %s", "hangup": "terminate", "quit": "quit",
-                 "accept": "answer"},
+                 "accept": "answer", "hold": "pause", "resume": "resume",
+                 "digits": "%s"},
     "twinkle": {"manual": "auto_answer off", "transfer": "transfer %s",
                 "dial": "call %s", "hangup": "bye", "quit": "quit",
-                "accept": "answer"},
+                "accept": "answer", "hold": "hold", "resume": "retrieve",
+                "digits": "dtmf %s"},
 }
 
 
@@ -68,7 +73,9 @@ def say(phone, ui, action, arg=None):
     if ui is None:
         names = {"manual": ("answermode", "manual"),
                  "transfer": ("transfer", arg), "dial": ("dial", arg),
-                 "hangup": ("hangup", ""), "accept": ("accept", "")}
+                 "hangup": ("hangup", ""), "accept": ("accept", ""),
+                 "hold": ("hold", ""), "resume": ("resume", ""),
+                 "digits": ("sndcode", arg)}
         command, params = names[action]
         ctrl(phone["port"], command, params)
         return
@@ -127,6 +134,20 @@ def main():
         if "transfer" in what:
             print("operator: transfer to %s" % transfer_to, flush=True)
             say(phone, ui, "transfer", transfer_to)
+        elif "press the keys" in what:
+            number = re.search(r"dial (\S+)", what).group(1)
+            keys = re.search(r"press the keys (\S+)", what).group(1)
+            keys = keys.rstrip(",.")
+            print("operator: dial %s, press %s" % (number, keys), flush=True)
+            say(phone, ui, "dial", number)
+            threading.Timer(3.0, say, (phone, ui, "digits", keys)).start()
+            threading.Timer(7.0, say, (phone, ui, "hangup")).start()
+        elif "press hold" in what:
+            print("operator: hold", flush=True)
+            say(phone, ui, "hold")
+        elif "press resume" in what:
+            print("operator: resume", flush=True)
+            say(phone, ui, "resume")
         elif "dial" in what:
             number = re.search(r"dial (\S+)", what).group(1)
             print("operator: dial %s" % number, flush=True)
