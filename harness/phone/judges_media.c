@@ -188,7 +188,8 @@ static void rtp_judge(const struct jctx *x, struct jverdict *v)
 
 static void sym_judge(const struct jctx *x, struct jverdict *v)
 {
-	size_t n = 0;
+	char obs[sizeof(v->observed)] = "";
+	size_t n = 0, len = 0;
 
 	for (size_t k = 0; k < ARRAY_SIZE(legs); k++) {
 		const struct call_leg_media *l = leg_of(x, k)->leg;
@@ -205,9 +206,14 @@ static void sym_judge(const struct jctx *x, struct jverdict *v)
 				     "receives on (no symmetric RTP)");
 			return;
 		}
-		jverdict_observed(v, "%s: RTP from %J, as its SDP names",
-				  legs[k].name, &l->rx.src);
+		len += (size_t)re_snprintf(obs + len, sizeof(obs) - len,
+					   "%s%s: RTP from %J, as its SDP "
+					   "names", len ? "; " : "",
+					   legs[k].name, &l->rx.src);
+		if (len >= sizeof(obs))
+			len = sizeof(obs) - 1;
 	}
+	jverdict_observed(v, "%s", obs);
 
 	if (!n)
 		jverdict_set(v, "P-MEDIA-SYM", JV_SKIP, "no RTP from the "
