@@ -39,6 +39,21 @@ void pm_call_h(const struct call_info *ci, void *arg)
 }
 
 
+/* the fork's step had auto-answer turned off: on again, for calls that
+ * an auto-answering phone is to answer */
+static void auto_answer_back(struct pm *pm)
+{
+	if (!pm->aa_off || !pm->o.auto_answer || !pm->o.operator_ms)
+		return;
+
+	pm_say(">>> OPERATOR: turn auto-answer back on (Enter: done; 5 s)\n");
+	pm->enter = false;
+	(void)pm_wait(pm, NULL, NULL, 5000);
+	pm->enter = false;
+	pm->aa_off = false;
+}
+
+
 /* the leg's figures and audio, kept (its pcm a copy of our own) */
 static void keep(struct pm_media *m, const struct call_leg_media *leg,
 		 const char *callid, uint32_t tone_hz)
@@ -218,7 +233,10 @@ static void media_calls(struct pm *pm, const struct pstep *st,
 	struct jctx x;
 
 	if (st->call && !st->call_previous) {
-		long ci = pm_place_call(pm, st, false, &skip);
+		long ci;
+
+		auto_answer_back(pm);
+		ci = pm_place_call(pm, st, false, &skip);
 
 		pm->last_call = ci;
 		keep_in(pm, ci, st->from ? st->from : "+14155550100");
@@ -340,6 +358,7 @@ static void hold(struct pm *pm, const struct pstep *st,
 		return;
 	}
 
+	auto_answer_back(pm);
 	ci = pm_place_call(pm, st, true, &skip);
 	c = ci >= 0 ? capture_call(pm->capture, (size_t)ci) : NULL;
 	if (!c || pm->call_state != CALL_ANSWERED) {

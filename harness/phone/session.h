@@ -106,6 +106,7 @@ struct pm {
 	char out_sid[48];
 	enum call_state out_state;
 	struct pm_media min, mout;
+	bool aa_off;                /* a person turned auto-answer off     */
 	/* probes */
 	unsigned probes_pending;
 	/* the grant cap, and a reply armed ahead for the next step */

@@ -37,8 +37,8 @@ static const struct ua_advice rows[] = {
 	{"baresip", "P-MEDIA-SYM", "no setting: baresip sends RTP from the "
 	 "port it receives on; medianat= only adds STUN/ICE"},
 	{"baresip", "P-MEDIA-HOLD", "no setting: baresip 1.0 holds with "
-	 "sendonly; with the aubridge audio module it sends no RTP after "
-	 "resume until the far end's audio plays again"},
+	 "sendonly and resumes with sendrecv, but (with the aubridge audio "
+	 "module) sends no RTP after resume"},
 
 	/* linphone 5.1 (linphonec, belle-sip underneath) */
 	{"Linphone", "P-REG-EXPIRY", "linphonerc [proxy_N] reg_expires=600 "

@@ -15,6 +15,7 @@ netstrings) or with a signal:
     press transfer ...      -> {"command": "transfer", "params": TRANSFER_TO}
     ... dial 4155550123 ... -> {"command": "dial", ...}, 4 s later "hangup"
     ... turn auto-answer off -> {"command": "answermode", "params": "manual"}
+    ... auto-answer back on  -> {"command": "answermode", "params": "auto"}
     shut the phone down ... -> SIGTERM to baresip (an orderly shutdown);
                                once it has exited, baresip starts again
     ... press the keys 123 ... -> dial, 3 s later {"command": "sndcode"},
@@ -24,7 +25,8 @@ netstrings) or with a signal:
 linphonec and twinkle-console read commands on stdin (and quit when it
 closes): with --ui linphone or twinkle the phone's stdin is a pipe kept
 open, and the person's actions are the UA's own commands (UI below); a
-shutdown is its `quit` command.
+shutdown is its `quit` command.  `--init LINE` (repeatable) is written to
+it at each start (linphonec's `soundcard use files`: no sound device).
 
 Exit status: the harness's.
 """
@@ -60,11 +62,11 @@ UI = {
     "linphone": {"manual": "autoanswer disable", "transfer": "transfer %s",
                  "dial": "call %s", "hangup": "terminate", "quit": "quit",
                  "accept": "answer", "hold": "pause", "resume": "resume",
-                 "digits": "%s"},
+                 "digits": "%s", "auto": "autoanswer enable"},
     "twinkle": {"manual": "auto_answer off", "transfer": "transfer %s",
                 "dial": "call %s", "hangup": "bye", "quit": "quit",
                 "accept": "answer", "hold": "hold", "resume": "retrieve",
-                "digits": "dtmf %s"},
+                "digits": "dtmf %s", "auto": "auto_answer on"},
 }
 
 
@@ -75,7 +77,7 @@ def say(phone, ui, action, arg=None):
                  "transfer": ("transfer", arg), "dial": ("dial", arg),
                  "hangup": ("hangup", ""), "accept": ("accept", ""),
                  "hold": ("hold", ""), "resume": ("resume", ""),
-                 "digits": ("sndcode", arg)}
+                 "digits": ("sndcode", arg), "auto": ("answermode", "auto")}
         command, params = names[action]
         ctrl(phone["port"], command, params)
         return
@@ -87,10 +89,14 @@ def say(phone, ui, action, arg=None):
         print("operator: %s failed: %s" % (line, e), flush=True)
 
 
-def start(phone_cmd, blog, ui):
-    return subprocess.Popen(phone_cmd, stdin=subprocess.PIPE if ui
+def start(phone_cmd, blog, ui, init=()):
+    proc = subprocess.Popen(phone_cmd, stdin=subprocess.PIPE if ui
                             else subprocess.DEVNULL, stdout=blog,
                             stderr=subprocess.STDOUT, text=True)
+    for line in init if ui else ():
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+    return proc
 
 
 def main():
@@ -104,6 +110,7 @@ def main():
     blog = open(opts[opts.index("--phone-log") + 1], "w")
     port = int(opts[opts.index("--ctrl") + 1]) if "--ctrl" in opts else 0
     ui = opts[opts.index("--ui") + 1] if "--ui" in opts else None
+    init = [opts[i + 1] for i, o in enumerate(opts) if o == "--init"]
     if ui == "baresip":
         ui = None
     baresip = None
@@ -121,7 +128,7 @@ def main():
         log.write(line)
         log.flush()
         if baresip is None and line.startswith("Waiting up to"):
-            baresip = phone["proc"] = start(phone_cmd, blog, ui)
+            baresip = phone["proc"] = start(phone_cmd, blog, ui, init)
         m = re.match(r">>> OPERATOR: (.*)", line)
         if not m or baresip is None:
             continue
@@ -129,6 +136,10 @@ def main():
         if "auto-answer off" in what:
             print("operator: answermode manual", flush=True)
             say(phone, ui, "manual")
+            continue
+        if "auto-answer back on" in what:
+            print("operator: answermode auto", flush=True)
+            say(phone, ui, "auto")
             continue
         time.sleep(1)
         if "transfer" in what:
@@ -167,7 +178,7 @@ def main():
                 baresip.wait()
             # not at once: the service allows 5 REGISTERs a second per AOR
             time.sleep(2)
-            baresip = phone["proc"] = start(phone_cmd, blog, ui)
+            baresip = phone["proc"] = start(phone_cmd, blog, ui, init)
         elif "answer the call" in what:
             say(phone, ui, "accept")
     status = proc.wait()
