@@ -421,6 +421,7 @@ static void hold(struct pm *pm, const struct pstep *st,
 		}
 	}
 
+	x.in.leg = NULL;        /* the call is gone: nothing measured */
 	judges_run(row, &x, v);
 }
 
