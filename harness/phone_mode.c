@@ -96,8 +96,9 @@ static const char usage[] =
 
 /* the step, as its row needs (the pack loader checked the rule) */
 static void run_step(struct pm *pm, const struct pstep *st,
-		     struct jverdict *v)
+		     struct pm_result *pr)
 {
+	struct jverdict *v = &pr->v;
 	const struct judge_row *row = judges_find(st->rule);
 	struct jctx x;
 
@@ -140,6 +141,12 @@ static void run_step(struct pm *pm, const struct pstep *st,
 	case JN_TLS:
 		pm_step_tls(pm, st, row, v);
 		break;
+
+	case JN_MEDIA:
+	case JN_DTMF:
+	case JN_HOLD:
+		pm_step_media(pm, st, row, v, pr);
+		break;
 	}
 
 	if (!v->rule)
@@ -171,7 +178,7 @@ static int make_config(struct pm *pm, struct reg_config **cfgp)
 			  "    registration: true\n"
 			  "    credential_lists: {registration: [phone], "
 			  "calls: [phone]}\n"
-			  "    voice_application: outbound\n"
+			  "    voice_application: voice-test\n"
 			  "credential_lists:\n"
 			  "  - name: phone\n"
 			  "    credentials:\n"
@@ -184,9 +191,10 @@ static int make_config(struct pm *pm, struct reg_config **cfgp)
 			  "applications:\n"
 			  "  ring-phone: <Response><Dial><Sip>%s@%s</Sip>"
 			  "</Dial></Response>\n"
-			  "  outbound: <Response><Dial callerId="
-			  "\"+14155550199\">{{#e164}}{{To}}{{/e164}}</Dial>"
-			  "</Response>\n"
+			  "  voice-test: <Response><Say>Your phone is "
+			  "connected.</Say><Gather input=\"dtmf\" "
+			  "numDigits=\"3\" timeout=\"10\"></Gather>"
+			  "<Pause length=\"5\"/></Response>\n"
 			  "pstn: {default: answer, after: 1}\n",
 			  pm->o.domain, pm->o.user, pm->o.password,
 			  pm->o.user, pm->o.domain);
@@ -496,7 +504,8 @@ int phone_main(int argc, char *argv[])
 	}
 	so.dh = pm_on_decision;
 	so.guardh = pm_on_guard;
-	so.callh = NULL;
+	so.callh = pm_call_h;      /* the phone's calls (media.c) */
+	so.media_capture_ms = RUN_MEDIA_PCM_MS;
 	so.arg = &pm;
 	so.traceh = pm_trace_h;
 	/* the checker's tap on first: it hooks sockets as they open */
@@ -599,7 +608,7 @@ int phone_main(int argc, char *argv[])
 			jverdict_set(&pr->v, st->rule, JV_SKIP, "the phone "
 				     "never sent a REGISTER");
 		else
-			run_step(&pm, st, &pr->v);
+			run_step(&pm, st, pr);
 
 		/* a known phone's own setting, or that it has none */
 		if (capture_first(pm.capture))
@@ -662,6 +671,7 @@ int phone_main(int argc, char *argv[])
 		fd_close(STDIN_FILENO);
 	pm_signals(NULL);
 	pm_second_stop(&pm);
+	pm_media_free(&pm);
 	tmr_cancel(&pm.wake);
 	pm.sr = mem_deref(pm.sr);
 	pm_protocol_stop(&pm);

@@ -50,6 +50,9 @@ struct call_leg_media {
 	bool srtp;                /* MEDIA-SRTP-1: SDES SRTP on the leg    */
 	struct media_tx_figs tx;  /* what the service sent to that phone   */
 	struct media_rx_figs rx;  /* what it received from it              */
+	const int16_t *pcm;       /* what it heard, 8 kHz (calls_set_capture;
+				     NULL: none), kept as long as the call */
+	size_t pcmc;
 };
 
 /* a call as the harness sees it; the strings live as long as the call
@@ -108,6 +111,13 @@ int  calls_outside(struct calls *cs, const char *from, const char *to,
 int  calls_hangup(struct calls *cs, const char *sid);
 int  calls_info(const struct calls *cs, const char *sid,
 		struct call_info *ci);
+/* <Say>'s tone, and the outside network's for a number (1000 Hz and up:
+ * rows of media_tonev[]) */
+enum { CALLS_SAY_HZ = 2000 };
+uint32_t calls_number_tone(const char *number);
+/* keep the first ms of what each leg hears from its phone (0: none, the
+ * default; phone mode's report plays it) */
+void calls_set_capture(struct calls *cs, uint32_t ms);
 /* every kept call, oldest first; the handler may not change calls */
 void calls_apply(const struct calls *cs, call_event_h *h, void *arg);
 uint32_t calls_count(const struct calls *cs, bool live_only);

@@ -374,6 +374,7 @@ int sim_registrar_alloc(struct sim_registrar **srp, struct reg_config *cfg,
 	if (err)
 		goto out;
 	calls_set_handler(sr->calls, opts->callh, opts->arg);
+	calls_set_capture(sr->calls, opts->media_capture_ms);
 
 	err = sip_listen(&sr->lsnr, sr->sip, true, request_handler, sr);
 	if (err)

@@ -41,6 +41,7 @@ struct sim_registrar_opts {
 				      false: they are only recorded       */
 	guard_h *guardh;           /* undecodable requests; NULL: stderr   */
 	call_event_h *callh;       /* every call's events; NULL: none      */
+	uint32_t media_capture_ms; /* calls_set_capture(); 0: none         */
 	void *arg;
 	/* phone-mode hook: every SIP message sent or received, whole, with
 	 * its transport (enum sip_transp) and addresses; NULL: none (-v

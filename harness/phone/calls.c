@@ -175,6 +175,7 @@ long pm_place_call(struct pm *pm, const struct pstep *st, bool keep_up,
 	if (st->fork && st->prompt && pm->o.auto_answer &&
 	    pm->o.operator_ms) {
 		pm_say(">>> OPERATOR: %s (Enter: done; 5 s)\n", st->prompt);
+		pm->aa_off = true;      /* media.c asks for it back */
 		pm->enter = false;
 		(void)pm_wait(pm, NULL, NULL, 5000);
 		pm->enter = false;

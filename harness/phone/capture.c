@@ -29,6 +29,8 @@ struct capture {
 	size_t probec, probecap;
 	struct jreq *reqv;
 	size_t reqc, reqcap;
+	struct jmreq *mreqv;
+	size_t mreqc, mreqcap;
 	struct sa ignorev[8];
 	size_t ignorec;
 	struct sa phone;
@@ -43,6 +45,7 @@ static void destructor(void *data)
 	mem_deref(j->callv);
 	mem_deref(j->probev);
 	mem_deref(j->reqv);
+	mem_deref(j->mreqv);
 }
 
 
@@ -597,11 +600,76 @@ static void registrar_request(struct capture *j, const struct sip_msg *msg,
 }
 
 
+/* the direction an SDP body asks for (RFC 3264 6.1; c=0.0.0.0 is the
+ * older hold, RFC 2543) */
+static void sdp_dir(char *buf, size_t sz, const char *b, size_t n)
+{
+	static const char *const dirv[] = {"sendonly", "recvonly",
+					   "inactive"};
+
+	str_ncpy(buf, "sendrecv", sz);
+	for (size_t i = 0; i < ARRAY_SIZE(dirv); i++) {
+		char line[16];
+
+		(void)re_snprintf(line, sizeof(line), "a=%s", dirv[i]);
+		if (memmem(b, n, line, strlen(line)))
+			str_ncpy(buf, dirv[i], sz);
+	}
+	if (memmem(b, n, "c=IN IP4 0.0.0.0", 16))
+		str_ncpy(buf, "inactive", sz);
+}
+
+
+/* an SDP offer or a DTMF INFO of the phone's (struct jmreq) */
+static void media_request(struct capture *j, const struct sip_msg *msg,
+			  bool in_call, uint64_t now)
+{
+	const char *b = (const char *)mbuf_buf(msg->mb);
+	size_t n = mbuf_get_left(msg->mb);
+	bool sdp = n && msg_ctype_cmp(&msg->ctyp, "application", "sdp");
+	bool info = !pl_strcmp(&msg->met, "INFO");
+	struct jmreq *q;
+
+	if (!sdp && !info)
+		return;
+
+	for (size_t i = 0; i < j->mreqc; i++) {
+		if (!pl_strcmp(&msg->callid, j->mreqv[i].callid) &&
+		    !pl_strcmp(&msg->met, j->mreqv[i].method) &&
+		    msg->cseq.num == j->mreqv[i].cseq)
+			return;
+	}
+
+	q = grow((void **)&j->mreqv, &j->mreqc, &j->mreqcap, sizeof(*q));
+	if (!q)
+		return;
+
+	q->t = now;
+	plcpy(q->method, sizeof(q->method), &msg->met);
+	plcpy(q->callid, sizeof(q->callid), &msg->callid);
+	q->cseq = msg->cseq.num;
+	q->in_call = in_call;
+	q->sdp = sdp;
+	if (sdp) {
+		codecs_of_sdp(q->codecs, sizeof(q->codecs), b, n);
+		sdp_dir(q->dir, sizeof(q->dir), b, n);
+		q->savp = memmem(b, n, "RTP/SAVP", 8) != NULL;
+	}
+	if (msg->ctyp.type.p)
+		(void)re_snprintf(q->ctype, sizeof(q->ctype), "%r/%r",
+				  &msg->ctyp.type, &msg->ctyp.subtype);
+}
+
+
 static void phone_request(struct capture *j, const struct sip_msg *msg,
 			  uint64_t now)
 {
 	struct jcall *c = call_find(j, &msg->callid);
 	struct jreq *q;
+
+	if (!pl_strcmp(&msg->met, "INVITE") ||
+	    !pl_strcmp(&msg->met, "UPDATE") || !pl_strcmp(&msg->met, "INFO"))
+		media_request(j, msg, c != NULL, now);
 
 	if (c && !pl_strcmp(&msg->met, "BYE")) {
 		if (!c->phone_bye_t)
@@ -779,6 +847,18 @@ size_t capture_reqc(const struct capture *j)
 const struct jreq *capture_req(const struct capture *j, size_t i)
 {
 	return j && i < j->reqc ? &j->reqv[i] : NULL;
+}
+
+
+size_t capture_mreqc(const struct capture *j)
+{
+	return j ? j->mreqc : 0;
+}
+
+
+const struct jmreq *capture_mreq(const struct capture *j, size_t i)
+{
+	return j && i < j->mreqc ? &j->mreqv[i] : NULL;
 }
 
 

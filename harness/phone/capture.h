@@ -9,7 +9,8 @@
  * registrar gave it (status, granted expiry, nonce, stale, Min-Expires,
  * Retry-After); every INVITE the registrar sent the phone with the
  * phone's responses, the CANCEL/BYE around it; the phone's own requests
- * (INVITE, REFER, BYE) and the answers to the harness's probes.  Messages
+ * (INVITE, REFER, BYE), its SDP offers and DTMF INFOs (struct jmreq), and
+ * the answers to the harness's probes.  Messages
  * from or to an address set aside (capture_ignore(): the simulated second
  * phone) are left out.
  */
@@ -109,6 +110,22 @@ struct jreq {
 	char callid[128];
 };
 
+/* a request of the phone's that carries media: its SDP offer (an INVITE,
+ * a re-INVITE, an UPDATE) or a DTMF INFO; retransmissions folded in */
+struct jmreq {
+	uint64_t t;
+	char method[16];
+	char callid[128];
+	uint32_t cseq;
+	bool in_call;             /* in a call the registrar placed to it  */
+	bool sdp;                 /* it carries an SDP body               */
+	char codecs[160];         /* its m=audio's codecs (codecs.h)      */
+	bool savp;                /* m=audio ... RTP/SAVP (SRTP)          */
+	char dir[12];             /* sendrecv, sendonly, recvonly, inactive
+				     (c=0.0.0.0: inactive)                */
+	char ctype[64];           /* INFO: its Content-Type               */
+};
+
 struct capture;
 
 /* aor_user@aor_domain: the account the phone registers */
@@ -137,6 +154,8 @@ const struct jcall *capture_call_by_id(const struct capture *c,
 size_t capture_probec(const struct capture *c);
 const struct jprobe *capture_probe(const struct capture *c, size_t i);
 size_t capture_reqc(const struct capture *c);
+size_t capture_mreqc(const struct capture *c);
+const struct jmreq *capture_mreq(const struct capture *c, size_t i);
 const struct jreq *capture_req(const struct capture *c, size_t i);
 
 /* the first REGISTER with credentials that got a 2xx; NULL: none yet */

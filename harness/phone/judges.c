@@ -29,6 +29,7 @@ static const struct {
 } themes[] = {
 	{judges_reg, &judges_reg_count},
 	{judges_call, &judges_call_count},
+	{judges_media, &judges_media_count},
 	{judges_sec, &judges_sec_count},
 };
 
@@ -80,6 +81,8 @@ bool judges_for_person(const struct judge_row *row,
 	case JN_SHUTDOWN:
 	case JN_DIAL:
 	case JN_TRANSFER:
+	case JN_DTMF:
+	case JN_HOLD:
 		return !strstr(v->why, "never") && !strstr(v->why,
 							   "not registered");
 	case JN_CALL:

@@ -8,8 +8,8 @@
  * one table; a new rule is a new row and a new function.
  *
  * The rows live with their functions: judges_reg.c (registration),
- * judges_call.c (calls, requests, transfer), judges_sec.c (TLS); judges.c
- * joins them.
+ * judges_call.c (calls, requests, transfer), judges_sec.c (TLS),
+ * judges_media.c (media: codecs, RTP, DTMF, hold); judges.c joins them.
  */
 
 #ifndef SIPCONFORM_PHONE_JUDGES_H
@@ -21,6 +21,7 @@
 
 struct capture;
 struct jcall;
+struct call_leg_media;
 
 enum jlevel {
 	JV_PASS,
@@ -60,6 +61,25 @@ enum jneed {
 	JN_TRANSFER,     /* a call, and a person presses transfer           */
 	JN_TLS,          /* the first registration's transport, and a pass
 			    with a wrong-name certificate (tls.c)          */
+	JN_MEDIA,        /* the media of a call the service places to the
+			    phone (a tone played to it) and, with a person,
+			    of the phone's call to the test application
+			    (media.c): the service's figures of each      */
+	JN_DTMF,         /* a person calls the test application and presses
+			    digits                                         */
+	JN_HOLD,         /* a call to the phone; a person presses hold,
+			    then resume                                    */
+};
+
+/*
+ * One call's media as the service measured it on its leg to the phone
+ * (sim-registrar/calls.h: rx what came from the phone, tx what the
+ * service sent it); not re-measured here.
+ */
+struct jmedia {
+	const struct call_leg_media *leg; /* NULL: no such call            */
+	char callid[128];         /* the SIP Call-ID of the phone's leg    */
+	uint32_t tone_hz;         /* the tone the service played to it     */
 };
 
 /* what a verdict function is given (fields a row does not need: 0/-1) */
@@ -82,6 +102,16 @@ struct jctx {
 				     certificate                           */
 	char tls_wrong_cn[64];    /* the wrong-name pass's name; `next`:
 				     a REGISTER through it (-1 none)      */
+	/* JN_MEDIA, JN_DTMF, JN_HOLD */
+	struct jmedia in;         /* the service called the phone          */
+	struct jmedia out;        /* the phone called the test application */
+	bool asked;               /* a person was asked and did not decline */
+	char digits[16];          /* JN_DTMF: the digits asked for         */
+	size_t mfrom;             /* JN_HOLD: the phone's media requests
+				     (capture_mreq) from this index        */
+	uint32_t held_rx;         /* JN_HOLD: RTP packets from the phone in
+				     the seconds after its hold ...        */
+	uint32_t resumed_rx;      /* ... and after its resume              */
 };
 
 /* x zeroed, for cap, indices -1 (none), now the current time */
@@ -111,6 +141,8 @@ extern const struct judge_row judges_call[];
 extern const size_t judges_call_count;
 extern const struct judge_row judges_sec[];
 extern const size_t judges_sec_count;
+extern const struct judge_row judges_media[];
+extern const size_t judges_media_count;
 
 const struct judge_row *judges_find(const char *id);
 const struct judge_row *judges_at(size_t i);   /* NULL past the end    */

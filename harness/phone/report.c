@@ -23,8 +23,8 @@ struct report_bits {
 	struct run_result **resv;
 	struct report_entry *entv;
 	struct report_guide_rule *grv;
-	struct report_guide_fact factv[16];
-	char factbuf[16][256];
+	struct report_guide_fact factv[24];
+	char factbuf[24][256];
 	size_t factc;
 	char summary[256];
 	char aor[300];
@@ -59,6 +59,53 @@ static void msg_rule(struct pm *pm, struct run_msg *m)
 
 	mem_deref(msg);
 	mem_deref(mb);
+}
+
+
+/*
+ * A step's calls' media as for scenarios (reports/media.c): the service's
+ * leg to the phone, rx what it heard from the phone (its tone, digits and
+ * audio), tx what it sent (the tone it played).
+ */
+static int media_for(const struct pm_result *pr, struct run_result *res)
+{
+	if (!pr->mediac)
+		return 0;
+
+	res->mediav = mem_zalloc(pr->mediac * sizeof(*res->mediav), NULL);
+	if (!res->mediav)
+		return ENOMEM;
+
+	for (size_t k = 0; k < pr->mediac; k++) {
+		const struct pm_media *pm = &pr->mediav[k];
+		const struct media_rx_figs *rx = &pm->leg.rx;
+		const struct media_tx_figs *tx = &pm->leg.tx;
+		struct run_media *m = &res->mediav[res->mediac++];
+
+		m->phone = pm->label;
+		str_ncpy(m->callid, pm->callid, sizeof(m->callid));
+		m->pt = tx->pt;
+		m->rx.packets = rx->packets;
+		m->rx.bytes = rx->bytes;
+		m->rx.first_ms = rx->first_ms;
+		m->rx.lost = rx->lost;
+		m->rx.jitter_ms = rx->jitter_ms;
+		m->rx.tone_hz = rx->tone_hz;
+		str_ncpy(m->rx.digits, rx->digits, sizeof(m->rx.digits));
+		m->rx.one_way = rx->one_way || !rx->packets;
+		m->rx.silent = rx->packets && !rx->tone_hz &&
+			rx->blocks && rx->silent_blocks == rx->blocks;
+		m->tx.packets = tx->packets;
+		m->tx.bytes = tx->bytes;
+		m->tx.first_ms = tx->first_ms;
+		m->tx.tone_hz = pm->tone_hz;
+		str_ncpy(m->tx.digits, tx->digits, sizeof(m->tx.digits));
+		m->tx.one_way = !tx->packets;
+		m->pcm = mem_ref(pm->pcm);   /* the result frees its own */
+		m->pcmc = pm->pcm ? pm->leg.pcmc : 0;
+	}
+
+	return 0;
 }
 
 
@@ -118,6 +165,8 @@ static int result_for(struct pm *pm, const struct pm_result *pr,
 	for (size_t i = 0; i < res->msgc; i++)
 		res->messages += res->msgv[i].from_phone;
 
+	err |= media_for(pr, res);
+
 	if (err) {
 		mem_deref(res);
 		return err;
@@ -157,6 +206,44 @@ static void fact(struct report_bits *b, const char *name, const char *fmt,
 	b->factv[b->factc].name = name;
 	b->factv[b->factc].value = b->factbuf[b->factc];
 	b->factc++;
+}
+
+
+/* the guide's media settings: codecs of its own calls, DTMF mode,
+ * symmetric RTP, media encryption (from the P-MEDIA-* verdicts and the
+ * phone's SDP) */
+static void media_facts(struct pm *pm, struct report_bits *b)
+{
+	const struct jmreq *offer = NULL;
+	const struct jverdict *v;
+	bool savp = false;
+
+	for (size_t i = 0; i < capture_mreqc(pm->capture); i++) {
+		const struct jmreq *q = capture_mreq(pm->capture, i);
+
+		if (q->sdp && !q->in_call && !offer)
+			offer = q;
+		savp |= q->sdp && q->savp;
+	}
+	fact(b, "Codecs offered (its own calls)", "%s", offer ?
+	     offer->codecs : "not seen (it placed no call)");
+
+	v = verdict_of(pm, "P-MEDIA-DTMF");
+	fact(b, "DTMF mode", "%s", !v || v->level == JV_SKIP ?
+	     "not tested (needs a person)" : v->level == JV_PASS ?
+	     "RFC 4733 (telephone-event)" : strstr(v->why, "in-band") ?
+	     "in-band (audio)" : strstr(v->why, "INFO") ? "SIP INFO" :
+	     "none reached the service");
+
+	v = verdict_of(pm, "P-MEDIA-SYM");
+	fact(b, "Symmetric RTP", "%s", !v || v->level == JV_SKIP ?
+	     "not tested (no RTP from the phone)" : v->level == JV_PASS ?
+	     "yes (RTP sent from the port it receives on)" : "no (RTP "
+	     "from another port than its SDP names)");
+
+	fact(b, "Media encryption", "%s", savp ? "SRTP offered (RTP/SAVP)" :
+	     offer || capture_callc(pm->capture) ? "none (RTP/AVP)" :
+	     "not seen");
 }
 
 
@@ -226,6 +313,7 @@ static void facts(struct pm *pm, struct report_bits *b)
 	     "not seen (no answered call)");
 	fact(b, "Auto-answer", "%s", pm->o.auto_answer ? "expected "
 	     "(--auto-answer)" : "not expected");
+	media_facts(pm, b);
 }
 
 

@@ -51,6 +51,17 @@ struct pm_opts {
 				       written for the phone to trust     */
 };
 
+/* one call's media as the service measured it on the phone's leg, with
+ * the audio it heard (media.c) */
+struct pm_media {
+	struct call_leg_media leg;  /* leg.pcm: pcm below                 */
+	char callid[128];
+	uint32_t tone_hz;           /* the tone the service played to it   */
+	int16_t *pcm;               /* mem, a copy of the service's        */
+	const char *label;          /* the report's name of the call       */
+	bool reported;              /* shown with a step already           */
+};
+
 /* what one step ended with, for the summary and the report */
 struct pm_result {
 	const struct pstep *st;
@@ -59,6 +70,8 @@ struct pm_result {
 	uint64_t real_ms;
 	size_t msg_from, msg_to;
 	bool person;                /* SKIP for want of a person           */
+	struct pm_media mediav[2];  /* the calls whose media it judged     */
+	size_t mediac;
 };
 
 struct pm {
@@ -90,6 +103,12 @@ struct pm {
 	bool call_seen;
 	char answered_by[256];
 	long last_call;             /* capture call index; -1 none        */
+	/* media (media.c): the phone's call to the test application, and
+	 * the last calls' media each way */
+	char out_sid[48];
+	enum call_state out_state;
+	struct pm_media min, mout;
+	bool aa_off;                /* a person turned auto-answer off     */
 	/* probes */
 	unsigned probes_pending;
 	/* the grant cap, and a reply armed ahead for the next step */
@@ -146,6 +165,13 @@ void pm_step_method(struct pm *pm, const struct pstep *st,
 /* operator.c: steps that need a person */
 void pm_step_operator(struct pm *pm, const struct pstep *st,
 		      const struct judge_row *row, struct jverdict *v);
+
+/* media.c: the P-MEDIA-* steps */
+void pm_call_h(const struct call_info *ci, void *arg);
+void pm_step_media(struct pm *pm, const struct pstep *st,
+		   const struct judge_row *row, struct jverdict *v,
+		   struct pm_result *pr);
+void pm_media_free(struct pm *pm);
 
 /* tls.c: --transport tls */
 int  pm_tls_load(struct pm *pm);    /* --tls-cert/--tls-key, read      */

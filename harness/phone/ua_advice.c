@@ -30,6 +30,15 @@ static const struct ua_advice rows[] = {
 	 "server's certificate (sip_cafile only lists the CAs)"},
 	{"baresip", "P-CALL-ANSWER", "accounts line: answermode=auto for "
 	 "tests"},
+	{"baresip", "P-MEDIA-CODEC", "config: module g711.so; accounts line: "
+	 "audio_codecs=PCMU,PCMA (baresip adds telephone-event itself)"},
+	{"baresip", "P-MEDIA-DTMF", "no setting: baresip 1.0 sends digits as "
+	 "RFC 4733 events only"},
+	{"baresip", "P-MEDIA-SYM", "no setting: baresip sends RTP from the "
+	 "port it receives on; medianat= only adds STUN/ICE"},
+	{"baresip", "P-MEDIA-HOLD", "no setting: baresip 1.0 holds with "
+	 "sendonly and resumes with sendrecv, but (with the aubridge audio "
+	 "module) sends no RTP after resume"},
 
 	/* linphone 5.1 (linphonec, belle-sip underneath) */
 	{"Linphone", "P-REG-EXPIRY", "linphonerc [proxy_N] reg_expires=600 "
@@ -47,6 +56,13 @@ static const struct ua_advice rows[] = {
 	 "Retry-After ran out; over UDP it waited)"},
 	{"Linphone", "P-TLS", "linphonerc [sip] verify_server_certs=1, "
 	 "verify_server_cn=1, root_ca=the service's CA file"},
+	{"Linphone", "P-MEDIA-CODEC", "linphonerc [audio_codec_N] mime=PCMU "
+	 "(and PCMA) rate=8000 enabled=1; telephone-event follows "
+	 "[sip] use_rfc2833=1"},
+	{"Linphone", "P-MEDIA-DTMF", "linphonerc [sip] use_rfc2833=1, "
+	 "use_info=0"},
+	{"Linphone", "P-MEDIA-SYM", "linphonerc [rtp] symmetric=1 (sends RTP "
+	 "from the port it receives on)"},
 
 	/* SIPp as a phone (tests/phone/sipp/): its scenarios are its settings */
 	{"SIPp", "P-METHOD", "the scenarios: answer.xml takes INVITE only "
@@ -54,6 +70,10 @@ static const struct ua_advice rows[] = {
 	 "Require"},
 	{"SIPp", "P-REG-REFRESH", "register.xml: the <pause> between "
 	 "refreshes (under half of the grant)"},
+	{"SIPp", "P-MEDIA-RTP", "answer.xml: play RTP after the ACK "
+	 "(<exec play_pcap_audio> or -rtp_echo); SIPp sends none by itself"},
+	{"SIPp", "P-MEDIA-CODEC", "answer.xml: the SDP of its 200 (m=audio "
+	 "... RTP/AVP 0 8 101 with a=rtpmap:101 telephone-event/8000)"},
 };
 
 

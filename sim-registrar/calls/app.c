@@ -14,7 +14,7 @@
 #include "calls/calls_priv.h"
 
 
-enum { SAY_HZ = 2000 };   /* a row of media_tonev[]; no number's tone */
+enum { SAY_HZ = CALLS_SAY_HZ };   /* a row of media_tonev[]; no number's tone */
 
 
 static void app_run(struct call *c, const struct application_conf *app,

@@ -195,6 +195,8 @@ static void call_destructor(void *data)
 	mem_deref(c->to);
 	mem_deref(c->desc);
 	mem_deref(c->answered_by);
+	mem_deref((void *)c->msnap[0].pcm);
+	mem_deref((void *)c->msnap[1].pcm);
 }
 
 

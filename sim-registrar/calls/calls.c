@@ -206,6 +206,13 @@ struct pstn *calls_pstn(const struct calls *cs)
 }
 
 
+void calls_set_capture(struct calls *cs, uint32_t ms)
+{
+	if (cs)
+		cs->capture_ms = ms;
+}
+
+
 const char *call_state_name(enum call_state st)
 {
 	switch (st) {

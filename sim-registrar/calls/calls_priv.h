@@ -63,6 +63,7 @@ struct calls {
 	uint32_t endedc;
 	call_event_h *evh;
 	void *evarg;
+	uint32_t capture_ms;          /* calls_set_capture()                */
 };
 
 /* an established dialog, seen from our side (RFC 3261 12) */

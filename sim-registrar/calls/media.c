@@ -31,7 +31,7 @@ int leg_media_alloc(struct leg *l, struct calls *cs)
 	if (err)
 		return err;
 
-	err = media_stream_alloc(&l->ms, &ip, 0);
+	err = media_stream_alloc(&l->ms, &ip, cs->capture_ms);
 	if (!err)
 		err = sdp_oa_alloc(&l->oa, media_stream_laddr(l->ms));
 	if (err) {
@@ -204,6 +204,9 @@ void leg_media_figs(const struct leg *l, struct call_leg_media *m)
 	m->srtp = media_stream_secure(l->ms);
 	media_stream_tx_figs(l->ms, &m->tx);
 	media_rx_figs(media_stream_rx(l->ms), vclock_now(), &m->rx);
+	m->pcm = media_rx_capture(media_stream_rx(l->ms), &m->pcmc);
+	if (!m->pcmc)
+		m->pcm = NULL;
 }
 
 
@@ -215,8 +218,20 @@ void leg_media_end(struct leg *l, struct call_leg_media *snap)
 		return;
 
 	media_stream_stop(l->ms);
-	if (snap)
+	if (snap) {
+		int16_t *pcm;
+
+		mem_deref((void *)snap->pcm);
 		leg_media_figs(l, snap);
+		/* the audio outlives the stream: the call owns a copy */
+		pcm = snap->pcmc ? mem_alloc(snap->pcmc * sizeof(*pcm), NULL) :
+			NULL;
+		if (pcm)
+			memcpy(pcm, snap->pcm, snap->pcmc * sizeof(*pcm));
+		snap->pcm = pcm;
+		if (!pcm)
+			snap->pcmc = 0;
+	}
 
 	l->ms = mem_deref(l->ms);
 	l->oa = mem_deref(l->oa);
@@ -235,6 +250,12 @@ uint32_t media_number_tone(const char *number)
 		h = h * 31 + (uint8_t)*p;
 
 	return media_tonev[10 + h % 10];
+}
+
+
+uint32_t calls_number_tone(const char *number)
+{
+	return media_number_tone(number);
 }
 
 

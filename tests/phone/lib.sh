@@ -65,7 +65,8 @@ phone_transport_args() {    # TRANSPORT PEM
 	fi
 }
 
-# The whole pack against the phone through operator.py (its options:
+# The whole pack (PHONE_PACK: some of its files instead, by hand) against
+# the phone through operator.py (its options:
 # the phone's command, log, how to play the person), with --auto-answer
 # and a person's 20 s; then phone_checks, the counts, the exit status.
 #
@@ -80,7 +81,7 @@ phone_judge() {
 		--password "$PASSWORD" --listen "127.0.0.1:$REG_PORT" \
 		--auto-answer $(phone_transport_args "$TRANSPORT" \
 		"$CONF/ca.pem") --register-timeout 30 --operator-timeout 20 \
-		--grant-cap 40 --report "$OUT/report" >/dev/null
+		--grant-cap 40 --report "$OUT/report" ${PHONE_PACK:-} >/dev/null
 	status=$?
 	took=$(( $(date +%s) - start ))
 	echo "harness phone: exit $status after ${took}s (log: $OUT/harness.log)"

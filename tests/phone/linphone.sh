@@ -73,8 +73,21 @@ echo "linphonec $version over $TRANSPORT, harness on 127.0.0.1:$REG_PORT"
 
 # the settings this run used, for docs/phones.md (make phones)
 sed "s|$CONF|\$CONF|g" "$CONF/linphonerc" > "$OUT/settings/linphonerc"
-echo "linphonec -c linphonerc -a (auto-answer)" > "$OUT/settings/command"
+echo "linphonec -c linphonerc -a (auto-answer); on its stdin at start:" \
+	"soundcard use files, play mic.wav (a 440 Hz tone for a microphone)" \
+	> "$OUT/settings/command"
 
+# no sound device here: linphonec's file mode stands for it (else it sends
+# no audio RTP at all), playing a 440 Hz tone (8 kHz mono WAV) as its
+# microphone, as baresip's aubridge module does
+python3 - "$CONF/mic.wav" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(
+    2 * math.pi * 440 * i / 8000))) for i in range(8000 * 30)))
+PY
 HOME=$CONF/home phone_judge Linphonec 600 --ui linphone \
+	--init "soundcard use files" --init "play $CONF/mic.wav" \
 	--phone "linphonec -c $CONF/linphonerc -a -d 3 -l $OUT/linphonec.log" \
 	--phone-log "$OUT/linphone.out"

@@ -15,13 +15,18 @@ netstrings) or with a signal:
     press transfer ...      -> {"command": "transfer", "params": TRANSFER_TO}
     ... dial 4155550123 ... -> {"command": "dial", ...}, 4 s later "hangup"
     ... turn auto-answer off -> {"command": "answermode", "params": "manual"}
+    ... auto-answer back on  -> {"command": "answermode", "params": "auto"}
     shut the phone down ... -> SIGTERM to baresip (an orderly shutdown);
                                once it has exited, baresip starts again
+    ... press the keys 123 ... -> dial, 3 s later {"command": "sndcode"},
+                               3 s later "hangup"
+    press hold / resume ...  -> {"command": "hold"} / {"command": "resume"}
 
 linphonec and twinkle-console read commands on stdin (and quit when it
 closes): with --ui linphone or twinkle the phone's stdin is a pipe kept
 open, and the person's actions are the UA's own commands (UI below); a
-shutdown is its `quit` command.
+shutdown is its `quit` command.  `--init LINE` (repeatable) is written to
+it at each start (linphonec's `soundcard use files`: no sound device).
 
 Exit status: the harness's.
 """
@@ -56,10 +61,12 @@ def ctrl(port, command, params=""):
 UI = {
     "linphone": {"manual": "autoanswer disable", "transfer": "transfer %s",
                  "dial": "call %s", "hangup": "terminate", "quit": "quit",
-                 "accept": "answer"},
+                 "accept": "answer", "hold": "pause", "resume": "resume",
+                 "digits": "%s", "auto": "autoanswer enable"},
     "twinkle": {"manual": "auto_answer off", "transfer": "transfer %s",
                 "dial": "call %s", "hangup": "bye", "quit": "quit",
-                "accept": "answer"},
+                "accept": "answer", "hold": "hold", "resume": "retrieve",
+                "digits": "dtmf %s", "auto": "auto_answer on"},
 }
 
 
@@ -68,7 +75,9 @@ def say(phone, ui, action, arg=None):
     if ui is None:
         names = {"manual": ("answermode", "manual"),
                  "transfer": ("transfer", arg), "dial": ("dial", arg),
-                 "hangup": ("hangup", ""), "accept": ("accept", "")}
+                 "hangup": ("hangup", ""), "accept": ("accept", ""),
+                 "hold": ("hold", ""), "resume": ("resume", ""),
+                 "digits": ("sndcode", arg), "auto": ("answermode", "auto")}
         command, params = names[action]
         ctrl(phone["port"], command, params)
         return
@@ -80,10 +89,14 @@ def say(phone, ui, action, arg=None):
         print("operator: %s failed: %s" % (line, e), flush=True)
 
 
-def start(phone_cmd, blog, ui):
-    return subprocess.Popen(phone_cmd, stdin=subprocess.PIPE if ui
+def start(phone_cmd, blog, ui, init=()):
+    proc = subprocess.Popen(phone_cmd, stdin=subprocess.PIPE if ui
                             else subprocess.DEVNULL, stdout=blog,
                             stderr=subprocess.STDOUT, text=True)
+    for line in init if ui else ():
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+    return proc
 
 
 def main():
@@ -97,6 +110,7 @@ def main():
     blog = open(opts[opts.index("--phone-log") + 1], "w")
     port = int(opts[opts.index("--ctrl") + 1]) if "--ctrl" in opts else 0
     ui = opts[opts.index("--ui") + 1] if "--ui" in opts else None
+    init = [opts[i + 1] for i, o in enumerate(opts) if o == "--init"]
     if ui == "baresip":
         ui = None
     baresip = None
@@ -114,7 +128,7 @@ def main():
         log.write(line)
         log.flush()
         if baresip is None and line.startswith("Waiting up to"):
-            baresip = phone["proc"] = start(phone_cmd, blog, ui)
+            baresip = phone["proc"] = start(phone_cmd, blog, ui, init)
         m = re.match(r">>> OPERATOR: (.*)", line)
         if not m or baresip is None:
             continue
@@ -123,10 +137,28 @@ def main():
             print("operator: answermode manual", flush=True)
             say(phone, ui, "manual")
             continue
+        if "auto-answer back on" in what:
+            print("operator: answermode auto", flush=True)
+            say(phone, ui, "auto")
+            continue
         time.sleep(1)
         if "transfer" in what:
             print("operator: transfer to %s" % transfer_to, flush=True)
             say(phone, ui, "transfer", transfer_to)
+        elif "press the keys" in what:
+            number = re.search(r"dial (\S+)", what).group(1)
+            keys = re.search(r"press the keys (\S+)", what).group(1)
+            keys = keys.rstrip(",.")
+            print("operator: dial %s, press %s" % (number, keys), flush=True)
+            say(phone, ui, "dial", number)
+            threading.Timer(3.0, say, (phone, ui, "digits", keys)).start()
+            threading.Timer(7.0, say, (phone, ui, "hangup")).start()
+        elif "press hold" in what:
+            print("operator: hold", flush=True)
+            say(phone, ui, "hold")
+        elif "press resume" in what:
+            print("operator: resume", flush=True)
+            say(phone, ui, "resume")
         elif "dial" in what:
             number = re.search(r"dial (\S+)", what).group(1)
             print("operator: dial %s" % number, flush=True)
@@ -146,7 +178,7 @@ def main():
                 baresip.wait()
             # not at once: the service allows 5 REGISTERs a second per AOR
             time.sleep(2)
-            baresip = phone["proc"] = start(phone_cmd, blog, ui)
+            baresip = phone["proc"] = start(phone_cmd, blog, ui, init)
         elif "answer the call" in what:
             say(phone, ui, "accept")
     status = proc.wait()

@@ -7,6 +7,9 @@
 #   1. sim-phone asking 3600 s, answering calls at once: registration rules
 #      01-11, the call rules 12-14 and P-METHOD; verdicts against
 #      tests/phone/simphone-expected.txt.
+#   1c. media, steps 19a-19c without a person: RTP both ways, symmetric,
+#      G.711 (the report's media table, tone and audio); a NATed phone's
+#      RTP from another port: P-MEDIA-SYM WARN.
 #   2. sim-phone with another auth user (bob): it never registers; the
 #      capture rules still judge it (P-REG-AUTHID FAIL) and the guide says
 #      what to change; exit status 1.
@@ -104,6 +107,41 @@ PY
 	ok "auto-answer, no person: nothing left for a person" ||
 	bad "auto-answer, no person: rules left for a person"
 protocol_checks "$OUT/cancel-report"
+
+# 1c: media (steps 19a-19c, no person): the service calls sim-phone (its
+# 440 Hz tone) and plays 1600 Hz; the figures are the service's.  Then a
+# phone behind a NAT (RTP from another port than its SDP's): SYM WARN
+run media --user alice --password Conform-Pass-1 --expires 60 \
+	--answer auto --tone 440 -- --auto-answer scenarios/phone/01-*.phone \
+	scenarios/phone/19[abc]-*.phone
+verdicts "$OUT/media.log" > "$OUT/media-verdicts.txt"
+grep -qx 'P-MEDIA-RTP PASS' "$OUT/media-verdicts.txt" &&
+grep -qx 'P-MEDIA-SYM PASS' "$OUT/media-verdicts.txt" &&
+grep -qx 'P-MEDIA-CODEC PASS' "$OUT/media-verdicts.txt" &&
+	ok "media: P-MEDIA-RTP, -SYM, -CODEC PASS without a person" ||
+	bad "media: RTP/SYM/CODEC not PASS (log: $OUT/media.log)"
+python3 - "$OUT/media-report/results.json" "$OUT/media-report/report.html" <<'PY' &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = [x for s in d["scenarios"] for x in s.get("media", [])]
+assert len(m) == 1, m
+assert m[0]["rx"]["tone_hz"] == 440 and m[0]["rx"]["packets"] >= 150, m
+assert m[0]["tx"]["tone_hz"] > 0 and m[0]["audio_samples"] > 8000, m
+facts = {f["name"]: f["value"] for f in d["phone_guide"]["observed"]}
+assert facts["Symmetric RTP"].startswith("yes"), facts
+assert "RTP/AVP" in facts["Media encryption"], facts
+html = open(sys.argv[2]).read()
+assert html.count('<audio controls') == 1 and 'class="wave"' in html
+PY
+	ok "media: the report has the call's figures both ways, its tone and audio, the guide's media settings" ||
+	bad "media: report (results.json, report.html)"
+run nat --user alice --password Conform-Pass-1 --expires 60 \
+	--answer auto --media nat -- --auto-answer scenarios/phone/01-*.phone \
+	scenarios/phone/19[ab]-*.phone
+verdicts "$OUT/nat.log" > "$OUT/nat-verdicts.txt"
+grep -qx 'P-MEDIA-SYM WARN' "$OUT/nat-verdicts.txt" &&
+	ok "media: RTP from another port than the SDP's: P-MEDIA-SYM WARN" ||
+	bad "media: a NATed phone is not P-MEDIA-SYM WARN"
 
 # 2: the wrong auth ID: never registered, but judged
 run authid --user alice --auth-user bob --password Conform-Pass-1 -- \

@@ -24,7 +24,7 @@ SIP_PORT=$PORT1 MEDIA_PORT=$PORT2
 printf 'SEQUENTIAL\n%s;%s\n' "$DOMAIN" "$AOR_USER" > "$CONF/account.csv"
 
 PACK=()
-for f in 01 02 03 04 05 06 10 12 13 14 15 23; do
+for f in 01 02 03 04 05 06 10 12 13 14 15 19a 19b 19c 23; do
 	PACK+=(scenarios/phone/$f-*.phone)
 done
 

@@ -505,6 +505,48 @@ START_TEST(test_MEDIA_voice_connectivity)
 END_TEST
 
 
+/* calls_set_capture (phone mode's report): the first 500 ms the caller's
+ * leg heard (the phone's 440 Hz) stay with the call once it has ended;
+ * without it nothing is kept */
+START_TEST(test_MEDIA_capture_kept)
+{
+	struct mphone *p;
+	struct call_info ci;
+	const char *sid;
+	int peak = 0;
+
+	for (int round = 0; round < 2; round++) {
+		calls_set_capture(sim_registrar_calls(sr), round ? 0 : 500);
+		p = mphone_alloc("alice", 440);
+		mphone_call(p, DOM("say"), NULL);
+		ck_assert(fixture_wait(mphone_done, p, 3000));
+		sid = last_sid();
+		advance_ms(3500);
+		ck_assert(fixture_wait(mphone_closed, p, 3000));
+
+		ci = info(sid);
+		ck_assert_int_eq(ci.state, CALL_ENDED);
+		ck_assert(ci.media[0].set);
+		if (round) {
+			ck_assert_ptr_null(ci.media[0].pcm);
+			ck_assert_uint_eq(ci.media[0].pcmc, 0);
+		}
+		else {
+			ck_assert_ptr_nonnull(ci.media[0].pcm);
+			ck_assert_uint_eq(ci.media[0].pcmc, 4000);
+			for (size_t i = 0; i < ci.media[0].pcmc; i++) {
+				int a = abs(ci.media[0].pcm[i]);
+
+				peak = a > peak ? a : peak;
+			}
+			ck_assert_int_gt(peak, 1000);
+		}
+		mem_deref(p);
+	}
+}
+END_TEST
+
+
 /* MEDIA-SDP-2: an INVITE without PCMU/PCMA gets 488 with a Warning;
  * malformed SDP 400 naming the line (MEDIA-SDP-1); RTP/SAVP only with
  * secure media off 488 (MEDIA-SRTP-1) */
@@ -965,7 +1007,7 @@ END_TEST
 
 FIXTURE_MAIN("calls_media",
 	FIXTURE_CASE("media", setup, teardown, 60, 0,
-		test_MEDIA_voice_connectivity,
+		test_MEDIA_voice_connectivity, test_MEDIA_capture_kept,
 		test_MEDIA_SDP_2_no_common_codec, test_MEDIA_SDP_2_branch,
 		test_MEDIA_SDP_3_delayed_offer, test_MEDIA_RTP_3_one_way,
 		test_MEDIA_RTP_3_media_timeout, test_MEDIA_HOLD_1,

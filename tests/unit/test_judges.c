@@ -11,6 +11,7 @@
 #include <string.h>
 #include <re.h>
 #include "ytree.h"
+#include "calls.h"
 #include "report.h"
 #include "guide.h"
 #include "phone/capture.h"
@@ -550,6 +551,226 @@ START_TEST(static_payload_types_named)
 END_TEST
 
 
+
+/* ---- the media rows (judges_media.c) on built figures ---------------- */
+
+#define SDP_HEAD "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n" \
+	"c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+
+/* a request of the phone's with an SDP body (or an INFO) in call-id */
+static void phone_sdp(struct capture *c, const char *method,
+		      const char *callid, unsigned cseq, const char *ctype,
+		      const char *body)
+{
+	char req[1500];
+
+	(void)re_snprintf(req, sizeof(req),
+			  "%s sip:+14155550100@127.0.0.1:5060 SIP/2.0\r\n"
+			  "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKm%u"
+			  "\r\n"
+			  "Max-Forwards: 70\r\n"
+			  "To: <sip:+14155550100@" DOMAIN ">;tag=a1\r\n"
+			  "From: <sip:" USER "@" DOMAIN ">;tag=p1\r\n"
+			  "Call-ID: %s\r\n"
+			  "CSeq: %u %s\r\n"
+			  "Contact: <sip:" USER "@127.0.0.1:5070>\r\n"
+			  "Content-Type: %s\r\n"
+			  "Content-Length: %zu\r\n\r\n%s", method, cseq,
+			  callid, cseq, method, ctype, strlen(body), body);
+	feed(c, false, req);
+}
+
+
+/* a leg the service measured: the phone's RTP from 40 ms, 200 packets,
+ * and 200 sent to it */
+static void good_leg(struct call_leg_media *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->set = true;
+	l->rx.packets = 200;
+	l->rx.audio = 200;
+	l->rx.first_ms = 40;
+	(void)sa_set_str(&l->rx.src, "127.0.0.1", 7078);
+	l->tx.packets = 200;
+	l->tx.first_ms = 0;
+}
+
+
+START_TEST(media_codec_verdicts)
+{
+	struct capture *c = NULL;
+	struct jverdict v;
+	struct jctx x;
+
+	/* no SDP from the phone: nothing to judge */
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	jctx_init(&x, c);
+	ck_assert_int_eq(verdict("P-MEDIA-CODEC", &x, &v), JV_SKIP);
+
+	/* G.711 and telephone-event: PASS */
+	answered_call(c, SDP_HEAD "m=audio 7078 RTP/AVP 0 101\r\n"
+		      "a=rtpmap:101 telephone-event/8000\r\n");
+	ck_assert_int_eq(verdict("P-MEDIA-CODEC", &x, &v), JV_PASS);
+	ck_assert_ptr_nonnull(strstr(v.observed, "answer: PCMU/8000"));
+
+	/* its own offer without telephone-event: WARN */
+	phone_sdp(c, "INVITE", "out-1", 1, "application/sdp",
+		  SDP_HEAD "m=audio 7078 RTP/AVP 8\r\n");
+	ck_assert_uint_eq(capture_mreqc(c), 1);
+	ck_assert_str_eq(capture_mreq(c, 0)->dir, "sendrecv");
+	ck_assert_int_eq(verdict("P-MEDIA-CODEC", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "telephone-event"));
+	ck_assert_ptr_nonnull(strstr(v.advice, "G.711"));
+
+	/* an offer of opus alone: FAIL */
+	phone_sdp(c, "INVITE", "out-2", 1, "application/sdp",
+		  SDP_HEAD "m=audio 7078 RTP/AVP 96\r\n"
+		  "a=rtpmap:96 opus/48000/2\r\n");
+	ck_assert_int_eq(verdict("P-MEDIA-CODEC", &x, &v), JV_FAIL);
+	mem_deref(c);
+}
+END_TEST
+
+
+START_TEST(media_rtp_and_sym_verdicts)
+{
+	struct call_leg_media in, out;
+	struct jverdict v;
+	struct jctx x;
+
+	jctx_init(&x, NULL);
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_SKIP);
+	ck_assert_int_eq(verdict("P-MEDIA-SYM", &x, &v), JV_SKIP);
+
+	good_leg(&in);
+	good_leg(&out);
+	x.in.leg = &in;
+	x.out.leg = &out;
+	x.in.tone_hz = 1400;
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_PASS);
+	ck_assert_ptr_nonnull(strstr(v.observed, "tone 1400 Hz"));
+	ck_assert_int_eq(verdict("P-MEDIA-SYM", &x, &v), JV_PASS);
+
+	/* the phone's first RTP 1.5 s after the answer */
+	out.rx.first_ms = 1500;
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "test application"));
+	out.rx.first_ms = 40;
+
+	/* no RTP from the phone at all */
+	in.rx.packets = in.rx.audio = 0;
+	in.rx.first_ms = -1;
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "no RTP from the phone"));
+	good_leg(&in);
+
+	/* only payload types nobody negotiated */
+	in.rx.audio = 0;
+	in.rx.pt_unexpected = 200;
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_FAIL);
+	good_leg(&in);
+
+	/* its receiver reports: most of the service's tone lost */
+	in.rx.rtcp_rr = 2;
+	in.rx.peer_lost = 150;
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "RTCP"));
+	in.rx.peer_lost = 3;
+	ck_assert_int_eq(verdict("P-MEDIA-RTP", &x, &v), JV_PASS);
+
+	/* RTP from another port than the SDP's */
+	out.rx.src_mismatch = true;
+	ck_assert_int_eq(verdict("P-MEDIA-SYM", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.advice, "symmetric RTP"));
+}
+END_TEST
+
+
+START_TEST(media_dtmf_verdicts)
+{
+	struct capture *c = NULL;
+	struct call_leg_media out;
+	struct jverdict v;
+	struct jctx x;
+
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	jctx_init(&x, c);
+	str_ncpy(x.digits, "123", sizeof(x.digits));
+	ck_assert_int_eq(verdict("P-MEDIA-DTMF", &x, &v), JV_SKIP);
+	ck_assert(judges_for_person(judges_find("P-MEDIA-DTMF"), &v));
+
+	good_leg(&out);
+	x.out.leg = &out;
+	str_ncpy(x.out.callid, "out-1", sizeof(x.out.callid));
+	str_ncpy(out.rx.digits_4733, "1223", sizeof(out.rx.digits_4733));
+	ck_assert_int_eq(verdict("P-MEDIA-DTMF", &x, &v), JV_PASS);
+
+	out.rx.digits_4733[0] = '\0';
+	str_ncpy(out.rx.digits_inband, "123", sizeof(out.rx.digits_inband));
+	ck_assert_int_eq(verdict("P-MEDIA-DTMF", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "in-band"));
+
+	/* a digit missing: none of the kinds counts */
+	str_ncpy(out.rx.digits_inband, "13", sizeof(out.rx.digits_inband));
+	ck_assert_int_eq(verdict("P-MEDIA-DTMF", &x, &v), JV_FAIL);
+
+	phone_sdp(c, "INFO", "out-1", 3, "application/dtmf-relay",
+		  "Signal=1\r\nDuration=160\r\n");
+	ck_assert_int_eq(verdict("P-MEDIA-DTMF", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "SIP INFO"));
+	ck_assert_ptr_nonnull(strstr(v.advice, "4733"));
+	mem_deref(c);
+}
+END_TEST
+
+
+START_TEST(media_hold_verdicts)
+{
+	struct capture *c = NULL;
+	struct call_leg_media in;
+	struct jverdict v;
+	struct jctx x;
+
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	answered_call(c, SDP_HEAD "m=audio 7078 RTP/AVP 0\r\n");
+	jctx_init(&x, c);
+	ck_assert_int_eq(verdict("P-MEDIA-HOLD", &x, &v), JV_SKIP);
+
+	good_leg(&in);
+	x.in.leg = &in;
+	str_ncpy(x.in.callid, "call-1", sizeof(x.in.callid));
+	x.asked = true;
+	ck_assert_int_eq(verdict("P-MEDIA-HOLD", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "no re-INVITE"));
+
+	/* hold (c=0.0.0.0: inactive) and resume in the service's call */
+	phone_sdp(c, "INVITE", "call-1", 10, "application/sdp",
+		  "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n"
+		  "c=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+		  "m=audio 7078 RTP/AVP 0\r\n");
+	ck_assert(capture_mreq(c, 0)->in_call);
+	ck_assert_str_eq(capture_mreq(c, 0)->dir, "inactive");
+	ck_assert_int_eq(verdict("P-MEDIA-HOLD", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "resume"));
+
+	phone_sdp(c, "INVITE", "call-1", 11, "application/sdp",
+		  SDP_HEAD "m=audio 7078 RTP/AVP 0\r\na=sendrecv\r\n");
+	x.resumed_rx = 100;
+	ck_assert_int_eq(verdict("P-MEDIA-HOLD", &x, &v), JV_PASS);
+
+	/* RTP went on through an inactive hold */
+	x.held_rx = 100;
+	ck_assert_int_eq(verdict("P-MEDIA-HOLD", &x, &v), JV_WARN);
+	ck_assert_ptr_nonnull(strstr(v.why, "inactive"));
+	x.held_rx = 0;
+
+	/* no RTP after resume */
+	x.resumed_rx = 0;
+	ck_assert_int_eq(verdict("P-MEDIA-HOLD", &x, &v), JV_WARN);
+	mem_deref(c);
+}
+END_TEST
+
 /* ---- the pack and the table --------------------------------------- */
 
 START_TEST(pack_and_table_agree)
@@ -779,6 +1000,10 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, ua_advice_by_user_agent);
 	tcase_add_test(tc, person_skips);
 	tcase_add_test(tc, refused_before_cancel_skips);
+	tcase_add_test(tc, media_codec_verdicts);
+	tcase_add_test(tc, media_rtp_and_sym_verdicts);
+	tcase_add_test(tc, media_dtmf_verdicts);
+	tcase_add_test(tc, media_hold_verdicts);
 	suite_add_tcase(s, tc);
 
 	return s;
