@@ -114,6 +114,10 @@ int  rn_wire_start(struct runner *r);
 void rn_wire_name_service(struct runner *r);
 void rn_wire_name_phone(struct runner *r, const struct rphone *rp);
 void rn_wire_where(struct runner *r);
+/* the in-process service's trace (sim_registrar_opts.traceh, arg: the
+ * runner): its TLS messages, whole and decrypted, to the wire */
+void rn_wire_tls(bool tx, int tp, const struct sa *src, const struct sa *dst,
+		 const uint8_t *pkt, size_t len, void *arg);
 void rn_wire_finish(struct runner *r);
 bool rn_phone_misbehaves(const struct sc_phone *sp);
 

@@ -342,7 +342,8 @@ void rn_phone_event(struct phone *phone, const struct phone_event *ev,
 	(void)phone;
 
 	/* the wire records what crosses it (runner_wire.c); TLS is opaque
-	 * there, so a TLS phone's messages are kept as the phone saw them */
+	 * there, so a TLS phone's messages are kept as the phone saw them
+	 * (the checker reads them from the in-process service's trace) */
 	if (rp->sp->conf.tp == SIP_TRANSP_TLS &&
 	    (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE ||
 	     (ev->type == PHONE_EV_RECEIVED && ev->op == PHONE_OP_CALL)))

@@ -102,6 +102,9 @@ int rn_start_registrar(struct runner *r, bool again)
 	o.dh = rn_decision_handler;
 	o.guardh = rn_guard_handler;
 	o.callh = rn_call_handler;
+	/* TLS is ciphertext to the wire tap: the service's own trace gives
+	 * the checker its messages (every TLS phone talks to it) */
+	o.traceh = need_tls ? rn_wire_tls : NULL;
 	o.arg = r;
 
 	err = sim_registrar_alloc(&r->sr, r->cfg, &o);

@@ -81,7 +81,10 @@ static void sip_handler(const struct wire_sip *ws, void *arg)
 	const struct rphone *rp;
 	struct rn_record rec;
 
-	if (!r->opts->record)
+	/* TLS, decrypted from the service's trace, is checked; the ladder
+	 * keeps it as the phone saw it (runner_phones.c), which includes
+	 * what the service never read (a BYE as the run ends) */
+	if (!r->opts->record || ws->decrypted)
 		return;
 
 	/* the ladder's two ends: a phone, and the registrar (ours or not) */
@@ -191,6 +194,17 @@ void rn_wire_name_phone(struct runner *r, const struct rphone *rp)
 		(void)wire_name(r->wire, laddr, rp->sp->name,
 				PC_ROLE_SIMPHONE, rn_phone_misbehaves(rp->sp),
 				rp);
+}
+
+
+void rn_wire_tls(bool tx, int tp, const struct sa *src, const struct sa *dst,
+		 const uint8_t *pkt, size_t len, void *arg)
+{
+	struct runner *r = arg;
+
+	(void)tx;
+	if (r && tp == SIP_TRANSP_TLS)
+		wire_feed_sip(r->wire, pkt, len, src, dst);
 }
 
 

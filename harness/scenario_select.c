@@ -76,7 +76,7 @@ static int select_range(struct loader *ld, const struct ynode *n,
 	if (a > b)
 		return ydoc_errorf(ld->doc, n, "range '%s' runs backwards", s);
 
-	/* a ld_missing name turns up within phonec + 1 numbers */
+	/* a missing name turns up within phonec + 1 numbers */
 	for (unsigned long long i = a; i <= b; i++) {
 		struct sym *y;
 

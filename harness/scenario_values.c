@@ -69,7 +69,7 @@ const char *ld_type_word(const struct ynode *n)
 int ld_missing(struct loader *ld, const struct ynode *map,
 		   const char *what, const char *key)
 {
-	return ydoc_errorf(ld->doc, map, "%s is ld_missing required key '%s'",
+	return ydoc_errorf(ld->doc, map, "%s is missing required key '%s'",
 			   what, key);
 }
 

@@ -56,6 +56,7 @@ TESTS=(
 	control_token
 	log_burst
 	simphone_protocol_checker
+	harness_tls_checked
 )
 
 # ---------------------------------------------------------------- helpers
@@ -576,6 +577,45 @@ PY
 	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
 	grep -q "protocol T-TAG-01 (RFC 3261 8.2.6.2): element under test registrar" "$out" ||
 		{ fail "the tag-less 200 was not found: $(grep protocol "$out")"; return 1; }
+}
+
+
+# TLS is ciphertext on the wire: the checker reads it from the in-process
+# service's trace.  A TLS phone told to add a second Max-Forwards is found
+# (T-MF-01, against that phone, which misbehaves on purpose: the scenario,
+# which expects the service's 400, still passes); a clean one gives no
+# finding on the TLS messages checked
+test_harness_tls_checked() {
+	local out=$T/harness.out f extra tag status
+	for extra in "" "Max-Forwards: 69"; do
+		tag=${extra:+-extra}
+		status=200
+		[[ -n $extra ]] && status=400   # REG-MSG-2
+		f=$T/tls$tag.yaml
+		{
+			echo "name: a TLS phone registers"
+			echo "rules: [REG-OK-1]"
+			echo "registrar:"
+			echo "  config: $TOP/scenarios/configs/media.yaml"
+			echo "phones:"
+			echo "  - {name: desk, user: alice, password: Conform-Pass-1,"
+			echo "     refresh: none, transport: tls${extra:+, headers: [\"$extra\"]}}"
+			echo "steps:"
+			echo "  - register: desk"
+			echo "    expect: {status: $status}"
+		} >"$f"
+		"$HARNESS" run --report "$T/rep$tag" "$f" >"$out" 2>&1 ||
+			{ fail "harness failed: $(tail -5 "$out")"; return 1; }
+		if [[ -z $extra ]]; then
+			grep -Eq "protocol checker: [4-9][0-9]* SIP messages on the wire, 0 finding" "$out" ||
+				{ fail "clean TLS phone: $(grep protocol "$out")"; return 1; }
+		else
+			grep -Eq "protocol checker: [2-9][0-9]* SIP messages on the wire, [1-9][0-9]* finding" "$out" ||
+				{ fail "no finding on TLS: $(grep protocol "$out")"; return 1; }
+			grep -Eq '"row": ?"T-MF-01"' "$T/rep$tag/results.json" ||
+				{ fail "no T-MF-01 in results.json"; return 1; }
+		fi
+	done
 }
 
 

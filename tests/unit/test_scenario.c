@@ -678,7 +678,7 @@ static const struct bad {
 	{"name: t\nrules: [REG-OK-1]\nfoo: 1\nphones: [{name: p, user: a}]\n"
 	 TAIL, 3, 1, "unknown key 'foo' (expected one of: name, rules"},
 	{"rules: [REG-OK-1]\nphones: [{name: p, user: a}]\n"
-	 "steps: [{register: p}]\n", 1, 1, "missing required key 'name'"},
+	 "steps: [{register: p}]\n", 1, 1, "the scenario is missing required key 'name'"},
 	{"name: t\nphones: [{name: p, user: a}]\nsteps: [{register: p}]\n",
 	 1, 1, "missing required key 'rules'"},
 	{"name: t\nrules: [REG-OK-1]\nphones: [{name: p, user: a}]\n",
@@ -703,7 +703,7 @@ static const struct bad {
 	{"name: t\nrules: [REG-OK-1]\nphones:\n  - name: p\n    usr: a\n"
 	 TAIL, 5, 5, "unknown key 'usr' (expected one of: name, count"},
 	{"name: t\nrules: [REG-OK-1]\nphones:\n  - name: p\n" TAIL,
-	 4, 5, "missing required key 'user'"},
+	 4, 5, "a phone is missing required key 'user'"},
 	{"name: t\nrules: [REG-OK-1]\nphones:\n  - user: p\n" TAIL,
 	 4, 5, "missing required key 'name'"},
 	{"name: t\nrules: [REG-OK-1]\nphones:\n  - name: desk\n"
