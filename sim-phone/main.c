@@ -399,10 +399,28 @@ static int parse_answer(const char *s, struct phone_conf *conf)
 }
 
 
+/* TLS is ciphertext to the wire tap: the checker gets a TLS phone's
+ * messages as the phone sent and read them */
+static void wire_tls(const struct phone_event *ev)
+{
+	const struct sip_msg *m = ev->msg;
+
+	if (!app.wire || !m || !m->mb || m->tp != SIP_TRANSP_TLS)
+		return;
+
+	if (ev->type == PHONE_EV_SENT || ev->type == PHONE_EV_RESPONSE ||
+	    ev->type == PHONE_EV_RECEIVED)
+		wire_feed_sip(app.wire, m->mb->buf, m->mb->end, &m->src,
+			      &m->dst);
+}
+
+
 static void event_handler(struct phone *phone, const struct phone_event *ev,
 			  void *arg)
 {
 	(void)arg;
+
+	wire_tls(ev);
 
 	switch (ev->type) {
 

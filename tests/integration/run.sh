@@ -57,6 +57,7 @@ TESTS=(
 	log_burst
 	simphone_protocol_checker
 	harness_tls_checked
+	simphone_tls_checked
 )
 
 # ---------------------------------------------------------------- helpers
@@ -616,6 +617,66 @@ test_harness_tls_checked() {
 				{ fail "no T-MF-01 in results.json"; return 1; }
 		fi
 	done
+}
+
+
+# sim-phone -v over TLS: the checker reads the phone's own messages (the
+# tap sees ciphertext).  Against sim-registrar: messages checked, 0
+# findings; against a TLS responder whose 200 has no To-tag: T-TAG-01
+test_simphone_tls_checked() {
+	local out=$T/simphone.err tport rport
+	pick_port tport || { fail "no free port"; return 1; }
+	start_registrar --tls "127.0.0.1:$tport" || return 1
+	"$SIMPHONE" --registrar "127.0.0.1:$tport" --domain "$DOMAIN" \
+		--transport tls --user alice --password Conform-Pass-1 --once -v \
+		>/dev/null 2>"$out" || { fail "sim-phone failed: $(tail -3 "$out")"; return 1; }
+	grep -Eq "protocol checker: [4-9][0-9]* SIP messages, 0 finding" "$out" ||
+		{ fail "against sim-registrar over TLS: $(grep protocol "$out")"; return 1; }
+
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$DOMAIN" \
+		-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
+		{ fail "openssl could not make a certificate"; return 1; }
+	pick_port rport || { fail "no free port"; return 1; }
+	"$PYTHON" - "$rport" "$T/cert.pem" "$T/key.pem" >"$T/responder.log" 2>&1 <<'PY' &
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(4)
+srv.settimeout(10)
+try:
+    raw, _ = srv.accept()
+    s = ctx.wrap_socket(raw, server_side=True)
+    s.settimeout(10)
+    buf = b""
+    while True:
+        chunk = s.recv(65535)
+        if not chunk:
+            break
+        buf += chunk
+        while b"\r\n\r\n" in buf:
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            lines = head.decode(errors="replace").split("\r\n")
+            keep = [l for l in lines[1:] if l.split(":")[0].lower() in
+                    ("via", "from", "to", "call-id", "cseq", "contact")]
+            # a 200 whose To has no tag: RFC 3261 8.2.6.2 broken on purpose
+            resp = "SIP/2.0 200 OK\r\n" + "\r\n".join(
+                l + (";expires=60" if l.lower().startswith("contact") else "")
+                for l in keep) + "\r\nContent-Length: 0\r\n\r\n"
+            s.sendall(resp.encode())
+except (socket.timeout, ssl.SSLError, OSError):
+    pass
+PY
+	local rpid=$!
+	sleep 0.5
+	"$SIMPHONE" --registrar "127.0.0.1:$rport" --domain "$DOMAIN" \
+		--transport tls --user alice --password Conform-Pass-1 --once -v \
+		>/dev/null 2>"$out"
+	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
+	grep -q "protocol T-TAG-01 (RFC 3261 8.2.6.2): element under test registrar" "$out" ||
+		{ fail "the tag-less 200 over TLS was not found: $(grep protocol "$out")"; return 1; }
 }
 
 
