@@ -37,15 +37,26 @@ MAX_S=330
 [ "$TRANSPORT" = tls ] && MAX_S=480  # P-TLS's wrong-name pass: a minute more
 
 # over TLS the account and its outbound proxy say transport=tls, and the
-# harness's certificate is the CA file (sip_cafile)
-tp="" cafile=""
+# harness's certificate is the CA file (sip_cafile); with secure media
+# (srtp) the account asks for SDES SRTP, mandatory (mediaenc=srtp-mand,
+# the srtp module), and the run is the media step and P-SRTP alone
+tp="" cafile="" enc="" srtp_mod=""
 if [ "$TRANSPORT" = tls ]; then
 	tp=";transport=tls"
 	cafile="sip_cafile		$CONF/ca.pem"
 fi
-cat > "$CONF/accounts" <<EOT
-<sip:$AOR_USER@$DOMAIN$tp>;auth_pass=$PASSWORD;outbound="sip:127.0.0.1:$REG_PORT$tp";regint=60;answermode=auto
+if [ -n "$SECURE_MEDIA" ]; then
+	enc=";mediaenc=srtp-mand"
+	srtp_mod="module			srtp.so"
+	PHONE_PACK=${PHONE_PACK:-"scenarios/phone/19a-p-media-rtp.phone scenarios/phone/19f-p-srtp.phone"}
+	MAX_S=60
+fi
+account() {    # MEDIAENC: the account line
+	cat > "$CONF/accounts" <<EOT
+<sip:$AOR_USER@$DOMAIN$tp>;auth_pass=$PASSWORD;outbound="sip:127.0.0.1:$REG_PORT$tp";regint=60;answermode=auto$1
 EOT
+}
+account "$enc"
 
 # aubridge is both the audio source and the player: no sound device
 cat > "$CONF/config" <<EOT
@@ -60,6 +71,7 @@ audio_alert		aubridge,nil
 module_path		/usr/lib/baresip/modules
 module			g711.so
 module			aubridge.so
+$srtp_mod
 module_tmp		account.so
 module_app		menu.so
 module_app		ctrl_tcp.so
@@ -74,3 +86,16 @@ for f in accounts config; do sed "s|$CONF|\$CONF|g" "$CONF/$f" > "$OUT/settings/
 
 phone_judge baresip "$MAX_S" --phone "baresip -f $CONF" \
 	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT"
+status=$?
+[ -z "$SECURE_MEDIA" ] && exit $status
+
+# the same secure-media run with a baresip that asks for no SRTP: P-SRTP
+# must FAIL it (tests/phone/baresip-srtp-plain-expected.txt)
+echo "-- the same with no mediaenc (P-SRTP must FAIL)"
+account ""
+OUT=$OUT-plain EXPECTED=tests/phone/baresip-srtp-plain-expected.txt
+rm -rf "$OUT"
+mkdir -p "$OUT/settings"
+for f in accounts config; do sed "s|$CONF|\$CONF|g" "$CONF/$f" > "$OUT/settings/$f"; done
+phone_judge baresip "$MAX_S" --phone "baresip -f $CONF" \
+	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT" && [ "$status" = 0 ]
