@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/phone/baresip.sh [udp|tls]: the phone pack (scenarios/phone/) against baresip,
+# tests/phone/baresip.sh [udp|tls|srtp]: the phone pack (scenarios/phone/) against baresip,
 # a softphone nobody here wrote (Debian package baresip-core; this script
 # installs nothing).  It writes a baresip configuration into a temp folder
 # (account alice, outbound proxy the harness, regint 60, auto-answer;
@@ -22,6 +22,10 @@
 #     settings), report.md's and report.html's configuration guide,
 #     junit.xml's sipconform.phone.verdict properties.
 #
+# srtp: over TLS with the domain's secure media (harness --secure-media),
+# the account's mediaenc=srtp-mand, the media step and P-SRTP alone
+# (baresip-srtp-expected.txt); then the same with no mediaenc, which
+# P-SRTP must FAIL, naming mediaenc=srtp-mand (baresip-srtp-plain-*).
 # The checks are tests/phone/lib.sh's, shared with the other softphones.
 # Takes about 4 minutes (real time; 6 over TLS).  Prints `N passed, M failed`; exit
 # status 1 when any check failed.  Logs and the report stay in $OUT.
@@ -98,4 +102,13 @@ rm -rf "$OUT"
 mkdir -p "$OUT/settings"
 for f in accounts config; do sed "s|$CONF|\$CONF|g" "$CONF/$f" > "$OUT/settings/$f"; done
 phone_judge baresip "$MAX_S" --phone "baresip -f $CONF" \
-	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT" && [ "$status" = 0 ]
+	--phone-log "$OUT/baresip.log" --ctrl "$CTRL_PORT"
+# the guide names baresip's own setting (harness/phone/ua_advice.c)
+if grep -A3 '^FAIL P-SRTP' "$OUT/harness.log" |
+   grep -q 'change: accounts line: mediaenc=srtp-mand'; then
+	ok "P-SRTP's advice: baresip's mediaenc=srtp-mand"
+else
+	bad "P-SRTP's advice does not name mediaenc=srtp-mand"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

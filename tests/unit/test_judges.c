@@ -357,6 +357,16 @@ START_TEST(ua_advice_by_user_agent)
 	ua_advice_apply("baresip v1.0.0 (x86_64/linux)", &v);
 	ck_assert_ptr_nonnull(strstr(v.advice, "regint=600"));
 
+	/* media encryption: each UA's real setting */
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-SRTP", JV_FAIL, "no SRTP");
+	ua_advice_apply("baresip v1.0.0 (x86_64/linux)", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "mediaenc=srtp-mand"));
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-SRTP", JV_FAIL, "no SRTP");
+	ua_advice_apply("Linphonec/5.1.65", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "media_encryption=srtp"));
+
 	/* an unknown phone keeps the generic advice; a PASS gets none */
 	memset(&v, 0, sizeof(v));
 	jverdict_set(&v, "P-REG-EXPIRY", JV_WARN, "too long");
