@@ -799,6 +799,14 @@ END_TEST
 
 START_TEST(srtp_verdicts)
 {
+	static const struct {
+		const char *status, *sdp, *why;
+	} answers[] = {
+		{"200 OK", SDP_HEAD "m=audio 7078 RTP/AVP 0\r\n", "its answer "
+		 "to the service's SRTP offer has RTP/AVP"},
+		{"488 Not Acceptable Here", "", "refused the service's SRTP "
+		 "offer (488)"},
+	};
 	struct capture *c = NULL;
 	struct call_leg_media in, out;
 	struct jverdict v;
@@ -861,27 +869,18 @@ START_TEST(srtp_verdicts)
 				     "a=crypto"));
 	mem_deref(c);
 
-	/* an answer of RTP/AVP to the service's SRTP offer */
-	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
-	call_answer(c, "200 OK", SDP_HEAD "m=audio 7078 RTP/AVP 0\r\n");
-	x.cap = c;
-	x.call = capture_call(c, 0);
-	x.out.leg = NULL;
-	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
-	ck_assert_ptr_nonnull(strstr(v.why, "its answer to the service's SRTP "
-				     "offer has RTP/AVP"));
-	mem_deref(c);
-
-	/* the service's SRTP offer refused */
-	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
-	call_answer(c, "488 Not Acceptable Here", "");
-	x.cap = c;
-	x.call = capture_call(c, 0);
-	x.in.leg = NULL;
-	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
-	ck_assert_ptr_nonnull(strstr(v.why, "refused the service's SRTP "
-				     "offer (488)"));
-	mem_deref(c);
+	/* an answer of RTP/AVP to the service's SRTP offer; the offer
+	 * refused */
+	x.in.leg = x.out.leg = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
+		ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+		call_answer(c, answers[i].status, answers[i].sdp);
+		x.cap = c;
+		x.call = capture_call(c, 0);
+		ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
+		ck_assert_msg(strstr(v.why, answers[i].why), "%s", v.why);
+		mem_deref(c);
+	}
 }
 END_TEST
 
