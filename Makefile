@@ -159,7 +159,7 @@ integration: all test-deps
 
 # every softphone of tests/phone/ on each transport (about 25 minutes),
 # then docs/phones.md: the rules against each UA and transport
-PHONE_RUNS := baresip-udp baresip-tls linphone-udp linphone-tls sipp-udp
+PHONE_RUNS := baresip-udp baresip-tls baresip-srtp linphone-udp linphone-tls linphone-srtp sipp-udp
 phones: all
 	@for r in $(PHONE_RUNS); do \
 	  BUILD=$(BUILD) bash tests/phone/$${r%-*}.sh $${r##*-} || true; done

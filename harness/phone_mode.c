@@ -51,7 +51,7 @@ static const char usage[] =
 	"                     [--grant-cap S] [--config FILE] [-v]\n"
 	"                     [--transport udp|tcp|tls] [--tls-cert PEM "
 	"--tls-key PEM]\n"
-	"                     [--tls-pem FILE] [PACK...]\n"
+	"                     [--tls-pem FILE] [--secure-media] [PACK...]\n"
 	"\n"
 	"  plays the hosted service for a real phone and judges it by the\n"
 	"  P-* rules (docs/rules/phone.md), one step of the phone\n"
@@ -68,6 +68,9 @@ static const char usage[] =
 	"                          one made for the domain at start\n"
 	"  --tls-pem FILE          write the certificate there (PEM), for the\n"
 	"                          phone to trust\n"
+	"  --secure-media          the domain's secure_media on: SDES SRTP\n"
+	"                          (AES_CM_128_HMAC_SHA1_80) on every call,\n"
+	"                          judged by P-SRTP (needs --transport tls)\n"
 	"  --ua-advice             print the per-UA advice rows (UA, rule,\n"
 	"                          advice; tab-separated) and exit\n"
 	"  --report DIR            junit.xml, results.json, report.html,\n"
@@ -179,6 +182,7 @@ static int make_config(struct pm *pm, struct reg_config **cfgp)
 			  "    credential_lists: {registration: [phone], "
 			  "calls: [phone]}\n"
 			  "    voice_application: voice-test\n"
+			  "    secure_media: %s\n"
 			  "credential_lists:\n"
 			  "  - name: phone\n"
 			  "    credentials:\n"
@@ -196,8 +200,9 @@ static int make_config(struct pm *pm, struct reg_config **cfgp)
 			  "numDigits=\"3\" timeout=\"10\"></Gather>"
 			  "<Pause length=\"5\"/></Response>\n"
 			  "pstn: {default: answer, after: 1}\n",
-			  pm->o.domain, pm->o.user, pm->o.password,
-			  pm->o.user, pm->o.domain);
+			  pm->o.domain, pm->o.secure_media ? "true" : "false",
+			  pm->o.user, pm->o.password, pm->o.user,
+			  pm->o.domain);
 	if (err)
 		return err;
 
@@ -229,6 +234,7 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 		{"tls-cert",         required_argument, NULL, 'C'},
 		{"tls-key",          required_argument, NULL, 'K'},
 		{"tls-pem",          required_argument, NULL, 'P'},
+		{"secure-media",     no_argument,       NULL, 'S'},
 		{"ua-advice",        no_argument,       NULL, 'U'},
 		{"help",             no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -255,6 +261,7 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 		case 'C': o->tls_cert = optarg; break;
 		case 'K': o->tls_key = optarg; break;
 		case 'P': o->tls_pem = optarg; break;
+		case 'S': o->secure_media = true; break;
 		case 't':
 			if (!str_casecmp(optarg, "udp"))
 				o->transport = SIP_TRANSP_UDP;
@@ -341,6 +348,17 @@ static int parse_opts(struct pm_opts *o, int argc, char *argv[])
 			"--transport tls\n");
 		return EINVAL;
 	}
+	/* MEDIA-SRTP-1: SDES keys travel in the SDP, so over TLS only */
+	if (o->secure_media && o->transport != SIP_TRANSP_TLS) {
+		fprintf(stderr, "harness: phone: --secure-media needs "
+			"--transport tls (SDES keys travel in the SDP)\n");
+		return EINVAL;
+	}
+	if (o->secure_media && o->config) {
+		fprintf(stderr, "harness: phone: --secure-media: set "
+			"domains[].secure_media in %s instead\n", o->config);
+		return EINVAL;
+	}
 	if (o->transport == SIP_TRANSP_TLS && !listen_set)
 		sa_set_port(&o->listen, SIP_PORT_TLS);
 
@@ -375,6 +393,9 @@ static void instructions(const struct pm *pm)
 		    pm->o.tls_pem ? pm->o.tls_pem : "", pm->o.tls_cert ?
 		    "trust the CA that signed it" : "trust that certificate "
 		    "(made at start, it is its own CA)");
+	if (pm->o.secure_media)
+		pm_say("  Media encryption:                 SRTP (SDES, "
+		    "AES_CM_128_HMAC_SHA1_80), mandatory\n");
 	pm_say("  Username and authentication ID:   %s\n"
 	    "  Password:                         %s\n"
 	    "  Registration expiry:              the phone's own "

@@ -9,7 +9,7 @@
  *                 [--report DIR] [--auto-answer] [--register-timeout S]
  *                 [--operator-timeout S] [--grant-cap S] [--config FILE]
  *                 [--transport udp|tcp|tls] [--tls-cert F --tls-key F]
- *                 [--tls-pem FILE] [-v] [PACK...]
+ *                 [--tls-pem FILE] [--secure-media] [-v] [PACK...]
  *
  * Exit status: 0 no rule FAILed (WARN, INFO and SKIP allowed), 1 some rule
  * FAILed, 2 bad usage or a bad pack file, 3 the infrastructure failed

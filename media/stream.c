@@ -146,10 +146,13 @@ static void latch(struct media_stream *ms, const struct sa *src, bool rtcp)
 
 
 /* SRTP/SRTCP in: decrypted in place, or counted and dropped (false); a
- * huge datagram goes on as it is, for the analysis to count */
+ * huge datagram goes on as it is, for the analysis to count, and so does
+ * one that is no RTP/RTCP at all (RFC 7983: a first octet outside
+ * 128..191 is STUN, DTLS, ...; linphone sends STUN to both ports) */
 static bool unprotect(struct media_stream *ms, struct mbuf *mb, bool rtcp)
 {
-	if (!ms->srtp || mbuf_get_left(mb) > MEDIA_PKT_MAX)
+	if (!ms->srtp || mbuf_get_left(mb) > MEDIA_PKT_MAX ||
+	    (mbuf_get_left(mb) && (mbuf_buf(mb)[0] >> 6) != RTP_VERSION))
 		return true;
 
 	if (media_srtp_unprotect(ms->srtp, mb, rtcp)) {

@@ -566,6 +566,8 @@ static void call_response(struct capture *j, const struct sip_msg *msg,
 
 			c->sdp = memmem(b, n, "m=", 2) != NULL;
 			codecs_of_sdp(c->codecs, sizeof(c->codecs), b, n);
+			sdp_sec_of(c->proto, sizeof(c->proto), c->crypto,
+				   sizeof(c->crypto), b, n);
 		}
 	}
 
@@ -654,6 +656,8 @@ static void media_request(struct capture *j, const struct sip_msg *msg,
 		codecs_of_sdp(q->codecs, sizeof(q->codecs), b, n);
 		sdp_dir(q->dir, sizeof(q->dir), b, n);
 		q->savp = memmem(b, n, "RTP/SAVP", 8) != NULL;
+		sdp_sec_of(q->proto, sizeof(q->proto), q->crypto,
+			   sizeof(q->crypto), b, n);
 	}
 	if (msg->ctyp.type.p)
 		(void)re_snprintf(q->ctype, sizeof(q->ctype), "%r/%r",

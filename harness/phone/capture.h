@@ -77,6 +77,8 @@ struct jcall {
 	bool totag_missing;       /* a response other than 100 without one */
 	bool sdp;                 /* the 2xx has an SDP answer            */
 	char codecs[160];         /* from it: "PCMU/8000 PCMA/8000 ..."   */
+	char proto[16];           /* its m=audio transport: "RTP/SAVP"    */
+	char crypto[96];          /* its a=crypto suites (codecs.h)       */
 	uint64_t ack_t;
 	uint64_t cancel_t;        /* the registrar's CANCEL               */
 	char cancel_reason[128];
@@ -121,6 +123,8 @@ struct jmreq {
 	bool sdp;                 /* it carries an SDP body               */
 	char codecs[160];         /* its m=audio's codecs (codecs.h)      */
 	bool savp;                /* m=audio ... RTP/SAVP (SRTP)          */
+	char proto[16];           /* its m=audio transport: "RTP/SAVP"    */
+	char crypto[96];          /* its a=crypto suites (codecs.h)       */
 	char dir[12];             /* sendrecv, sendonly, recvonly, inactive
 				     (c=0.0.0.0: inactive)                */
 	char ctype[64];           /* INFO: its Content-Type               */

@@ -86,3 +86,32 @@ void codecs_of_sdp(char *buf, size_t sz, const char *p, size_t n)
 		fmts.p = pt.p + pt.l;
 	}
 }
+
+
+void sdp_sec_of(char *proto, size_t psz, char *crypto, size_t csz,
+		const char *p, size_t n)
+{
+	struct pl tp, rest, suite;
+	size_t used = 0;
+
+	proto[0] = '\0';
+	crypto[0] = '\0';
+
+	if (!re_regex(p, n, "m=audio [0-9]+ [^ \r\n]+", NULL, &tp))
+		(void)pl_strcpy(&tp, proto, psz);
+
+	rest.p = p;
+	rest.l = n;
+	while (used < csz - 1 &&
+	       !re_regex(rest.p, rest.l, "a=crypto:[0-9]+[ ]+[^ \r\n]+",
+			 NULL, NULL, &suite)) {
+		int k = re_snprintf(crypto + used, csz - used, "%s%r",
+				    used ? " " : "", &suite);
+
+		if (k <= 0)
+			break;
+		used += (size_t)k;
+		rest.l -= (size_t)(suite.p + suite.l - rest.p);
+		rest.p = suite.p + suite.l;
+	}
+}

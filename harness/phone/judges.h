@@ -8,7 +8,7 @@
  * one table; a new rule is a new row and a new function.
  *
  * The rows live with their functions: judges_reg.c (registration),
- * judges_call.c (calls, requests, transfer), judges_sec.c (TLS),
+ * judges_call.c (calls, requests, transfer), judges_sec.c (TLS, SRTP),
  * judges_media.c (media: codecs, RTP, DTMF, hold); judges.c joins them.
  */
 
@@ -112,6 +112,9 @@ struct jctx {
 	uint32_t held_rx;         /* JN_HOLD: RTP packets from the phone in
 				     the seconds after its hold ...        */
 	uint32_t resumed_rx;      /* ... and after its resume              */
+	bool secure_media;        /* JN_MEDIA: the run asked for SDES SRTP
+				     (--secure-media); `call`: the service's
+				     call to the phone (its answer)        */
 };
 
 /* x zeroed, for cap, indices -1 (none), now the current time */

@@ -192,6 +192,10 @@ static void ctx(struct pm *pm, struct jctx *x)
 	x->out.tone_hz = pm->mout.tone_hz;
 	str_ncpy(x->out.callid, pm->mout.callid, sizeof(x->out.callid));
 	x->auto_answer = pm->o.auto_answer;
+	x->secure_media = pm->o.secure_media;
+	x->call = pm->last_call >= 0 ? capture_call(pm->capture,
+						    (size_t)pm->last_call) :
+		NULL;
 }
 
 

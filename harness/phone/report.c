@@ -225,6 +225,10 @@ static void media_facts(struct pm *pm, struct report_bits *b)
 			offer = q;
 		savp |= q->sdp && q->savp;
 	}
+	/* its answers too: a phone that only answers may still do SRTP */
+	for (size_t i = 0; i < capture_callc(pm->capture); i++)
+		savp |= !strcmp(capture_call(pm->capture, i)->proto,
+				"RTP/SAVP");
 	fact(b, "Codecs offered (its own calls)", "%s", offer ?
 	     offer->codecs : "not seen (it placed no call)");
 
@@ -241,7 +245,7 @@ static void media_facts(struct pm *pm, struct report_bits *b)
 	     "yes (RTP sent from the port it receives on)" : "no (RTP "
 	     "from another port than its SDP names)");
 
-	fact(b, "Media encryption", "%s", savp ? "SRTP offered (RTP/SAVP)" :
+	fact(b, "Media encryption", "%s", savp ? "SRTP (RTP/SAVP)" :
 	     offer || capture_callc(pm->capture) ? "none (RTP/AVP)" :
 	     "not seen");
 }

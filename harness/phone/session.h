@@ -49,6 +49,8 @@ struct pm_opts {
 	const char *tls_key;
 	const char *tls_pem;        /* --tls-pem: where the certificate is
 				       written for the phone to trust     */
+	bool secure_media;          /* --secure-media: the domain's SDES
+				       SRTP (MEDIA-SRTP-1, P-SRTP)        */
 };
 
 /* one call's media as the service measured it on the phone's leg, with

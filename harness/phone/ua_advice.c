@@ -36,6 +36,9 @@ static const struct ua_advice rows[] = {
 	 "RFC 4733 events only"},
 	{"baresip", "P-MEDIA-SYM", "no setting: baresip sends RTP from the "
 	 "port it receives on; medianat= only adds STUN/ICE"},
+	{"baresip", "P-SRTP", "accounts line: mediaenc=srtp-mand (SDES "
+	 "SRTP, mandatory; mediaenc=srtp only offers it) with the srtp "
+	 "module in config (module srtp.so), over a TLS account"},
 	{"baresip", "P-MEDIA-HOLD", "no setting: baresip 1.0 holds with "
 	 "sendonly and resumes with sendrecv, but (with the aubridge audio "
 	 "module) sends no RTP after resume"},
@@ -61,6 +64,9 @@ static const struct ua_advice rows[] = {
 	 "[sip] use_rfc2833=1"},
 	{"Linphone", "P-MEDIA-DTMF", "linphonerc [sip] use_rfc2833=1, "
 	 "use_info=0"},
+	{"Linphone", "P-SRTP", "linphonerc [sip] media_encryption=srtp and "
+	 "media_encryption_mandatory=1 (SDES; AES_CM_128_HMAC_SHA1_80 is "
+	 "among its srtp_crypto_suites by default), over a TLS account"},
 	{"Linphone", "P-MEDIA-SYM", "linphonerc [rtp] symmetric=1 (sends RTP "
 	 "from the port it receives on)"},
 
@@ -72,6 +78,9 @@ static const struct ua_advice rows[] = {
 	 "refreshes (under half of the grant)"},
 	{"SIPp", "P-MEDIA-RTP", "answer.xml: play RTP after the ACK "
 	 "(<exec play_pcap_audio> or -rtp_echo); SIPp sends none by itself"},
+	{"SIPp", "P-SRTP", "no setting: Debian 12's SIPp 3.6.1 has no SRTP "
+	 "(nothing in it reads a=crypto or encrypts RTP); its scenarios "
+	 "offer RTP/AVP"},
 	{"SIPp", "P-MEDIA-CODEC", "answer.xml: the SDP of its 200 (m=audio "
 	 "... RTP/AVP 0 8 101 with a=rtpmap:101 telephone-event/8000)"},
 };

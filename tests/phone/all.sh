@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
 export BUILD
-read -r -a RUNS <<<"${PHONE_RUNS:-baresip-udp baresip-tls linphone-udp linphone-tls sipp-udp}"
+read -r -a RUNS <<<"${PHONE_RUNS:-baresip-udp baresip-tls baresip-srtp linphone-udp linphone-tls linphone-srtp sipp-udp}"
 LOGS=$BUILD/tests/phone/logs
 mkdir -p "$LOGS"
 

@@ -23,9 +23,10 @@ phone_stop() {    # MESSAGE: a FAIL, the counts, exit 1
 #
 #   phone_setup UA COMMAND PACKAGE BASE_PORT [TRANSPORT]
 #
-# sets TRANSPORT (udp), BUILD, OUT (build/tests/phone/UA-TRANSPORT, made
-# empty), EXPECTED (tests/phone/UA-expected.txt, UA-tls-expected.txt over
-# TLS), the account (AOR_USER, DOMAIN, PASSWORD), CONF (a temp folder,
+# sets TRANSPORT (udp, tls; srtp: tls and SECURE_MEDIA=1), BUILD, OUT
+# (build/tests/phone/UA-TRANSPORT, made empty), EXPECTED
+# (tests/phone/UA-expected.txt, UA-tls-expected.txt over TLS,
+# UA-srtp-expected.txt with secure media), the account (AOR_USER, DOMAIN, PASSWORD), CONF (a temp folder,
 # removed at exit) and three free ports from BASE_PORT (REG_PORT for the
 # harness, PORT1 and PORT2 for the phone); stops when COMMAND is not
 # installed or the harness not built.
@@ -36,6 +37,12 @@ phone_setup() {
 	OUT=${OUT:-$BUILD/tests/phone/$ua-$TRANSPORT}
 	EXPECTED=tests/phone/$ua-expected.txt
 	[ "$TRANSPORT" = tls ] && EXPECTED=tests/phone/$ua-tls-expected.txt
+	# srtp: TLS with the domain's secure_media (harness --secure-media)
+	SECURE_MEDIA=
+	if [ "$TRANSPORT" = srtp ]; then
+		EXPECTED=tests/phone/$ua-srtp-expected.txt
+		TRANSPORT=tls SECURE_MEDIA=1
+	fi
 	AOR_USER=alice
 	DOMAIN=example.sip.us1.twilio.com
 	PASSWORD=Conform-Pass-1
@@ -80,7 +87,8 @@ phone_judge() {
 		"$BUILD/harness" phone --aor "$AOR_USER@$DOMAIN" \
 		--password "$PASSWORD" --listen "127.0.0.1:$REG_PORT" \
 		--auto-answer $(phone_transport_args "$TRANSPORT" \
-		"$CONF/ca.pem") --register-timeout 30 --operator-timeout 20 \
+		"$CONF/ca.pem") ${SECURE_MEDIA:+--secure-media} \
+		--register-timeout 30 --operator-timeout 20 \
 		--grant-cap 40 --report "$OUT/report" ${PHONE_PACK:-} >/dev/null
 	status=$?
 	took=$(( $(date +%s) - start ))
@@ -138,7 +146,7 @@ phone_checks() {
 
 	# the report's configuration guide, in every format
 	if python3 - "$R/results.json" "$out/verdicts.txt" "$ua" \
-		"${TRANSPORT:-udp}" <<'PY'
+		"${TRANSPORT:-udp}" "${PHONE_PACK:+part}" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 g = doc["phone_guide"]
@@ -146,10 +154,17 @@ want = dict(l.split() for l in open(sys.argv[2]) if l.strip())
 got = {r["id"]: r["verdict"] for r in g["rules"]}
 assert got == want, (got, want)
 names = [f["name"] for f in g["observed"]]
-for n in ("Registrar host used", "Transport", "Auth ID (digest username)",
-          "Expiry asked", "Refresh interval", "rport", "User-Agent",
-          "Codecs offered (its SDP answer)"):
+# a part of the pack (PHONE_PACK) sees no refresh: its facts are fewer
+need = ("Transport", "User-Agent", "Media encryption")
+if sys.argv[5] != "part":
+    need += ("Registrar host used", "Auth ID (digest username)",
+             "Expiry asked", "Refresh interval", "rport",
+             "Codecs offered (its SDP answer)")
+for n in need:
     assert n in names, n
+if want.get("P-SRTP") == "PASS":
+    facts = {f["name"]: f["value"] for f in g["observed"]}
+    assert facts["Media encryption"].startswith("SRTP"), facts
 assert sys.argv[3] in g["phone"], g["phone"]
 if sys.argv[4] == "tls":
     # the guide's transport and certificate-verification settings

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/phone/linphone.sh [udp|tls]: the phone pack (scenarios/phone/)
+# tests/phone/linphone.sh [udp|tls|srtp]: the phone pack (scenarios/phone/)
 # against linphonec, Debian's linphone-cli (this script installs nothing).
 # It writes a linphonerc into a HOME of its own in a temp folder (linphonec
 # opens no SIP socket unless ~/.local/share/linphone/ exists): proxy_0 is
@@ -10,7 +10,9 @@
 # tests/phone/operator.py keeps open and writes the person's actions to
 # (transfer, call, quit).  Then the checks of tests/phone/lib.sh against
 # tests/phone/linphone-expected.txt (UDP) or linphone-tls-expected.txt:
-# what linphonec 5.1 on Debian 12 does, recorded as it is.
+# what linphonec 5.1 on Debian 12 does, recorded as it is.  srtp: over TLS
+# with secure media (harness --secure-media; linphonerc media_encryption=
+# srtp, mandatory), the media step and P-SRTP alone (linphone-srtp-*).
 #
 # Takes about 6 minutes (real time).  Prints `N passed, M failed`.
 
@@ -37,6 +39,14 @@ verify_server_cn=0
 root_ca=$CONF/ca.pem"
 	proxy="$DOMAIN:$REG_PORT;maddr=127.0.0.1"
 fi
+# srtp (secure media): SDES SRTP, mandatory; the media step and P-SRTP
+# alone
+enc=""
+if [ -n "$SECURE_MEDIA" ]; then
+	enc="media_encryption=srtp
+media_encryption_mandatory=1"
+	PHONE_PACK=${PHONE_PACK:-"scenarios/phone/19a-p-media-rtp.phone scenarios/phone/19f-p-srtp.phone"}
+fi
 cat > "$CONF/linphonerc" <<EOT
 [sip]
 # no network-state monitor, and registering all the same: in a test's own
@@ -50,6 +60,7 @@ sip_tls_port=$tls
 default_proxy=0
 ipv6_enabled=0
 $verify
+$enc
 
 [rtp]
 audio_rtp_port=$RTP_PORT
@@ -87,7 +98,9 @@ w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
 w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(
     2 * math.pi * 440 * i / 8000))) for i in range(8000 * 30)))
 PY
-HOME=$CONF/home phone_judge Linphonec 600 --ui linphone \
+MAX_S=600
+[ -n "$SECURE_MEDIA" ] && MAX_S=90
+HOME=$CONF/home phone_judge Linphonec "$MAX_S" --ui linphone \
 	--init "soundcard use files" --init "play $CONF/mic.wav" \
 	--phone "linphonec -c $CONF/linphonerc -a -d 3 -l $OUT/linphonec.log" \
 	--phone-log "$OUT/linphone.out"

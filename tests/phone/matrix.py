@@ -86,9 +86,12 @@ def main():
         w("| %s | %s |\n" % (rid, " | ".join(
             "**%s**" % x if x == "FAIL" else x for x in row)))
 
-    w("\nSKIP is not judged: P-TLS needs `--transport tls`; a rule in a "
+    w("\nSKIP is not judged: P-TLS needs `--transport tls`, P-SRTP "
+      "`--secure-media` as well; a rule in a "
       "run's \"still for a person\" list needs someone at the phone "
-      "(`--operator-timeout S`).\n")
+      "(`--operator-timeout S`).  An SRTP column is a run over TLS with "
+      "secure media of the media step and P-SRTP alone (\"not run\": "
+      "the other rules).\n")
     for ua, tp, r in runs:
         if r and r["person"]:
             w("- %s %s, still for a person: %s\n" % (

@@ -245,8 +245,10 @@ START_TEST(nothing_captured_skips)
 END_TEST
 
 
-/* the registrar's INVITE to the phone, and its 200 with SDP */
-static void answered_call(struct capture *c, const char *sdp)
+/* the registrar's INVITE to the phone, and its final response (status:
+ * "200 OK", with SDP; another, with none when sdp is "") */
+static void call_answer(struct capture *c, const char *status,
+			const char *sdp)
 {
 	char resp[1500];
 	static const char invite[] =
@@ -261,7 +263,7 @@ static void answered_call(struct capture *c, const char *sdp)
 		"Content-Length: 0\r\n\r\n";
 
 	(void)re_snprintf(resp, sizeof(resp),
-			  "SIP/2.0 200 OK\r\n"
+			  "SIP/2.0 %s\r\n"
 			  "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKi1\r\n"
 			  "To: <sip:" USER "@" DOMAIN ">;tag=p1\r\n"
 			  "From: <sip:+14155550100@" DOMAIN ">;tag=a1\r\n"
@@ -269,9 +271,17 @@ static void answered_call(struct capture *c, const char *sdp)
 			  "CSeq: 1 INVITE\r\n"
 			  "Contact: <sip:" USER "@127.0.0.1:5070>\r\n"
 			  "Content-Type: application/sdp\r\n"
-			  "Content-Length: %zu\r\n\r\n%s", strlen(sdp), sdp);
+			  "Content-Length: %zu\r\n\r\n%s", status,
+			  strlen(sdp), sdp);
 	feed(c, true, invite);
 	feed(c, false, resp);
+}
+
+
+/* the registrar's INVITE to the phone, and its 200 with SDP */
+static void answered_call(struct capture *c, const char *sdp)
+{
+	call_answer(c, "200 OK", sdp);
 }
 
 
@@ -346,6 +356,16 @@ START_TEST(ua_advice_by_user_agent)
 	jverdict_advice(&v, "set it to 600 s or less");
 	ua_advice_apply("baresip v1.0.0 (x86_64/linux)", &v);
 	ck_assert_ptr_nonnull(strstr(v.advice, "regint=600"));
+
+	/* media encryption: each UA's real setting */
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-SRTP", JV_FAIL, "no SRTP");
+	ua_advice_apply("baresip v1.0.0 (x86_64/linux)", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "mediaenc=srtp-mand"));
+	memset(&v, 0, sizeof(v));
+	jverdict_set(&v, "P-SRTP", JV_FAIL, "no SRTP");
+	ua_advice_apply("Linphonec/5.1.65", &v);
+	ck_assert_ptr_nonnull(strstr(v.advice, "media_encryption=srtp"));
 
 	/* an unknown phone keeps the generic advice; a PASS gets none */
 	memset(&v, 0, sizeof(v));
@@ -771,6 +791,99 @@ START_TEST(media_hold_verdicts)
 }
 END_TEST
 
+/* P-SRTP: SKIP without --secure-media; PASS on SDES SRTP both ways with
+ * the service's leg decrypting; FAIL on an RTP/AVP answer or offer, a
+ * refused call, a leg with no SRTP or failing authentication */
+#define SDES_LINE "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " \
+	"inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+
+START_TEST(srtp_verdicts)
+{
+	static const struct {
+		const char *status, *sdp, *why;
+	} answers[] = {
+		{"200 OK", SDP_HEAD "m=audio 7078 RTP/AVP 0\r\n", "its answer "
+		 "to the service's SRTP offer has RTP/AVP"},
+		{"488 Not Acceptable Here", "", "refused the service's SRTP "
+		 "offer (488)"},
+	};
+	struct capture *c = NULL;
+	struct call_leg_media in, out;
+	struct jverdict v;
+	struct jctx x;
+
+	ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+	call_answer(c, "200 OK", SDP_HEAD "m=audio 7078 RTP/SAVP 0\r\n"
+		    SDES_LINE);
+	ck_assert_str_eq(capture_call(c, 0)->proto, "RTP/SAVP");
+	ck_assert_str_eq(capture_call(c, 0)->crypto,
+			 "AES_CM_128_HMAC_SHA1_80");
+	jctx_init(&x, c);
+	x.call = capture_call(c, 0);
+	good_leg(&in);
+	in.srtp = true;
+	x.in.leg = &in;
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_SKIP);
+
+	x.secure_media = true;
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_PASS);
+	ck_assert_ptr_nonnull(strstr(v.observed, "its answer: RTP/SAVP"));
+
+	/* its own offer, SRTP too, and the service's leg of it */
+	phone_sdp(c, "INVITE", "out-1", 1, "application/sdp",
+		  SDP_HEAD "m=audio 7078 RTP/SAVP 0 8\r\n"
+		  "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:x\r\n"
+		  SDES_LINE);
+	ck_assert_str_eq(capture_mreq(c, 0)->crypto, "AES_CM_128_HMAC_SHA1_32 "
+			 "AES_CM_128_HMAC_SHA1_80");
+	good_leg(&out);
+	out.srtp = true;
+	x.out.leg = &out;
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_PASS);
+	ck_assert_ptr_nonnull(strstr(v.why, "2 SDP bodies"));
+
+	/* packets that failed authentication: FAIL with the counts */
+	out.rx.srtp_fail = 7;
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "200 SRTP packets from the phone "
+				     "decrypted, 7 failed"));
+	out.rx.srtp_fail = 0;
+
+	/* nothing decrypted */
+	in.rx.packets = 0;
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "the service's call: 0 SRTP"));
+	in.rx.packets = 200;
+
+	/* a leg that ran plain RTP */
+	in.srtp = false;
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "ran no SRTP"));
+	in.srtp = true;
+
+	/* an offer of RTP/AVP: FAIL, saying what it offered */
+	phone_sdp(c, "INVITE", "out-2", 1, "application/sdp",
+		  SDP_HEAD "m=audio 7078 RTP/AVP 0\r\n");
+	ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
+	ck_assert_ptr_nonnull(strstr(v.why, "it offered RTP/AVP, no "
+				     "a=crypto"));
+	mem_deref(c);
+
+	/* an answer of RTP/AVP to the service's SRTP offer; the offer
+	 * refused */
+	x.in.leg = x.out.leg = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(answers); i++) {
+		ck_assert_int_eq(capture_alloc(&c, USER, DOMAIN), 0);
+		call_answer(c, answers[i].status, answers[i].sdp);
+		x.cap = c;
+		x.call = capture_call(c, 0);
+		ck_assert_int_eq(verdict("P-SRTP", &x, &v), JV_FAIL);
+		ck_assert_msg(strstr(v.why, answers[i].why), "%s", v.why);
+		mem_deref(c);
+	}
+}
+END_TEST
+
 /* ---- the pack and the table --------------------------------------- */
 
 START_TEST(pack_and_table_agree)
@@ -1004,6 +1117,7 @@ Suite *judges_suite(void)
 	tcase_add_test(tc, media_rtp_and_sym_verdicts);
 	tcase_add_test(tc, media_dtmf_verdicts);
 	tcase_add_test(tc, media_hold_verdicts);
+	tcase_add_test(tc, srtp_verdicts);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -523,10 +523,19 @@ START_TEST(test_srtp_tamper_wire)
 	ck_assert_int_eq(mbuf_write_str(mb, "\x80hello"), 0);
 	mb->pos = 0;
 	ck_assert_int_eq(udp_send(us, media_stream_laddr(p.b), mb), 0);
+	/* a STUN Binding request (RFC 7983: no RTP): not an SRTP failure,
+	 * malformed RTP as in a plain stream */
+	mbuf_reset(mb);
+	ck_assert_int_eq(mbuf_write_mem(mb, (const uint8_t *)
+					"\x00\x01\x00\x00\x21\x12\xa4\x42"
+					"abcdefghijkl", 20), 0);
+	mb->pos = 0;
+	ck_assert_int_eq(udp_send(us, media_stream_laddr(p.b), mb), 0);
 
 	mfix_advance(1000);
 	finish(&p, &fa, &fb);
 	ck_assert_uint_eq(fb.srtp_fail, 6);
+	ck_assert_uint_eq(fb.malformed, 1);
 	ck_assert_uint_ge(fb.packets, 45);
 	ck_assert_uint_eq(fb.ssrc_changes, 0);
 	ck_assert_uint_eq(fb.tone_hz, 440);
