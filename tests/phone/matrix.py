@@ -69,7 +69,10 @@ def main():
       "and judged by the phone pack (`scenarios/phone/`; SIPp, a script, by the steps it can follow) on "
       "127.0.0.1; do not edit by hand.  The verdicts each script expects "
       "are in `tests/phone/*-expected.txt`; the rules are "
-      "`shared/spec/phone-rules.md`'s.\n\n## Versions judged\n\n"
+      "`shared/spec/phone-rules.md`'s.  SIPp is judged over UDP "
+      "alone: Debian's SIPp 3.6.1 is built without TLS (`-t l1` says "
+      "\"You do not have TLS support enabled!\") and has no SRTP.\n\n"
+      "## Versions judged\n\n"
       "| UA | transport | User-Agent (version) |\n|---|---|---|\n")
     for ua, tp, r in runs:
         w("| %s | %s | %s |\n" % (ua, tp, cell(r["phone"]) if r
