@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "fixture.h"
 #include "check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -1092,39 +1093,14 @@ START_TEST(phone_header_counts_the_pack)
 END_TEST
 
 
-Suite *judges_suite(void)
-{
-	Suite *s = suite_create("judges");
-	TCase *tc = tcase_create("rows");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, expiry_3600_warns);
-	tcase_add_test(tc, expiry_600_passes);
-	tcase_add_test(tc, uri_with_user_fails);
-	tcase_add_test(tc, retry_after_423);
-	tcase_add_test(tc, nothing_captured_skips);
-	tcase_add_test(tc, static_payload_types_named);
-	tcase_add_test(tc, pack_and_table_agree);
-	tcase_add_test(tc, probe_has_one_max_forwards);
-	tcase_add_test(tc, phone_header_counts_the_pack);
-	tcase_add_test(tc, tls_verdicts);
-	tcase_add_test(tc, refer_then_bye_same_ms_fails);
-	tcase_add_test(tc, nat_port_udp_only);
-	tcase_add_test(tc, ua_advice_by_user_agent);
-	tcase_add_test(tc, person_skips);
-	tcase_add_test(tc, refused_before_cancel_skips);
-	tcase_add_test(tc, media_codec_verdicts);
-	tcase_add_test(tc, media_rtp_and_sym_verdicts);
-	tcase_add_test(tc, media_dtmf_verdicts);
-	tcase_add_test(tc, media_hold_verdicts);
-	tcase_add_test(tc, srtp_verdicts);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(judges_suite());
-}
+FIXTURE_MAIN("judges",
+	FIXTURE_CASE("rows", setup, teardown, 0, 0,
+		expiry_3600_warns, expiry_600_passes, uri_with_user_fails,
+		retry_after_423, nothing_captured_skips, static_payload_types_named,
+		pack_and_table_agree, probe_has_one_max_forwards,
+		phone_header_counts_the_pack, tls_verdicts,
+		refer_then_bye_same_ms_fails, nat_port_udp_only,
+		ua_advice_by_user_agent, person_skips, refused_before_cancel_skips,
+		media_codec_verdicts, media_rtp_and_sym_verdicts,
+		media_dtmf_verdicts, media_hold_verdicts, srtp_verdicts))

@@ -5,6 +5,7 @@
  */
 
 #include <check.h>
+#include "fixture.h"
 #include "check_run.h"
 #include <math.h>
 #include <stdlib.h>
@@ -1150,43 +1151,15 @@ START_TEST(test_json_wav)
 END_TEST
 
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("media");
-	TCase *tc = tcase_create("media");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_sdp_offer);
-	tcase_add_loop_test(tc, test_sdp_answer, 0,
-			    (int)(sizeof(oa_cases) / sizeof(oa_cases[0])));
-	tcase_add_test(tc, test_sdp_remote);
-	tcase_add_test(tc, test_sdp_accept);
-	tcase_add_test(tc, test_call_60s);
-	tcase_add_test(tc, test_advance_slower_than_real);
-	tcase_add_test(tc, test_jump);
-	tcase_add_test(tc, test_dtmf_4733);
-	tcase_add_test(tc, test_dtmf_inband);
-	tcase_add_test(tc, test_one_way);
-	tcase_add_test(tc, test_nat_latch);
-	tcase_add_test(tc, test_hold);
-	tcase_add_test(tc, test_hold_quirk);
-	tcase_add_test(tc, test_bridge);
-	tcase_add_test(tc, test_wav);
-	tcase_add_test(tc, test_tone_done);
-	tcase_add_test(tc, test_realtime);
-	tcase_add_test(tc, test_no_rtcp_json);
-	tcase_add_test(tc, test_loss);
-	tcase_add_test(tc, test_jitter);
-	tcase_add_test(tc, test_bad_packets);
-	tcase_add_test(tc, test_json_wav);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(suite());
-}
+FIXTURE_MAIN("media",
+	FIXTURE_CASE("media", setup, teardown, 60, 0,
+		test_sdp_offer, test_sdp_remote, test_sdp_accept, test_call_60s,
+		test_advance_slower_than_real, test_jump, test_dtmf_4733,
+		test_dtmf_inband, test_one_way, test_nat_latch, test_hold,
+		test_hold_quirk, test_bridge, test_wav, test_tone_done,
+		test_realtime, test_no_rtcp_json, test_loss, test_jitter,
+		test_bad_packets, test_json_wav),
+	FIXTURE_CASE("answer", setup, teardown, 60,
+		(int)(sizeof(oa_cases) / sizeof(oa_cases[0])),
+		test_sdp_answer))

@@ -164,22 +164,8 @@ START_TEST(test_other_step_elsewhere)
 END_TEST
 
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("phone_protocol");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_phone_must_fails);
-	tcase_add_test(tc, test_service_is_our_bug);
-	tcase_add_test(tc, test_other_step_elsewhere);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(suite());
-}
+FIXTURE_MAIN("phone_protocol",
+	FIXTURE_CASE("core", setup, teardown, 0, 0,
+		test_phone_must_fails, test_service_is_our_bug,
+		test_other_step_elsewhere))

@@ -4,6 +4,7 @@
  */
 
 #include <check.h>
+#include "fixture.h"
 #include "check_run.h"
 #include <stdarg.h>
 #include <string.h>
@@ -455,39 +456,14 @@ START_TEST(test_prune_bounded)
 END_TEST
 
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("protocheck");
-	TCase *tc = tcase_create("rows");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_rows_table);
-	tcase_add_test(tc, test_clean_exchange);
-	tcase_add_test(tc, test_ack_non2xx_missing);
-	tcase_add_test(tc, test_ack_other_branch);
-	tcase_add_test(tc, test_ack_2xx_missing);
-	tcase_add_test(tc, test_cancel_before_provisional);
-	tcase_add_test(tc, test_cancel_unanswered);
-	tcase_add_test(tc, test_cancel_answered);
-	tcase_add_test(tc, test_max_forwards);
-	tcase_add_test(tc, test_via_cookie);
-	tcase_add_test(tc, test_via_branch_reused);
-	tcase_add_test(tc, test_via_no_branch);
-	tcase_add_test(tc, test_parse);
-	tcase_add_test(tc, test_to_tag);
-	tcase_add_test(tc, test_contact_in_2xx);
-	tcase_add_test(tc, test_cseq_in_dialog);
-	tcase_add_test(tc, test_content_length);
-	tcase_add_test(tc, test_retransmission_identical);
-	tcase_add_test(tc, test_answer_after_transaction_end);
-	tcase_add_test(tc, test_prune_bounded);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(suite());
-}
+FIXTURE_MAIN("protocheck",
+	FIXTURE_CASE("rows", setup, teardown, 0, 0,
+		test_rows_table, test_clean_exchange, test_ack_non2xx_missing,
+		test_ack_other_branch, test_ack_2xx_missing,
+		test_cancel_before_provisional, test_cancel_unanswered,
+		test_cancel_answered, test_max_forwards, test_via_cookie,
+		test_via_branch_reused, test_via_no_branch, test_parse, test_to_tag,
+		test_contact_in_2xx, test_cseq_in_dialog, test_content_length,
+		test_retransmission_identical, test_answer_after_transaction_end,
+		test_prune_bounded))

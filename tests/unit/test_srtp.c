@@ -6,6 +6,7 @@
  */
 
 #include <check.h>
+#include "fixture.h"
 #include "check_run.h"
 #include <string.h>
 #include <re.h>
@@ -548,30 +549,12 @@ START_TEST(test_srtp_tamper_wire)
 END_TEST
 
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("srtp");
-	TCase *tc = tcase_create("srtp");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_crypto_attr);
-	tcase_add_loop_test(tc, test_sdp_savp, 0,
-			    (int)(sizeof(savp_cases) / sizeof(savp_cases[0])));
-	tcase_add_test(tc, test_sdp_savp_offer);
-	tcase_add_test(tc, test_srtp_call);
-	tcase_add_test(tc, test_srtp_reinvite);
-	tcase_add_test(tc, test_srtp_wrong_key);
-	tcase_add_test(tc, test_srtp_plain_peer);
-	tcase_add_test(tc, test_srtp_tamper);
-	tcase_add_test(tc, test_srtp_tamper_wire);
-	suite_add_tcase(s, tc);
-
-	return s;
-}
-
-
-int main(void)
-{
-	return check_run(suite());
-}
+FIXTURE_MAIN("srtp",
+	FIXTURE_CASE("srtp", setup, teardown, 60, 0,
+		test_crypto_attr, test_sdp_savp_offer, test_srtp_call,
+		test_srtp_reinvite, test_srtp_wrong_key, test_srtp_plain_peer,
+		test_srtp_tamper, test_srtp_tamper_wire),
+	FIXTURE_CASE("savp", setup, teardown, 60,
+		(int)(sizeof(savp_cases) / sizeof(savp_cases[0])),
+		test_sdp_savp))
