@@ -36,6 +36,7 @@ struct twiml_verb;
 struct pstn_call;
 struct media_stream;
 struct sdp_oa;
+struct domain_conf;
 
 #define SOFTWARE "sipconform-sim-registrar/" SIPCONFORM_VERSION
 #define ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n"
