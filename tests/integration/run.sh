@@ -538,47 +538,46 @@ PY
 }
 
 
-# sim-phone -v checks every message on the wire: nothing against the
-# reference registrar; against a responder whose 200 has no To-tag, the
-# checker names T-TAG-01 and the registrar as the element at fault
-test_simphone_protocol_checker() {
-	local out=$T/simphone.err rport
-	start_registrar || return 1
-	"$SIMPHONE" --registrar "127.0.0.1:$PORT" --domain "$DOMAIN" \
-		--user alice --password Conform-Pass-1 --once -v \
-		>/dev/null 2>"$out" || { fail "sim-phone failed: $(tail -3 "$out")"; return 1; }
+# simphone_checked TP: sim-phone -v over TP (udp, tls) against
+# sim-registrar finds nothing and checks its messages (over TLS the tap sees
+# ciphertext: the checker reads the phone's own messages); against a
+# registrar whose 200 has no To-tag (tagless_ok.py) it finds T-TAG-01
+simphone_checked() {
+	local tp=$1 out=$T/simphone.err port rport tls=()
+	if [[ $tp = tls ]]; then
+		pick_port port || { fail "no free port"; return 1; }
+		start_registrar --tls "127.0.0.1:$port" || return 1
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 \
+			-subj "/CN=$DOMAIN" -keyout "$T/key.pem" \
+			-out "$T/cert.pem" >/dev/null 2>&1 ||
+			{ fail "openssl could not make a certificate"; return 1; }
+		tls=("$T/cert.pem" "$T/key.pem")
+	else
+		start_registrar || return 1
+		port=$PORT
+	fi
+	"$SIMPHONE" --registrar "127.0.0.1:$port" --domain "$DOMAIN" \
+		--transport "$tp" --user alice --password Conform-Pass-1 \
+		--once -v >/dev/null 2>"$out" ||
+		{ fail "sim-phone failed: $(tail -3 "$out")"; return 1; }
 	grep -Eq "protocol checker: [1-9][0-9]* SIP messages, 0 finding" "$out" ||
-		{ fail "against sim-registrar: $(grep protocol "$out")"; return 1; }
+		{ fail "against sim-registrar over $tp: $(grep protocol "$out")"; return 1; }
 
 	pick_port rport || { fail "no free port"; return 1; }
-	"$PYTHON" - "$rport" >"$T/responder.log" 2>&1 <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.settimeout(10)
-try:
-    while True:
-        data, peer = s.recvfrom(65535)
-        lines = data.decode(errors="replace").split("\r\n")
-        keep = [l for l in lines[1:] if l.split(":")[0].lower() in
-                ("via", "from", "to", "call-id", "cseq", "contact")]
-        # a 200 whose To has no tag: RFC 3261 8.2.6.2 broken on purpose
-        resp = "SIP/2.0 200 OK\r\n" + "\r\n".join(
-            l + (";expires=60" if l.lower().startswith("contact") else "")
-            for l in keep) + "\r\nContent-Length: 0\r\n\r\n"
-        s.sendto(resp.encode(), peer)
-except socket.timeout:
-    pass
-PY
+	"$PYTHON" "$TOP/tests/integration/tagless_ok.py" "$rport" "${tls[@]}" \
+		>"$T/responder.log" 2>&1 &
 	local rpid=$!
-	sleep 0.3
+	sleep 0.5
 	"$SIMPHONE" --registrar "127.0.0.1:$rport" --domain "$DOMAIN" \
-		--user alice --password Conform-Pass-1 --once -v \
-		>/dev/null 2>"$out"
+		--transport "$tp" --user alice --password Conform-Pass-1 \
+		--once -v >/dev/null 2>"$out"
 	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
 	grep -q "protocol T-TAG-01 (RFC 3261 8.2.6.2): element under test registrar" "$out" ||
-		{ fail "the tag-less 200 was not found: $(grep protocol "$out")"; return 1; }
+		{ fail "the tag-less 200 over $tp was not found: $(grep protocol "$out")"; return 1; }
 }
+
+test_simphone_protocol_checker() { simphone_checked udp; }
+test_simphone_tls_checked() { simphone_checked tls; }
 
 
 # TLS is ciphertext on the wire: the checker reads it from the in-process
@@ -620,64 +619,6 @@ test_harness_tls_checked() {
 }
 
 
-# sim-phone -v over TLS: the checker reads the phone's own messages (the
-# tap sees ciphertext).  Against sim-registrar: messages checked, 0
-# findings; against a TLS responder whose 200 has no To-tag: T-TAG-01
-test_simphone_tls_checked() {
-	local out=$T/simphone.err tport rport
-	pick_port tport || { fail "no free port"; return 1; }
-	start_registrar --tls "127.0.0.1:$tport" || return 1
-	"$SIMPHONE" --registrar "127.0.0.1:$tport" --domain "$DOMAIN" \
-		--transport tls --user alice --password Conform-Pass-1 --once -v \
-		>/dev/null 2>"$out" || { fail "sim-phone failed: $(tail -3 "$out")"; return 1; }
-	grep -Eq "protocol checker: [4-9][0-9]* SIP messages, 0 finding" "$out" ||
-		{ fail "against sim-registrar over TLS: $(grep protocol "$out")"; return 1; }
-
-	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$DOMAIN" \
-		-keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
-		{ fail "openssl could not make a certificate"; return 1; }
-	pick_port rport || { fail "no free port"; return 1; }
-	"$PYTHON" - "$rport" "$T/cert.pem" "$T/key.pem" >"$T/responder.log" 2>&1 <<'PY' &
-import socket, ssl, sys
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[2], sys.argv[3])
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", int(sys.argv[1])))
-srv.listen(4)
-srv.settimeout(10)
-try:
-    raw, _ = srv.accept()
-    s = ctx.wrap_socket(raw, server_side=True)
-    s.settimeout(10)
-    buf = b""
-    while True:
-        chunk = s.recv(65535)
-        if not chunk:
-            break
-        buf += chunk
-        while b"\r\n\r\n" in buf:
-            head, buf = buf.split(b"\r\n\r\n", 1)
-            lines = head.decode(errors="replace").split("\r\n")
-            keep = [l for l in lines[1:] if l.split(":")[0].lower() in
-                    ("via", "from", "to", "call-id", "cseq", "contact")]
-            # a 200 whose To has no tag: RFC 3261 8.2.6.2 broken on purpose
-            resp = "SIP/2.0 200 OK\r\n" + "\r\n".join(
-                l + (";expires=60" if l.lower().startswith("contact") else "")
-                for l in keep) + "\r\nContent-Length: 0\r\n\r\n"
-            s.sendall(resp.encode())
-except (socket.timeout, ssl.SSLError, OSError):
-    pass
-PY
-	local rpid=$!
-	sleep 0.5
-	"$SIMPHONE" --registrar "127.0.0.1:$rport" --domain "$DOMAIN" \
-		--transport tls --user alice --password Conform-Pass-1 --once -v \
-		>/dev/null 2>"$out"
-	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
-	grep -q "protocol T-TAG-01 (RFC 3261 8.2.6.2): element under test registrar" "$out" ||
-		{ fail "the tag-less 200 over TLS was not found: $(grep protocol "$out")"; return 1; }
-}
 
 
 # ------------------------------------------------------------------ driver
