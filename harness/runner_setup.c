@@ -169,6 +169,12 @@ int rn_start_phones(struct runner *r)
 	if (!r->phonev)
 		return ENOMEM;
 
+	/* the phones' own refreshes keep the window the runner keeps for
+	 * the steps' operations: a clock jump making thousands due at once
+	 * is then not a retransmission storm of the harness's own making
+	 * (sim-phone/phone_pace.c) */
+	phone_pace_set(OP_WINDOW);
+
 	for (size_t i = 0; i < r->sc->phonec; i++) {
 		const struct sc_phone *sp = &r->sc->phonev[i];
 		struct rphone *rp = &r->phonev[i];

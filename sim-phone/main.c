@@ -75,8 +75,8 @@ static void usage(FILE *f)
 		"  --expires S           asked expiry (default 600)\n"
 		"  --local IP            local address to bind"
 		" (default 127.0.0.1)\n"
-		"  --window N            registrations pending at once"
-		" (default %d)\n"
+		"  --window N            registrations pending at once,"
+		" refreshes included\n                        (default %d)\n"
 		"  --share N             N phones per socket, each with its"
 		" own Contact user,\n"
 		"                        Call-ID and CSeq (default 1: a"
@@ -798,6 +798,10 @@ int main(int argc, char *argv[])
 		app_close();
 		return 1;
 	}
+
+	/* refreshes and retries keep the window of the first REGISTERs
+	 * (phone_pace.c) */
+	phone_pace_set((unsigned)app.window);
 
 	/* before any socket: sizes libre's descriptor table */
 	err = phone_global_init((unsigned)((app.n + app.share - 1) /

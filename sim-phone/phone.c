@@ -20,7 +20,7 @@ static void destructor(void *arg)
 	/* nothing is reported from here on */
 	phone->dying = true;
 
-	vtimer_cancel(&phone->tmr_refresh);
+	phone_refresh_stop(phone);
 	vtimer_cancel(&phone->tmr_expiry);
 
 	/* its calls end (BYE for answered ones) while the stack is there;
@@ -314,7 +314,7 @@ int phone_unregister(struct phone *phone, bool wildcard)
 	if (!phone)
 		return EINVAL;
 
-	vtimer_cancel(&phone->tmr_refresh);
+	phone_refresh_stop(phone);
 	phone->refresh_queued = false;
 
 	if (!list_isempty(&phone->txl)) {

@@ -396,6 +396,20 @@ typedef void (phone_event_h)(struct phone *phone,
 int  phone_global_init(unsigned max_sockets);
 
 /*
+ * The window on the REGISTERs phones send of their own accord (refreshes,
+ * retries after a failure): at most `window` REGISTER operations of the
+ * process in flight (those the program starts count, but are never held);
+ * a refresh due while the window is full waits in line, first due first
+ * sent.  A process running thousands of phones on one loop would
+ * otherwise send a refresh storm slower than Timer E and retransmit
+ * what the registrar had no CPU to read yet.  0 (the default): no
+ * window.  phone_pace_held(): refreshes that had to wait, so far.
+ */
+void     phone_pace_set(unsigned window);
+unsigned phone_pace_window(void);
+uint64_t phone_pace_held(void);
+
+/*
  * A SIP stack and socket several phones can share (phone_conf.stack):
  * the way past RLIMIT_NOFILE when a process runs more phones than it may
  * open files.  Its phones send from one IP:port (and over TCP/TLS share

@@ -210,6 +210,7 @@ struct phone {
 	bool unreg_queued;         /* unregister once nothing is pending  */
 	bool unreg_wildcard;
 	bool refresh_queued;       /* refresh once nothing is pending     */
+	struct le pace_le;         /* in the window's line (phone_pace.c) */
 
 	/* calls (phone_call.c) */
 	struct le uhe;             /* in stack->userh                     */
@@ -287,6 +288,17 @@ int  phone_media_ack(struct phone_call *call, const struct sip_msg *ack,
 		     bool first);
 void phone_media_info(struct phone_call *call, const struct sip_msg *msg);
 void phone_media_stop(struct phone_call *call);
+
+/* phone_pace.c: the window on the phones' own REGISTERs */
+void phone_pace_started(void);
+void phone_pace_ended(void);
+void phone_pace_kick(void);
+bool phone_pace_admit(struct phone *phone);
+void phone_pace_forget(struct phone *phone);
+
+/* phone_reg.c */
+void phone_refresh_stop(struct phone *phone);
+void phone_reg_refresh_now(struct phone *phone);
 
 /* phone_stack.c */
 int  phone_stack_new(struct phone_stack **psp, enum sip_transp tp,

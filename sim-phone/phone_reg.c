@@ -36,6 +36,7 @@ static void tx_destructor(void *arg)
 	list_unlink(&tx->le);
 	hash_unlink(&tx->he);
 	vtimer_cancel(&tx->tmr_timeout);
+	phone_pace_ended();
 
 	/* still pending: libre finishes it quietly */
 	mem_deref(tx->req);
@@ -325,6 +326,7 @@ static void schedule_retry(struct phone *phone, const struct sip_msg *msg)
 	if (hdr && pl_u32(&hdr->val) > wait)
 		wait = pl_u32(&hdr->val);
 
+	phone_pace_forget(phone);
 	vtimer_start(&phone->tmr_refresh, (uint64_t)wait * 1000,
 		     refresh_handler, phone);
 }
@@ -383,7 +385,7 @@ static int on_success(struct phone *phone, enum phone_op op,
 		return 0;
 
 	case EFFECT_REMOVE:
-		vtimer_cancel(&phone->tmr_refresh);
+		phone_refresh_stop(phone);
 		vtimer_cancel(&phone->tmr_expiry);
 		phone->granted = 0;
 		phone_set_state(phone, PHONE_ST_IDLE, msg, 0);
@@ -403,12 +405,14 @@ static int on_success(struct phone *phone, enum phone_op op,
 	vtimer_start(&phone->tmr_expiry, (uint64_t)granted * 1000,
 		     expiry_handler, phone);
 
-	if (phone->refresh_pol != PHONE_REFRESH_NONE)
+	if (phone->refresh_pol != PHONE_REFRESH_NONE) {
+		phone_pace_forget(phone);
 		vtimer_start(&phone->tmr_refresh,
 			     refresh_delay_ms(phone, granted),
 			     refresh_handler, phone);
+	}
 	else
-		vtimer_cancel(&phone->tmr_refresh);
+		phone_refresh_stop(phone);
 
 	phone_set_state(phone, PHONE_ST_REGISTERED, msg, 0);
 
@@ -647,9 +651,27 @@ static void resp_handler(int err, const struct sip_msg *msg, void *arg)
 }
 
 
+/* the phone stops wanting a refresh: neither its timer nor the window's
+ * line (phone_pace.c) sends one */
+void phone_refresh_stop(struct phone *phone)
+{
+	vtimer_cancel(&phone->tmr_refresh);
+	phone_pace_forget(phone);
+}
+
+
 static void refresh_handler(void *arg)
 {
 	struct phone *phone = arg;
+
+	/* the process's window may hold it (phone_pace.c) */
+	if (phone_pace_admit(phone))
+		phone_reg_refresh_now(phone);
+}
+
+
+void phone_reg_refresh_now(struct phone *phone)
+{
 	int err;
 
 	if (!list_isempty(&phone->txl)) {
@@ -755,6 +777,8 @@ int phone_op_start(struct phone *phone, enum phone_op op,
 	if (!tx)
 		return ENOMEM;
 
+	phone_pace_started();
+
 	vtimer_init(&tx->tmr_timeout);
 	tx->phone = phone;
 	tx->op    = op;
@@ -812,13 +836,13 @@ int phone_op_start(struct phone *phone, enum phone_op op,
 
 	case PHONE_OP_REGISTER:
 	case PHONE_OP_REFRESH:
-		vtimer_cancel(&phone->tmr_refresh);
+		phone_refresh_stop(phone);
 		if (phone->state != PHONE_ST_REGISTERED)
 			phone_set_state(phone, PHONE_ST_REGISTERING, NULL, 0);
 		break;
 
 	case PHONE_OP_UNREGISTER:
-		vtimer_cancel(&phone->tmr_refresh);
+		phone_refresh_stop(phone);
 		vtimer_cancel(&phone->tmr_expiry);
 		phone_set_state(phone, PHONE_ST_UNREGISTERING, NULL, 0);
 		break;

@@ -1321,10 +1321,29 @@ static bool shrec_ours(const struct shrec *r, const struct sip_msg *msg)
 }
 
 
+/* REGISTER operations of every shared phone in flight, and the most;
+ * a phone to unregister when the first refresh ends */
+static unsigned sh_inflight, sh_inflight_max;
+static struct phone *sh_unreg_at_done;
+
+
 static void share_handler(struct phone *phone, const struct phone_event *ev,
 			  void *arg)
 {
 	struct shrec *r = arg;
+
+	if (ev->type == PHONE_EV_SENT && !ev->retrans && ev->attempt == 1 &&
+	    ++sh_inflight > sh_inflight_max)
+		sh_inflight_max = sh_inflight;
+	if (ev->type == PHONE_EV_DONE && sh_inflight)
+		--sh_inflight;
+	if (ev->type == PHONE_EV_DONE && ev->op == PHONE_OP_REFRESH &&
+	    sh_unreg_at_done) {
+		struct phone *p = sh_unreg_at_done;
+
+		sh_unreg_at_done = NULL;
+		ck_assert_int_eq(phone_unregister(p, false), 0);
+	}
 
 	if (phone != r->phone) {
 		++r->foreign;
@@ -1407,6 +1426,9 @@ static void shared_clear(void)
 static void shared_free(void)
 {
 	size_t i;
+
+	phone_pace_set(0);
+	sh_inflight = sh_inflight_max = 0;
 
 	for (i = 0; i < SHMAX; i++)
 		shv[i].phone = mem_deref(shv[i].phone);
@@ -1593,6 +1615,61 @@ START_TEST(test_shared_register)
 		ck_assert_str_eq(uas.nc[i], "00000002");
 
 	shared_free();
+}
+END_TEST
+
+
+/* the process's window on the phones' own REGISTERs: eight refreshes
+ * due at once go out three at a time, first due first sent; one phone
+ * unregistered while it waits in line sends no refresh after it */
+START_TEST(test_pace_refresh)
+{
+	static const char * const users[] = {"p1", "p2", "p3", "p4", "p5",
+					     "p6", "p7", "p8"};
+	struct phone_stack *ps = NULL;
+	struct phone_conf conf;
+	const uint64_t held0 = phone_pace_held();
+	size_t i;
+
+	uas.auth = UAS_NONE;
+	uas.grant = 60;
+	ck_assert_int_eq(phone_stack_alloc(&ps, SIP_TRANSP_UDP, NULL), 0);
+	conf_init(&conf, SIP_TRANSP_UDP);
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		shared_phone(ps, &conf, users[i]);
+	ps = mem_deref(ps);
+
+	/* the program's own operations count but are not held */
+	phone_pace_set(3);
+	for (i = 0; i < shc; i++)
+		ck_assert_int_eq(phone_register(shv[i].phone), 0);
+	ck_assert(fixture_run_until(shared_settled, 2000));
+	ck_assert_uint_eq(sh_inflight_max, shc);
+	ck_assert_uint_eq(phone_pace_held(), held0);
+
+	shared_clear();
+	sh_inflight = sh_inflight_max = 0;
+
+	/* every refresh due at once (half of the granted 60 s); when the
+	 * first ends, the last is still in line */
+	sh_unreg_at_done = shv[7].phone;
+	vclock_advance(31000);
+	vtimer_poll();
+	ck_assert(fixture_run_until(shared_settled, 3000));
+	ck_assert_ptr_null(sh_unreg_at_done);
+
+	ck_assert_uint_le(sh_inflight_max, 3);
+	ck_assert_uint_gt(phone_pace_held(), held0);
+	for (i = 0; i < shc; i++) {
+		ck_assert_uint_eq(shv[i].retrans, 0);
+		ck_assert_uint_eq(shv[i].done, 1);
+		ck_assert_uint_eq(shv[i].done_scode, 200);
+		ck_assert_int_eq(shv[i].done_op, i == 7 ?
+				 PHONE_OP_UNREGISTER : PHONE_OP_REFRESH);
+		ck_assert_int_eq(phone_state(shv[i].phone), i == 7 ?
+				 PHONE_ST_IDLE : PHONE_ST_REGISTERED);
+	}
+	ck_assert_uint_eq(shv[7].sent, 1);
 }
 END_TEST
 
@@ -2130,6 +2207,7 @@ FIXTURE_MAIN("phone",
 		test_unregister_wildcard, test_unregister_queued, test_fetch,
 		test_custom, test_custom_overlap, test_retransmit, test_423,
 		test_tcp_refused, test_bad_conf, test_shared_register,
+		test_pace_refresh,
 		test_shared_destroy, test_shared_tcp, test_shared_conf),
 	FIXTURE_CASE("many", setup_many, teardown_many, 120, 2,
 		test_many_phones))
