@@ -10,6 +10,7 @@ struct msgkeep {
 	struct sa src;
 	struct sa dst;
 	enum sip_transp tp;
+	uint16_t scode;
 	size_t len;
 	uint8_t bytes[];
 };
@@ -30,12 +31,19 @@ int msgkeep_alloc(struct msgkeep **kp, const struct sip_msg *msg)
 	k->src = msg->src;
 	k->dst = msg->dst;
 	k->tp = msg->tp;
+	k->scode = msg->req ? 0 : msg->scode;
 	k->len = msg->mb->end;
 	memcpy(k->bytes, msg->mb->buf, k->len);
 
 	*kp = k;
 
 	return 0;
+}
+
+
+uint16_t msgkeep_scode(const struct msgkeep *k)
+{
+	return k ? k->scode : 0;
 }
 
 

@@ -19,6 +19,10 @@ struct msgkeep;
 
 int  msgkeep_alloc(struct msgkeep **kp, const struct sip_msg *msg);
 
+/* a response's status code, 0 for a request or no message: a check of
+ * the status alone needs no decode */
+uint16_t msgkeep_scode(const struct msgkeep *k);
+
 /* the message again (a new reference: mem_deref it), with the source,
  * destination and transport it came with; NULL if k is */
 struct sip_msg *msgkeep_decode(const struct msgkeep *k);

@@ -218,6 +218,31 @@ static int check_final(struct runner *r, const struct sc_step *st,
 		       const struct sip_msg *m);
 
 
+/* true when the expectation reads only the status, the granted expiry
+ * and the state, and all hold; anything else (or a failure, whose text
+ * quotes the response) takes check_final() and its decode */
+static bool passes_on_status(const struct sc_expect *e,
+			     const struct rphone *rp)
+{
+	const uint16_t scode = msgkeep_scode(rp->final);
+
+	if (e->reason || e->hdrc || e->contacts >= 0 || e->rule ||
+	    e->has_link)
+		return false;
+
+	if (e->status && scode != e->status)
+		return false;
+
+	if (e->granted >= 0 &&
+	    (!scode || scode >= 300 ||
+	     (int64_t)phone_granted(rp->phone) != e->granted))
+		return false;
+
+	return e->state == SC_STATE_ANY ||
+		state_holds(e->state, phone_state(rp->phone));
+}
+
+
 static int check_phone(struct runner *r, const struct sc_step *st,
 		       const struct sc_expect *e, struct rphone *rp)
 {
@@ -245,6 +270,10 @@ static int check_phone(struct runner *r, const struct sc_step *st,
 				   "after %llu ms", name,
 				   (unsigned long long)within);
 	}
+
+	/* 20,000 phones checked for a status: no decode when it holds */
+	if (passes_on_status(e, rp))
+		return 0;
 
 	m = msgkeep_decode(rp->final);
 	err = check_final(r, st, e, rp, m);
