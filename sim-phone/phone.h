@@ -403,10 +403,12 @@ int  phone_global_init(unsigned max_sockets);
  * sent.  A process running thousands of phones on one loop would
  * otherwise send a refresh storm slower than Timer E and retransmit
  * what the registrar had no CPU to read yet.  0 (the default): no
- * window.  phone_pace_held(): refreshes that had to wait, so far.
+ * window.  phone_pace_held(): refreshes that had to wait, so far;
+ * phone_pace_inflight(): REGISTER operations of the process pending now.
  */
 void     phone_pace_set(unsigned window);
 unsigned phone_pace_window(void);
+unsigned phone_pace_inflight(void);
 uint64_t phone_pace_held(void);
 
 /*

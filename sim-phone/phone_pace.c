@@ -52,6 +52,13 @@ unsigned phone_pace_window(void)
 }
 
 
+/* REGISTER operations of the process in flight now */
+unsigned phone_pace_inflight(void)
+{
+	return pace.inflight;
+}
+
+
 /* refreshes that had to wait for the window, since the process started */
 uint64_t phone_pace_held(void)
 {

@@ -1646,6 +1646,7 @@ START_TEST(test_pace_refresh)
 	ck_assert(fixture_run_until(shared_settled, 2000));
 	ck_assert_uint_eq(sh_inflight_max, shc);
 	ck_assert_uint_eq(phone_pace_held(), held0);
+	ck_assert_uint_eq(phone_pace_inflight(), 0);
 
 	shared_clear();
 	sh_inflight = sh_inflight_max = 0;
@@ -1670,6 +1671,7 @@ START_TEST(test_pace_refresh)
 				 PHONE_ST_IDLE : PHONE_ST_REGISTERED);
 	}
 	ck_assert_uint_eq(shv[7].sent, 1);
+	ck_assert_uint_eq(phone_pace_inflight(), 0);
 }
 END_TEST
 
