@@ -31,13 +31,20 @@ static int bad(struct sipcheck *res, const char *detail)
 
 size_t sipcheck_head_len(const uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (p[i] != '\n')
-			continue;
+	const uint8_t *nl = p, *end = p + len;
+
+	/* from line end to line end: memchr is word-wide (every message
+	 * comes here twice or more) */
+	while (nl + 1 < end && (nl = memchr(nl, '\n', (size_t)(end - nl)))) {
+		const size_t i = (size_t)(nl - p);
+
+		if (i + 1 >= len)
+			break;
 		if (p[i + 1] == '\n')
 			return i + 2;
 		if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
 			return i + 3;
+		++nl;
 	}
 
 	return 0;
