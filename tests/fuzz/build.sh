@@ -22,7 +22,7 @@ BUILD=${BUILD:-build}
 OUT=${FUZZ_BUILD:-$BUILD/fuzz}
 CLANG=${CLANG:-clang}
 JOBS=${JOBS:-$(nproc)}
-TARGETS=(request stream register session config scenario sdp rtp)
+TARGETS=(request stream register session config scenario sdp rtp decode)
 
 if ! command -v "$CLANG" >/dev/null; then
 	echo "fuzz: $CLANG not found: apt-get install clang libclang-rt-14-dev"

@@ -29,7 +29,7 @@ cd "$ROOT"
 
 OUT=${FUZZ_BUILD:-$BUILD/fuzz}
 CORPUS_TORTURE=${TORTURE_DIR:-$ROOT/tests/torture/messages}
-ALL=(request stream register session config scenario sdp rtp)
+ALL=(request stream register session config scenario sdp rtp decode)
 
 secs=20
 only_regressions=0
@@ -99,7 +99,7 @@ seeds() {   # seeds TARGET: fill $OUT/seeds/TARGET afresh
 			done
 		fi
 		;;
-	sdp|rtp)
+	sdp|rtp|decode)
 		for f in "$HERE"/seeds/$t/*; do
 			[[ -f $f ]] && cp "$f" "$d/"
 		done
@@ -128,6 +128,7 @@ dict_of() {
 maxlen_of() {
 	case $1 in
 	config|scenario) echo 65536 ;;
+	decode) echo 256 ;;
 	*) echo 8192 ;;
 	esac
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <re.h>
+#include "reshim/decodememo.h"
 #include "reshim/fastrand.h"
 #include "reshim/sipdecode.h"
 #include "reshim/sockhook.h"
@@ -45,6 +46,8 @@ static struct {
 	unsigned batched;             /* sockets udp_batch took            */
 	unsigned cancel_got;          /* requests read before re_cancel won */
 	unsigned long extra_reads;
+	uint64_t uri_hits;            /* decodememo answered libre's calls */
+	uint64_t param_calls;
 } seen;
 
 static struct udp_helper *helper;
@@ -209,6 +212,7 @@ static void exchange(void)
 	int fd;
 
 	memset(&seen, 0, sizeof(seen));
+	decodememo_flush();
 	ck_assert_int_eq(libre_init(), 0);
 	sockhook_set(&hooks, NULL);
 	udphook_set(send_h, NULL);
@@ -249,6 +253,13 @@ static void exchange(void)
 	seen.served = fastrand_served() - served0;
 	seen.handovers = sipdecode_handovers() - handovers0;
 	seen.inserts = tmrheap_inserts() - inserts0;
+	{
+		struct decodememo_stats st;
+
+		decodememo_stats(&st);
+		seen.uri_hits = st.uri_hits;
+		seen.param_calls = st.param_hits + st.param_misses;
+	}
 
 	close(fd);
 	mem_deref(tc);
@@ -278,6 +289,12 @@ static bool listen_took(void)
 }
 static bool accept_took(void)    { return seen.tcp_accept == 1; }
 static bool send_took(void)      { return seen.udp_send >= QUEUED; }
+/* the requests' To is the same URI each time: after the first, libre's
+ * sip_addr_decode() got it from the table */
+static bool memo_took(void)
+{
+	return seen.uri_hits >= QUEUED - 1 && seen.param_calls > 0;
+}
 static bool tap_took(void)
 {
 	return seen.tapped_in >= QUEUED && seen.tapped_out >= QUEUED;
@@ -305,6 +322,8 @@ static const struct {
 	 "the transport's accept reached the hook",                accept_took},
 	{"udp_send (udphook.c)", "sip_treply's datagrams reached the hook",
 	 send_took},
+	{"uri_decode, msg_param_decode (decodememo.c)",
+	 "libre's decoder asked the table for URIs and parameters",  memo_took},
 	{"udp_listen (wiretap.c, through sockhook.c)",
 	 "the tap saw the requests arrive and the replies leave",  tap_took},
 };
@@ -342,6 +361,7 @@ static const char *const overridden[] = {
 	"fd_listen", "re_cancel",
 	"udp_listen", "tcp_listen", "tcp_accept", "tcp_connect",
 	"udp_send",
+	"uri_decode", "msg_param_decode",
 };
 
 
@@ -369,6 +389,150 @@ START_TEST(test_every_symbol_is_ours)
 	}
 
 	ck_assert_msg(!failed[0], "not overridden:%s", failed);
+}
+END_TEST
+
+
+/* ---- decodememo.c gives what libre gives ------------------------------ */
+
+typedef int (uri_decode_f)(struct uri *, const struct pl *);
+typedef int (param_decode_f)(const struct pl *, const char *, struct pl *);
+
+static const char *const uri_corpus[] = {
+	"sip:alice@example.com", "sip:alice@example.com:5060",
+	"sip:alice:secret@example.com;transport=tcp?subject=x",
+	"sips:[::1]:5061;lr", "sip:[2001:db8::1]", "sip:[2001:db8::1]:70000",
+	"sip:example.sip.us1.twilio.com", "sip:127.0.0.1:5060;transport=udp",
+	"tel:+15551234567", "sip:u1@127.0.0.1:40000;transport=udp;ob",
+	"sip:@host", "sip:user@", "sip:", ":", "nocolon", "sip:a@b:notaport",
+	"sip:a@b:99999", "sip:a b@c", "sip:a@b?h=v;x", "SIP:ALICE@EXAMPLE.COM",
+	"sip:alice@example.com;maddr=239.1.1.1?to=bob", "sip:user@host/path;p",
+	"sip:\x01\x02@\x7f", "sip:a@b@c", "sip:a:b:c@d:5", "sip:;x", "sip:?",
+	"sip:alice@an.extremely.long.host.name.that.goes.past.the.table.key."
+	"limit.example.com:5060;transport=tcp",
+};
+
+static const char *const param_corpus[] = {
+	";tag=abc", "; tag = abc ;x=1", ";branch=z9hG4bK1;rport",
+	";rport;branch=z", ";expires=600", ";tagx=1;tag=2", "tag=1", ";tag=",
+	";TAG=abc", ";a;b;c", ";q=0.5;expires=0", ";received=127.0.0.1;rport=9",
+	";tag=1;tag=2", ";\ttag\t=\tv", ";expires=600;+sip.instance=\"<x>\"",
+	";tag=a-very-long-tag-value-that-makes-the-parameter-list-longer-than-"
+	"the-table-key",
+};
+
+static const char *const param_names[] = {
+	"tag", "branch", "expires", "rport", "received", "q", "x",
+};
+
+
+/* the fields of a, relative to base a, equal those of b to base b */
+static void same_pl(const struct pl *a, const char *ba, const struct pl *b,
+		    const char *bb, const char *what, const char *in)
+{
+	ck_assert_msg(!a->p == !b->p && a->l == b->l &&
+		      (!a->p || a->p - ba == b->p - bb),
+		      "%s of \"%s\" differs from libre's", what, in);
+}
+
+
+static void same_uri(const struct uri *a, const char *ba,
+		     const struct uri *b, const char *bb, const char *in)
+{
+	same_pl(&a->scheme, ba, &b->scheme, bb, "scheme", in);
+	same_pl(&a->user, ba, &b->user, bb, "user", in);
+	same_pl(&a->password, ba, &b->password, bb, "password", in);
+	same_pl(&a->host, ba, &b->host, bb, "host", in);
+	same_pl(&a->path, ba, &b->path, bb, "path", in);
+	same_pl(&a->params, ba, &b->params, bb, "params", in);
+	same_pl(&a->headers, ba, &b->headers, bb, "headers", in);
+	ck_assert_msg(a->port == b->port && a->af == b->af,
+		      "port or af of \"%s\" differs from libre's", in);
+}
+
+
+/* each input through libre, then the table twice: the miss (libre's
+ * answer passed on and kept) and the hit (laid over a copy of the bytes
+ * elsewhere) equal libre's, field by field */
+START_TEST(test_decodememo_same_as_libre)
+{
+	uri_decode_f *real_uri = (uri_decode_f *)dlsym(RTLD_NEXT,
+						       "uri_decode");
+	param_decode_f *real_param = (param_decode_f *)dlsym(RTLD_NEXT,
+						     "msg_param_decode");
+	char b1[256], b2[256];
+	struct decodememo_stats st;
+
+	ck_assert_ptr_nonnull(real_uri);
+	ck_assert_ptr_nonnull(real_param);
+	decodememo_flush();
+
+	for (size_t i = 0; i < ARRAY_SIZE(uri_corpus); i++) {
+		const char *in = uri_corpus[i];
+		struct pl p1, p2;
+		struct uri r, m1, m2;
+		int er, e1, e2;
+
+		/* the copy sits at another offset, other bytes around it */
+		str_ncpy(b1, in, sizeof(b1));
+		memset(b2, '@', sizeof(b2));
+		memcpy(b2 + 7, in, strlen(in));
+		pl_set_str(&p1, b1);
+		p2.p = b2 + 7;
+		p2.l = p1.l;
+
+		memset(&r, 0, sizeof(r));
+		memset(&m1, 0, sizeof(m1));
+		memset(&m2, 0, sizeof(m2));
+		er = real_uri(&r, &p1);
+		e1 = uri_decode(&m1, &p1);
+		e2 = uri_decode(&m2, &p2);
+
+		ck_assert_msg(er == e1 && er == e2, "\"%s\": libre %d, table "
+			      "%d then %d", in, er, e1, e2);
+		if (er)
+			continue;
+		same_uri(&m1, b1, &r, b1, in);
+		same_uri(&m2, p2.p, &r, p1.p, in);
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(param_corpus); i++) {
+		for (size_t j = 0; j < ARRAY_SIZE(param_names); j++) {
+			const char *in = param_corpus[i];
+			const char *name = param_names[j];
+			struct pl p1, p2, r = PL("untouched"), v1 = r, v2 = r;
+			int er, e1, e2;
+
+			str_ncpy(b1, in, sizeof(b1));
+			memset(b2, ';', sizeof(b2));
+			memcpy(b2 + 3, in, strlen(in));
+			pl_set_str(&p1, b1);
+			p2.p = b2 + 3;
+			p2.l = p1.l;
+
+			er = real_param(&p1, name, &r);
+			e1 = msg_param_decode(&p1, name, &v1);
+			e2 = msg_param_decode(&p2, name, &v2);
+
+			ck_assert_msg(er == e1 && er == e2, "%s in \"%s\": "
+				      "libre %d, table %d then %d", name, in,
+				      er, e1, e2);
+			if (er) {
+				/* untouched, as libre leaves it */
+				ck_assert(!pl_strcmp(&v1, "untouched") &&
+					  !pl_strcmp(&v2, "untouched"));
+				continue;
+			}
+			same_pl(&v1, b1, &r, b1, name, in);
+			same_pl(&v2, p2.p, &r, p1.p, name, in);
+		}
+	}
+
+	/* both paths ran: hits for what fits, misses for the rest */
+	decodememo_stats(&st);
+	ck_assert_uint_gt(st.uri_hits, 10);
+	ck_assert_uint_gt(st.param_hits, 50);
+	decodememo_flush();
 }
 END_TEST
 
@@ -457,4 +621,5 @@ END_TEST
 FIXTURE_MAIN("reshim",
 	FIXTURE_CASE("contract", NULL, NULL, 20, 0,
 		test_every_override_takes_effect, test_every_symbol_is_ours,
-		test_startup_checks, test_wiretap_local_address))
+		test_startup_checks, test_wiretap_local_address,
+		test_decodememo_same_as_libre))
