@@ -25,6 +25,18 @@ static const char *const names[] = {
 };
 
 
+/* libre's own definition of name (looked up once into *cache) */
+static void *real_of(void **cache, const char *name)
+{
+	if (!*cache)
+		*cache = dlsym(RTLD_NEXT, name);
+	if (!*cache)
+		abort();
+
+	return *cache;
+}
+
+
 static void same_pl(const struct pl *a, const char *ba, const struct pl *b,
 		    const char *bb)
 {
@@ -37,16 +49,10 @@ static void same_pl(const struct pl *a, const char *ba, const struct pl *b,
 static void check_uri(const char *b1, const char *b2, size_t n)
 {
 	static void *real_p;
-	uri_decode_f *real;
+	uri_decode_f *real = (uri_decode_f *)real_of(&real_p, "uri_decode");
 	struct pl p1 = {b1, n}, p2 = {b2, n};
 	struct uri r, m1, m2;
 	int er, e1, e2;
-
-	if (!real_p)
-		real_p = dlsym(RTLD_NEXT, "uri_decode");
-	real = (uri_decode_f *)real_p;
-	if (!real)
-		abort();
 
 	memset(&r, 0, sizeof(r));
 	er = real(&r, &p1);
@@ -78,16 +84,11 @@ static void check_param(const char *b1, const char *b2, size_t n,
 			const char *name)
 {
 	static void *real_p;
-	param_decode_f *real;
+	param_decode_f *real = (param_decode_f *)real_of(&real_p,
+							 "msg_param_decode");
 	struct pl p1 = {b1, n}, p2 = {b2, n};
 	struct pl r = PL_INIT, v1 = PL_INIT, v2 = PL_INIT;
 	int er, e1, e2;
-
-	if (!real_p)
-		real_p = dlsym(RTLD_NEXT, "msg_param_decode");
-	real = (param_decode_f *)real_p;
-	if (!real)
-		abort();
 
 	er = real(&p1, name, &r);
 	e1 = msg_param_decode(&p1, name, &v1);

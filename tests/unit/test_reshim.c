@@ -451,6 +451,20 @@ static void same_uri(const struct uri *a, const char *ba,
 }
 
 
+/* in into b1 and, at offset off among other bytes (fill), into b2: the
+ * second decode of the same bytes is then at another address */
+static void two_copies(const char *in, char b1[256], char b2[256], char fill,
+		       size_t off, struct pl *p1, struct pl *p2)
+{
+	str_ncpy(b1, in, 256);
+	memset(b2, fill, 256);
+	memcpy(b2 + off, in, strlen(in));
+	pl_set_str(p1, b1);
+	p2->p = b2 + off;
+	p2->l = p1->l;
+}
+
+
 /* each input through libre, then the table twice: the miss (libre's
  * answer passed on and kept) and the hit (laid over a copy of the bytes
  * elsewhere) equal libre's, field by field */
@@ -473,13 +487,7 @@ START_TEST(test_decodememo_same_as_libre)
 		struct uri r, m1, m2;
 		int er, e1, e2;
 
-		/* the copy sits at another offset, other bytes around it */
-		str_ncpy(b1, in, sizeof(b1));
-		memset(b2, '@', sizeof(b2));
-		memcpy(b2 + 7, in, strlen(in));
-		pl_set_str(&p1, b1);
-		p2.p = b2 + 7;
-		p2.l = p1.l;
+		two_copies(in, b1, b2, '@', 7, &p1, &p2);
 
 		memset(&r, 0, sizeof(r));
 		memset(&m1, 0, sizeof(m1));
@@ -503,12 +511,7 @@ START_TEST(test_decodememo_same_as_libre)
 			struct pl p1, p2, r = PL("untouched"), v1 = r, v2 = r;
 			int er, e1, e2;
 
-			str_ncpy(b1, in, sizeof(b1));
-			memset(b2, ';', sizeof(b2));
-			memcpy(b2 + 3, in, strlen(in));
-			pl_set_str(&p1, b1);
-			p2.p = b2 + 3;
-			p2.l = p1.l;
+			two_copies(in, b1, b2, ';', 3, &p1, &p2);
 
 			er = real_param(&p1, name, &r);
 			e1 = msg_param_decode(&p1, name, &v1);
