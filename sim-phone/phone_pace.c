@@ -33,6 +33,8 @@ static struct {
 	uint64_t held;       /* refreshes that waited, since the start  */
 } pace;
 
+static void kick(void);
+
 
 /**
  * Set the window on REGISTERs the phones start themselves
@@ -42,7 +44,7 @@ static struct {
 void phone_pace_set(unsigned window)
 {
 	pace.window = window;
-	phone_pace_kick();
+	kick();
 }
 
 
@@ -73,6 +75,17 @@ void phone_pace_started(void)
 }
 
 
+static void kick_handler(void *arg);
+
+
+/* the line moves on the next loop turn, if anyone waits */
+static void kick(void)
+{
+	if (pace.waitl.head && !tmr_isrunning(&pace.tmr))
+		tmr_start(&pace.tmr, 0, kick_handler, NULL);
+}
+
+
 static void kick_handler(void *arg)
 {
 	(void)arg;
@@ -96,15 +109,7 @@ void phone_pace_ended(void)
 	if (pace.inflight)
 		--pace.inflight;
 
-	if (pace.waitl.head && !tmr_isrunning(&pace.tmr))
-		tmr_start(&pace.tmr, 0, kick_handler, NULL);
-}
-
-
-void phone_pace_kick(void)
-{
-	if (pace.waitl.head && !tmr_isrunning(&pace.tmr))
-		tmr_start(&pace.tmr, 0, kick_handler, NULL);
+	kick();
 }
 
 

@@ -292,7 +292,6 @@ void phone_media_stop(struct phone_call *call);
 /* phone_pace.c: the window on the phones' own REGISTERs */
 void phone_pace_started(void);
 void phone_pace_ended(void);
-void phone_pace_kick(void);
 bool phone_pace_admit(struct phone *phone);
 void phone_pace_forget(struct phone *phone);
 
